@@ -1,0 +1,103 @@
+# iscsiwatch - one plain Makefile. `make demo`, `make check`, `make bench`.
+#
+# Variables you may override: CC, CFLAGS, LDFLAGS, BUILD (output folder),
+# SAN=1 (AddressSanitizer + UndefinedBehaviorSanitizer build in build-san/).
+
+CC      ?= cc
+PKGS    := libpcap libiscsi jansson ncursesw check
+SAN     ?=
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD   ?= build
+SANFLAGS :=
+endif
+
+WARN    := -Wall -Wextra -Wshadow -Wformat=2 -Wvla -Wstrict-prototypes \
+           -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Werror
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -I$(BUILD) \
+           -MMD -MP
+# pkg-config only when the libraries are there: `make deps` must run first.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs libpcap libiscsi jansson 2>/dev/null)
+CURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null)
+CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
+
+ENGINE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
+TUI_SRC    := $(wildcard tui/*.c)
+TUI_OBJ    := $(TUI_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC   := $(wildcard tests/check_*.c)
+TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
+LIB        := $(BUILD)/libiscsiwatch.a
+BIN        := $(BUILD)/iscsiwatch
+TESTBIN    := $(BUILD)/check_iscsiwatch
+TOOLS      := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
+
+.PHONY: all deps demo check unit check-captures check-peers check-san bench fuzz clean format
+
+all: $(BIN) $(TOOLS)
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(LIB): $(ENGINE_OBJ) $(TUI_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/src/main.o $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(CURSES_LIBS) -lm
+
+# The runner's suite list is made from the file names: tests/check_foo.c
+# must define `Suite *foo_suite(void)`.
+$(BUILD)/suites.h: $(TEST_SRC)
+	@mkdir -p $(BUILD)
+	@{ for f in $(filter-out tests/check_main.c,$(TEST_SRC)); do \
+	     n=$$(basename $$f .c); n=$${n#check_}; echo "SUITE($$n)"; done; } > $@.tmp
+	@mv $@.tmp $@
+
+$(TEST_OBJ): $(BUILD)/suites.h
+
+$(TESTBIN): $(TEST_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(CHECK_LIBS) $(PKG_LIBS) $(CURSES_LIBS) -lm
+
+$(BUILD)/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) -lm
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	$(BIN) -r captures/demo.pcapng
+
+# The whole suite: unit tests and capture tests, then again under
+# ASan+UBSan, then the real-peer rig (tgtd, istgt, libiscsi, tshark).
+check: deps
+	@$(MAKE) --no-print-directory unit check-captures
+	@$(MAKE) --no-print-directory SAN=1 unit check-captures
+	@$(MAKE) --no-print-directory check-peers
+
+unit: $(TESTBIN)
+	CK_DEFAULT_TIMEOUT=60 $(TESTBIN)
+
+check-captures: $(BIN) $(TOOLS)
+	@tests/captures.sh $(BUILD)
+
+check-peers: $(BIN) $(TOOLS)
+	@tests/peers.sh $(BUILD)
+
+bench: deps all
+	@bench/run.sh $(BUILD)
+
+clean:
+	rm -rf build build-san build-fuzz
+
+format:
+	clang-format -i include/*.h src/*.c tests/*.c $(wildcard tui/*.c)
+
+-include $(ENGINE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(BUILD)/src/main.d

@@ -1,0 +1,98 @@
+/* framer.h - incremental iSCSI PDU framer for one direction (§11.2).
+ *
+ * Fed arbitrary chunks of an in-order byte stream; emits each PDU as
+ * begin / data... / end callbacks. The BHS and AHS are handed on as a
+ * pointer into the caller's chunk when they lie in one chunk, and are
+ * copied into the framer only when they straddle two (at most
+ * 48+1020+4 bytes). Data segment bytes are passed as spans, never copied.
+ *
+ * Digests (CRC32C): FRAMER_DIGEST_ON/OFF when the login said so; UNKNOWN
+ * means "detect": the first PDU whose bytes after the header (or data)
+ * match a CRC32C fixes the mode. Login PDUs never carry digests (§13.1).
+ *
+ * After a gap or a mid-stream start the framer resynchronises: it scans
+ * for a plausible BHS and accepts it once the header after it is
+ * plausible too (or its header digest matches).
+ */
+#ifndef ISCSIWATCH_FRAMER_H
+#define ISCSIWATCH_FRAMER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "counters.h"
+#include "iscsi.h"
+
+enum pdu_digest {
+	PDU_DIGEST_ABSENT = 0, /* not carried */
+	PDU_DIGEST_OK,
+	PDU_DIGEST_BAD,
+	PDU_DIGEST_UNCHECKED, /* carried, but its bytes were lost */
+};
+
+struct pdu {
+	const uint8_t *bhs;   /* ISCSI_BHS_LEN bytes; valid in pdu_begin only */
+	const uint8_t *ahs;   /* ahs_len bytes; valid in pdu_begin only */
+	uint32_t ahs_len;
+	uint8_t opcode;       /* low 6 bits of byte 0 */
+	bool immediate;       /* byte 0, 0x40 */
+	uint8_t flags;        /* byte 1 */
+	uint32_t data_len;    /* DataSegmentLength (without padding) */
+	uint32_t itt;         /* Initiator Task Tag */
+	uint64_t offset;      /* stream offset of the first BHS byte */
+	enum pdu_digest hdigest;
+	enum pdu_digest ddigest; /* final in pdu_end */
+	bool data_lost;       /* part of the data segment fell in a gap */
+};
+
+struct framer_cb {
+	void (*pdu_begin)(void *user, const struct pdu *p);
+	/* Data segment bytes (padding and digest excluded); may come in many
+	 * pieces; d is valid only during the call. */
+	void (*pdu_data)(void *user, const struct pdu *p, const uint8_t *d,
+			 size_t n);
+	void (*pdu_end)(void *user, const struct pdu *p);
+};
+
+enum framer_digest_mode {
+	FRAMER_DIGEST_UNKNOWN = 0,
+	FRAMER_DIGEST_OFF,
+	FRAMER_DIGEST_ON,
+};
+
+#define FRAMER_HDR_MAX (ISCSI_BHS_LEN + ISCSI_MAX_AHS_LEN + ISCSI_DIGEST_LEN)
+
+/* Plain struct, owned by the caller; framer_init() before use. Its
+ * fields are private to framer.c. */
+struct framer {
+	struct counters *ctr;
+	enum framer_digest_mode hd, dd;
+	int state;          /* framer.c's state machine */
+	bool synced;        /* false: looking for a BHS */
+	uint64_t offset;    /* stream offset of the next byte fed */
+	uint32_t hdr_have;  /* header bytes copied into hdr */
+	uint32_t hdr_need;
+	uint64_t left;      /* bytes left in the current part */
+	uint32_t crc;       /* running data digest */
+	uint8_t dig[4];
+	uint32_t dig_have;
+	struct pdu cur;
+	uint8_t hdr[FRAMER_HDR_MAX];
+};
+
+void framer_init(struct framer *f, struct counters *ctr);
+/* Digest modes for the PDUs that begin after this call. */
+void framer_set_digests(struct framer *f, enum framer_digest_mode hd,
+			enum framer_digest_mode dd);
+void framer_feed(struct framer *f, const struct framer_cb *cb, void *user,
+		 const uint8_t *p, size_t n);
+/* `lost` bytes of the stream are missing here (0 with `midstream` true:
+ * the stream began before the capture, amount unknown). A PDU in
+ * progress is ended with data_lost set; the framer resynchronises. */
+void framer_gap(struct framer *f, const struct framer_cb *cb, void *user,
+		uint64_t lost, bool midstream);
+/* End of stream: a PDU in progress is ended with data_lost set. */
+void framer_finish(struct framer *f, const struct framer_cb *cb, void *user);
+
+#endif

@@ -1,0 +1,78 @@
+/* tcp.h - reassembly of one direction of a TCP connection.
+ *
+ * Positions are 64-bit offsets from the first sequence number seen (the
+ * ISN+1 when the SYN was seen), so wrap-around never confuses ordering.
+ * In-order payload is handed on as spans into the caller's packet (no
+ * copy). Segments ahead of the next expected byte are copied into an
+ * out-of-order list under two caps: per stream and over all streams
+ * (`struct tcp_pool`). Lost bytes are reported as explicit gaps.
+ */
+#ifndef ISCSIWATCH_TCP_H
+#define ISCSIWATCH_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "counters.h"
+
+enum tcp_gap_kind {
+	TCP_GAP_LOSS,      /* `bytes` bytes of the stream were never seen */
+	TCP_GAP_MIDSTREAM, /* the stream began before the capture did */
+};
+
+struct tcp_cb {
+	/* In-order bytes; p is valid only during the call. */
+	void (*data)(void *user, const uint8_t *p, size_t n);
+	void (*gap)(void *user, enum tcp_gap_kind kind, uint64_t bytes);
+};
+
+/* Shared by every stream: the global out-of-order memory cap. */
+struct tcp_pool {
+	size_t ooo_cap_stream; /* bytes one stream may hold out of order */
+	size_t ooo_cap_total;  /* bytes all streams together may hold */
+	size_t ooo_total;      /* bytes held now */
+	struct counters *ctr;
+};
+
+#define TCP_OOO_CAP_STREAM_DEFAULT (4u << 20)
+#define TCP_OOO_CAP_TOTAL_DEFAULT (256u << 20)
+
+struct tcp_seg; /* out-of-order node, private to tcp.c */
+
+/* Zero-initialisable. */
+struct tcp_stream {
+	bool started;     /* a first segment (or SYN) fixed the ISN */
+	bool syn_seen;
+	bool fin_seen;
+	bool rst_seen;
+	bool midstream;   /* first segment was not a SYN */
+	uint32_t base;    /* sequence number of offset 0 */
+	uint64_t next;    /* offset of the next byte expected */
+	uint64_t acked;   /* highest offset the peer acknowledged */
+	struct tcp_seg *ooo; /* sorted by offset, non-overlapping */
+	size_t ooo_bytes;
+};
+
+/* One segment of this direction. `missing` is how many payload bytes the
+ * IP length promised beyond what was captured (snap length): they become
+ * a gap. */
+void tcp_stream_segment(struct tcp_stream *s, struct tcp_pool *pool,
+			uint32_t seq, uint8_t flags, const uint8_t *p,
+			uint32_t n, uint32_t missing, const struct tcp_cb *cb,
+			void *user);
+
+/* The peer acknowledged `ack`: bytes before it were received by the
+ * endpoint, so a hole below it that the capture never filled is a loss. */
+void tcp_stream_ack(struct tcp_stream *s, struct tcp_pool *pool, uint32_t ack,
+		    const struct tcp_cb *cb, void *user);
+
+/* End of the stream (close, eviction, end of capture): delivers whatever
+ * is buffered, with gaps for the holes, and frees it. */
+void tcp_stream_flush(struct tcp_stream *s, struct tcp_pool *pool,
+		      const struct tcp_cb *cb, void *user);
+
+/* Frees buffered segments without delivering them. */
+void tcp_stream_free(struct tcp_stream *s, struct tcp_pool *pool);
+
+#endif
