@@ -22,11 +22,11 @@ enum net_result {
 	NET_TRUNCATED, /* headers cut by the snap length: nothing usable */
 };
 
-#define TCP_FIN 0x01
-#define TCP_SYN 0x02
-#define TCP_RST 0x04
-#define TCP_PSH 0x08
-#define TCP_ACK 0x10
+#define TCP_FIN_FLAG 0x01
+#define TCP_SYN_FLAG 0x02
+#define TCP_RST_FLAG 0x04
+#define TCP_PSH_FLAG 0x08
+#define TCP_ACK_FLAG 0x10
 
 struct net_addr {
 	uint8_t family; /* 4 or 6 */

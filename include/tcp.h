@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "counters.h"
+#include "net.h" /* TCP_*_FLAG */
 
 enum tcp_gap_kind {
 	TCP_GAP_LOSS,      /* `bytes` bytes of the stream were never seen */

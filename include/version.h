@@ -1,0 +1,4 @@
+#ifndef ISCSIWATCH_VERSION_H
+#define ISCSIWATCH_VERSION_H
+#define ISCSIWATCH_VERSION "0.1.0"
+#endif

@@ -1,0 +1,356 @@
+/* engine.c - the per-packet path from bytes to PDUs. */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "net.h"
+#include "tcp.h"
+
+struct engine;
+
+struct side {
+	struct conn *conn;
+	int dir;
+	struct framer fr;
+};
+
+struct conn {
+	struct engine_conn view;
+	struct engine *e;
+	struct flow *flow;
+	bool probe;   /* not on an iSCSI port: must open with a Login */
+	bool ignored; /* probed and found not to be iSCSI */
+	struct side side[2];
+};
+
+struct engine {
+	struct engine_opts opts;
+	uint8_t portmap[65536 / 8];
+	struct counters ctr;
+	struct flow_table *flows;
+	struct tcp_pool pool;
+	struct engine_sink sinks[ENGINE_MAX_SINKS];
+	int nsinks;
+	uint64_t now;
+};
+
+static bool port_is_iscsi(const struct engine *e, uint16_t port)
+{
+	return e->portmap[port >> 3] & (1u << (port & 7));
+}
+
+void engine_opts_default(struct engine_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->flows.max_flows = FLOW_MAX_DEFAULT;
+	o->flows.idle_ns = FLOW_IDLE_NS_DEFAULT;
+	o->ooo_cap_stream = TCP_OOO_CAP_STREAM_DEFAULT;
+	o->ooo_cap_total = TCP_OOO_CAP_TOTAL_DEFAULT;
+}
+
+struct engine *engine_new(const struct engine_opts *o)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->opts = *o;
+	if (o->nports == 0 || !o->ports) {
+		e->portmap[ISCSI_DEFAULT_PORT >> 3] |=
+			(uint8_t)(1u << (ISCSI_DEFAULT_PORT & 7));
+	} else {
+		for (size_t i = 0; i < o->nports; i++)
+			e->portmap[o->ports[i] >> 3] |=
+				(uint8_t)(1u << (o->ports[i] & 7));
+	}
+	e->opts.ports = NULL; /* not kept: the map is */
+	e->flows = flow_table_new(&o->flows, &e->ctr);
+	if (!e->flows) {
+		free(e);
+		return NULL;
+	}
+	e->pool.ooo_cap_stream = o->ooo_cap_stream;
+	e->pool.ooo_cap_total = o->ooo_cap_total;
+	e->pool.ctr = &e->ctr;
+	return e;
+}
+
+int engine_add_sink(struct engine *e, const struct engine_sink *s)
+{
+	if (e->nsinks >= ENGINE_MAX_SINKS)
+		return -1;
+	e->sinks[e->nsinks] = *s;
+	return e->nsinks++;
+}
+
+struct counters *engine_counters(struct engine *e)
+{
+	return &e->ctr;
+}
+
+const char *engine_dir_label(const struct flow *f, int dir)
+{
+	if (f->target < 0)
+		return "?";
+	return f->target == dir ? "T>I" : "I>T";
+}
+
+/* ---- framer -> sinks ---- */
+
+static void conn_apply_wants(struct conn *c)
+{
+	if (!c->view.want_set)
+		return;
+	for (int d = 0; d < 2; d++)
+		framer_set_digests(&c->side[d].fr, c->view.want_hd,
+				   c->view.want_dd);
+	c->view.want_set = false;
+}
+
+static void on_pdu_begin(void *user, const struct pdu *p)
+{
+	struct side *s = user;
+	struct conn *c = s->conn;
+	struct engine *e = c->e;
+	if (c->probe) {
+		/* A connection off the iSCSI ports counts only when its
+		 * first PDU is a Login Request at the start of the stream. */
+		if (p->opcode == OP_LOGIN_REQ && p->offset == 0 &&
+		    !c->flow->dir[s->dir].midstream) {
+			c->probe = false;
+			c->flow->target = 1 - s->dir;
+		} else {
+			c->ignored = true;
+			return;
+		}
+	}
+	if (p->opcode == OP_LOGIN_REQ && c->flow->target != 1 - s->dir)
+		c->flow->target = 1 - s->dir; /* the Login's sender is the
+						  initiator, whatever ports say */
+	for (int i = 0; i < e->nsinks; i++)
+		if (e->sinks[i].pdu_begin)
+			e->sinks[i].pdu_begin(e->sinks[i].user, &c->view, i,
+					      s->dir, p);
+}
+
+static void on_pdu_data(void *user, const struct pdu *p, const uint8_t *d,
+			size_t n)
+{
+	struct side *s = user;
+	struct conn *c = s->conn;
+	struct engine *e = c->e;
+	if (c->ignored)
+		return;
+	for (int i = 0; i < e->nsinks; i++)
+		if (e->sinks[i].pdu_data)
+			e->sinks[i].pdu_data(e->sinks[i].user, &c->view, i,
+					     s->dir, p, d, n);
+}
+
+static void on_pdu_end(void *user, const struct pdu *p)
+{
+	struct side *s = user;
+	struct conn *c = s->conn;
+	struct engine *e = c->e;
+	if (c->ignored)
+		return;
+	for (int i = 0; i < e->nsinks; i++)
+		if (e->sinks[i].pdu_end)
+			e->sinks[i].pdu_end(e->sinks[i].user, &c->view, i,
+					    s->dir, p);
+	conn_apply_wants(c);
+}
+
+static const struct framer_cb framer_cbs = {
+	.pdu_begin = on_pdu_begin,
+	.pdu_data = on_pdu_data,
+	.pdu_end = on_pdu_end,
+};
+
+/* ---- tcp -> framer ---- */
+
+static void on_tcp_data(void *user, const uint8_t *p, size_t n)
+{
+	struct side *s = user;
+	if (s->conn->ignored)
+		return;
+	framer_feed(&s->fr, &framer_cbs, s, p, n);
+}
+
+static void on_tcp_gap(void *user, enum tcp_gap_kind kind, uint64_t bytes)
+{
+	struct side *s = user;
+	struct conn *c = s->conn;
+	struct engine *e = c->e;
+	if (c->ignored)
+		return;
+	if (c->probe && kind == TCP_GAP_MIDSTREAM) {
+		c->ignored = true; /* cannot prove it is iSCSI */
+		return;
+	}
+	framer_gap(&s->fr, &framer_cbs, s, bytes, kind == TCP_GAP_MIDSTREAM);
+	for (int i = 0; i < e->nsinks; i++)
+		if (e->sinks[i].gap)
+			e->sinks[i].gap(e->sinks[i].user, &c->view, i, s->dir,
+					bytes);
+}
+
+static const struct tcp_cb tcp_cbs = {
+	.data = on_tcp_data,
+	.gap = on_tcp_gap,
+};
+
+/* ---- connections ---- */
+
+static struct conn *conn_new(struct engine *e, struct flow *f)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->e = e;
+	c->flow = f;
+	c->view.flow = f;
+	c->view.now_ns = e->now;
+	for (int d = 0; d < 2; d++) {
+		c->side[d].conn = c;
+		c->side[d].dir = d;
+		framer_init(&c->side[d].fr, &e->ctr);
+	}
+	bool t0 = port_is_iscsi(e, f->ep[0].port);
+	bool t1 = port_is_iscsi(e, f->ep[1].port);
+	if (t1 && !t0)
+		f->target = 1;
+	else if (t0 && !t1)
+		f->target = 0;
+	else if (!t0 && !t1)
+		c->probe = true;
+	f->user = c;
+	for (int i = 0; i < e->nsinks; i++)
+		if (e->sinks[i].conn_open)
+			e->sinks[i].conn_open(e->sinks[i].user, &c->view, i);
+	return c;
+}
+
+static void conn_close(struct engine *e, struct flow *f, enum conn_end why)
+{
+	struct conn *c = f->user;
+	if (c) {
+		c->view.now_ns = e->now;
+		for (int d = 0; d < 2; d++) {
+			tcp_stream_flush(&f->dir[d], &e->pool, &tcp_cbs,
+					 &c->side[d]);
+			if (!c->ignored)
+				framer_finish(&c->side[d].fr, &framer_cbs,
+					      &c->side[d]);
+		}
+		for (int i = 0; i < e->nsinks; i++)
+			if (e->sinks[i].conn_close)
+				e->sinks[i].conn_close(e->sinks[i].user,
+						       &c->view, i, why);
+		free(c);
+	}
+	for (int d = 0; d < 2; d++)
+		tcp_stream_free(&f->dir[d], &e->pool);
+	if (why == CONN_END_FIN || why == CONN_END_RST)
+		ctr_inc(&e->ctr, CTR_FLOWS_CLOSED);
+	else if (why == CONN_END_IDLE)
+		ctr_inc(&e->ctr, CTR_FLOWS_EVICTED_IDLE);
+	flow_table_remove(e->flows, f);
+}
+
+void engine_tick(struct engine *e, uint64_t now_ns)
+{
+	if (now_ns > e->now)
+		e->now = now_ns;
+	struct flow *f;
+	while ((f = flow_oldest(e->flows)) &&
+	       e->now - f->last_ns > e->opts.flows.idle_ns)
+		conn_close(e, f, CONN_END_IDLE);
+}
+
+/* The table is full: make room by ending the least recently used flow
+ * if it never carried payload (a SYN flood fills the table with those);
+ * real connections are never pushed out for a newcomer. */
+static bool engine_make_room(struct engine *e)
+{
+	struct flow *f = flow_oldest(e->flows);
+	if (!f || f->bytes[0] || f->bytes[1])
+		return false;
+	conn_close(e, f, CONN_END_EVICTED);
+	return true;
+}
+
+void engine_packet(struct engine *e, const struct packet *pkt)
+{
+	struct net_tcp t;
+	ctr_inc(&e->ctr, CTR_PACKETS);
+	ctr_add(&e->ctr, CTR_BYTES, pkt->caplen);
+	enum net_result r = net_decode(pkt->linktype, pkt->data, pkt->caplen,
+				       &t);
+	if (r != NET_OK) {
+		ctr_inc(&e->ctr, net_result_counter(r));
+		return;
+	}
+	if (t.payload_missing)
+		ctr_inc(&e->ctr, CTR_PKT_TRUNCATED);
+	/* Timestamps of merged or mirrored captures can step back a
+	 * little; time only moves forward for the state machines. */
+	if (pkt->ts_ns > e->now)
+		engine_tick(e, pkt->ts_ns);
+	bool on_port = port_is_iscsi(e, t.sport) || port_is_iscsi(e, t.dport);
+	/* Off the iSCSI ports a connection is only worth probing from its
+	 * SYN, where a Login must open the stream. */
+	bool syn_only = (t.flags & (TCP_SYN_FLAG | TCP_ACK_FLAG)) == TCP_SYN_FLAG;
+	bool has_data = t.payload_len || t.payload_missing;
+	/* A bare ACK or FIN never opens a flow: it is the tail of one that
+	 * has ended, or of one the capture joined late. */
+	bool create = syn_only || (on_port && (has_data || (t.flags & TCP_SYN_FLAG)));
+	int dir = 0;
+	struct flow *f = flow_lookup(e->flows, &t, e->now, create, &dir);
+	if (!f && create && engine_make_room(e))
+		f = flow_lookup(e->flows, &t, e->now, create, &dir);
+	if (!f) {
+		if (!on_port)
+			ctr_inc(&e->ctr, CTR_PKT_NOT_ISCSI_PORT);
+		return;
+	}
+	struct conn *c = f->user;
+	if (!c && !(c = conn_new(e, f))) {
+		flow_table_remove(e->flows, f);
+		return;
+	}
+	if (c->ignored) {
+		ctr_inc(&e->ctr, CTR_PKT_NOT_ISCSI_PORT);
+		return;
+	}
+	c->view.now_ns = e->now;
+	f->pkts[dir]++;
+	f->bytes[dir] += t.payload_len;
+	int other = 1 - dir;
+	if (t.flags & TCP_ACK_FLAG)
+		tcp_stream_ack(&f->dir[other], &e->pool, t.ack, &tcp_cbs,
+			       &c->side[other]);
+	tcp_stream_segment(&f->dir[dir], &e->pool, t.seq, t.flags, t.payload,
+			   t.payload_len, t.payload_missing, &tcp_cbs,
+			   &c->side[dir]);
+	if (f->dir[dir].rst_seen)
+		conn_close(e, f, CONN_END_RST);
+	else if (f->dir[0].fin_seen && f->dir[1].fin_seen)
+		conn_close(e, f, CONN_END_FIN);
+}
+
+void engine_finish(struct engine *e)
+{
+	struct flow *f;
+	while ((f = flow_oldest(e->flows)))
+		conn_close(e, f, CONN_END_CAPTURE);
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	engine_finish(e);
+	flow_table_free(e->flows);
+	free(e);
+}

@@ -1,0 +1,216 @@
+/* flow.c - seeded hash table of TCP flows with an LRU list. */
+#include "flow.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+struct flow_table {
+	struct flow_limits lim;
+	struct counters *ctr;
+	uint64_t seed;
+	struct flow **buckets;
+	size_t nbuckets; /* power of two */
+	size_t count;
+	uint64_t next_id;
+	struct flow *lru_head, *lru_tail; /* head = least recently used */
+};
+
+/* A 64-bit mix (the finaliser of MurmurHash3/splitmix): cheap and, with a
+ * secret seed, good enough that chosen endpoints cannot pile into one
+ * bucket predictably. */
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t ep_hash(uint64_t seed, const struct net_addr *a, uint16_t port)
+{
+	uint64_t h = seed ^ ((uint64_t)a->family << 16 | port);
+	for (int i = 0; i < 16; i += 8) {
+		uint64_t w;
+		memcpy(&w, a->a + i, 8);
+		h = mix64(h ^ w);
+	}
+	return h;
+}
+
+/* Symmetric: both directions of a connection hash alike. */
+static uint64_t flow_hash(const struct flow_table *ft, const struct net_tcp *t)
+{
+	return ep_hash(ft->seed, &t->src, t->sport) +
+	       ep_hash(ft->seed, &t->dst, t->dport);
+}
+
+static bool addr_eq(const struct net_addr *x, const struct net_addr *y)
+{
+	return x->family == y->family && memcmp(x->a, y->a, 16) == 0;
+}
+
+static bool ep_eq(const struct flow_ep *e, const struct net_addr *a,
+		  uint16_t port)
+{
+	return e->port == port && addr_eq(&e->addr, a);
+}
+
+struct flow_table *flow_table_new(const struct flow_limits *lim,
+				  struct counters *ctr)
+{
+	struct flow_table *ft = calloc(1, sizeof(*ft));
+	if (!ft)
+		return NULL;
+	ft->lim = *lim;
+	if (ft->lim.max_flows == 0)
+		ft->lim.max_flows = 1;
+	ft->ctr = ctr;
+	ft->nbuckets = 1024;
+	ft->buckets = calloc(ft->nbuckets, sizeof(*ft->buckets));
+	if (!ft->buckets) {
+		free(ft);
+		return NULL;
+	}
+	if (getrandom(&ft->seed, sizeof(ft->seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(ft->seed))
+		ft->seed = (uint64_t)(uintptr_t)ft ^ 0x9e3779b97f4a7c15ull;
+	return ft;
+}
+
+void flow_table_free(struct flow_table *ft)
+{
+	if (!ft)
+		return;
+	while (ft->lru_head)
+		flow_table_remove(ft, ft->lru_head);
+	free(ft->buckets);
+	free(ft);
+}
+
+static void lru_unlink(struct flow_table *ft, struct flow *f)
+{
+	if (f->lru_prev)
+		f->lru_prev->lru_next = f->lru_next;
+	else
+		ft->lru_head = f->lru_next;
+	if (f->lru_next)
+		f->lru_next->lru_prev = f->lru_prev;
+	else
+		ft->lru_tail = f->lru_prev;
+	f->lru_prev = f->lru_next = NULL;
+}
+
+static void lru_append(struct flow_table *ft, struct flow *f)
+{
+	f->lru_prev = ft->lru_tail;
+	f->lru_next = NULL;
+	if (ft->lru_tail)
+		ft->lru_tail->lru_next = f;
+	else
+		ft->lru_head = f;
+	ft->lru_tail = f;
+}
+
+/* Doubles the bucket array while the load is above one; a failed
+ * allocation just leaves chains longer. */
+static void flow_grow(struct flow_table *ft)
+{
+	size_t n = ft->nbuckets * 2;
+	struct flow **b = calloc(n, sizeof(*b));
+	if (!b)
+		return;
+	for (size_t i = 0; i < ft->nbuckets; i++) {
+		struct flow *f = ft->buckets[i];
+		while (f) {
+			struct flow *next = f->hnext;
+			size_t j = f->hash & (n - 1);
+			f->hnext = b[j];
+			b[j] = f;
+			f = next;
+		}
+	}
+	free(ft->buckets);
+	ft->buckets = b;
+	ft->nbuckets = n;
+}
+
+struct flow *flow_lookup(struct flow_table *ft, const struct net_tcp *t,
+			 uint64_t now, bool create, int *dir)
+{
+	uint64_t h = flow_hash(ft, t);
+	struct flow *f = ft->buckets[h & (ft->nbuckets - 1)];
+	for (; f; f = f->hnext) {
+		if (f->hash != h)
+			continue;
+		if (ep_eq(&f->ep[0], &t->src, t->sport) &&
+		    ep_eq(&f->ep[1], &t->dst, t->dport)) {
+			*dir = 0;
+			break;
+		}
+		if (ep_eq(&f->ep[1], &t->src, t->sport) &&
+		    ep_eq(&f->ep[0], &t->dst, t->dport)) {
+			*dir = 1;
+			break;
+		}
+	}
+	if (!f) {
+		if (!create)
+			return NULL;
+		if (ft->count >= ft->lim.max_flows) {
+			ctr_inc(ft->ctr, CTR_FLOWS_CAP_HIT);
+			return NULL;
+		}
+		f = calloc(1, sizeof(*f));
+		if (!f) {
+			ctr_inc(ft->ctr, CTR_FLOWS_CAP_HIT);
+			return NULL;
+		}
+		f->ep[0].addr = t->src;
+		f->ep[0].port = t->sport;
+		f->ep[1].addr = t->dst;
+		f->ep[1].port = t->dport;
+		f->target = -1;
+		f->id = ft->next_id++;
+		f->first_ns = now;
+		f->hash = h;
+		if (ft->count >= ft->nbuckets)
+			flow_grow(ft);
+		size_t b = h & (ft->nbuckets - 1);
+		f->hnext = ft->buckets[b];
+		ft->buckets[b] = f;
+		ft->count++;
+		ctr_inc(ft->ctr, CTR_FLOWS_CREATED);
+		*dir = 0;
+	} else {
+		lru_unlink(ft, f);
+	}
+	lru_append(ft, f);
+	if (now > f->last_ns)
+		f->last_ns = now;
+	return f;
+}
+
+struct flow *flow_oldest(const struct flow_table *ft)
+{
+	return ft->lru_head;
+}
+
+size_t flow_count(const struct flow_table *ft)
+{
+	return ft->count;
+}
+
+void flow_table_remove(struct flow_table *ft, struct flow *f)
+{
+	struct flow **link = &ft->buckets[f->hash & (ft->nbuckets - 1)];
+	while (*link && *link != f)
+		link = &(*link)->hnext;
+	if (*link)
+		*link = f->hnext;
+	lru_unlink(ft, f);
+	ft->count--;
+	free(f);
+}
