@@ -1,0 +1,184 @@
+/* session.h - the session model: iSCSI sessions and their connections as
+ * reconstructed from logins, logouts and connection lifecycles.
+ *
+ * Fed by the tracker (track.c) with login outcomes and connection events;
+ * never sees a packet or a PDU. Everything is driven by capture
+ * timestamps, so the same capture always yields the same model.
+ *
+ * Memory: sessions are capped (SESSION_MAX_DEFAULT); each session keeps
+ * at most SESSION_EVENTS_MAX events (oldest dropped, counted) and
+ * SESSION_CONNS_MAX connections (older ended ones dropped first).
+ * The model owns sessions and connections; sinks borrow them while a
+ * callback or an export runs.
+ */
+#ifndef ISCSIWATCH_SESSION_H
+#define ISCSIWATCH_SESSION_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "counters.h"
+#include "flow.h"
+#include "negotiate.h"
+
+#define SESSION_MAX_DEFAULT 65536u
+#define SESSION_EVENTS_MAX 64u
+#define SESSION_CONNS_MAX 64u
+#define SESSION_TARGETS_MAX 64u /* SendTargets results kept */
+
+/* CIM EnabledState values used (cim-mapping.md). */
+enum cim_enabled {
+	CIM_ENABLED = 2,
+	CIM_DISABLED = 3,
+	CIM_SHUTTING_DOWN = 4,
+	CIM_ENABLED_OFFLINE = 6,
+	CIM_STARTING = 10,
+};
+
+/* The one status a session or connection is in; OperationalStatus,
+ * Status, HealthState and EnabledState are all derived from it. */
+enum sess_status {
+	ST_STARTING,  /* login in progress */
+	ST_OK,        /* full feature, healthy */
+	ST_DEGRADED,  /* full feature with trouble (see degraded flags) */
+	ST_STOPPING,  /* logout requested, no response yet */
+	ST_LOST,      /* every connection dropped without logout */
+	ST_STOPPED,   /* ended: logout, reinstatement, retain time passed */
+	ST_ERROR,     /* login failed */
+};
+
+/* Why a session is degraded (bits of sess->degraded). */
+#define DEG_CONN_LOST 0x01     /* a connection dropped, others remain */
+#define DEG_DIGEST 0x02        /* header or data digest errors */
+#define DEG_REJECT 0x04        /* Reject PDUs */
+#define DEG_RETRANS 0x08       /* retransmission storm */
+#define DEG_OVERLAP 0x10       /* overlapping retransmission, other data */
+#define DEG_GAP 0x20           /* capture lost bytes of the session */
+
+enum conn_phase {
+	CP_LOGIN,       /* login in progress */
+	CP_FULL,        /* full feature phase */
+	CP_LOGOUT,      /* logout requested */
+	CP_ENDED,       /* logged out, or closed after a failed login */
+	CP_LOST,        /* dropped without logout (FIN, RST, silence) */
+};
+
+enum sess_end_reason {
+	END_NONE = 0,
+	END_LOGOUT,         /* close-session logout completed */
+	END_REINSTATED,     /* a new leading login for the same identity */
+	END_RETAIN_EXPIRED, /* lost, and Time2Wait + Time2Retain passed */
+	END_LOGIN_FAILED,
+	END_CONN_REINSTATED, /* (connections) same CID logged in again */
+	END_CONN_CLOSED,     /* (connections) TCP closed */
+};
+
+struct sconn {
+	struct sconn *next;
+	uint64_t flow_id;
+	struct flow_ep initiator, target; /* TCP endpoints */
+	bool cid_known;
+	uint16_t cid;
+	enum conn_phase phase;
+	enum sess_end_reason end_reason;
+	bool login_observed;   /* from its first Login Request */
+	bool leading;          /* the login that created the session */
+	uint64_t first_ns;     /* first login request (or first PDU) */
+	uint64_t ffp_ns;       /* entered full feature phase (0: never) */
+	uint64_t end_ns;       /* 0 while open */
+	uint64_t state_ns;     /* last phase change */
+	int version_active;    /* -1 unknown */
+	uint8_t status_class, status_detail; /* final login response */
+	bool status_known;
+	struct neg neg;        /* what its login (and later Text) said */
+	struct neg_values vals;
+	/* counters */
+	uint64_t pdus[2];      /* by direction: 0 initiator->target */
+	uint64_t hdigest_errors, ddigest_errors, rejects;
+	uint64_t gaps;
+};
+
+struct discovered_target {
+	char name[NEG_STR_MAX];
+	char addresses[NEG_STR_MAX]; /* TargetAddress values, ';'-joined */
+};
+
+struct sess_event {
+	uint64_t ts_ns;
+	const char *kind;  /* "session_starting", "login_failed", ... */
+	char detail[160];
+};
+
+struct session {
+	struct session *next;   /* in creation order */
+	uint64_t seq;           /* creation order */
+	/* identity (§4.2.7 / cim-mapping Name) */
+	char initiator_name[NEG_STR_MAX];
+	char target_name[NEG_STR_MAX];
+	char initiator_alias[NEG_STR_MAX];
+	char target_alias[NEG_STR_MAX];
+	bool isid_known, tpgt_known, tsih_known;
+	uint8_t isid[6];
+	uint16_t tpgt;
+	uint16_t tsih;
+	bool login_observed;    /* the leading login was seen */
+	int session_type;       /* -1 unknown, else enum neg_session_type */
+	struct neg_values vals; /* session-wide values of the leading login */
+	uint64_t install_ns;    /* leading Login Request (or first seen) */
+	uint64_t state_ns;      /* TimeOfLastStateChange */
+	uint64_t lost_ns;       /* when the last connection was lost */
+	enum sess_status status;
+	enum sess_end_reason end_reason;
+	unsigned degraded;      /* DEG_* */
+	uint8_t fail_class, fail_detail; /* failed login */
+	char redirect[NEG_STR_MAX];      /* TargetAddress of a redirect */
+	bool incomplete;        /* a cap or gap hid part of it */
+	struct sconn *conns;    /* in login order */
+	unsigned nconns;
+	struct discovered_target targets[SESSION_TARGETS_MAX];
+	unsigned ntargets;
+	uint32_t targets_dropped;
+	struct sess_event events[SESSION_EVENTS_MAX]; /* ring */
+	unsigned nevents, event_head;
+	uint64_t events_dropped;
+};
+
+/* ---- the table of sessions ---- */
+
+struct session_table;
+
+/* Called for every event as it happens (the NDJSON sink, the UI). The
+ * session and connection are borrowed for the call; c may be NULL. */
+struct session_listener {
+	void *user;
+	void (*event)(void *user, const struct session *s,
+		      const struct sconn *c, const struct sess_event *ev);
+};
+
+struct session_table *session_table_new(size_t max_sessions,
+					struct counters *ctr);
+void session_table_free(struct session_table *st);
+void session_table_listen(struct session_table *st,
+			  const struct session_listener *l);
+/* Sessions in creation order (follow ->next). */
+const struct session *session_first(const struct session_table *st);
+size_t session_count(const struct session_table *st);
+/* Moves states that depend on time alone (a lost session whose
+ * Time2Wait + Time2Retain have passed becomes Stopped). */
+void session_table_tick(struct session_table *st, uint64_t now_ns);
+
+/* Whose view an export takes (cim-mapping.md "Perspective"). */
+enum perspective { PERSP_TARGET = 0, PERSP_INITIATOR };
+
+/* The CIM EnabledState of a status. */
+enum cim_enabled session_enabled_state(enum sess_status st);
+/* OperationalStatus value, Status string and HealthState of a status. */
+uint16_t session_op_status(enum sess_status st);
+const char *session_status_word(enum sess_status st);
+uint16_t session_health(enum sess_status st);
+/* Connections in full feature phase now. */
+unsigned session_current_connections(const struct session *s);
+/* "authentication failure" for 0x0201 etc. (§11.13.5). */
+const char *session_login_status_text(uint8_t cls, uint8_t detail);
+
+#endif
