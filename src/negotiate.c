@@ -1,0 +1,518 @@
+/* negotiate.c - key table, per-connection record and §13 result rules. */
+#include <string.h>
+
+#include "negotiate.h"
+
+static const char *const vocab_digest[] = {"None", "CRC32C", NULL};
+static const char *const vocab_auth[] = {"None", "CHAP",  "SRP",
+					 "KRB5", "SPKM1", "SPKM2", NULL};
+static const char *const vocab_session[] = {"Normal", "Discovery", NULL};
+/* RFC 5048 §4.2 / RFC 7143 §13.23 */
+static const char *const vocab_task[] = {"RFC3720", "ResponseFence",
+					 "FastAbort", NULL};
+
+static const struct neg_key_info key_table[NK_COUNT] = {
+#define NEG_KEY_INFO(id, nm, sc, ty, ru, hasd, d, mn, mx, voc)                \
+	[NK_##id] = {nm, sc, ty, ru, hasd, d, mn, mx, voc},
+	NEG_KEYS(NEG_KEY_INFO)
+#undef NEG_KEY_INFO
+};
+
+static const char *const *key_vocab(enum neg_key k)
+{
+	return key_table[k].vocab;
+}
+
+const struct neg_key_info *neg_key_info(enum neg_key k)
+{
+	return (unsigned)k < NK_COUNT ? &key_table[k] : NULL;
+}
+
+int neg_key_lookup(struct text_span key)
+{
+	for (int k = 0; k < NK_COUNT; k++)
+		if (text_span_eq(key, key_table[k].name))
+			return k;
+	return -1;
+}
+
+const char *neg_vocab_name(enum neg_key k, uint32_t v)
+{
+	const char *const *voc = key_vocab(k);
+	if (!voc)
+		return "?";
+	for (uint32_t i = 0; voc[i]; i++)
+		if (i == v)
+			return voc[i];
+	return "?";
+}
+
+static const char *const state_names[] = {
+	"unknown", "default", "negotiated", "irrelevant", "rejected", "invalid",
+};
+
+const char *neg_state_name(enum neg_state s)
+{
+	return (unsigned)s < sizeof(state_names) / sizeof(state_names[0])
+		       ? state_names[s]
+		       : "?";
+}
+
+void neg_init(struct neg *n)
+{
+	memset(n, 0, sizeof(*n));
+	for (int k = 0; k < NK_COUNT; k++)
+		n->e[k].offerer = -1;
+}
+
+static void str_store(struct neg_str *s, struct text_span v)
+{
+	s->seen = true;
+	s->len = v.n > UINT32_MAX ? UINT32_MAX : (uint32_t)v.n;
+	s->truncated = text_span_copy(v, s->s, sizeof(s->s));
+}
+
+static int vocab_index(const char *const *voc, struct text_span item)
+{
+	for (int i = 0; voc[i]; i++)
+		if (text_span_eq(item, voc[i]))
+			return i;
+	return -1;
+}
+
+/* Parses the value for a key of type NEG_T_ENUM or NEG_T_NUMLIST into
+ * v->list: unknown items are ignored, as a responder must (§6.2.1). */
+static void parse_list(const struct neg_key_info *ki, const char *const *voc,
+		       struct text_span val, struct neg_val *v)
+{
+	struct text_span rest = val, item;
+	while (text_list_next(&rest, &item)) {
+		int idx = -1;
+		if (voc) {
+			idx = vocab_index(voc, item);
+		} else {
+			uint64_t x;
+			if (text_span_u64(item, ki->max, &x) == 0)
+				idx = (int)x;
+		}
+		if (idx < 0) {
+			if (v->nunknown < UINT8_MAX)
+				v->nunknown++;
+		} else if (v->nlist < NEG_LIST_MAX) {
+			v->list[v->nlist++] = (uint8_t)idx;
+		}
+	}
+	v->invalid = v->nlist == 0;
+	v->num = v->nlist ? v->list[0] : 0;
+}
+
+static void chap_note(struct neg *n, enum neg_key k, enum neg_side side,
+		      const struct neg_val *v, struct text_span val)
+{
+	struct neg_chap *c = &n->chap;
+	c->seen = true;
+	switch (k) {
+	case NK_CHAP_A:
+		/* The target answers with the one algorithm it picked. */
+		if (side == NEG_TARGET && !v->special && v->nlist) {
+			c->algorithm_seen = true;
+			c->algorithm = v->list[0];
+		}
+		break;
+	case NK_CHAP_I:
+		c->id_seen[side] = true;
+		if (side == NEG_INITIATOR)
+			c->mutual = true;
+		break;
+	case NK_CHAP_C:
+		c->challenge_seen[side] = true;
+		c->challenge_len[side] = v->num;
+		if (side == NEG_INITIATOR)
+			c->mutual = true;
+		if (v->invalid)
+			c->malformed = true;
+		break;
+	case NK_CHAP_R:
+		c->response_seen[side] = true;
+		c->response_len[side] = v->num;
+		if (v->invalid)
+			c->malformed = true;
+		break;
+	case NK_CHAP_N:
+		str_store(&c->name[side], val);
+		break;
+	default:
+		break;
+	}
+}
+
+static struct neg_str *key_string(struct neg *n, enum neg_key k)
+{
+	switch (k) {
+	case NK_INITIATOR_NAME:
+		return &n->initiator_name;
+	case NK_TARGET_NAME:
+		return &n->target_name;
+	case NK_INITIATOR_ALIAS:
+		return &n->initiator_alias;
+	case NK_TARGET_ALIAS:
+		return &n->target_alias;
+	case NK_TARGET_ADDRESS:
+		return &n->target_address;
+	default:
+		return NULL;
+	}
+}
+
+/* Fills v from the value text; never keeps a pointer into it. */
+static void parse_value(struct neg *n, enum neg_key k, struct text_span val,
+			struct neg_val *v)
+{
+	const struct neg_key_info *ki = &key_table[k];
+	v->len = val.n > UINT32_MAX ? UINT32_MAX : (uint32_t)val.n;
+	if (ki->type != NEG_T_STRING && ki->type != NEG_T_BINARY) {
+		/* §6.2: the three reserved answers */
+		if (text_span_eq(val, "Irrelevant")) {
+			v->special = NEG_SP_IRRELEVANT;
+			return;
+		}
+		if (text_span_eq(val, "Reject")) {
+			v->special = NEG_SP_REJECT;
+			return;
+		}
+		if (text_span_eq(val, "NotUnderstood")) {
+			v->special = NEG_SP_NOT_UNDERSTOOD;
+			return;
+		}
+	}
+	switch (ki->type) {
+	case NEG_T_BOOL:
+		if (text_span_eq(val, "Yes"))
+			v->num = 1;
+		else if (text_span_eq(val, "No"))
+			v->num = 0;
+		else
+			v->invalid = true;
+		break;
+	case NEG_T_NUM: {
+		uint64_t x = 0;
+		if (text_span_u64(val, UINT32_MAX, &x) != 0) {
+			v->invalid = true;
+			break;
+		}
+		v->num = (uint32_t)x;
+		v->invalid = x < ki->min || x > ki->max;
+		break;
+	}
+	case NEG_T_ENUM:
+		parse_list(ki, key_vocab(k), val, v);
+		break;
+	case NEG_T_NUMLIST:
+		parse_list(ki, NULL, val, v);
+		break;
+	case NEG_T_STRING: {
+		struct neg_str *s = key_string(n, k);
+		if (s)
+			str_store(s, val);
+		v->invalid = val.n == 0;
+		break;
+	}
+	case NEG_T_BINARY: {
+		uint32_t blen = 0;
+		/* Only the length survives; the bytes stay in the caller's
+		 * buffer, which login.c wipes. */
+		v->invalid = text_span_binary_len(val, &blen) != 0;
+		v->num = blen;
+		break;
+	}
+	}
+}
+
+int neg_pair(struct neg *n, enum neg_side side, const struct text_pair *p)
+{
+	n->pairs++;
+	if (p->malformed) {
+		n->malformed++;
+		return -2;
+	}
+	int k = neg_key_lookup(p->key);
+	if (k < 0) {
+		n->unknown_keys++;
+		return -1;
+	}
+	struct neg_entry *e = &n->e[k];
+	if (e->offerer < 0)
+		e->offerer = (int8_t)side;
+	struct neg_val *v = &e->side[side];
+	/* TargetAddress may legitimately come more than once (§13.8). */
+	bool repeated = v->seen && k != NK_TARGET_ADDRESS;
+	memset(v, 0, sizeof(*v));
+	v->seen = true;
+	v->repeated = repeated;
+	parse_value(n, (enum neg_key)k, p->val, v);
+	if (k >= NK_CHAP_A)
+		chap_note(n, (enum neg_key)k, side, v, p->val);
+	return k;
+}
+
+void neg_text(struct neg *n, enum neg_side side, const uint8_t *p, size_t len)
+{
+	struct text_iter it;
+	struct text_pair pr;
+	text_iter_init(&it, p, len);
+	while (text_next(&it, &pr))
+		(void)neg_pair(n, side, &pr);
+}
+
+int neg_mrdsl_declare(struct neg *n, enum neg_side side, struct text_span val)
+{
+	struct neg_entry *e = &n->e[NK_MAX_RECV_DSL];
+	struct neg_val *v = &e->side[side];
+	if (e->offerer < 0)
+		e->offerer = (int8_t)side;
+	memset(v, 0, sizeof(*v));
+	v->seen = true;
+	parse_value(n, NK_MAX_RECV_DSL, val, v);
+	if (n->mrdsl_redeclared[side] < UINT32_MAX)
+		n->mrdsl_redeclared[side]++;
+	return v->invalid || v->special ? -1 : 0;
+}
+
+static struct neg_result from_special(const struct neg_key_info *ki,
+				      const struct neg_val *v,
+				      struct neg_result r)
+{
+	if (v->special == NEG_SP_IRRELEVANT) {
+		r.state = NEG_IRRELEVANT;
+	} else {
+		r.state = NEG_REJECTED;
+		r.v = ki->dflt;
+		if (v->special == NEG_SP_NOT_UNDERSTOOD)
+			r.flags |= NEG_RF_NOT_UNDERSTOOD;
+	}
+	return r;
+}
+
+static bool in_list(const struct neg_val *offer, uint32_t x)
+{
+	for (unsigned i = 0; i < offer->nlist; i++)
+		if (offer->list[i] == x)
+			return true;
+	return false;
+}
+
+/* Declarative keys: the declarer's own value. */
+static struct neg_result decl_result(const struct neg_key_info *ki,
+				     const struct neg_val *v, bool login_seen,
+				     struct neg_result r)
+{
+	if (!v->seen) {
+		r.state = login_seen && ki->has_default ? NEG_DEFAULT
+							: NEG_UNKNOWN;
+		r.v = r.state == NEG_DEFAULT ? ki->dflt : 0;
+		return r;
+	}
+	if (v->special)
+		return from_special(ki, v, r);
+	r.v = v->num;
+	r.state = v->invalid ? NEG_INVALID : NEG_NEGOTIATED;
+	return r;
+}
+
+static int declarer(enum neg_key k, const struct neg_entry *e)
+{
+	switch (k) {
+	case NK_SESSION_TYPE:
+	case NK_INITIATOR_NAME:
+	case NK_INITIATOR_ALIAS:
+		return NEG_INITIATOR;
+	case NK_TARGET_ALIAS:
+	case NK_TARGET_ADDRESS:
+	case NK_TARGET_PORTAL_GROUP_TAG:
+		return NEG_TARGET;
+	default:
+		return e->offerer < 0 ? NEG_INITIATOR : e->offerer;
+	}
+}
+
+static struct neg_result key_raw(const struct neg *n, enum neg_key k,
+				 bool login_seen)
+{
+	const struct neg_key_info *ki = &key_table[k];
+	const struct neg_entry *e = &n->e[k];
+	struct neg_result r = {NEG_UNKNOWN, 0, 0};
+	if (e->side[0].repeated || e->side[1].repeated)
+		r.flags |= NEG_RF_REPEATED;
+	if (e->offerer == NEG_TARGET)
+		r.flags |= NEG_RF_TARGET_OFFERED;
+	if (ki->rule == NEG_R_DECL)
+		return decl_result(ki, &e->side[declarer(k, e)], login_seen, r);
+
+	if (e->offerer < 0) {
+		if (login_seen && ki->has_default) {
+			r.state = NEG_DEFAULT;
+			r.v = ki->dflt;
+		}
+		return r;
+	}
+	const struct neg_val *offer = &e->side[e->offerer];
+	const struct neg_val *ans = &e->side[!e->offerer];
+	bool offer_ok = !offer->invalid && !offer->special;
+	if (offer->invalid)
+		r.flags |= NEG_RF_OFFER_INVALID;
+
+	if (!ans->seen) {
+		/* §6.2.2: no answer is needed to an AND offered No or an
+		 * OR offered Yes: the offer decides. */
+		if (offer_ok && ((ki->rule == NEG_R_AND && offer->num == 0) ||
+				 (ki->rule == NEG_R_OR && offer->num == 1))) {
+			r.state = NEG_NEGOTIATED;
+			r.v = offer->num;
+			r.flags |= NEG_RF_IMPLIED;
+			return r;
+		}
+		r.flags |= NEG_RF_UNANSWERED;
+		if (login_seen && ki->has_default) {
+			r.state = NEG_DEFAULT;
+			r.v = ki->dflt;
+		}
+		return r;
+	}
+	if (ans->special)
+		return from_special(ki, ans, r);
+	r.v = ans->num;
+	if (ans->invalid) {
+		r.state = NEG_INVALID;
+		return r;
+	}
+	r.state = NEG_NEGOTIATED;
+	if (!offer_ok)
+		return r;
+	bool bad = false;
+	switch (ki->rule) {
+	case NEG_R_MIN:
+		bad = ans->num > offer->num;
+		break;
+	case NEG_R_MAX:
+		bad = ans->num < offer->num;
+		break;
+	case NEG_R_AND:
+		bad = ans->num && !offer->num;
+		break;
+	case NEG_R_OR:
+		bad = !ans->num && offer->num;
+		break;
+	case NEG_R_LIST:
+		/* one value, taken from the offer (§6.2.1) */
+		bad = ans->nlist != 1 || ans->nunknown ||
+		      !in_list(offer, ans->num);
+		break;
+	case NEG_R_DECL:
+		break;
+	}
+	if (bad)
+		r.flags |= NEG_RF_VIOLATION;
+	return r;
+}
+
+/* §13 "Irrelevant when: SessionType=Discovery" (§13.10, 13.11, 13.13,
+ * 13.14, 13.15, 13.17, 13.19, 13.20, 13.23). */
+static bool discovery_irrelevant(enum neg_key k)
+{
+	switch (k) {
+	case NK_MAX_CONNECTIONS:
+	case NK_INITIAL_R2T:
+	case NK_IMMEDIATE_DATA:
+	case NK_MAX_BURST_LENGTH:
+	case NK_FIRST_BURST_LENGTH:
+	case NK_MAX_OUTSTANDING_R2T:
+	case NK_DATA_PDU_IN_ORDER:
+	case NK_DATA_SEQUENCE_IN_ORDER:
+	case NK_TASK_REPORTING:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool has_value(const struct neg_result *r)
+{
+	return r->state == NEG_DEFAULT || r->state == NEG_NEGOTIATED ||
+	       r->state == NEG_REJECTED;
+}
+
+struct neg_result neg_key_result(const struct neg *n, enum neg_key k,
+				 bool login_seen)
+{
+	struct neg_result r = {NEG_UNKNOWN, 0, 0};
+	if ((unsigned)k >= NK_COUNT)
+		return r;
+	r = key_raw(n, k, login_seen);
+	if (discovery_irrelevant(k)) {
+		struct neg_result st = key_raw(n, NK_SESSION_TYPE, login_seen);
+		if (st.state == NEG_NEGOTIATED &&
+		    st.v == NEG_SESSION_DISCOVERY) {
+			r.state = NEG_IRRELEVANT;
+			return r;
+		}
+	}
+	if (k == NK_FIRST_BURST_LENGTH) {
+		/* §13.14: irrelevant with InitialR2T=Yes, ImmediateData=No:
+		 * no unsolicited data can be sent at all. */
+		struct neg_result ir = key_raw(n, NK_INITIAL_R2T, login_seen);
+		struct neg_result id =
+		    key_raw(n, NK_IMMEDIATE_DATA, login_seen);
+		if (has_value(&ir) && has_value(&id) && ir.v == 1 &&
+		    id.v == 0) {
+			r.state = NEG_IRRELEVANT;
+			return r;
+		}
+		/* FirstBurstLength MUST NOT exceed MaxBurstLength. */
+		struct neg_result mb =
+		    key_raw(n, NK_MAX_BURST_LENGTH, login_seen);
+		if (has_value(&r) && has_value(&mb) && r.v > mb.v)
+			r.flags |= NEG_RF_VIOLATION;
+	}
+	return r;
+}
+
+struct neg_result neg_mrdsl_result(const struct neg *n, enum neg_side receiver,
+				   bool login_seen)
+{
+	const struct neg_entry *e = &n->e[NK_MAX_RECV_DSL];
+	struct neg_result r = {NEG_UNKNOWN, 0, 0};
+	if (e->side[receiver].repeated)
+		r.flags |= NEG_RF_REPEATED;
+	if (n->mrdsl_redeclared[receiver])
+		r.flags |= NEG_RF_REDECLARED;
+	return decl_result(&key_table[NK_MAX_RECV_DSL], &e->side[receiver],
+			   login_seen, r);
+}
+
+void neg_compute(const struct neg *n, bool login_seen, struct neg_values *out)
+{
+#define R(field, key) out->field = neg_key_result(n, NK_##key, login_seen)
+	R(session_type, SESSION_TYPE);
+	R(max_connections, MAX_CONNECTIONS);
+	R(initial_r2t, INITIAL_R2T);
+	R(immediate_data, IMMEDIATE_DATA);
+	R(max_burst_length, MAX_BURST_LENGTH);
+	R(first_burst_length, FIRST_BURST_LENGTH);
+	R(default_time2wait, DEFAULT_TIME2WAIT);
+	R(default_time2retain, DEFAULT_TIME2RETAIN);
+	R(max_outstanding_r2t, MAX_OUTSTANDING_R2T);
+	R(data_pdu_in_order, DATA_PDU_IN_ORDER);
+	R(data_sequence_in_order, DATA_SEQUENCE_IN_ORDER);
+	R(error_recovery_level, ERROR_RECOVERY_LEVEL);
+	R(task_reporting, TASK_REPORTING);
+	R(protocol_level, PROTOCOL_LEVEL);
+	R(header_digest, HEADER_DIGEST);
+	R(data_digest, DATA_DIGEST);
+	R(auth_method, AUTH_METHOD);
+	R(ifmarker, IFMARKER);
+	R(ofmarker, OFMARKER);
+	R(tpgt, TARGET_PORTAL_GROUP_TAG);
+#undef R
+	out->mrdsl_initiator = neg_mrdsl_result(n, NEG_INITIATOR, login_seen);
+	out->mrdsl_target = neg_mrdsl_result(n, NEG_TARGET, login_seen);
+}
