@@ -167,6 +167,49 @@ size_t session_count(const struct session_table *st);
  * Time2Wait + Time2Retain have passed becomes Stopped). */
 void session_table_tick(struct session_table *st, uint64_t now_ns);
 
+/* ---- changes, made by the tracker (track.c) ---- */
+
+/* A Login Request opened a login on a connection. tsih == 0 is a leading
+ * login: a new session. tsih != 0 adds a connection to the live session
+ * with that identity and TSIH (one is made, its login unseen, when the
+ * capture missed the leading login). Returns NULL at the session cap. */
+struct session *session_login_begin(struct session_table *st, uint64_t now,
+				    const struct neg *neg,
+				    const uint8_t isid[6], uint16_t tsih);
+/* Adds the connection of a login (or of traffic without one) to s. */
+struct sconn *session_conn_add(struct session_table *st, struct session *s,
+			       const struct flow *f, int initiator_ep,
+			       uint64_t now, bool login_observed);
+/* The final Login Response: status class/detail, and on success the
+ * TSIH, version and everything negotiated (c->neg must be filled). */
+void session_login_end(struct session_table *st, struct session *s,
+		       struct sconn *c, uint64_t now, uint8_t cls,
+		       uint8_t detail, uint16_t tsih, int version_active);
+/* Logout Request (reason §11.14.1: 0 session, 1 connection, 2 recovery)
+ * for connection `cid`, seen on c; and its response (§11.15.1). */
+void session_logout_request(struct session_table *st, struct session *s,
+			    struct sconn *c, uint64_t now, int reason,
+			    uint16_t cid);
+void session_logout_response(struct session_table *st, struct session *s,
+			     struct sconn *c, uint64_t now, int response);
+/* The TCP connection ended (FIN, RST, silence, end of capture). */
+void session_conn_closed(struct session_table *st, struct session *s,
+			 struct sconn *c, uint64_t now, bool capture_end);
+/* Trouble on c that degrades the session: one of DEG_*. */
+void session_conn_trouble(struct session_table *st, struct session *s,
+			  struct sconn *c, uint64_t now, unsigned deg,
+			  const char *detail);
+/* Full feature traffic of a connection whose login was not captured:
+ * a session of its own, identity unknown. */
+struct session *session_orphan(struct session_table *st, uint64_t now);
+/* A SendTargets answer (discovery): one target and its addresses. */
+void session_discovered(struct session *s, const char *name,
+			const char *addresses);
+/* Records an event and tells the listener. */
+void session_event(struct session_table *st, struct session *s,
+		   const struct sconn *c, uint64_t now, const char *kind,
+		   const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
 /* Whose view an export takes (cim-mapping.md "Perspective"). */
 enum perspective { PERSP_TARGET = 0, PERSP_INITIATOR };
 

@@ -1,0 +1,658 @@
+/* session.c - the session model: sessions, their connections, and the
+ * state each is in, changed only by what the capture showed. */
+#include "session.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct session_table {
+	size_t max;
+	size_t count;
+	uint64_t seq;
+	struct counters *ctr;
+	struct session *head, *tail;
+	struct session_listener listener;
+};
+
+/* ---- status vocabulary (cim-mapping.md) ---- */
+
+enum cim_enabled session_enabled_state(enum sess_status st)
+{
+	switch (st) {
+	case ST_STARTING:
+		return CIM_STARTING;
+	case ST_OK:
+	case ST_DEGRADED:
+		return CIM_ENABLED;
+	case ST_STOPPING:
+		return CIM_SHUTTING_DOWN;
+	case ST_LOST:
+		return CIM_ENABLED_OFFLINE;
+	case ST_STOPPED:
+	case ST_ERROR:
+		break;
+	}
+	return CIM_DISABLED;
+}
+
+uint16_t session_op_status(enum sess_status st)
+{
+	static const uint16_t v[] = {
+		[ST_STARTING] = 8, [ST_OK] = 2,    [ST_DEGRADED] = 3,
+		[ST_STOPPING] = 2, [ST_LOST] = 13, [ST_STOPPED] = 10,
+		[ST_ERROR] = 6,
+	};
+	return v[st];
+}
+
+const char *session_status_word(enum sess_status st)
+{
+	static const char *const v[] = {
+		[ST_STARTING] = "Starting", [ST_OK] = "OK",
+		[ST_DEGRADED] = "Degraded", [ST_STOPPING] = "Stopping",
+		[ST_LOST] = "Lost Comm",    [ST_STOPPED] = "Stopped",
+		[ST_ERROR] = "Error",
+	};
+	return v[st];
+}
+
+uint16_t session_health(enum sess_status st)
+{
+	switch (st) {
+	case ST_OK:
+	case ST_STOPPING:
+	case ST_STOPPED:
+		return 5;
+	case ST_DEGRADED:
+		return 10;
+	case ST_LOST:
+	case ST_ERROR:
+		return 20;
+	case ST_STARTING:
+		break;
+	}
+	return 0;
+}
+
+const char *session_login_status_text(uint8_t cls, uint8_t detail)
+{
+	/* §11.13.5 */
+	static const struct {
+		uint8_t cls, detail;
+		const char *text;
+	} t[] = {
+		{0, 0, "success"},
+		{1, 1, "target moved temporarily"},
+		{1, 2, "target moved permanently"},
+		{2, 0, "initiator error"},
+		{2, 1, "authentication failure"},
+		{2, 2, "authorization failure"},
+		{2, 3, "target not found"},
+		{2, 4, "target removed"},
+		{2, 5, "unsupported version"},
+		{2, 6, "too many connections"},
+		{2, 7, "missing parameter"},
+		{2, 8, "can't include in session"},
+		{2, 9, "session type not supported"},
+		{2, 10, "session does not exist"},
+		{2, 11, "invalid during login"},
+		{3, 0, "target error"},
+		{3, 1, "service unavailable"},
+		{3, 2, "out of resources"},
+	};
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		if (t[i].cls == cls && t[i].detail == detail)
+			return t[i].text;
+	switch (cls) {
+	case 1:
+		return "redirection";
+	case 2:
+		return "initiator error";
+	case 3:
+		return "target error";
+	}
+	return "unknown status";
+}
+
+unsigned session_current_connections(const struct session *s)
+{
+	unsigned n = 0;
+	for (const struct sconn *c = s->conns; c; c = c->next)
+		n += c->phase == CP_FULL;
+	return n;
+}
+
+/* ---- table ---- */
+
+struct session_table *session_table_new(size_t max_sessions,
+					struct counters *ctr)
+{
+	struct session_table *st = calloc(1, sizeof(*st));
+	if (!st)
+		return NULL;
+	st->max = max_sessions ? max_sessions : SESSION_MAX_DEFAULT;
+	st->ctr = ctr;
+	return st;
+}
+
+static void session_free(struct session *s)
+{
+	while (s->conns) {
+		struct sconn *c = s->conns;
+		s->conns = c->next;
+		free(c);
+	}
+	free(s);
+}
+
+void session_table_free(struct session_table *st)
+{
+	if (!st)
+		return;
+	while (st->head) {
+		struct session *s = st->head;
+		st->head = s->next;
+		session_free(s);
+	}
+	free(st);
+}
+
+void session_table_listen(struct session_table *st,
+			  const struct session_listener *l)
+{
+	st->listener = *l;
+}
+
+const struct session *session_first(const struct session_table *st)
+{
+	return st->head;
+}
+
+size_t session_count(const struct session_table *st)
+{
+	return st->count;
+}
+
+void session_event(struct session_table *st, struct session *s,
+		   const struct sconn *c, uint64_t now, const char *kind,
+		   const char *fmt, ...)
+{
+	struct sess_event ev = {.ts_ns = now, .kind = kind};
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ev.detail, sizeof(ev.detail), fmt, ap);
+	va_end(ap);
+	unsigned slot = (s->event_head + s->nevents) % SESSION_EVENTS_MAX;
+	if (s->nevents == SESSION_EVENTS_MAX) {
+		/* Full: the oldest goes, and we say so. */
+		s->event_head = (s->event_head + 1) % SESSION_EVENTS_MAX;
+		s->events_dropped++;
+	} else {
+		s->nevents++;
+	}
+	s->events[slot] = ev;
+	if (st->listener.event)
+		st->listener.event(st->listener.user, s, c, &ev);
+}
+
+static struct session *session_new(struct session_table *st, uint64_t now)
+{
+	if (st->count >= st->max) {
+		ctr_inc(st->ctr, CTR_SESSIONS_CAP_HIT);
+		return NULL;
+	}
+	struct session *s = calloc(1, sizeof(*s));
+	if (!s) {
+		ctr_inc(st->ctr, CTR_SESSIONS_CAP_HIT);
+		return NULL;
+	}
+	s->seq = st->seq++;
+	s->session_type = -1;
+	s->install_ns = now;
+	s->state_ns = now;
+	s->status = ST_STARTING;
+	if (st->tail)
+		st->tail->next = s;
+	else
+		st->head = s;
+	st->tail = s;
+	st->count++;
+	return s;
+}
+
+/* ---- state ---- */
+
+static bool status_final(enum sess_status st)
+{
+	return st == ST_STOPPED || st == ST_ERROR;
+}
+
+static const char *status_event(enum sess_status st)
+{
+	switch (st) {
+	case ST_STARTING:
+		return "session_starting";
+	case ST_OK:
+		return "session_enabled";
+	case ST_DEGRADED:
+		return "session_degraded";
+	case ST_STOPPING:
+		return "session_stopping";
+	case ST_LOST:
+		return "session_lost";
+	case ST_STOPPED:
+		return "session_ended";
+	case ST_ERROR:
+		break;
+	}
+	return "session_failed";
+}
+
+static void session_set_status(struct session_table *st, struct session *s,
+			       uint64_t now, enum sess_status to,
+			       const char *why)
+{
+	if (s->status == to)
+		return;
+	if (session_enabled_state(s->status) != session_enabled_state(to))
+		s->state_ns = now;
+	s->status = to;
+	if (to == ST_LOST)
+		s->lost_ns = now;
+	session_event(st, s, NULL, now, status_event(to), "%s", why);
+}
+
+/* A connection is "lost and not replaced" when it dropped without logout
+ * and no later connection of the session uses its CID. */
+static bool conn_unreplaced_loss(const struct session *s,
+				 const struct sconn *lost)
+{
+	if (lost->phase != CP_LOST)
+		return false;
+	for (const struct sconn *c = s->conns; c; c = c->next)
+		if (c != lost && c->cid_known && lost->cid_known &&
+		    c->cid == lost->cid && c->first_ns >= lost->first_ns)
+			return false;
+	return true;
+}
+
+/* Derives the session status from its connections after any change. */
+static void session_update(struct session_table *st, struct session *s,
+			   uint64_t now, const char *why)
+{
+	if (status_final(s->status))
+		return;
+	unsigned full = 0, logout = 0, lost = 0, any_ffp = 0;
+	for (const struct sconn *c = s->conns; c; c = c->next) {
+		full += c->phase == CP_FULL;
+		logout += c->phase == CP_LOGOUT;
+		lost += conn_unreplaced_loss(s, c);
+		any_ffp += c->ffp_ns != 0;
+	}
+	if (lost && full)
+		s->degraded |= DEG_CONN_LOST;
+	else
+		s->degraded &= ~(unsigned)DEG_CONN_LOST;
+	enum sess_status to = s->status;
+	if (s->status == ST_STOPPING && (full || logout))
+		to = ST_STOPPING;
+	else if (full)
+		to = s->degraded ? ST_DEGRADED : ST_OK;
+	else if (logout)
+		to = ST_STOPPING;
+	else if (any_ffp || s->status == ST_LOST)
+		to = ST_LOST;
+	session_set_status(st, s, now, to, why);
+}
+
+void session_table_tick(struct session_table *st, uint64_t now_ns)
+{
+	for (struct session *s = st->head; s; s = s->next) {
+		if (s->status != ST_LOST)
+			continue;
+		/* §6.1 of RFC 7143's timers: after Time2Wait + Time2Retain
+		 * the target drops the session state. Unknown values fall
+		 * back to the RFC defaults, which is what the target uses
+		 * when none was negotiated. */
+		uint64_t wait = s->vals.default_time2wait.state == NEG_NEGOTIATED
+					? s->vals.default_time2wait.v
+					: 2;
+		uint64_t retain =
+			s->vals.default_time2retain.state == NEG_NEGOTIATED
+				? s->vals.default_time2retain.v
+				: 20;
+		if (now_ns - s->lost_ns >= (wait + retain) * 1000000000ull) {
+			s->end_reason = END_RETAIN_EXPIRED;
+			session_set_status(st, s, s->lost_ns + (wait + retain) *
+								 1000000000ull,
+					   ST_STOPPED,
+					   "Time2Wait + Time2Retain passed");
+		}
+	}
+}
+
+/* ---- changes ---- */
+
+static void copy_str(char *dst, const struct neg_str *src)
+{
+	if (src->seen)
+		snprintf(dst, NEG_STR_MAX, "%s", src->s);
+}
+
+static bool identity_eq(const struct session *s, const struct neg *neg,
+			const uint8_t isid[6])
+{
+	return s->isid_known && memcmp(s->isid, isid, 6) == 0 &&
+	       strcmp(s->initiator_name, neg->initiator_name.s) == 0 &&
+	       strcmp(s->target_name, neg->target_name.s) == 0;
+}
+
+struct session *session_login_begin(struct session_table *st, uint64_t now,
+				    const struct neg *neg,
+				    const uint8_t isid[6], uint16_t tsih)
+{
+	if (tsih != 0) {
+		/* A connection joining a session (§5.3.2? MC/S): same
+		 * initiator, ISID and target, and the TSIH the target gave. */
+		for (struct session *s = st->head; s; s = s->next)
+			if (s->tsih_known && s->tsih == tsih &&
+			    !status_final(s->status) &&
+			    identity_eq(s, neg, isid))
+				return s;
+	}
+	struct session *s = session_new(st, now);
+	if (!s)
+		return NULL;
+	copy_str(s->initiator_name, &neg->initiator_name);
+	copy_str(s->target_name, &neg->target_name);
+	copy_str(s->initiator_alias, &neg->initiator_alias);
+	memcpy(s->isid, isid, 6);
+	s->isid_known = true;
+	if (tsih != 0) {
+		/* Its leading login happened before the capture. */
+		s->tsih = tsih;
+		s->tsih_known = true;
+		s->status = ST_OK;
+		session_event(st, s, NULL, now, "session_found",
+			      "connection login with TSIH 0x%04x; leading "
+			      "login not captured",
+			      tsih);
+	} else {
+		s->login_observed = true;
+		session_event(st, s, NULL, now, "session_starting",
+			      "leading login from %s",
+			      s->initiator_name[0] ? s->initiator_name
+						   : "(unnamed initiator)");
+	}
+	return s;
+}
+
+struct sconn *session_conn_add(struct session_table *st, struct session *s,
+			       const struct flow *f, int initiator_ep,
+			       uint64_t now, bool login_observed)
+{
+	(void)st;
+	if (s->nconns >= SESSION_CONNS_MAX) {
+		/* Drop the oldest ended connection to make room. */
+		struct sconn **link = &s->conns;
+		while (*link && ((*link)->phase != CP_ENDED &&
+				 (*link)->phase != CP_LOST))
+			link = &(*link)->next;
+		if (!*link)
+			return NULL;
+		struct sconn *old = *link;
+		*link = old->next;
+		free(old);
+		s->nconns--;
+		s->incomplete = true;
+	}
+	struct sconn *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	c->flow_id = f->id;
+	c->initiator = f->ep[initiator_ep];
+	c->target = f->ep[1 - initiator_ep];
+	c->phase = login_observed ? CP_LOGIN : CP_FULL;
+	c->login_observed = login_observed;
+	c->first_ns = now;
+	c->state_ns = now;
+	c->version_active = -1;
+	if (!login_observed)
+		c->ffp_ns = now;
+	struct sconn **link = &s->conns;
+	while (*link)
+		link = &(*link)->next;
+	*link = c;
+	s->nconns++;
+	return c;
+}
+
+/* Ends every other live session of the same I_T nexus (§6.3.5 session
+ * reinstatement: a leading login for an identity that has a session). */
+static void session_reinstate(struct session_table *st, struct session *s,
+			      uint64_t now)
+{
+	for (struct session *o = st->head; o; o = o->next) {
+		if (o == s || status_final(o->status) || !o->tpgt_known ||
+		    o->tpgt != s->tpgt || memcmp(o->isid, s->isid, 6) ||
+		    strcmp(o->initiator_name, s->initiator_name) ||
+		    strcmp(o->target_name, s->target_name))
+			continue;
+		for (struct sconn *c = o->conns; c; c = c->next)
+			if (c->phase != CP_ENDED) {
+				c->phase = CP_ENDED;
+				c->end_reason = END_REINSTATED;
+				c->end_ns = c->end_ns ? c->end_ns : now;
+			}
+		o->end_reason = END_REINSTATED;
+		session_set_status(st, o, now, ST_STOPPED,
+				   "reinstated by a new leading login");
+	}
+}
+
+void session_login_end(struct session_table *st, struct session *s,
+		       struct sconn *c, uint64_t now, uint8_t cls,
+		       uint8_t detail, uint16_t tsih, int version_active)
+{
+	c->status_known = true;
+	c->status_class = cls;
+	c->status_detail = detail;
+	c->state_ns = now;
+	neg_compute(&c->neg, c->login_observed, &c->vals);
+	const struct neg_result *tpgt = &c->vals.tpgt;
+	if (tpgt->state == NEG_NEGOTIATED) {
+		s->tpgt = (uint16_t)tpgt->v;
+		s->tpgt_known = true;
+	}
+	copy_str(s->target_alias, &c->neg.target_alias);
+	if (cls != 0) {
+		c->phase = CP_ENDED;
+		c->end_reason = END_LOGIN_FAILED;
+		c->end_ns = now;
+		const char *why = session_login_status_text(cls, detail);
+		if (cls == 1)
+			copy_str(s->redirect, &c->neg.target_address);
+		if (c->leading) {
+			s->fail_class = cls;
+			s->fail_detail = detail;
+			s->end_reason = END_LOGIN_FAILED;
+			session_event(st, s, c, now,
+				      cls == 1 ? "login_redirected"
+					       : "login_failed",
+				      "%s (0x%02x%02x)%s%s", why, cls, detail,
+				      cls == 1 ? " to " : "",
+				      cls == 1 ? s->redirect : "");
+			session_set_status(st, s, now, ST_ERROR, why);
+		} else {
+			session_event(st, s, c, now, "connection_login_failed",
+				      "%s (0x%02x%02x)", why, cls, detail);
+		}
+		return;
+	}
+	c->phase = CP_FULL;
+	c->ffp_ns = now;
+	c->version_active = version_active;
+	if (c->leading) {
+		s->tsih = tsih;
+		s->tsih_known = true;
+		s->vals = c->vals;
+		s->session_type = s->vals.session_type.state == NEG_UNKNOWN
+					  ? -1
+					  : (int)s->vals.session_type.v;
+		session_reinstate(st, s, now);
+	}
+	/* Connection reinstatement (§6.3.4): the same CID logged in again
+	 * ends the old connection. */
+	for (struct sconn *o = s->conns; o; o = o->next) {
+		if (o == c || !o->cid_known || !c->cid_known ||
+		    o->cid != c->cid ||
+		    (o->phase != CP_FULL && o->phase != CP_LOST &&
+		     o->phase != CP_LOGOUT))
+			continue;
+		o->phase = CP_ENDED;
+		o->end_reason = END_CONN_REINSTATED;
+		if (!o->end_ns)
+			o->end_ns = now;
+		session_event(st, s, o, now, "connection_reinstated",
+			      "CID %u logged in again", c->cid);
+	}
+	session_event(st, s, c, now, "connection_added",
+		      "CID %u in full feature phase", c->cid);
+	session_update(st, s, now, "login complete");
+}
+
+void session_logout_request(struct session_table *st, struct session *s,
+			    struct sconn *c, uint64_t now, int reason,
+			    uint16_t cid)
+{
+	static const char *const why[] = {"close the session",
+					  "close the connection",
+					  "remove the connection for recovery"};
+	const char *w = reason >= 0 && reason <= 2 ? why[reason] : "reason?";
+	session_event(st, s, c, now, "logout_requested", "%s (CID %u)", w, cid);
+	if (reason == 0) {
+		for (struct sconn *o = s->conns; o; o = o->next)
+			if (o->phase == CP_FULL)
+				o->phase = CP_LOGOUT;
+		session_set_status(st, s, now, ST_STOPPING, "logout requested");
+		return;
+	}
+	/* Closing one connection, possibly from another one (§11.14). */
+	for (struct sconn *o = s->conns; o; o = o->next)
+		if (o->cid_known && o->cid == cid && o->phase == CP_FULL)
+			o->phase = CP_LOGOUT;
+	session_update(st, s, now, "connection logout requested");
+}
+
+void session_logout_response(struct session_table *st, struct session *s,
+			     struct sconn *c, uint64_t now, int response)
+{
+	if (response != 0) {
+		static const char *const why[] = {
+			"success", "CID not found",
+			"connection recovery not supported", "cleanup failed"};
+		session_event(st, s, c, now, "logout_failed", "%s",
+			      response > 0 && response <= 3 ? why[response]
+							    : "unknown response");
+		/* The connections stay as they were. */
+		for (struct sconn *o = s->conns; o; o = o->next)
+			if (o->phase == CP_LOGOUT)
+				o->phase = CP_FULL;
+		if (s->status == ST_STOPPING)
+			s->status = ST_OK; /* re-derived just below */
+		session_update(st, s, now, "logout refused");
+		return;
+	}
+	unsigned remaining = 0;
+	for (struct sconn *o = s->conns; o; o = o->next) {
+		if (o->phase == CP_LOGOUT) {
+			o->phase = CP_ENDED;
+			o->end_reason = END_LOGOUT;
+			o->end_ns = now;
+			o->state_ns = now;
+		}
+		remaining += o->phase == CP_FULL;
+	}
+	session_event(st, s, c, now, "logout", "logout complete");
+	if (s->status == ST_STOPPING || remaining == 0) {
+		/* A close-session logout, or the last connection closed:
+		 * the session is over (§11.14.1). */
+		s->end_reason = END_LOGOUT;
+		session_set_status(st, s, now, ST_STOPPED, "logged out");
+		return;
+	}
+	session_update(st, s, now, "connection logged out");
+}
+
+void session_conn_closed(struct session_table *st, struct session *s,
+			 struct sconn *c, uint64_t now, bool capture_end)
+{
+	if (capture_end)
+		return; /* the capture stopped, not the connection */
+	c->state_ns = now;
+	if (!c->end_ns)
+		c->end_ns = now;
+	switch (c->phase) {
+	case CP_ENDED:
+	case CP_LOST:
+		return;
+	case CP_LOGIN:
+		c->phase = CP_ENDED;
+		c->end_reason = END_CONN_CLOSED;
+		session_event(st, s, c, now, "login_abandoned",
+			      "connection closed during login");
+		if (c->leading && !status_final(s->status)) {
+			s->end_reason = END_LOGIN_FAILED;
+			session_set_status(st, s, now, ST_ERROR,
+					   "login abandoned");
+		}
+		return;
+	case CP_LOGOUT:
+	case CP_FULL:
+		break;
+	}
+	c->phase = CP_LOST;
+	c->end_reason = END_CONN_CLOSED;
+	session_event(st, s, c, now, "connection_lost",
+		      "CID %u closed without logout", c->cid);
+	session_update(st, s, now, "connection lost");
+}
+
+void session_conn_trouble(struct session_table *st, struct session *s,
+			  struct sconn *c, uint64_t now, unsigned deg,
+			  const char *detail)
+{
+	(void)c;
+	bool first = !(s->degraded & deg);
+	s->degraded |= deg;
+	if (deg == DEG_GAP)
+		s->incomplete = true;
+	if (first)
+		session_event(st, s, c, now, "session_trouble", "%s", detail);
+	session_update(st, s, now, detail);
+}
+
+struct session *session_orphan(struct session_table *st, uint64_t now)
+{
+	struct session *s = session_new(st, now);
+	if (!s)
+		return NULL;
+	s->status = ST_OK;
+	session_event(st, s, NULL, now, "session_found",
+		      "full feature traffic without a captured login");
+	return s;
+}
+
+void session_discovered(struct session *s, const char *name,
+			const char *addresses)
+{
+	if (s->ntargets >= SESSION_TARGETS_MAX) {
+		s->targets_dropped++;
+		return;
+	}
+	struct discovered_target *t = &s->targets[s->ntargets++];
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	snprintf(t->addresses, sizeof(t->addresses), "%s", addresses);
+}
