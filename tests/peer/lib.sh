@@ -288,3 +288,61 @@ peer_json_num() {
 peer_count_op() {
 	awk -v op="$2" '$6 == op { n++ } END { print n + 0 }' "$1"
 }
+
+# peer_check_pdus CAP PORT NSESSIONS JSON... : the checks every live test
+# makes on `iscsiwatch -r CAP -p PORT --pdus` against what the generator
+# runs (their JSON lines) said they sent, and against tshark. Prints each
+# check; returns (exits) 1 at the end if any failed.
+peer_check_pdus() {
+	local cap=$1 port=$2 nsess=$3
+	shift 3
+	local j want=0 n fails=0 pdus=$PEER_TMP/pdus
+	for j in "$@"; do
+		want=$((want + $(peer_json_num "$j" scsi_cmds)))
+	done
+	if ! "$PEER_BUILD/iscsiwatch" -r "$cap" -p "$port" --pdus >"$pdus" 2>"$PEER_TMP/iw.err"; then
+		tail -n 5 "$PEER_TMP/iw.err"
+		echo "FAIL: iscsiwatch -r --pdus exited non-zero"
+		exit 1
+	fi
+	peer_expect() { # what got want
+		if [ "$2" = "$3" ]; then
+			echo "ok   $1: $2"
+		else
+			echo "FAIL $1: got $2, want $3"
+			fails=$((fails + 1))
+		fi
+	}
+	peer_expect "SCSI_CMD lines" "$(peer_count_op "$pdus" SCSI_CMD)" "$want"
+	# One completion per command: a SCSI Response, or a Data-In carrying
+	# status (S bit, RFC 7143 §11.7.1). Matched by ITT, not just counted.
+	n=$(awk '$6 == "SCSI_CMD" { print $2, $7 }' "$pdus" | sort | uniq -d | wc -l)
+	peer_expect "SCSI_CMD ITTs reused while open" "$n" 0
+	n=$(awk '$6 == "SCSI_RSP" || ($6 == "DATA_IN" && substr($9, 7) ~ /S/) { print $2, $7 }' "$pdus" | wc -l)
+	peer_expect "completions (SCSI_RSP + DATA_IN with S)" "$n" "$want"
+	n=$(comm -3 <(awk '$6 == "SCSI_CMD" { print $2, $7 }' "$pdus" | sort) \
+		<(awk '$6 == "SCSI_RSP" || ($6 == "DATA_IN" && substr($9, 7) ~ /S/) { print $2, $7 }' "$pdus" | sort) | wc -l)
+	peer_expect "commands without a completion or vice versa (by ITT)" "$n" 0
+	peer_expect "LOGOUT_REQ lines" "$(peer_count_op "$pdus" LOGOUT_REQ)" "$nsess"
+	peer_expect "LOGOUT_RSP lines" "$(peer_count_op "$pdus" LOGOUT_RSP)" "$nsess"
+	n=$(grep -c -E ' (hd|dd)=(bad|lost)' "$pdus")
+	peer_expect "bad or lost digests" "$n" 0
+	n=$(awk '$3 == "?>" || $3 == "?"' "$pdus" | wc -l)
+	peer_expect "PDUs of unknown direction" "$n" 0
+	if command -v tshark >/dev/null 2>&1; then
+		"$PEER_ROOT/tests/tshark-pdus.sh" -p "$port" "$cap" >"$PEER_TMP/ref"
+		awk 'NF >= 6 { k = ($4 < $5) ? $4 " " $5 : $5 " " $4; print k, $6 }' "$pdus" |
+			LC_ALL=C sort -s -k1,2 >"$PEER_TMP/ours"
+		if cmp -s "$PEER_TMP/ref" "$PEER_TMP/ours"; then
+			echo "ok   same PDU list as tshark ($(wc -l <"$PEER_TMP/ref") PDUs)"
+		else
+			echo "FAIL PDU list differs from tshark (< tshark, > iscsiwatch):"
+			diff "$PEER_TMP/ref" "$PEER_TMP/ours" | head -n 30
+			fails=$((fails + 1))
+		fi
+	else
+		echo "note: tshark not installed, comparison skipped"
+	fi
+	[ "$fails" -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
+	echo "all checks passed"
+}
