@@ -1,0 +1,253 @@
+/* track.c - from PDUs to sessions. */
+#include "track.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "login.h"
+#include "rd.h"
+
+struct tconn {
+	struct login login;
+	struct session *s;
+	struct sconn *c;
+	bool orphan_done; /* no login: the session was made from traffic */
+	/* the PDU in progress, per direction */
+	struct {
+		uint8_t opcode;
+		bool login; /* routed to the login module */
+		uint8_t logout_reason;
+		uint16_t logout_cid;
+		uint8_t logout_response;
+	} cur[2];
+};
+
+/* Which endpoint index is the initiator: from the flow's target side,
+ * else from the direction of an initiator-only opcode. */
+static int initiator_ep(const struct flow *f, int dir, uint8_t opcode)
+{
+	if (f->target >= 0)
+		return 1 - f->target;
+	return iscsi_opcode_from_initiator(opcode) ? dir : 1 - dir;
+}
+
+static void t_open(void *user, struct engine_conn *ec, int slot)
+{
+	(void)user;
+	struct tconn *t = calloc(1, sizeof(*t));
+	if (t)
+		login_init(&t->login, NULL);
+	ec->slot[slot] = t;
+}
+
+/* Full feature traffic on a connection whose login we did not see. */
+static void t_orphan(struct session_table *st, struct tconn *t,
+		     struct engine_conn *ec, int dir, uint8_t opcode)
+{
+	t->orphan_done = true;
+	t->s = session_orphan(st, ec->now_ns);
+	if (!t->s)
+		return;
+	t->c = session_conn_add(st, t->s, ec->flow,
+				initiator_ep(ec->flow, dir, opcode),
+				ec->now_ns, false);
+	session_event(st, t->s, t->c, ec->now_ns, "connection_added",
+		      "connection seen in full feature phase");
+}
+
+static void t_begin(void *user, struct engine_conn *ec, int slot, int dir,
+		    const struct pdu *p)
+{
+	struct session_table *st = user;
+	struct tconn *t = ec->slot[slot];
+	if (!t)
+		return;
+	t->cur[dir].opcode = p->opcode;
+	t->cur[dir].login = login_begin(&t->login, p->bhs) == 0;
+	if (t->cur[dir].login)
+		return;
+	if (!t->s && !t->orphan_done && t->login.outcome == LOGIN_NONE)
+		t_orphan(st, t, ec, dir, p->opcode);
+	/* Fields read here because the BHS is gone by the end. */
+	if (p->opcode == OP_LOGOUT_REQ) {
+		t->cur[dir].logout_reason = p->bhs[1] & 0x7f; /* §11.14.1 */
+		t->cur[dir].logout_cid = be16_at(p->bhs + 20);
+	} else if (p->opcode == OP_LOGOUT_RSP) {
+		t->cur[dir].logout_response = p->bhs[2]; /* §11.15.1 */
+	}
+}
+
+static void t_data(void *user, struct engine_conn *ec, int slot, int dir,
+		   const struct pdu *p, const uint8_t *d, size_t n)
+{
+	(void)user;
+	(void)p;
+	struct tconn *t = ec->slot[slot];
+	if (t && t->cur[dir].login)
+		login_data(&t->login, d, n);
+}
+
+static void t_login_end(struct session_table *st, struct tconn *t,
+			struct engine_conn *ec, int dir, const struct pdu *p)
+{
+	struct login *l = &t->login;
+	unsigned ev = login_end(l, p->data_lost);
+	uint64_t now = ec->now_ns;
+	if ((ev & LOGIN_EV_STARTED) && !t->s && l->from_start) {
+		t->s = session_login_begin(st, now, &l->neg, l->isid, l->tsih);
+		if (!t->s)
+			return;
+		t->c = session_conn_add(st, t->s, ec->flow,
+					initiator_ep(ec->flow, dir, p->opcode),
+					now, true);
+		if (t->c) {
+			t->c->leading = l->leading;
+			t->c->cid = l->cid;
+			t->c->cid_known = l->cid_seen;
+			if (l->leading)
+				t->s->install_ns = now;
+		}
+	}
+	if (!t->s || !t->c)
+		return;
+	struct sconn *c = t->c;
+	if (ev & (LOGIN_EV_FULL_FEATURE | LOGIN_EV_FAILED)) {
+		c->neg = l->neg;
+		c->login_observed = login_complete(l);
+		session_login_end(st, t->s, c, now, l->status_class,
+				  l->status_detail, l->tsih,
+				  l->version_active_seen ? l->version_active
+							 : -1);
+	}
+	if (ev & LOGIN_EV_FULL_FEATURE) {
+		/* Digests begin with the next PDU (§13.1): tell the framers. */
+		enum login_digest hd, dd;
+		login_digests(l, &hd, &dd);
+		static const enum framer_digest_mode map[] = {
+			[LOGIN_DIGEST_UNKNOWN] = FRAMER_DIGEST_UNKNOWN,
+			[LOGIN_DIGEST_NONE] = FRAMER_DIGEST_OFF,
+			[LOGIN_DIGEST_CRC32C] = FRAMER_DIGEST_ON,
+		};
+		ec->want_hd = map[hd];
+		ec->want_dd = map[dd];
+		ec->want_set = true;
+	}
+	if (ev & LOGIN_EV_MRDSL) {
+		c->neg = l->neg;
+		neg_compute(&c->neg, c->login_observed, &c->vals);
+		session_event(st, t->s, c, now, "mrdsl_redeclared",
+			      "MaxRecvDataSegmentLength declared again");
+	}
+	if ((ev & LOGIN_EV_SENDTARGETS) && l->st) {
+		t->s->ntargets = 0;
+		for (uint32_t i = 0; i < l->st->count; i++) {
+			const struct login_st_target *lt = &l->st->t[i];
+			char addrs[NEG_STR_MAX] = "";
+			size_t used = 0;
+			for (unsigned a = 0; a < lt->naddr; a++) {
+				int w = snprintf(addrs + used,
+						 sizeof(addrs) - used, "%s%s",
+						 a ? ";" : "", lt->addr[a]);
+				if (w < 0 || (size_t)w >= sizeof(addrs) - used)
+					break;
+				used += (size_t)w;
+			}
+			session_discovered(t->s, lt->name, addrs);
+		}
+		t->s->targets_dropped = l->st->dropped;
+	}
+}
+
+static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
+		  const struct pdu *p)
+{
+	struct session_table *st = user;
+	struct tconn *t = ec->slot[slot];
+	if (!t)
+		return;
+	if (t->cur[dir].login)
+		t_login_end(st, t, ec, dir, p);
+	struct session *s = t->s;
+	struct sconn *c = t->c;
+	if (!s || !c)
+		return;
+	uint64_t now = ec->now_ns;
+	int from_i = iscsi_opcode_from_initiator(p->opcode);
+	c->pdus[from_i ? 0 : 1]++;
+	if (p->opcode == OP_SCSI_CMD && s->session_type < 0 &&
+	    !s->login_observed)
+		s->session_type = NEG_SESSION_NORMAL; /* only Normal sessions
+							  carry SCSI (§4.4) */
+	switch (p->opcode) {
+	case OP_LOGOUT_REQ:
+		session_logout_request(st, s, c, now, t->cur[dir].logout_reason,
+				       t->cur[dir].logout_cid);
+		break;
+	case OP_LOGOUT_RSP:
+		session_logout_response(st, s, c, now,
+					t->cur[dir].logout_response);
+		break;
+	case OP_REJECT:
+		c->rejects++;
+		session_conn_trouble(st, s, c, now, DEG_REJECT,
+				     "the target rejected a PDU");
+		break;
+	default:
+		break;
+	}
+	if (p->hdigest == PDU_DIGEST_BAD || p->ddigest == PDU_DIGEST_BAD) {
+		if (p->hdigest == PDU_DIGEST_BAD)
+			c->hdigest_errors++;
+		if (p->ddigest == PDU_DIGEST_BAD)
+			c->ddigest_errors++;
+		session_conn_trouble(st, s, c, now, DEG_DIGEST,
+				     "digest errors");
+	}
+}
+
+static void t_gap(void *user, struct engine_conn *ec, int slot, int dir,
+		  uint64_t bytes)
+{
+	struct session_table *st = user;
+	struct tconn *t = ec->slot[slot];
+	if (!t)
+		return;
+	login_gap(&t->login,
+		  ec->flow->target == dir ? NEG_TARGET : NEG_INITIATOR);
+	if (bytes == 0 || !t->s || !t->c)
+		return;
+	t->c->gaps++;
+	session_conn_trouble(st, t->s, t->c, ec->now_ns, DEG_GAP,
+			     "the capture lost bytes of this session");
+}
+
+static void t_close(void *user, struct engine_conn *ec, int slot,
+		    enum conn_end why)
+{
+	struct session_table *st = user;
+	struct tconn *t = ec->slot[slot];
+	if (!t)
+		return;
+	login_close(&t->login);
+	if (t->s && t->c)
+		session_conn_closed(st, t->s, t->c, ec->now_ns,
+				    why == CONN_END_CAPTURE);
+	login_free(&t->login);
+	free(t);
+	ec->slot[slot] = NULL;
+}
+
+struct engine_sink track_sink(struct session_table *st)
+{
+	struct engine_sink s = {
+		.user = st,
+		.conn_open = t_open,
+		.pdu_begin = t_begin,
+		.pdu_data = t_data,
+		.pdu_end = t_end,
+		.gap = t_gap,
+		.conn_close = t_close,
+	};
+	return s;
+}
