@@ -39,8 +39,16 @@ caps_gen() {
 	case $line in *'"ok":true'*) ;; *) echo "generator failed" >&2; return 1 ;; esac
 }
 
+# Refuses a capture with holes (tshark sees a segment missing).
+caps_check_holes() {
+	local n
+	n=$(tshark -r "$1" -n -Y 'tcp.analysis.lost_segment || tcp.analysis.ack_lost_segment' 2>/dev/null | wc -l)
+	[ "$n" -eq 0 ] || { echo "$1: $n TCP segments missing from the capture" >&2; return 1; }
+}
+
 caps_end() {
 	cap_stop
+	caps_check_holes "$CAPS_OUT"
 	cp "$CAPS_LOG" "$CAPS_ROOT/captures/$CAPS_NAME.gen.jsonl"
 	echo "wrote $CAPS_OUT ($(stat -c %s "$CAPS_OUT") bytes)" >&2
 }

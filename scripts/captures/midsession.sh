@@ -16,6 +16,7 @@ full=$PEER_TMP/full.pcapng
 cap_start "$full" "$CAPS_PORT"
 caps_gen --target "$CAPS_IQN" --reads 6 --writes 6 --blocks 128 --cdb 16
 cap_stop
+caps_check_holes "$full"
 # Frames that carry a non-first piece of a reassembled PDU from the target
 # (source port 3260): tshark marks each piece with the frame the PDU ends
 # in; a piece whose own frame is that end frame and that does not start

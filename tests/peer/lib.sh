@@ -245,13 +245,16 @@ istgt_stop() {
 
 # cap_start OUT.pcapng PORT : tcpdump on lo, full snaplen, nanosecond
 # stamps, "tcp port PORT". --immediate-mode: otherwise the packets still in
-# the kernel's current TPACKET_V3 block are lost when tcpdump is stopped. tcpdump writes pcap; cap_stop turns it into
+# the kernel's current TPACKET_V3 block are lost when tcpdump is stopped.
+# -B 64 MiB: 64 KiB loopback segments overflow the default 2 MiB ring, and
+# cap_stop fails when the kernel dropped anything (a capture with holes
+# would make every test on it lie). tcpdump writes pcap; cap_stop turns it into
 # pcapng with editcap (so the file format is the one we commit).
 cap_start() {
 	PEER_CAP_OUT=$1
 	PEER_CAP_RAW=$PEER_TMP/cap-$$.pcap
 	: >"$PEER_TMP/tcpdump.log"
-	tcpdump -i lo -s 0 -U --immediate-mode -n -Z root --time-stamp-precision=nano \
+	tcpdump -i lo -s 0 -B 65536 -U --immediate-mode -n -Z root --time-stamp-precision=nano \
 		-w "$PEER_CAP_RAW" "tcp port $2" 2>"$PEER_TMP/tcpdump.log" &
 	PEER_CAP_PID=$!
 	local i
@@ -270,6 +273,12 @@ cap_stop() {
 	kill -INT "$PEER_CAP_PID" 2>/dev/null
 	wait "$PEER_CAP_PID" 2>/dev/null
 	PEER_CAP_PID=
+	local dropped
+	dropped=$(sed -n 's/^\([0-9]*\) packets\{0,1\} dropped by kernel.*/\1/p' "$PEER_TMP/tcpdump.log")
+	if [ "${dropped:-0}" != 0 ]; then
+		peer_log "tcpdump: $dropped packets dropped by kernel"
+		return 1
+	fi
 	editcap -F pcapng "$PEER_CAP_RAW" "$PEER_CAP_OUT" || return 1
 	rm -f "$PEER_CAP_RAW"
 }
