@@ -1,0 +1,476 @@
+/* login.c - login state machine and Text exchanges (RFC 7143 §6,
+ * §11.10-11.13). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "login.h"
+#include "rd.h"
+
+int login_view_parse(const uint8_t *bhs, struct login_pdu_view *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->opcode = bhs[0] & 0x3f;
+	v->immediate = (bhs[0] & 0x40) != 0;
+	v->flags = bhs[1];
+	v->t = (bhs[1] & 0x80) != 0;
+	v->c = (bhs[1] & 0x40) != 0;
+	v->data_len = be24_at(bhs + 5);
+	v->itt = be32_at(bhs + 16);
+	switch (v->opcode) {
+	case OP_LOGIN_REQ:
+	case OP_LOGIN_RSP:
+		/* §11.12.1 / §11.13.1 */
+		v->csg = (bhs[1] >> 2) & 3;
+		v->nsg = bhs[1] & 3;
+		v->version_max = bhs[2];
+		v->version_min = bhs[3];
+		memcpy(v->isid, bhs + 8, 6);
+		v->tsih = be16_at(bhs + 14);
+		if (v->opcode == OP_LOGIN_REQ) {
+			v->cid = be16_at(bhs + 20);
+		} else {
+			v->status_class = bhs[36];
+			v->status_detail = bhs[37];
+		}
+		return 0;
+	case OP_TEXT_REQ:
+	case OP_TEXT_RSP:
+		/* §11.10.1 / §11.11.1 */
+		v->ttt = be32_at(bhs + 20);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+void login_init(struct login *l, struct counters *ctr)
+{
+	memset(l, 0, sizeof(*l));
+	l->ctr = ctr;
+	neg_init(&l->neg);
+	text_init(&l->txt[NEG_INITIATOR], TEXT_CAP_DEFAULT, ctr);
+	text_init(&l->txt[NEG_TARGET], TEXT_CAP_DEFAULT, ctr);
+	l->st_cur = -1;
+}
+
+void login_free(struct login *l)
+{
+	text_free(&l->txt[NEG_INITIATOR]);
+	text_free(&l->txt[NEG_TARGET]);
+	free(l->st);
+	l->st = NULL;
+}
+
+static bool is_login(uint8_t op)
+{
+	return op == OP_LOGIN_REQ || op == OP_LOGIN_RSP;
+}
+
+static enum neg_side side_of(uint8_t op)
+{
+	return iscsi_opcode_from_initiator(op) ? NEG_INITIATOR : NEG_TARGET;
+}
+
+int login_begin_view(struct login *l, const struct login_pdu_view *v)
+{
+	if (!is_login(v->opcode) && v->opcode != OP_TEXT_REQ &&
+	    v->opcode != OP_TEXT_RSP) {
+		l->in_pdu = false;
+		return 1;
+	}
+	if (!l->any_seen) {
+		l->any_seen = true;
+		l->from_start = v->opcode == OP_LOGIN_REQ;
+	}
+	l->cur = *v;
+	l->in_pdu = true;
+	return 0;
+}
+
+int login_begin(struct login *l, const uint8_t *bhs)
+{
+	struct login_pdu_view v;
+	if (login_view_parse(bhs, &v) != 0) {
+		l->in_pdu = false;
+		return 1;
+	}
+	return login_begin_view(l, &v);
+}
+
+void login_data(struct login *l, const uint8_t *d, size_t n)
+{
+	if (!l->in_pdu)
+		return;
+	enum neg_side s = side_of(l->cur.opcode);
+	if (l->damaged[s])
+		return;
+	if (text_append(&l->txt[s], d, n) != 0) {
+		l->anomalies |= LOGIN_AN_TEXT_LOST;
+		l->lost = true;
+	}
+}
+
+static void isid_note(struct login *l, const struct login_pdu_view *v)
+{
+	if (l->isid_seen && memcmp(l->isid, v->isid, 6) != 0)
+		l->anomalies |= LOGIN_AN_ISID_CHANGED;
+	memcpy(l->isid, v->isid, 6);
+	l->isid_seen = true;
+}
+
+/* §11.12.2-3: T and C never both set; stage 2 is reserved; a transit
+ * goes forward. */
+static void stage_check(struct login *l, const struct login_pdu_view *v)
+{
+	if (v->t && v->c)
+		l->anomalies |= LOGIN_AN_T_AND_C;
+	if (v->csg == 2 || v->csg == STAGE_FULL_FEATURE ||
+	    (v->t && (v->nsg == 2 || v->nsg <= v->csg)))
+		l->anomalies |= LOGIN_AN_BAD_STAGE;
+}
+
+static unsigned login_request_hdr(struct login *l,
+				  const struct login_pdu_view *v)
+{
+	unsigned ev = 0;
+	if (l->outcome == LOGIN_NONE) {
+		l->outcome = LOGIN_IN_PROGRESS;
+		ev |= LOGIN_EV_STARTED;
+		l->tsih = v->tsih;
+		l->leading = v->tsih == 0;
+	} else if (l->outcome != LOGIN_IN_PROGRESS) {
+		l->anomalies |= LOGIN_AN_AFTER_END;
+	}
+	l->requests++;
+	isid_note(l, v);
+	l->cid = v->cid;
+	l->cid_seen = true;
+	l->version_max = v->version_max;
+	l->version_min = v->version_min;
+	stage_check(l, v);
+	if (l->outcome == LOGIN_IN_PROGRESS) {
+		l->stage = v->csg;
+		l->stages_seen |= (uint8_t)(1u << v->csg);
+	}
+	return ev;
+}
+
+static unsigned login_response_hdr(struct login *l,
+				   const struct login_pdu_view *v)
+{
+	unsigned ev = LOGIN_EV_RESPONSE;
+	if (l->outcome == LOGIN_NONE) {
+		/* the request was before the capture */
+		l->outcome = LOGIN_IN_PROGRESS;
+		ev |= LOGIN_EV_STARTED;
+	} else if (l->outcome != LOGIN_IN_PROGRESS) {
+		l->anomalies |= LOGIN_AN_AFTER_END;
+	}
+	l->responses++;
+	isid_note(l, v);
+	l->version_active = v->version_min;
+	l->version_active_seen = true;
+	/* §11.13.3: Version-active is within the initiator's range. */
+	if (l->requests && (v->version_min > l->version_max ||
+			    v->version_min < l->version_min))
+		l->anomalies |= LOGIN_AN_BAD_VERSION;
+	stage_check(l, v);
+	l->status_seen = true;
+	l->status_class = v->status_class;
+	l->status_detail = v->status_detail;
+	return ev;
+}
+
+/* After the response's text: success, transit, failure (§11.13.5). */
+static unsigned login_response_status(struct login *l,
+				      const struct login_pdu_view *v)
+{
+	unsigned ev = 0;
+	if (l->outcome != LOGIN_IN_PROGRESS)
+		return 0;
+	if (v->status_class != 0) {
+		l->outcome = LOGIN_FAILED;
+		ev |= LOGIN_EV_FAILED;
+		if (v->status_class == 1) {
+			l->redirected = true;
+			ev |= LOGIN_EV_REDIRECT;
+		}
+		return ev;
+	}
+	l->stage = v->csg;
+	l->stages_seen |= (uint8_t)(1u << v->csg);
+	if (v->t && !v->c && v->nsg != 2 && v->nsg > v->csg) {
+		l->stage = v->nsg;
+		l->stages_seen |= (uint8_t)(1u << v->nsg);
+		ev |= LOGIN_EV_STAGE;
+		if (v->nsg == STAGE_FULL_FEATURE) {
+			/* §11.13.4: the final response carries the TSIH */
+			l->outcome = LOGIN_FULL_FEATURE;
+			l->tsih = v->tsih;
+			ev |= LOGIN_EV_FULL_FEATURE;
+			bool all = login_complete(l);
+			for (int k = 0; k < NK_COUNT; k++) {
+				struct neg_result r = neg_key_result(
+				    &l->neg, (enum neg_key)k, all);
+				if (r.flags & NEG_RF_VIOLATION)
+					l->anomalies |= LOGIN_AN_VIOLATION;
+			}
+		}
+	}
+	return ev;
+}
+
+static struct login_sendtargets *st_get(struct login *l)
+{
+	if (!l->st)
+		l->st = calloc(1, sizeof(*l->st));
+	return l->st;
+}
+
+/* Full Feature Phase text (§12.3 SendTargets, §13.12 MRDSL). */
+static unsigned text_pair_ffp(struct login *l, enum neg_side side,
+			      const struct text_pair *p)
+{
+	if (p->malformed) {
+		l->anomalies |= LOGIN_AN_MALFORMED;
+		return 0;
+	}
+	if (text_span_eq(p->key, "MaxRecvDataSegmentLength")) {
+		(void)neg_mrdsl_declare(&l->neg, side, p->val);
+		return LOGIN_EV_MRDSL;
+	}
+	if (side == NEG_INITIATOR && text_span_eq(p->key, "SendTargets")) {
+		l->sendtargets_requested = true;
+		if (l->st) {
+			l->st->count = 0;
+			l->st->dropped = 0;
+		}
+		l->st_cur = -1;
+		return 0;
+	}
+	if (side == NEG_TARGET && text_span_eq(p->key, "TargetName")) {
+		struct login_sendtargets *st = st_get(l);
+		if (!st || st->count >= LOGIN_ST_MAX_TARGETS) {
+			if (st)
+				st->dropped++;
+			l->st_cur = -1;
+			return LOGIN_EV_SENDTARGETS;
+		}
+		struct login_st_target *t = &st->t[st->count];
+		memset(t, 0, sizeof(*t));
+		t->truncated = text_span_copy(p->val, t->name, sizeof(t->name));
+		l->st_cur = (int32_t)st->count++;
+		return LOGIN_EV_SENDTARGETS;
+	}
+	if (side == NEG_TARGET && text_span_eq(p->key, "TargetAddress")) {
+		if (!l->st || l->st_cur < 0)
+			return 0;
+		struct login_st_target *t = &l->st->t[l->st_cur];
+		if (t->naddr >= LOGIN_ST_MAX_ADDRS) {
+			if (t->addr_dropped < UINT8_MAX)
+				t->addr_dropped++;
+			return 0;
+		}
+		if (text_span_copy(p->val, t->addr[t->naddr],
+				   sizeof(t->addr[0])))
+			t->truncated = true;
+		t->naddr++;
+		return LOGIN_EV_SENDTARGETS;
+	}
+	l->text_other_keys++;
+	return 0;
+}
+
+/* Parses and then wipes the joined text of `side`. */
+static unsigned text_sequence_end(struct login *l, enum neg_side side,
+				  bool login_op)
+{
+	unsigned ev = 0;
+	size_t len;
+	const uint8_t *p = text_data(&l->txt[side], &len);
+	bool cut = l->damaged[side] || l->txt[side].overflow;
+	struct text_iter it;
+	struct text_pair pr;
+	text_iter_init(&it, p, len);
+	while (text_next(&it, &pr)) {
+		/* A pair cut by lost bytes would give a wrong value. */
+		if (cut && pr.unterminated)
+			break;
+		if (login_op) {
+			if (neg_pair(&l->neg, side, &pr) == -2)
+				l->anomalies |= LOGIN_AN_MALFORMED;
+		} else {
+			ev |= text_pair_ffp(l, side, &pr);
+		}
+	}
+	text_reset(&l->txt[side]);
+	l->damaged[side] = false;
+	return ev;
+}
+
+unsigned login_end(struct login *l, bool data_lost)
+{
+	if (!l->in_pdu)
+		return 0;
+	l->in_pdu = false;
+	const struct login_pdu_view *v = &l->cur;
+	enum neg_side side = side_of(v->opcode);
+	uint32_t an0 = l->anomalies;
+	unsigned ev = 0;
+	if (data_lost) {
+		l->lost = true;
+		l->damaged[side] = true;
+		l->anomalies |= LOGIN_AN_TEXT_LOST;
+	}
+	bool login_op = is_login(v->opcode);
+	if (v->opcode == OP_LOGIN_REQ)
+		ev |= login_request_hdr(l, v);
+	else if (v->opcode == OP_LOGIN_RSP)
+		ev |= login_response_hdr(l, v);
+	else {
+		if (v->opcode == OP_TEXT_REQ)
+			l->text_requests++;
+		else
+			l->text_responses++;
+		if (l->outcome != LOGIN_FULL_FEATURE && l->outcome != LOGIN_NONE)
+			l->anomalies |= LOGIN_AN_TEXT_IN_LOGIN;
+	}
+	/* §11.10.2 / §11.12.7: C=1 means the text goes on in the next PDU
+	 * of the same direction; parse only the whole sequence. */
+	if (!v->c) {
+		ev |= text_sequence_end(l, side, login_op);
+		if (!login_op)
+			ev |= LOGIN_EV_TEXT;
+	}
+	if (v->opcode == OP_LOGIN_RSP)
+		ev |= login_response_status(l, v);
+	if (l->anomalies != an0)
+		ev |= LOGIN_EV_ANOMALY;
+	return ev;
+}
+
+unsigned login_pdu(struct login *l, const struct login_pdu_view *v,
+		   const uint8_t *data, size_t n)
+{
+	if (login_begin_view(l, v) != 0)
+		return 0;
+	login_data(l, data, n);
+	return login_end(l, false);
+}
+
+void login_gap(struct login *l, enum neg_side side)
+{
+	l->lost = true;
+	if (l->txt[side].len > 0 || l->in_pdu)
+		l->damaged[side] = true;
+}
+
+void login_close(struct login *l)
+{
+	if (l->outcome == LOGIN_IN_PROGRESS)
+		l->outcome = LOGIN_ABANDONED;
+	l->in_pdu = false;
+	text_reset(&l->txt[NEG_INITIATOR]);
+	text_reset(&l->txt[NEG_TARGET]);
+}
+
+bool login_complete(const struct login *l)
+{
+	return l->from_start && !l->lost;
+}
+
+void login_values(const struct login *l, struct neg_values *out)
+{
+	neg_compute(&l->neg, login_complete(l), out);
+}
+
+static enum login_digest digest_of(const struct login *l, enum neg_key k)
+{
+	struct neg_result r = neg_key_result(&l->neg, k, login_complete(l));
+	switch (r.state) {
+	case NEG_DEFAULT:
+	case NEG_NEGOTIATED:
+	case NEG_REJECTED:
+		return r.v == NEG_DIGEST_CRC32C ? LOGIN_DIGEST_CRC32C
+						: LOGIN_DIGEST_NONE;
+	default:
+		return LOGIN_DIGEST_UNKNOWN;
+	}
+}
+
+void login_digests(const struct login *l, enum login_digest *hd,
+		   enum login_digest *dd)
+{
+	*hd = digest_of(l, NK_HEADER_DIGEST);
+	*dd = digest_of(l, NK_DATA_DIGEST);
+}
+
+struct status_name {
+	uint16_t code;
+	const char *text;
+};
+
+/* §11.13.5 */
+static const struct status_name status_names[] = {
+	{0x0000, "success"},
+	{0x0101, "target moved temporarily"},
+	{0x0102, "target moved permanently"},
+	{0x0200, "initiator error"},
+	{0x0201, "authentication failure"},
+	{0x0202, "authorization failure"},
+	{0x0203, "not found"},
+	{0x0204, "target removed"},
+	{0x0205, "unsupported version"},
+	{0x0206, "too many connections"},
+	{0x0207, "missing parameter"},
+	{0x0208, "can't include in session"},
+	{0x0209, "session type not supported"},
+	{0x020a, "session does not exist"},
+	{0x020b, "invalid during login"},
+	{0x0300, "target error"},
+	{0x0301, "service unavailable"},
+	{0x0302, "out of resources"},
+};
+
+const char *login_status_str(uint8_t status_class, uint8_t status_detail)
+{
+	uint16_t code = (uint16_t)(status_class << 8 | status_detail);
+	for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]);
+	     i++)
+		if (status_names[i].code == code)
+			return status_names[i].text;
+	switch (status_class) {
+	case 0:
+		return "success (unknown detail)";
+	case 1:
+		return "redirection (unknown detail)";
+	case 2:
+		return "initiator error (unknown detail)";
+	case 3:
+		return "target error (unknown detail)";
+	default:
+		return "unknown status class";
+	}
+}
+
+const char *login_outcome_name(enum login_outcome o)
+{
+	static const char *const names[] = {"none", "in progress",
+					    "full feature", "failed",
+					    "abandoned"};
+	return (unsigned)o < sizeof(names) / sizeof(names[0]) ? names[o] : "?";
+}
+
+const char *login_stage_name(uint8_t stage)
+{
+	switch (stage) {
+	case STAGE_SECURITY:
+		return "security";
+	case STAGE_OPERATIONAL:
+		return "operational";
+	case STAGE_FULL_FEATURE:
+		return "full feature";
+	default:
+		return "reserved";
+	}
+}

@@ -1,0 +1,493 @@
+#include <check.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check_suites.h"
+#include "negotiate.h"
+
+static int feed(struct neg *n, enum neg_side side, const char *key,
+		const char *val)
+{
+	char buf[512];
+	int len = snprintf(buf, sizeof(buf), "%s=%s", key, val);
+	ck_assert_int_gt(len, 0);
+	struct text_iter it;
+	struct text_pair pr;
+	text_iter_init(&it, (const uint8_t *)buf, (size_t)len);
+	ck_assert(text_next(&it, &pr));
+	return neg_pair(n, side, &pr);
+}
+
+enum { I = NEG_INITIATOR, T = NEG_TARGET };
+enum { UNK = NEG_UNKNOWN, DEF = NEG_DEFAULT, NEGO = NEG_NEGOTIATED,
+       IRR = NEG_IRRELEVANT, REJ = NEG_REJECTED, INV = NEG_INVALID };
+#define VIOL NEG_RF_VIOLATION
+#define OINV NEG_RF_OFFER_INVALID
+#define UNANS NEG_RF_UNANSWERED
+#define NU NEG_RF_NOT_UNDERSTOOD
+#define TOFF NEG_RF_TARGET_OFFERED
+#define IMPL NEG_RF_IMPLIED
+
+/* One offer (from `by`) and one answer (from the other side); NULL =
+ * not sent. `seen` = login observed from its start. */
+static const struct vec {
+	enum neg_key k;
+	int by;
+	const char *offer, *answer;
+	bool seen;
+	int state;
+	uint32_t v;
+	unsigned flags;
+} vecs[] = {
+    /* HeaderDigest / DataDigest: first acceptable from the list */
+    {NK_HEADER_DIGEST, I, "None,CRC32C", "None", 1, NEGO, 0, 0},
+    {NK_HEADER_DIGEST, I, "CRC32C,None", "CRC32C", 1, NEGO, 1, 0},
+    {NK_HEADER_DIGEST, I, "CRC32C", "None", 1, NEGO, 0, VIOL},
+    {NK_HEADER_DIGEST, I, "None,CRC32C", "None,CRC32C", 1, NEGO, 0, VIOL},
+    {NK_HEADER_DIGEST, I, "Foo,CRC32C", "CRC32C", 1, NEGO, 1, 0},
+    {NK_HEADER_DIGEST, I, "None,CRC32C", "Reject", 1, REJ, 0, 0},
+    {NK_HEADER_DIGEST, I, "None,CRC32C", "NotUnderstood", 1, REJ, 0, NU},
+    {NK_HEADER_DIGEST, I, "None,CRC32C", "Irrelevant", 1, IRR, 0, 0},
+    {NK_HEADER_DIGEST, I, "None,CRC32C", "MD5", 1, INV, 0, 0},
+    {NK_HEADER_DIGEST, I, "None,CRC32C", NULL, 1, DEF, 0, UNANS},
+    {NK_HEADER_DIGEST, I, "None,CRC32C", NULL, 0, UNK, 0, UNANS},
+    {NK_HEADER_DIGEST, I, NULL, NULL, 1, DEF, 0, 0},
+    {NK_HEADER_DIGEST, I, NULL, NULL, 0, UNK, 0, 0},
+    {NK_HEADER_DIGEST, T, "CRC32C", "CRC32C", 1, NEGO, 1, TOFF},
+    {NK_HEADER_DIGEST, I, "MD5", "None", 1, NEGO, 0, OINV},
+    {NK_DATA_DIGEST, I, "None,CRC32C", "None", 1, NEGO, 0, 0},
+    {NK_DATA_DIGEST, I, "CRC32C,None", "CRC32C", 0, NEGO, 1, 0},
+    {NK_DATA_DIGEST, I, "None", "CRC32C", 1, NEGO, 1, VIOL},
+    {NK_DATA_DIGEST, I, NULL, NULL, 1, DEF, 0, 0},
+    /* MaxConnections: minimum, 1..65535 */
+    {NK_MAX_CONNECTIONS, I, "4", "1", 1, NEGO, 1, 0},
+    {NK_MAX_CONNECTIONS, I, "1", "4", 1, NEGO, 4, VIOL},
+    {NK_MAX_CONNECTIONS, I, "0", "1", 1, NEGO, 1, OINV},
+    {NK_MAX_CONNECTIONS, I, "4", "70000", 1, INV, 70000, 0},
+    {NK_MAX_CONNECTIONS, I, "4", "Reject", 1, REJ, 1, 0},
+    {NK_MAX_CONNECTIONS, I, "4", "Irrelevant", 1, IRR, 0, 0},
+    {NK_MAX_CONNECTIONS, I, NULL, NULL, 1, DEF, 1, 0},
+    {NK_MAX_CONNECTIONS, I, "8", NULL, 1, DEF, 1, UNANS},
+    /* InitialR2T: OR; an offered Yes needs no answer (§6.2.2) */
+    {NK_INITIAL_R2T, I, "No", "No", 1, NEGO, 0, 0},
+    {NK_INITIAL_R2T, I, "No", "Yes", 1, NEGO, 1, 0},
+    {NK_INITIAL_R2T, I, "Yes", "No", 1, NEGO, 0, VIOL},
+    {NK_INITIAL_R2T, I, "Yes", "Yes", 1, NEGO, 1, 0},
+    {NK_INITIAL_R2T, I, "Yes", NULL, 1, NEGO, 1, IMPL},
+    {NK_INITIAL_R2T, I, "Yes", NULL, 0, NEGO, 1, IMPL},
+    {NK_INITIAL_R2T, I, "No", NULL, 1, DEF, 1, UNANS},
+    {NK_INITIAL_R2T, I, "Maybe", "Yes", 1, NEGO, 1, OINV},
+    {NK_INITIAL_R2T, I, "No", "Maybe", 1, INV, 0, 0},
+    {NK_INITIAL_R2T, I, NULL, NULL, 1, DEF, 1, 0},
+    /* ImmediateData: AND; an offered No needs no answer */
+    {NK_IMMEDIATE_DATA, I, "Yes", "Yes", 1, NEGO, 1, 0},
+    {NK_IMMEDIATE_DATA, I, "Yes", "No", 1, NEGO, 0, 0},
+    {NK_IMMEDIATE_DATA, I, "No", "Yes", 1, NEGO, 1, VIOL},
+    {NK_IMMEDIATE_DATA, I, "No", NULL, 1, NEGO, 0, IMPL},
+    {NK_IMMEDIATE_DATA, I, "Yes", NULL, 1, DEF, 1, UNANS},
+    {NK_IMMEDIATE_DATA, I, "Yes", "NotUnderstood", 1, REJ, 1, NU},
+    {NK_IMMEDIATE_DATA, I, NULL, NULL, 1, DEF, 1, 0},
+    /* MaxBurstLength: minimum, 512..2^24-1 */
+    {NK_MAX_BURST_LENGTH, I, "16776192", "262144", 1, NEGO, 262144, 0},
+    {NK_MAX_BURST_LENGTH, I, "262144", "1048576", 1, NEGO, 1048576, VIOL},
+    {NK_MAX_BURST_LENGTH, I, "16777216", "262144", 1, NEGO, 262144, OINV},
+    {NK_MAX_BURST_LENGTH, I, "262144", "511", 1, INV, 511, 0},
+    {NK_MAX_BURST_LENGTH, I, "0x40000", "0x10000", 1, NEGO, 65536, 0},
+    {NK_MAX_BURST_LENGTH, T, "65536", "65536", 1, NEGO, 65536, TOFF},
+    {NK_MAX_BURST_LENGTH, I, NULL, NULL, 1, DEF, 262144, 0},
+    /* FirstBurstLength: minimum */
+    {NK_FIRST_BURST_LENGTH, I, "262144", "65536", 1, NEGO, 65536, 0},
+    {NK_FIRST_BURST_LENGTH, I, "65536", "262144", 1, NEGO, 262144, VIOL},
+    {NK_FIRST_BURST_LENGTH, I, "65536", "abc", 1, INV, 0, 0},
+    {NK_FIRST_BURST_LENGTH, I, NULL, NULL, 1, DEF, 65536, 0},
+    /* DefaultTime2Wait: maximum, 0..3600 */
+    {NK_DEFAULT_TIME2WAIT, I, "0", "2", 1, NEGO, 2, 0},
+    {NK_DEFAULT_TIME2WAIT, I, "2", "0", 1, NEGO, 0, VIOL},
+    {NK_DEFAULT_TIME2WAIT, I, "2", "3601", 1, INV, 3601, 0},
+    {NK_DEFAULT_TIME2WAIT, I, NULL, NULL, 1, DEF, 2, 0},
+    /* DefaultTime2Retain: minimum, 0..3600 */
+    {NK_DEFAULT_TIME2RETAIN, I, "20", "0", 1, NEGO, 0, 0},
+    {NK_DEFAULT_TIME2RETAIN, I, "0", "20", 1, NEGO, 20, VIOL},
+    {NK_DEFAULT_TIME2RETAIN, I, NULL, NULL, 1, DEF, 20, 0},
+    /* MaxOutstandingR2T: minimum, 1..65535 */
+    {NK_MAX_OUTSTANDING_R2T, I, "8", "1", 1, NEGO, 1, 0},
+    {NK_MAX_OUTSTANDING_R2T, I, "1", "0", 1, INV, 0, 0},
+    {NK_MAX_OUTSTANDING_R2T, I, NULL, NULL, 1, DEF, 1, 0},
+    /* DataPDUInOrder / DataSequenceInOrder: OR */
+    {NK_DATA_PDU_IN_ORDER, I, "Yes", "Yes", 1, NEGO, 1, 0},
+    {NK_DATA_PDU_IN_ORDER, I, "No", "No", 1, NEGO, 0, 0},
+    {NK_DATA_PDU_IN_ORDER, I, NULL, NULL, 1, DEF, 1, 0},
+    {NK_DATA_SEQUENCE_IN_ORDER, I, "No", "Yes", 1, NEGO, 1, 0},
+    {NK_DATA_SEQUENCE_IN_ORDER, I, "Yes", "No", 1, NEGO, 0, VIOL},
+    {NK_DATA_SEQUENCE_IN_ORDER, I, NULL, NULL, 1, DEF, 1, 0},
+    /* ErrorRecoveryLevel: minimum, 0..2 */
+    {NK_ERROR_RECOVERY_LEVEL, I, "2", "0", 1, NEGO, 0, 0},
+    {NK_ERROR_RECOVERY_LEVEL, I, "0", "1", 1, NEGO, 1, VIOL},
+    {NK_ERROR_RECOVERY_LEVEL, I, "3", "0", 1, NEGO, 0, OINV},
+    {NK_ERROR_RECOVERY_LEVEL, I, NULL, NULL, 1, DEF, 0, 0},
+    /* SessionType: declared by the initiator */
+    {NK_SESSION_TYPE, I, "Discovery", NULL, 1, NEGO, 1, 0},
+    {NK_SESSION_TYPE, I, "Normal", NULL, 1, NEGO, 0, 0},
+    {NK_SESSION_TYPE, I, "Bogus", NULL, 1, INV, 0, 0},
+    {NK_SESSION_TYPE, I, NULL, NULL, 1, DEF, 0, 0},
+    {NK_SESSION_TYPE, I, NULL, NULL, 0, UNK, 0, 0},
+    /* declarations: names, aliases, address, TPGT (no default) */
+    {NK_INITIATOR_NAME, I, "iqn.1993-08.org.debian:01:abc", NULL, 1, NEGO, 0, 0},
+    {NK_INITIATOR_NAME, I, NULL, NULL, 1, UNK, 0, 0},
+    {NK_TARGET_NAME, I, "iqn.2001-04.com.example:disk", NULL, 1, NEGO, 0, 0},
+    {NK_TARGET_NAME, I, "", NULL, 1, INV, 0, 0},
+    {NK_INITIATOR_ALIAS, I, "host1", NULL, 1, NEGO, 0, 0},
+    {NK_TARGET_ALIAS, T, "disk one", NULL, 1, NEGO, 0, TOFF},
+    {NK_TARGET_ADDRESS, T, "192.0.2.7:3260,1", NULL, 1, NEGO, 0, TOFF},
+    {NK_TARGET_PORTAL_GROUP_TAG, T, "1", NULL, 1, NEGO, 1, TOFF},
+    {NK_TARGET_PORTAL_GROUP_TAG, T, "70000", NULL, 1, INV, 70000, TOFF},
+    {NK_TARGET_PORTAL_GROUP_TAG, T, NULL, NULL, 1, UNK, 0, 0},
+    /* AuthMethod: list */
+    {NK_AUTH_METHOD, I, "None", "None", 1, NEGO, NEG_AUTH_NONE, 0},
+    {NK_AUTH_METHOD, I, "CHAP,None", "CHAP", 1, NEGO, NEG_AUTH_CHAP, 0},
+    {NK_AUTH_METHOD, I, "CHAP", "None", 1, NEGO, NEG_AUTH_NONE, VIOL},
+    {NK_AUTH_METHOD, I, "KRB5,SRP,CHAP,None", "SRP", 1, NEGO, NEG_AUTH_SRP, 0},
+    {NK_AUTH_METHOD, I, "None", "Reject", 1, REJ, 0, 0},
+    {NK_AUTH_METHOD, I, NULL, NULL, 1, DEF, 0, 0},
+    /* TaskReporting (RFC 5048): list */
+    {NK_TASK_REPORTING, I, "RFC3720", "RFC3720", 1, NEGO, NEG_TR_RFC3720, 0},
+    {NK_TASK_REPORTING, I, "ResponseFence,RFC3720", "ResponseFence", 1, NEGO,
+     NEG_TR_RESPONSE_FENCE, 0},
+    {NK_TASK_REPORTING, I, "FastAbort", "NotUnderstood", 1, REJ, 0, NU},
+    {NK_TASK_REPORTING, I, NULL, NULL, 1, DEF, NEG_TR_RFC3720, 0},
+    /* iSCSIProtocolLevel (RFC 7144): minimum, 0..31 */
+    {NK_PROTOCOL_LEVEL, I, "2", "1", 1, NEGO, 1, 0},
+    {NK_PROTOCOL_LEVEL, I, "1", "2", 1, NEGO, 2, VIOL},
+    {NK_PROTOCOL_LEVEL, I, "32", "1", 1, NEGO, 1, OINV},
+    {NK_PROTOCOL_LEVEL, I, NULL, NULL, 1, DEF, 1, 0},
+    /* IFMarker / OFMarker (RFC 3720): AND */
+    {NK_IFMARKER, I, "No", NULL, 1, NEGO, 0, IMPL},
+    {NK_IFMARKER, I, "Yes", "No", 1, NEGO, 0, 0},
+    {NK_IFMARKER, I, "Yes", "Yes", 1, NEGO, 1, 0},
+    {NK_IFMARKER, I, NULL, NULL, 1, DEF, 0, 0},
+    {NK_OFMARKER, I, "No", "No", 1, NEGO, 0, 0},
+    {NK_OFMARKER, I, "No", "Yes", 1, NEGO, 1, VIOL},
+    {NK_OFMARKER, I, NULL, NULL, 1, DEF, 0, 0},
+    /* CHAP keys */
+    {NK_CHAP_A, I, "5", "5", 1, NEGO, 5, 0},
+    {NK_CHAP_A, I, "7,5", "5", 1, NEGO, 5, 0},
+    {NK_CHAP_A, I, "5", "7", 1, NEGO, 7, VIOL},
+    {NK_CHAP_A, I, "5", "Reject", 1, REJ, 0, 0},
+    {NK_CHAP_I, T, "1", NULL, 1, NEGO, 1, TOFF},
+    {NK_CHAP_I, T, "256", NULL, 1, INV, 256, TOFF},
+    {NK_CHAP_C, T, "0x0102", NULL, 1, NEGO, 2, TOFF},
+    {NK_CHAP_C, T, "0xzz", NULL, 1, INV, 0, TOFF},
+    {NK_CHAP_N, I, "user", NULL, 1, NEGO, 0, 0},
+    {NK_CHAP_R, I, "0bAAECAwQ=", NULL, 1, NEGO, 5, 0},
+};
+
+START_TEST(test_rule_table)
+{
+	bool covered[NK_COUNT] = {false};
+	for (size_t i = 0; i < sizeof(vecs) / sizeof(vecs[0]); i++) {
+		const struct vec *t = &vecs[i];
+		const char *name = neg_key_info(t->k)->name;
+		struct neg n;
+		neg_init(&n);
+		if (t->offer)
+			ck_assert_int_eq(feed(&n, (enum neg_side)t->by, name,
+					      t->offer),
+					 (int)t->k);
+		if (t->answer)
+			feed(&n, (enum neg_side)!t->by, name, t->answer);
+		struct neg_result r = neg_key_result(&n, t->k, t->seen);
+		ck_assert_msg(r.state == t->state && r.flags == t->flags &&
+				  (r.v == t->v || (t->state != NEGO &&
+						   t->state != DEF &&
+						   t->state != REJ &&
+						   t->state != INV)),
+			      "vector %zu %s=%s/%s: state %s flags 0x%x v %u, "
+			      "want %s 0x%x %u",
+			      i, name, t->offer ? t->offer : "-",
+			      t->answer ? t->answer : "-",
+			      neg_state_name(r.state), r.flags, r.v,
+			      neg_state_name(t->state), t->flags, t->v);
+		covered[t->k] = true;
+	}
+	covered[NK_MAX_RECV_DSL] = true; /* test_mrdsl */
+	for (int k = 0; k < NK_COUNT; k++)
+		ck_assert_msg(covered[k], "no vector for %s",
+			      neg_key_info((enum neg_key)k)->name);
+}
+END_TEST
+
+START_TEST(test_key_table)
+{
+	for (int k = 0; k < NK_COUNT; k++) {
+		const struct neg_key_info *ki = neg_key_info((enum neg_key)k);
+		ck_assert_ptr_nonnull(ki);
+		struct text_span s = {(const uint8_t *)ki->name,
+				      strlen(ki->name)};
+		ck_assert_int_eq(neg_key_lookup(s), k);
+		if (ki->type == NEG_T_ENUM)
+			ck_assert_ptr_nonnull(ki->vocab);
+		if (ki->has_default && ki->type == NEG_T_NUM)
+			ck_assert(ki->dflt >= ki->min && ki->dflt <= ki->max);
+	}
+	ck_assert_ptr_null(neg_key_info(NK_COUNT));
+	ck_assert_str_eq(neg_vocab_name(NK_HEADER_DIGEST, 1), "CRC32C");
+	ck_assert_str_eq(neg_vocab_name(NK_AUTH_METHOD, 1), "CHAP");
+	ck_assert_str_eq(neg_vocab_name(NK_AUTH_METHOD, 99), "?");
+	ck_assert_str_eq(neg_vocab_name(NK_MAX_BURST_LENGTH, 0), "?");
+	struct text_span lower = {(const uint8_t *)"headerdigest", 12};
+	ck_assert_int_eq(neg_key_lookup(lower), -1); /* case-sensitive */
+	ck_assert_str_eq(neg_state_name(NEG_IRRELEVANT), "irrelevant");
+}
+END_TEST
+
+START_TEST(test_mrdsl)
+{
+	struct neg n;
+	neg_init(&n);
+	struct neg_result r = neg_mrdsl_result(&n, NEG_INITIATOR, false);
+	ck_assert_int_eq(r.state, NEG_UNKNOWN);
+	r = neg_mrdsl_result(&n, NEG_TARGET, true);
+	ck_assert_int_eq(r.state, NEG_DEFAULT);
+	ck_assert_uint_eq(r.v, 8192);
+	/* each side declares what it can receive (§13.12) */
+	feed(&n, NEG_INITIATOR, "MaxRecvDataSegmentLength", "262144");
+	feed(&n, NEG_TARGET, "MaxRecvDataSegmentLength", "8192");
+	r = neg_mrdsl_result(&n, NEG_INITIATOR, true);
+	ck_assert_int_eq(r.state, NEG_NEGOTIATED);
+	ck_assert_uint_eq(r.v, 262144);
+	r = neg_mrdsl_result(&n, NEG_TARGET, true);
+	ck_assert_uint_eq(r.v, 8192);
+	ck_assert_uint_eq(r.flags, 0);
+	/* re-declared in a Text exchange */
+	struct text_span v = {(const uint8_t *)"65536", 5};
+	ck_assert_int_eq(neg_mrdsl_declare(&n, NEG_TARGET, v), 0);
+	r = neg_mrdsl_result(&n, NEG_TARGET, true);
+	ck_assert_int_eq(r.state, NEG_NEGOTIATED);
+	ck_assert_uint_eq(r.v, 65536);
+	ck_assert(r.flags & NEG_RF_REDECLARED);
+	struct neg_values vals;
+	neg_compute(&n, true, &vals);
+	ck_assert_uint_eq(vals.mrdsl_target.v, 65536);
+	ck_assert_uint_eq(vals.mrdsl_initiator.v, 262144);
+	/* out of range */
+	v.p = (const uint8_t *)"511";
+	v.n = 3;
+	ck_assert_int_eq(neg_mrdsl_declare(&n, NEG_INITIATOR, v), -1);
+	r = neg_mrdsl_result(&n, NEG_INITIATOR, true);
+	ck_assert_int_eq(r.state, NEG_INVALID);
+	feed(&n, NEG_TARGET, "MaxRecvDataSegmentLength", "16777216");
+	ck_assert_int_eq(neg_mrdsl_result(&n, NEG_TARGET, true).state,
+			 NEG_INVALID);
+}
+END_TEST
+
+static void feed_text(struct neg *n, enum neg_side side, const char *text,
+		      size_t len)
+{
+	neg_text(n, side, (const uint8_t *)text, len);
+}
+#define FEED(n, side, lit) feed_text(n, side, lit, sizeof(lit) - 1)
+
+START_TEST(test_discovery_irrelevant)
+{
+	static const enum neg_key irrelevant[] = {
+	    NK_MAX_CONNECTIONS,   NK_INITIAL_R2T,         NK_IMMEDIATE_DATA,
+	    NK_MAX_BURST_LENGTH,  NK_FIRST_BURST_LENGTH,  NK_MAX_OUTSTANDING_R2T,
+	    NK_DATA_PDU_IN_ORDER, NK_DATA_SEQUENCE_IN_ORDER, NK_TASK_REPORTING,
+	};
+	struct neg n;
+	neg_init(&n);
+	/* open-iscsi style discovery login */
+	FEED(&n, NEG_INITIATOR,
+	     "InitiatorName=iqn.1993-08.org.debian:01:abc\0"
+	     "SessionType=Discovery\0AuthMethod=None\0");
+	FEED(&n, NEG_TARGET, "AuthMethod=None\0");
+	FEED(&n, NEG_INITIATOR,
+	     "HeaderDigest=None\0DataDigest=None\0DefaultTime2Wait=2\0"
+	     "DefaultTime2Retain=0\0IFMarker=No\0OFMarker=No\0"
+	     "ErrorRecoveryLevel=0\0MaxRecvDataSegmentLength=32768\0"
+	     "MaxBurstLength=262144\0");
+	FEED(&n, NEG_TARGET,
+	     "HeaderDigest=None\0DataDigest=None\0DefaultTime2Wait=2\0"
+	     "DefaultTime2Retain=0\0IFMarker=No\0OFMarker=No\0"
+	     "ErrorRecoveryLevel=0\0MaxBurstLength=Irrelevant\0");
+	for (size_t i = 0; i < sizeof(irrelevant) / sizeof(irrelevant[0]); i++)
+		ck_assert_msg(neg_key_result(&n, irrelevant[i], true).state ==
+				  NEG_IRRELEVANT,
+			      "%s", neg_key_info(irrelevant[i])->name);
+	struct neg_values v;
+	neg_compute(&n, true, &v);
+	ck_assert_int_eq(v.session_type.v, NEG_SESSION_DISCOVERY);
+	ck_assert_int_eq(v.initial_r2t.state, NEG_IRRELEVANT);
+	ck_assert_int_eq(v.first_burst_length.state, NEG_IRRELEVANT);
+	/* still relevant in discovery */
+	ck_assert_int_eq(v.default_time2retain.state, NEG_NEGOTIATED);
+	ck_assert_uint_eq(v.default_time2retain.v, 0);
+	ck_assert_int_eq(v.error_recovery_level.state, NEG_NEGOTIATED);
+	ck_assert_int_eq(v.header_digest.state, NEG_NEGOTIATED);
+	ck_assert_int_eq(v.protocol_level.state, NEG_DEFAULT);
+	ck_assert_int_eq(v.mrdsl_initiator.v, 32768);
+	ck_assert_int_eq(v.mrdsl_target.state, NEG_DEFAULT);
+	ck_assert_int_eq(v.auth_method.v, NEG_AUTH_NONE);
+	/* a Normal session keeps them */
+	neg_init(&n);
+	FEED(&n, NEG_INITIATOR, "SessionType=Normal\0");
+	ck_assert_int_eq(neg_key_result(&n, NK_MAX_CONNECTIONS, true).state,
+			 NEG_DEFAULT);
+}
+END_TEST
+
+START_TEST(test_first_burst_irrelevant)
+{
+#define S(lit) lit, sizeof(lit) - 1
+	static const struct {
+		const char *ini;
+		size_t ini_n;
+		const char *tgt;
+		size_t tgt_n;
+		int state;
+		unsigned flags;
+	} fb[] = {
+	    /* InitialR2T=Yes and ImmediateData=No: irrelevant (§13.14) */
+	    {S("InitialR2T=Yes\0ImmediateData=No\0FirstBurstLength=65536\0"),
+	     S("InitialR2T=Yes\0ImmediateData=No\0FirstBurstLength=65536\0"),
+	     NEG_IRRELEVANT, 0},
+	    /* ImmediateData=No needs no answer; InitialR2T by default */
+	    {S("ImmediateData=No\0"), S(""), NEG_IRRELEVANT, 0},
+	    /* target ANDs ImmediateData to No */
+	    {S("InitialR2T=Yes\0ImmediateData=Yes\0"),
+	     S("InitialR2T=Yes\0ImmediateData=No\0"), NEG_IRRELEVANT, 0},
+	    /* defaults (Yes, Yes): relevant, default */
+	    {S(""), S(""), NEG_DEFAULT, 0},
+	    {S("InitialR2T=No\0ImmediateData=No\0FirstBurstLength=65536\0"),
+	     S("InitialR2T=No\0ImmediateData=No\0FirstBurstLength=8192\0"),
+	     NEG_NEGOTIATED, 0},
+	    /* FirstBurstLength > MaxBurstLength */
+	    {S("MaxBurstLength=16384\0FirstBurstLength=65536\0"),
+	     S("MaxBurstLength=16384\0FirstBurstLength=65536\0"), NEG_NEGOTIATED,
+	     NEG_RF_VIOLATION},
+	};
+#undef S
+	for (size_t i = 0; i < sizeof(fb) / sizeof(fb[0]); i++) {
+		struct neg n;
+		neg_init(&n);
+		neg_text(&n, NEG_INITIATOR, (const uint8_t *)fb[i].ini,
+			 fb[i].ini_n);
+		neg_text(&n, NEG_TARGET, (const uint8_t *)fb[i].tgt,
+			 fb[i].tgt_n);
+		struct neg_result r =
+		    neg_key_result(&n, NK_FIRST_BURST_LENGTH, true);
+		ck_assert_msg(r.state == fb[i].state && r.flags == fb[i].flags,
+			      "case %zu: %s 0x%x", i, neg_state_name(r.state),
+			      r.flags);
+	}
+}
+END_TEST
+
+START_TEST(test_malformed_unknown)
+{
+	struct neg n;
+	neg_init(&n);
+	FEED(&n, NEG_INITIATOR,
+	     "X-com.example.vendor=1\0garbage\0=x\0MaxBurstLength=65536\0"
+	     "MaxBurstLength=131072\0");
+	ck_assert_uint_eq(n.unknown_keys, 1);
+	ck_assert_uint_eq(n.malformed, 2);
+	ck_assert_uint_eq(n.pairs, 5);
+	FEED(&n, NEG_TARGET, "MaxBurstLength=65536\0");
+	struct neg_result r = neg_key_result(&n, NK_MAX_BURST_LENGTH, true);
+	ck_assert_int_eq(r.state, NEG_NEGOTIATED);
+	ck_assert(r.flags & NEG_RF_REPEATED);
+	/* the last offer is the one kept */
+	ck_assert_uint_eq(n.e[NK_MAX_BURST_LENGTH].side[NEG_INITIATOR].num,
+			  131072);
+	ck_assert_int_eq(neg_key_result(&n, NK_COUNT, true).state,
+			 NEG_UNKNOWN);
+	/* long names are cut and flagged */
+	char big[600] = "InitiatorName=";
+	memset(big + 14, 'a', 400);
+	neg_text(&n, NEG_INITIATOR, (const uint8_t *)big, strlen(big));
+	ck_assert(n.initiator_name.truncated);
+	ck_assert_uint_eq(n.initiator_name.len, 400);
+	ck_assert_uint_eq(strlen(n.initiator_name.s), NEG_STR_MAX - 1);
+	/* a name of exactly 223 bytes (§4.2.7.1 maximum) fits */
+	memset(big + 14, 'b', 223);
+	big[14 + 223] = 0;
+	neg_text(&n, NEG_INITIATOR, (const uint8_t *)big, strlen(big));
+	ck_assert(!n.initiator_name.truncated);
+	ck_assert_uint_eq(strlen(n.initiator_name.s), 223);
+}
+END_TEST
+
+/* libiscsi initiator offer, tgtd answer (Operational stage). */
+START_TEST(test_libiscsi_tgtd)
+{
+	struct neg n;
+	neg_init(&n);
+	FEED(&n, NEG_INITIATOR,
+	     "InitiatorName=iqn.2007-10.com.github:sahlberg:libiscsi:iscsi-"
+	     "test\0TargetName=iqn.2001-04.com.example:storage.disk1\0"
+	     "SessionType=Normal\0AuthMethod=None\0");
+	FEED(&n, NEG_TARGET, "AuthMethod=None\0TargetPortalGroupTag=1\0");
+	FEED(&n, NEG_INITIATOR,
+	     "HeaderDigest=None,CRC32C\0DataDigest=None,CRC32C\0"
+	     "DefaultTime2Wait=2\0DefaultTime2Retain=0\0IFMarker=No\0"
+	     "OFMarker=No\0ErrorRecoveryLevel=0\0InitialR2T=Yes\0"
+	     "ImmediateData=Yes\0MaxBurstLength=16776192\0"
+	     "FirstBurstLength=262144\0MaxOutstandingR2T=1\0"
+	     "MaxConnections=1\0DataPDUInOrder=Yes\0"
+	     "DataSequenceInOrder=Yes\0MaxRecvDataSegmentLength=262144\0");
+	FEED(&n, NEG_TARGET,
+	     "HeaderDigest=None\0DataDigest=None\0DefaultTime2Wait=2\0"
+	     "DefaultTime2Retain=0\0IFMarker=No\0OFMarker=No\0"
+	     "ErrorRecoveryLevel=0\0InitialR2T=Yes\0ImmediateData=Yes\0"
+	     "MaxBurstLength=262144\0FirstBurstLength=65536\0"
+	     "MaxOutstandingR2T=1\0MaxConnections=1\0DataPDUInOrder=Yes\0"
+	     "DataSequenceInOrder=Yes\0MaxRecvDataSegmentLength=8192\0");
+	struct neg_values v;
+	neg_compute(&n, true, &v);
+	ck_assert_int_eq(v.session_type.v, NEG_SESSION_NORMAL);
+	ck_assert_int_eq(v.max_burst_length.state, NEG_NEGOTIATED);
+	ck_assert_uint_eq(v.max_burst_length.v, 262144);
+	ck_assert_uint_eq(v.first_burst_length.v, 65536);
+	ck_assert_uint_eq(v.default_time2retain.v, 0);
+	ck_assert_uint_eq(v.initial_r2t.v, 1);
+	ck_assert_uint_eq(v.immediate_data.v, 1);
+	ck_assert_uint_eq(v.header_digest.v, NEG_DIGEST_NONE);
+	ck_assert_uint_eq(v.data_digest.v, NEG_DIGEST_NONE);
+	ck_assert_uint_eq(v.mrdsl_initiator.v, 262144);
+	ck_assert_uint_eq(v.mrdsl_target.v, 8192);
+	ck_assert_uint_eq(v.tpgt.v, 1);
+	ck_assert_int_eq(v.task_reporting.state, NEG_DEFAULT);
+	ck_assert_int_eq(v.protocol_level.state, NEG_DEFAULT);
+	ck_assert_str_eq(n.target_name.s,
+			 "iqn.2001-04.com.example:storage.disk1");
+	/* no rule broken anywhere */
+	for (int k = 0; k < NK_COUNT; k++)
+		ck_assert_msg(!(neg_key_result(&n, (enum neg_key)k, true)
+				    .flags &
+				(NEG_RF_VIOLATION | NEG_RF_OFFER_INVALID)),
+			      "%s", neg_key_info((enum neg_key)k)->name);
+	/* mid-stream: keys seen still count, absent ones are unknown */
+	neg_compute(&n, false, &v);
+	ck_assert_int_eq(v.max_burst_length.state, NEG_NEGOTIATED);
+	ck_assert_int_eq(v.task_reporting.state, NEG_UNKNOWN);
+}
+END_TEST
+
+Suite *negotiate_suite(void)
+{
+	Suite *s = suite_create("negotiate");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_rule_table);
+	tcase_add_test(tc, test_key_table);
+	tcase_add_test(tc, test_mrdsl);
+	tcase_add_test(tc, test_discovery_irrelevant);
+	tcase_add_test(tc, test_first_burst_irrelevant);
+	tcase_add_test(tc, test_libiscsi_tgtd);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("malformed");
+	tcase_add_test(tc, test_malformed_unknown);
+	suite_add_tcase(s, tc);
+	return s;
+}
