@@ -11,8 +11,9 @@
 # legitimately disagree about the first few PDUs of a connection: tshark
 # drops the orphan tail of the cut Data-In; iscsiwatch may drop it or
 # resynchronise later or earlier. For those files only, and per connection
-# only, up to MIDSTREAM_SKIP leading PDUs may be skipped on either side;
-# the rest must be identical and non-empty. Every other capture must match
+# only, up to MIDSTREAM_SKIP leading PDUs may be skipped on ONE side (not
+# both: that would hide a difference in the middle); the rest must be
+# identical and non-empty. Every other capture must match
 # exactly.
 #
 # Exit 0 all match, 77 when tshark is missing, 1 with the diff otherwise.
@@ -43,23 +44,24 @@ conn_ops() {
 	awk -v k="$2" '$1 " " $2 == k { print $3 }' "$1"
 }
 
-# midstream_match A B : 0 when A[i:] == B[j:] for some i, j <= SKIP with a
-# non-empty rest; prints the skip it used.
+# midstream_match A B : 0 when A[i:] == B[j:] with i == 0 or j == 0 (only
+# ONE side may drop leading PDUs: tshark skips the orphan tail, iscsiwatch
+# either does the same, reports extra resync PDUs first, or resyncs
+# later), at most SKIP of them, and a non-empty rest. Prints the skip.
 midstream_match() {
 	local -a a b
 	mapfile -t a <"$1"
 	mapfile -t b <"$2"
-	local i j
-	for ((s = 0; s <= 2 * MIDSTREAM_SKIP; s++)); do
-		for ((i = 0; i <= s && i <= MIDSTREAM_SKIP; i++)); do
-			j=$((s - i))
-			((j <= MIDSTREAM_SKIP)) || continue
-			((${#a[@]} - i > 0 && ${#a[@]} - i == ${#b[@]} - j)) || continue
-			if [ "${a[*]:i}" = "${b[*]:j}" ]; then
-				echo "tshark-skip=$i ours-skip=$j"
-				return 0
-			fi
-		done
+	local k
+	for ((k = 0; k <= MIDSTREAM_SKIP; k++)); do
+		if ((${#a[@]} - k > 0 && ${#a[@]} - k == ${#b[@]})) && [ "${a[*]:k}" = "${b[*]}" ]; then
+			echo "tshark-skip=$k ours-skip=0"
+			return 0
+		fi
+		if ((${#b[@]} - k > 0 && ${#b[@]} - k == ${#a[@]})) && [ "${a[*]}" = "${b[*]:k}" ]; then
+			echo "tshark-skip=0 ours-skip=$k"
+			return 0
+		fi
 	done
 	return 1
 }
