@@ -1,0 +1,72 @@
+/* export.h - the output side: sessions as JSON, MOF, an NDJSON event
+ * stream and a text table (formats: docs/output.md).
+ *
+ * Every CIM value comes from cim.h; nothing here computes one. Outputs
+ * are deterministic: nothing is taken from the wall clock, so the same
+ * capture gives byte-identical files on every run.
+ *
+ * Files are written atomically (atomic_file.h); "-" means stdout. The
+ * int-returning functions return 0, or -1 with a one-line message in
+ * err (when err is NULL the message goes to stderr).
+ *
+ * Each exporter has a table form and a list form taking the first
+ * session (follow ->next) - the form the unit tests use.
+ */
+#ifndef ISCSIWATCH_EXPORT_H
+#define ISCSIWATCH_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "counters.h"
+#include "session.h"
+
+struct export_meta {
+	const char *version;           /* ISCSIWATCH_VERSION */
+	enum perspective perspective;
+	const char *const *sources;    /* capture files or interfaces */
+	size_t nsources;
+	const struct counters *counters; /* may be NULL */
+	uint64_t first_ns, last_ns;    /* capture times (0: none) */
+	uint64_t drops, ifdrops;       /* pcap_stats of a live capture */
+	bool live;
+};
+
+#define EXPORT_ERR_MAX 512
+
+int export_json(const char *path, const struct session_table *st,
+		const struct export_meta *m, char *err, size_t errlen);
+int export_mof(const char *path, const struct session_table *st,
+	       const struct export_meta *m, char *err, size_t errlen);
+void export_table(FILE *fp, const struct session_table *st,
+		  const struct export_meta *m);
+
+int export_json_list(const char *path, const struct session *first,
+		     const struct export_meta *m, char *err, size_t errlen);
+int export_mof_list(const char *path, const struct session *first,
+		    const struct export_meta *m, char *err, size_t errlen);
+void export_table_list(FILE *fp, const struct session *first,
+		       const struct export_meta *m);
+
+/* The JSON document as a string (malloc'd; caller frees), or NULL. */
+char *export_json_string(const struct session *first,
+			 const struct export_meta *m);
+
+/* ---- the NDJSON event sink ----
+ * One JSON object a line, flushed per line:
+ * {"ts": RFC 3339, "kind", "session": Name|null, "instance_id",
+ *  "cid": n|null, "detail"}. */
+struct events_sink;
+
+struct events_sink *events_open(const char *path, enum perspective p,
+				char *err, size_t errlen);
+/* The listener to hand to session_table_listen(); valid until close. */
+const struct session_listener *events_listener(struct events_sink *es);
+/* Write errors seen so far (a full disk must not stop the capture). */
+uint64_t events_errors(const struct events_sink *es);
+/* Closes the file (not stdout); 0, or -1 if any write failed. */
+int events_close(struct events_sink *es);
+
+#endif

@@ -1,0 +1,731 @@
+/* cim.c - CIM_iSCSISession / CIM_iSCSIConnection properties of a session,
+ * derived once for every exporter (reference: cim-mapping.md). */
+#include "cim.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "net.h"
+
+/* ---- small helpers ---- */
+
+struct builder {
+	struct cim_prop *out;
+	size_t max, n;
+	struct cim_prop spare; /* written to once out is full */
+};
+
+static struct cim_prop *prop_new(struct builder *b, const char *name,
+				 enum cim_type type)
+{
+	struct cim_prop *p = b->n < b->max ? &b->out[b->n++] : &b->spare;
+	p->name = name;
+	p->type = type;
+	p->null = false;
+	p->u = 0;
+	p->ns = 0;
+	p->n = 0;
+	p->len = 0;
+	p->s[0] = '\0';
+	return p;
+}
+
+static void prop_null(struct builder *b, const char *name, enum cim_type type)
+{
+	prop_new(b, name, type)->null = true;
+}
+
+static void prop_uint(struct builder *b, const char *name, enum cim_type type,
+		      uint32_t v)
+{
+	prop_new(b, name, type)->u = v;
+}
+
+static void prop_time(struct builder *b, const char *name, uint64_t ns)
+{
+	struct cim_prop *p = prop_new(b, name, CIM_T_DATETIME);
+	p->ns = ns;
+	p->null = ns == 0;
+}
+
+/* Appends to a string property, clamped to its buffer. */
+__attribute__((format(printf, 2, 3))) static void sappend(struct cim_prop *p,
+							const char *fmt, ...)
+{
+	if (p->len + 1 >= sizeof(p->s))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vsnprintf(p->s + p->len, sizeof(p->s) - p->len, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return;
+	size_t left = sizeof(p->s) - p->len - 1;
+	p->len += (size_t)r > left ? left : (size_t)r;
+}
+
+static struct cim_prop *prop_str(struct builder *b, const char *name,
+				 const char *v)
+{
+	struct cim_prop *p = prop_new(b, name, CIM_T_STRING);
+	if (!v)
+		p->null = true;
+	else
+		sappend(p, "%s", v);
+	return p;
+}
+
+/* Starts the next element of a STRING_ARRAY. */
+static void sarray_next(struct cim_prop *p)
+{
+	if (p->n == 0) {
+		p->n = 1;
+		return;
+	}
+	if (p->len + 2 >= sizeof(p->s))
+		return;
+	p->len++; /* keep the NUL of the previous element */
+	p->s[p->len] = '\0';
+	p->n++;
+}
+
+/* The CIM numbers of a negotiated key: a value when it was negotiated,
+ * defaulted (login seen, key absent) or rejected (both keep the default,
+ * §6.2); null when unknown, Irrelevant or invalid, and always null when
+ * the leading login was not captured (cim-mapping.md). */
+static void prop_neg(struct builder *b, const char *name, enum cim_type type,
+		     const struct neg_result *r, bool login_observed)
+{
+	bool has = login_observed &&
+		   (r->state == NEG_NEGOTIATED || r->state == NEG_DEFAULT ||
+		    r->state == NEG_REJECTED);
+	if (!has) {
+		prop_null(b, name, type);
+		return;
+	}
+	prop_uint(b, name, type, type == CIM_T_BOOLEAN ? r->v != 0 : r->v);
+}
+
+static bool neg_has_value(const struct neg_result *r)
+{
+	return r->state == NEG_NEGOTIATED || r->state == NEG_DEFAULT ||
+	       r->state == NEG_REJECTED;
+}
+
+const struct cim_prop *cim_find(const struct cim_prop *props, size_t n,
+				const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(props[i].name, name) == 0)
+			return &props[i];
+	return NULL;
+}
+
+const char *cim_array_str(const struct cim_prop *p, unsigned i)
+{
+	if (p->type != CIM_T_STRING_ARRAY || i >= p->n)
+		return NULL;
+	const char *q = p->s;
+	for (unsigned k = 0; k < i; k++)
+		q += strlen(q) + 1;
+	return q;
+}
+
+/* ---- time ---- */
+
+static bool split_time(uint64_t ns, struct tm *tm, unsigned *us)
+{
+	time_t t = (time_t)(ns / 1000000000u);
+	*us = (unsigned)(ns % 1000000000u / 1000u);
+	return gmtime_r(&t, tm) != NULL;
+}
+
+const char *cim_time_rfc3339(uint64_t ns, char *buf, size_t len)
+{
+	struct tm tm;
+	unsigned us;
+	if (!split_time(ns, &tm, &us)) {
+		snprintf(buf, len, "?");
+		return buf;
+	}
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06uZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, us);
+	return buf;
+}
+
+const char *cim_time_mof(uint64_t ns, char *buf, size_t len)
+{
+	struct tm tm;
+	unsigned us;
+	if (!split_time(ns, &tm, &us)) {
+		snprintf(buf, len, "00000000000000.000000+000");
+		return buf;
+	}
+	/* DSP0004 datetime: yyyymmddhhmmss.mmmmmmsutc, UTC offset 0. */
+	snprintf(buf, len, "%04d%02d%02d%02d%02d%02d.%06u+000",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, us);
+	return buf;
+}
+
+/* ---- UTF-8 ---- */
+
+/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t left)
+{
+	unsigned char c = p[0];
+	if (c >= 0x01 && c < 0x80)
+		return 1;
+	size_t n;
+	unsigned char lo = 0x80, hi = 0xbf;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2;
+	else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		if (c == 0xe0)
+			lo = 0xa0;
+		if (c == 0xed)
+			hi = 0x9f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		if (c == 0xf0)
+			lo = 0x90;
+		if (c == 0xf4)
+			hi = 0x8f;
+	} else
+		return 0;
+	if (n > left)
+		return 0;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+size_t cim_utf8_clean(const char *in, size_t inlen, char *out, size_t outlen)
+{
+	static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
+	const unsigned char *p = (const unsigned char *)in;
+	size_t o = 0;
+	if (outlen == 0)
+		return 0;
+	for (size_t i = 0; i < inlen;) {
+		size_t n = utf8_seq(p + i, inlen - i);
+		const char *src = n ? (const char *)p + i : repl;
+		size_t w = n ? n : 3;
+		if (w > outlen - 1 - o)
+			break;
+		memcpy(out + o, src, w);
+		o += w;
+		i += n ? n : 1;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* ---- identities ---- */
+
+const char *cim_ep_str(const struct flow_ep *ep, char *buf, size_t len)
+{
+	char a[64];
+	net_addr_str(&ep->addr, a, sizeof(a));
+	if (ep->addr.family == 6)
+		snprintf(buf, len, "[%s]:%u", a, ep->port);
+	else
+		snprintf(buf, len, "%s:%u", a, ep->port);
+	return buf;
+}
+
+static void isid_hex(const uint8_t isid[6], char out[13])
+{
+	snprintf(out, 13, "%02x%02x%02x%02x%02x%02x", isid[0], isid[1],
+		 isid[2], isid[3], isid[4], isid[5]);
+}
+
+bool cim_initiator_port_name(const struct session *s, char *buf, size_t len)
+{
+	char isid[13];
+	buf[0] = '\0';
+	if (!s->initiator_name[0] || !s->isid_known)
+		return false;
+	isid_hex(s->isid, isid);
+	snprintf(buf, len, "%s,i,0x%s", s->initiator_name, isid);
+	return true;
+}
+
+bool cim_target_port_name(const struct session *s, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (!s->target_name[0] || !s->tpgt_known)
+		return false;
+	snprintf(buf, len, "%s,t,0x%04x", s->target_name, s->tpgt);
+	return true;
+}
+
+bool cim_session_name(const struct session *s, char *buf, size_t len)
+{
+	char i[NEG_STR_MAX + 24], t[NEG_STR_MAX + 16];
+	buf[0] = '\0';
+	if (!cim_initiator_port_name(s, i, sizeof(i)) ||
+	    !cim_target_port_name(s, t, sizeof(t)))
+		return false;
+	snprintf(buf, len, "%s,%s", i, t);
+	return true;
+}
+
+/* InstanceID (cim-mapping.md): stable for a capture because it is built
+ * from the identity and capture times only. A session whose identity
+ * was never seen is named by its creation order instead. */
+void cim_session_instance_id(const struct session *s, char *buf, size_t len)
+{
+	char name[2 * NEG_STR_MAX + 48];
+	if (!cim_session_name(s, name, sizeof(name)))
+		snprintf(name, sizeof(name), "session#%llu",
+			 (unsigned long long)s->seq);
+	snprintf(buf, len, "ISCSIWATCH:%s,0x%04x@%llu", name,
+		 s->tsih_known ? s->tsih : 0,
+		 (unsigned long long)(s->install_ns / 1000u));
+}
+
+static const struct sconn *leading_conn(const struct session *s)
+{
+	for (const struct sconn *c = s->conns; c; c = c->next)
+		if (c->leading)
+			return c;
+	return s->conns;
+}
+
+static const char *type_word(const struct session *s)
+{
+	if (s->session_type == NEG_SESSION_DISCOVERY)
+		return "Discovery";
+	if (s->session_type == NEG_SESSION_NORMAL)
+		return "Normal";
+	return NULL;
+}
+
+/* Cuts p->s to at most max bytes on a UTF-8 character boundary, marking
+ * the cut with "...". */
+static void clamp_caption(struct cim_prop *p, size_t max)
+{
+	if (p->len <= max)
+		return;
+	size_t cut = max - 3;
+	while (cut > 0 && ((unsigned char)p->s[cut] & 0xc0) == 0x80)
+		cut--;
+	memcpy(p->s + cut, "...", 4);
+	p->len = cut + 3;
+}
+
+static const char *deg_text[] = {
+	"a connection was lost",
+	"digest errors",
+	"Reject PDUs",
+	"retransmission storm",
+	"overlapping retransmissions with different data",
+	"the capture lost bytes of the session",
+};
+
+static const char *end_text(enum sess_end_reason r)
+{
+	switch (r) {
+	case END_LOGOUT:
+		return "logged out";
+	case END_REINSTATED:
+		return "reinstated by a new leading login";
+	case END_RETAIN_EXPIRED:
+		return "DefaultTime2Retain expired after the connections were lost";
+	case END_LOGIN_FAILED:
+		return "login failed";
+	case END_CONN_REINSTATED:
+		return "the same CID logged in again";
+	case END_CONN_CLOSED:
+		return "TCP connection closed";
+	case END_NONE:
+		break;
+	}
+	return "ended";
+}
+
+static void status_description(const struct session *s, struct cim_prop *p)
+{
+	sarray_next(p);
+	switch (s->status) {
+	case ST_STARTING:
+		sappend(p, "Starting: login in progress");
+		break;
+	case ST_OK:
+		sappend(p, "OK");
+		break;
+	case ST_DEGRADED: {
+		sappend(p, "Degraded:");
+		const char *sep = " ";
+		for (unsigned i = 0; i < sizeof(deg_text) / sizeof(deg_text[0]);
+		     i++) {
+			if (s->degraded & (1u << i)) {
+				sappend(p, "%s%s", sep, deg_text[i]);
+				sep = "; ";
+			}
+		}
+		if (!s->degraded)
+			sappend(p, " reason not recorded");
+		break;
+	}
+	case ST_STOPPING:
+		sappend(p, "Stopping: logout requested");
+		break;
+	case ST_LOST:
+		sappend(p, "Lost communication: every connection dropped "
+			   "without logout");
+		break;
+	case ST_STOPPED:
+		sappend(p, "Stopped: %s", end_text(s->end_reason));
+		break;
+	case ST_ERROR:
+		sappend(p, "Login %s: %s (0x%02x%02x)",
+			s->fail_class == 1 ? "redirected" : "failed",
+			session_login_status_text(s->fail_class,
+						  s->fail_detail),
+			s->fail_class, s->fail_detail);
+		if (s->fail_class == 1 && s->redirect[0])
+			sappend(p, " to %s", s->redirect);
+		break;
+	}
+}
+
+static void session_description(const struct session *s, struct cim_prop *p)
+{
+	const struct sconn *c = leading_conn(s);
+	char a[64], t[CIM_TIME_BUF];
+	sappend(p, "Initiator %s", s->initiator_name[0] ? s->initiator_name
+							 : "(name unknown)");
+	if (c)
+		sappend(p, " at %s", cim_ep_str(&c->initiator, a, sizeof(a)));
+	sappend(p, " to target %s",
+		s->target_name[0] ? s->target_name : "(name unknown)");
+	if (c)
+		sappend(p, " at %s", cim_ep_str(&c->target, a, sizeof(a)));
+	if (s->login_observed)
+		sappend(p, "; login at %s",
+			cim_time_rfc3339(s->install_ns, t, sizeof(t)));
+	else
+		sappend(p, "; login not captured, first seen at %s",
+			cim_time_rfc3339(s->install_ns, t, sizeof(t)));
+	if (s->nconns > 1)
+		sappend(p, "; %u connections", s->nconns);
+	switch (s->status) {
+	case ST_STARTING:
+		sappend(p, "; login in progress");
+		break;
+	case ST_OK:
+		sappend(p, "; running");
+		break;
+	case ST_DEGRADED:
+		sappend(p, "; running, degraded");
+		break;
+	case ST_STOPPING:
+		sappend(p, "; logout in progress");
+		break;
+	case ST_LOST:
+		sappend(p, "; every connection lost without logout at %s",
+			cim_time_rfc3339(s->lost_ns ? s->lost_ns : s->state_ns,
+					 t, sizeof(t)));
+		break;
+	case ST_STOPPED:
+		sappend(p, "; ended at %s: %s",
+			cim_time_rfc3339(s->state_ns, t, sizeof(t)),
+			end_text(s->end_reason));
+		break;
+	case ST_ERROR:
+		sappend(p, "; login %s at %s: %s (0x%02x%02x)",
+			s->fail_class == 1 ? "redirected" : "failed",
+			cim_time_rfc3339(s->state_ns, t, sizeof(t)),
+			session_login_status_text(s->fail_class,
+						  s->fail_detail),
+			s->fail_class, s->fail_detail);
+		break;
+	}
+}
+
+/* ---- CIM_iSCSISession ---- */
+
+size_t cim_session_props(const struct session *s, enum perspective persp,
+			 struct cim_prop *out, size_t max)
+{
+	struct builder b = {.out = out, .max = max};
+	struct cim_prop *p;
+	char buf[2 * NEG_STR_MAX + 64];
+	const struct neg_values *v = &s->vals;
+	bool lo = s->login_observed;
+
+	/* Caption: short, <= 64 characters (MaxLen). */
+	p = prop_new(&b, "Caption", CIM_T_STRING);
+	const char *tw = type_word(s);
+	sappend(p, "iSCSI %s%ssession TSIH 0x%04x", tw ? tw : "", tw ? " " : "",
+		s->tsih_known ? s->tsih : 0);
+	if (s->target_name[0])
+		sappend(p, " to %s", s->target_name);
+	clamp_caption(p, CIM_CAPTION_MAX);
+
+	p = prop_new(&b, "Description", CIM_T_STRING);
+	session_description(s, p);
+
+	if (s->initiator_name[0] || s->initiator_alias[0] ||
+	    s->target_name[0] || s->target_alias[0]) {
+		p = prop_new(&b, "ElementName", CIM_T_STRING);
+		sappend(p, "%s -> %s",
+			s->initiator_alias[0]  ? s->initiator_alias
+			: s->initiator_name[0] ? s->initiator_name
+					       : "?",
+			s->target_alias[0]  ? s->target_alias
+			: s->target_name[0] ? s->target_name
+					    : "?");
+	} else {
+		prop_null(&b, "ElementName", CIM_T_STRING);
+	}
+
+	prop_time(&b, "InstallDate", s->install_ns);
+
+	prop_str(&b, "Name",
+		 cim_session_name(s, buf, sizeof(buf)) ? buf : NULL);
+
+	p = prop_new(&b, "OperationalStatus", CIM_T_UINT16_ARRAY);
+	p->n = 1;
+	p->arr[0] = session_op_status(s->status);
+
+	p = prop_new(&b, "StatusDescriptions", CIM_T_STRING_ARRAY);
+	status_description(s, p);
+
+	prop_str(&b, "Status", session_status_word(s->status));
+	prop_uint(&b, "HealthState", CIM_T_UINT16, session_health(s->status));
+	prop_null(&b, "OtherEnabledState", CIM_T_STRING);
+	prop_uint(&b, "EnabledDefault", CIM_T_UINT16, 2);
+	prop_time(&b, "TimeOfLastStateChange", s->state_ns);
+
+	p = prop_new(&b, "InstanceID", CIM_T_STRING);
+	cim_session_instance_id(s, p->s, sizeof(p->s));
+	p->len = strlen(p->s);
+
+	/* A session aggregates its connections in parallel. */
+	prop_uint(&b, "AggregationBehavior", CIM_T_UINT16, 3);
+	prop_uint(&b, "EnabledState", CIM_T_UINT16,
+		  (uint32_t)session_enabled_state(s->status));
+	/* A passive observer cannot ask for a state change. */
+	prop_uint(&b, "RequestedState", CIM_T_UINT16, 12);
+	prop_uint(&b, "Directionality", CIM_T_UINT16, 2);
+	prop_uint(&b, "SessionType", CIM_T_UINT16,
+		  s->session_type == NEG_SESSION_DISCOVERY ? 2 : 3);
+	prop_uint(&b, "TSIH", CIM_T_UINT32, s->tsih_known ? s->tsih : 0);
+
+	bool ep = persp == PERSP_INITIATOR
+			  ? cim_target_port_name(s, buf, sizeof(buf))
+			  : cim_initiator_port_name(s, buf, sizeof(buf));
+	prop_str(&b, "EndPointName", ep ? buf : NULL);
+
+	prop_uint(&b, "CurrentConnections", CIM_T_UINT32,
+		  session_current_connections(s));
+
+	prop_neg(&b, "InitialR2T", CIM_T_BOOLEAN, &v->initial_r2t, lo);
+	prop_neg(&b, "ImmediateData", CIM_T_BOOLEAN, &v->immediate_data, lo);
+	prop_neg(&b, "MaxOutstandingR2T", CIM_T_UINT32,
+		 &v->max_outstanding_r2t, lo);
+	prop_neg(&b, "MaxUnsolicitedFirstDataBurstLength", CIM_T_UINT32,
+		 &v->first_burst_length, lo);
+	prop_neg(&b, "MaxDataBurstLength", CIM_T_UINT32, &v->max_burst_length,
+		 lo);
+	prop_neg(&b, "DataSequenceInOrder", CIM_T_BOOLEAN,
+		 &v->data_sequence_in_order, lo);
+	prop_neg(&b, "DataPDUInOrder", CIM_T_BOOLEAN, &v->data_pdu_in_order,
+		 lo);
+	prop_neg(&b, "ErrorRecoveryLevel", CIM_T_UINT32,
+		 &v->error_recovery_level, lo);
+	prop_neg(&b, "MaxConnectionsPerSession", CIM_T_UINT32,
+		 &v->max_connections, lo);
+	prop_neg(&b, "DefaultTimeToWait", CIM_T_UINT32, &v->default_time2wait,
+		 lo);
+	prop_neg(&b, "DefaultTimeToRetain", CIM_T_UINT32,
+		 &v->default_time2retain, lo);
+	return b.n;
+}
+
+/* ---- CIM_iSCSIConnection ---- */
+
+/* The status of one TCP connection, in the session's vocabulary. */
+static enum sess_status conn_status(const struct sconn *c)
+{
+	switch (c->phase) {
+	case CP_LOGIN:
+		return ST_STARTING;
+	case CP_FULL:
+		return c->hdigest_errors || c->ddigest_errors || c->rejects ||
+				       c->gaps
+			       ? ST_DEGRADED
+			       : ST_OK;
+	case CP_LOGOUT:
+		return ST_STOPPING;
+	case CP_ENDED:
+		return c->status_known && c->status_class != 0 ? ST_ERROR
+							       : ST_STOPPED;
+	case CP_LOST:
+		break;
+	}
+	return ST_LOST;
+}
+
+static const char *phase_text(enum conn_phase ph)
+{
+	switch (ph) {
+	case CP_LOGIN:
+		return "login in progress";
+	case CP_FULL:
+		return "full feature phase";
+	case CP_LOGOUT:
+		return "logout requested";
+	case CP_ENDED:
+		return "ended";
+	case CP_LOST:
+		break;
+	}
+	return "lost without logout";
+}
+
+/* HeaderDigestMethod / DataDigestMethod: 2 No Digest, 3 CRC32C. */
+static void prop_digest(struct builder *b, const char *name,
+			const struct neg_result *r)
+{
+	if (!neg_has_value(r))
+		prop_null(b, name, CIM_T_UINT16);
+	else
+		prop_uint(b, name, CIM_T_UINT16,
+			  r->v == NEG_DIGEST_CRC32C ? 3 : 2);
+}
+
+/* Markers (RFC 3720 §A.3): OFMarker turns on initiator-to-target
+ * markers, IFMarker target-to-initiator ones. False unless negotiated
+ * on (cim-mapping.md). */
+static bool marker_on(const struct neg_result *r)
+{
+	return neg_has_value(r) && r->v == 1;
+}
+
+size_t cim_conn_props(const struct session *s, const struct sconn *c,
+		      enum perspective persp, struct cim_prop *out, size_t max)
+{
+	struct builder b = {.out = out, .max = max};
+	struct cim_prop *p;
+	char a[64], t[64], ts[CIM_TIME_BUF];
+	const struct neg_values *v = &c->vals;
+	enum sess_status st = conn_status(c);
+
+	p = prop_new(&b, "Caption", CIM_T_STRING);
+	if (c->cid_known)
+		sappend(p, "iSCSI connection CID %u", c->cid);
+	else
+		sappend(p, "iSCSI connection (CID unknown)");
+
+	cim_ep_str(&c->initiator, a, sizeof(a));
+	cim_ep_str(&c->target, t, sizeof(t));
+	p = prop_new(&b, "Description", CIM_T_STRING);
+	sappend(p, "TCP connection %s -> %s", a, t);
+	sappend(p, c->login_observed ? "; login at %s"
+				     : "; login not captured, first seen at %s",
+		cim_time_rfc3339(c->first_ns, ts, sizeof(ts)));
+	sappend(p, "; %s", phase_text(c->phase));
+	if (c->end_ns)
+		sappend(p, " at %s: %s",
+			cim_time_rfc3339(c->end_ns, ts, sizeof(ts)),
+			end_text(c->end_reason));
+
+	p = prop_new(&b, "ElementName", CIM_T_STRING);
+	sappend(p, "%s -> %s", a, t);
+
+	p = prop_new(&b, "InstanceID", CIM_T_STRING);
+	cim_session_instance_id(s, p->s, sizeof(p->s));
+	p->len = strlen(p->s);
+	if (c->cid_known)
+		sappend(p, "/cid=%u", c->cid);
+	else
+		sappend(p, "/cid=?#%llu", (unsigned long long)c->flow_id);
+	sappend(p, "@%llu", (unsigned long long)(c->first_ns / 1000u));
+
+	p = prop_new(&b, "OperationalStatus", CIM_T_UINT16_ARRAY);
+	p->n = 1;
+	p->arr[0] = session_op_status(st);
+	prop_uint(&b, "HealthState", CIM_T_UINT16, session_health(st));
+	/* A lost TCP connection is gone for good: Disabled, not the
+	 * session's "Enabled but Offline". */
+	prop_uint(&b, "EnabledState", CIM_T_UINT16,
+		  st == ST_LOST ? CIM_DISABLED
+				: (uint32_t)session_enabled_state(st));
+
+	if (c->cid_known)
+		prop_uint(&b, "ConnectionID", CIM_T_UINT32, c->cid);
+	else
+		prop_null(&b, "ConnectionID", CIM_T_UINT32);
+
+	/* Perspective target: it receives what it declared itself. */
+	const struct neg_result *rx =
+	    persp == PERSP_INITIATOR ? &v->mrdsl_initiator : &v->mrdsl_target;
+	const struct neg_result *tx =
+	    persp == PERSP_INITIATOR ? &v->mrdsl_target : &v->mrdsl_initiator;
+	if (neg_has_value(rx))
+		prop_uint(&b, "MaxReceiveDataSegmentLength", CIM_T_UINT32,
+			  rx->v);
+	else
+		prop_null(&b, "MaxReceiveDataSegmentLength", CIM_T_UINT32);
+	if (neg_has_value(tx))
+		prop_uint(&b, "MaxTransmitDataSegmentLength", CIM_T_UINT32,
+			  tx->v);
+	else
+		prop_null(&b, "MaxTransmitDataSegmentLength", CIM_T_UINT32);
+
+	prop_digest(&b, "HeaderDigestMethod", &v->header_digest);
+	prop_digest(&b, "DataDigestMethod", &v->data_digest);
+
+	bool i2t = marker_on(&v->ofmarker), t2i = marker_on(&v->ifmarker);
+	prop_uint(&b, "ReceivingMarkers", CIM_T_BOOLEAN,
+		  persp == PERSP_INITIATOR ? t2i : i2t);
+	prop_uint(&b, "SendingMarkers", CIM_T_BOOLEAN,
+		  persp == PERSP_INITIATOR ? i2t : t2i);
+
+	/* An integer: the published MOF's boolean type is a mistake. */
+	if (c->version_active >= 0 && c->version_active <= 255)
+		prop_uint(&b, "ActiveiSCSIVersion", CIM_T_UINT8,
+			  (uint32_t)c->version_active);
+	else
+		prop_null(&b, "ActiveiSCSIVersion", CIM_T_UINT8);
+
+	if (neg_has_value(&v->auth_method)) {
+		uint32_t m;
+		switch (v->auth_method.v) {
+		case NEG_AUTH_NONE:
+			m = 2;
+			break;
+		case NEG_AUTH_SRP:
+			m = 3;
+			break;
+		case NEG_AUTH_CHAP:
+			m = 4;
+			break;
+		case NEG_AUTH_KRB5:
+			m = 5;
+			break;
+		default: /* SPKM1, SPKM2 */
+			m = 1;
+			break;
+		}
+		prop_uint(&b, "AuthenticationMethodUsed", CIM_T_UINT16, m);
+		prop_uint(&b, "MutualAuthentication", CIM_T_BOOLEAN,
+			  m == 4 && c->neg.chap.mutual);
+	} else {
+		prop_null(&b, "AuthenticationMethodUsed", CIM_T_UINT16);
+		prop_null(&b, "MutualAuthentication", CIM_T_BOOLEAN);
+	}
+	return b.n;
+}

@@ -1,0 +1,112 @@
+/* export_events.c - the NDJSON event stream: one JSON object a line,
+ * flushed at once so `tail -f` and pipes see each event as it happens.
+ *
+ * It is a stream, so it is not written through atomic_file: a reader
+ * may follow it while the capture runs. A failed write is counted and
+ * reported by events_close(); it never stops the capture.
+ */
+#include "export.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cim.h"
+
+struct events_sink {
+	FILE *fp;
+	bool is_stdout;
+	enum perspective persp; /* for a future per-view field */
+	uint64_t errors;
+	struct session_listener listener;
+};
+
+static json_t *jstr(const char *s)
+{
+	if (!s)
+		return json_null();
+	char buf[3 * 1024 + 1];
+	size_t len = cim_utf8_clean(s, strnlen(s, 1024), buf, sizeof(buf));
+	json_t *j = json_stringn(buf, len);
+	return j ? j : json_null();
+}
+
+static void events_event(void *user, const struct session *s,
+			 const struct sconn *c, const struct sess_event *ev)
+{
+	struct events_sink *es = user;
+	char t[CIM_TIME_BUF], name[2 * NEG_STR_MAX + 48];
+	json_t *o = json_object();
+	json_object_set_new(o, "ts",
+			    json_string(cim_time_rfc3339(ev->ts_ns, t, sizeof(t))));
+	json_object_set_new(o, "kind", jstr(ev->kind ? ev->kind : "?"));
+	json_object_set_new(o, "session",
+			    cim_session_name(s, name, sizeof(name)) ? jstr(name)
+								    : json_null());
+	/* InstanceID comes from the one derivation in cim.c. */
+	char id[2 * NEG_STR_MAX + 96];
+	cim_session_instance_id(s, id, sizeof(id));
+	json_object_set_new(o, "instance_id", jstr(id));
+	json_object_set_new(o, "cid",
+			    c && c->cid_known ? json_integer(c->cid)
+					      : json_null());
+	json_object_set_new(o, "detail", jstr(ev->detail));
+	char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!line) {
+		es->errors++;
+		return;
+	}
+	if (fprintf(es->fp, "%s\n", line) < 0 || fflush(es->fp) != 0)
+		es->errors++;
+	free(line);
+}
+
+struct events_sink *events_open(const char *path, enum perspective p,
+				char *err, size_t errlen)
+{
+	struct events_sink *es = calloc(1, sizeof(*es));
+	if (!es) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (strcmp(path, "-") == 0) {
+		es->fp = stdout;
+		es->is_stdout = true;
+	} else {
+		es->fp = fopen(path, "w");
+		if (!es->fp) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			free(es);
+			return NULL;
+		}
+	}
+	es->persp = p;
+	es->listener.user = es;
+	es->listener.event = events_event;
+	return es;
+}
+
+const struct session_listener *events_listener(struct events_sink *es)
+{
+	return &es->listener;
+}
+
+uint64_t events_errors(const struct events_sink *es)
+{
+	return es->errors;
+}
+
+int events_close(struct events_sink *es)
+{
+	if (!es)
+		return 0;
+	int bad = es->errors != 0;
+	if (es->is_stdout)
+		bad |= fflush(es->fp) != 0;
+	else
+		bad |= fclose(es->fp) != 0;
+	free(es);
+	return bad ? -1 : 0;
+}

@@ -1,0 +1,552 @@
+/* export_json.c - the JSON document (docs/output.md), built with jansson.
+ *
+ * Wire strings are raw bytes: each goes through cim_utf8_clean() first,
+ * because json_string() refuses invalid UTF-8; jansson then escapes
+ * quotes, backslashes and control characters itself.
+ *
+ * CHAP_C and CHAP_R never appear as values: negotiate.c does not keep
+ * them, and here they are only {"present": true, "length": n}.
+ */
+#include "export.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "cim.h"
+#include "net.h"
+
+static json_t *jstr(const char *s)
+{
+	if (!s)
+		return json_null();
+	size_t n = strlen(s);
+	/* Worst case: every byte becomes a 3-byte U+FFFD. */
+	char stackbuf[1024];
+	char *buf = n * 3 + 1 <= sizeof(stackbuf) ? stackbuf : malloc(n * 3 + 1);
+	if (!buf)
+		return json_null();
+	size_t len = cim_utf8_clean(s, n, buf, n * 3 + 1);
+	json_t *j = json_stringn(buf, len);
+	if (buf != stackbuf)
+		free(buf);
+	return j ? j : json_null();
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s && s[0] ? jstr(s) : json_null();
+}
+
+static json_t *jtime(uint64_t ns)
+{
+	char b[CIM_TIME_BUF];
+	return ns ? json_string(cim_time_rfc3339(ns, b, sizeof(b)))
+		  : json_null();
+}
+
+static void set(json_t *o, const char *k, json_t *v)
+{
+	json_object_set_new(o, k, v ? v : json_null());
+}
+
+/* ---- CIM properties ---- */
+
+static json_t *cim_value(const struct cim_prop *p)
+{
+	if (p->null)
+		return json_null();
+	switch (p->type) {
+	case CIM_T_STRING:
+		return jstr(p->s);
+	case CIM_T_UINT8:
+	case CIM_T_UINT16:
+	case CIM_T_UINT32:
+		return json_integer(p->u);
+	case CIM_T_BOOLEAN:
+		return json_boolean(p->u);
+	case CIM_T_DATETIME:
+		return jtime(p->ns);
+	case CIM_T_UINT16_ARRAY: {
+		json_t *a = json_array();
+		for (unsigned i = 0; i < p->n; i++)
+			json_array_append_new(a, json_integer(p->arr[i]));
+		return a;
+	}
+	case CIM_T_STRING_ARRAY: {
+		json_t *a = json_array();
+		for (unsigned i = 0; i < p->n; i++)
+			json_array_append_new(a, jstr(cim_array_str(p, i)));
+		return a;
+	}
+	}
+	return json_null();
+}
+
+static json_t *cim_object(const struct cim_prop *props, size_t n)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; i < n; i++)
+		set(o, props[i].name, cim_value(&props[i]));
+	return o;
+}
+
+/* ---- negotiation ---- */
+
+static const char *const special_names[] = {NULL, "Irrelevant", "Reject",
+					    "NotUnderstood"};
+
+static json_t *secret_json(uint32_t len)
+{
+	return json_pack("{s:b,s:I}", "present", 1, "length", (json_int_t)len);
+}
+
+/* What one side sent for key k, typed like the key. */
+static json_t *neg_val_json(enum neg_key k, const struct neg_val *v)
+{
+	const struct neg_key_info *ki = neg_key_info(k);
+	if (!v->seen)
+		return json_null();
+	if (ki->type == NEG_T_BINARY)
+		return secret_json(v->num);
+	if (v->special && v->special < 4)
+		return json_string(special_names[v->special]);
+	if (v->invalid)
+		return json_pack("{s:b,s:I}", "invalid", 1, "length",
+				 (json_int_t)v->len);
+	switch (ki->type) {
+	case NEG_T_BOOL:
+		return json_boolean(v->num);
+	case NEG_T_NUM:
+		return json_integer(v->num);
+	case NEG_T_ENUM: {
+		if (v->nlist == 1 && !v->nunknown)
+			return json_string(neg_vocab_name(k, v->list[0]));
+		json_t *a = json_array();
+		for (unsigned i = 0; i < v->nlist && i < NEG_LIST_MAX; i++)
+			json_array_append_new(
+			    a, json_string(neg_vocab_name(k, v->list[i])));
+		for (unsigned i = 0; i < v->nunknown; i++)
+			json_array_append_new(a, json_string("?"));
+		return a;
+	}
+	case NEG_T_NUMLIST: {
+		json_t *a = json_array();
+		for (unsigned i = 0; i < v->nlist && i < NEG_LIST_MAX; i++)
+			json_array_append_new(a, json_integer(v->list[i]));
+		return a;
+	}
+	case NEG_T_STRING:
+	case NEG_T_BINARY:
+		break;
+	}
+	return json_null();
+}
+
+static json_t *neg_result_value(enum neg_key k, const struct neg_result *r)
+{
+	const struct neg_key_info *ki = neg_key_info(k);
+	if (r->state != NEG_NEGOTIATED && r->state != NEG_DEFAULT &&
+	    r->state != NEG_REJECTED)
+		return json_null();
+	switch (ki->type) {
+	case NEG_T_BOOL:
+		return json_boolean(r->v);
+	case NEG_T_NUM:
+	case NEG_T_NUMLIST:
+		return json_integer(r->v);
+	case NEG_T_ENUM:
+		return json_string(neg_vocab_name(k, r->v));
+	case NEG_T_STRING:
+	case NEG_T_BINARY:
+		break;
+	}
+	return json_null();
+}
+
+static json_t *neg_flags_json(uint8_t f)
+{
+	static const char *const names[] = {
+	    "violation",  "offer_invalid",   "unanswered", "not_understood",
+	    "repeated",   "target_offered",  "implied",    "redeclared"};
+	json_t *a = json_array();
+	for (unsigned i = 0; i < 8; i++)
+		if (f & (1u << i))
+			json_array_append_new(a, json_string(names[i]));
+	return a;
+}
+
+static const char *side_name(int side)
+{
+	return side == NEG_INITIATOR ? "initiator"
+	       : side == NEG_TARGET  ? "target"
+				     : NULL;
+}
+
+/* Every key either side sent, or that has a defined result; with
+ * connection_only, just the connection-scope keys (§13). Names and
+ * addresses (NEG_T_STRING) live in "initiator"/"target"/"auth". */
+static json_t *negotiation_json(const struct neg *n, bool login_seen,
+				bool connection_only)
+{
+	json_t *o = json_object();
+	for (int k = 0; k < NK_COUNT; k++) {
+		const struct neg_key_info *ki = neg_key_info((enum neg_key)k);
+		const struct neg_entry *e = &n->e[k];
+		if (ki->type == NEG_T_STRING)
+			continue;
+		if (connection_only && ki->scope != NEG_CO)
+			continue;
+		bool sent = e->side[0].seen || e->side[1].seen;
+		json_t *kj = json_object();
+		if (k == NK_MAX_RECV_DSL) {
+			/* Declarative: each side's own value (§13.12). */
+			struct neg_result ri =
+			    neg_mrdsl_result(n, NEG_INITIATOR, login_seen);
+			struct neg_result rt =
+			    neg_mrdsl_result(n, NEG_TARGET, login_seen);
+			if (!sent && ri.state == NEG_UNKNOWN) {
+				json_decref(kj);
+				continue;
+			}
+			set(kj, "initiator",
+			    neg_val_json((enum neg_key)k, &e->side[0]));
+			set(kj, "target",
+			    neg_val_json((enum neg_key)k, &e->side[1]));
+			set(kj, "result",
+			    json_pack("{s:o,s:o}", "initiator",
+				      neg_result_value((enum neg_key)k, &ri),
+				      "target",
+				      neg_result_value((enum neg_key)k, &rt)));
+			set(kj, "state",
+			    json_pack("{s:s,s:s}", "initiator",
+				      neg_state_name((enum neg_state)ri.state),
+				      "target",
+				      neg_state_name((enum neg_state)rt.state)));
+			if (ri.flags | rt.flags)
+				set(kj, "flags", neg_flags_json(ri.flags | rt.flags));
+			set(o, ki->name, kj);
+			continue;
+		}
+		struct neg_result r =
+		    neg_key_result(n, (enum neg_key)k, login_seen);
+		if (!sent && r.state == NEG_UNKNOWN) {
+			json_decref(kj);
+			continue;
+		}
+		int off = e->offerer;
+		set(kj, "offerer", side_name(off) ? json_string(side_name(off))
+						  : json_null());
+		set(kj, "offered",
+		    off >= 0 ? neg_val_json((enum neg_key)k, &e->side[off])
+			     : json_null());
+		set(kj, "answered",
+		    off >= 0 ? neg_val_json((enum neg_key)k, &e->side[1 - off])
+			     : json_null());
+		if (ki->type == NEG_T_BINARY)
+			set(kj, "result", json_null());
+		else
+			set(kj, "result",
+			    neg_result_value((enum neg_key)k, &r));
+		set(kj, "state", json_string(neg_state_name(
+				     (enum neg_state)r.state)));
+		if (r.flags)
+			set(kj, "flags", neg_flags_json(r.flags));
+		set(o, ki->name, kj);
+	}
+	return o;
+}
+
+static const char *chap_alg_name(uint32_t a)
+{
+	switch (a) {
+	case 5:
+		return "MD5";
+	case 6:
+		return "SHA1";
+	case 7:
+		return "SHA-256";
+	case 8:
+		return "SHA3-256";
+	}
+	return "?";
+}
+
+static json_t *auth_json(const struct sconn *c)
+{
+	json_t *o = json_object();
+	if (!c) {
+		set(o, "method", json_null());
+		return o;
+	}
+	const struct neg_result *am = &c->vals.auth_method;
+	bool has = am->state == NEG_NEGOTIATED || am->state == NEG_DEFAULT ||
+		   am->state == NEG_REJECTED;
+	set(o, "method",
+	    has ? json_string(neg_vocab_name(NK_AUTH_METHOD, am->v))
+		: json_null());
+	const struct neg_chap *ch = &c->neg.chap;
+	set(o, "chap_algorithm",
+	    ch->algorithm_seen
+		? json_pack("{s:I,s:s}", "id", (json_int_t)ch->algorithm,
+			    "name", chap_alg_name(ch->algorithm))
+		: json_null());
+	json_t *names = json_object();
+	for (int s = 0; s < 2; s++)
+		set(names, side_name(s),
+		    ch->name[s].seen ? jstr(ch->name[s].s) : json_null());
+	set(o, "chap_names", names);
+	set(o, "mutual", ch->seen ? json_boolean(ch->mutual) : json_null());
+	json_t *chal = json_object(), *resp = json_object();
+	for (int s = 0; s < 2; s++) {
+		set(chal, side_name(s),
+		    ch->challenge_seen[s] ? secret_json(ch->challenge_len[s])
+					  : json_null());
+		set(resp, side_name(s),
+		    ch->response_seen[s] ? secret_json(ch->response_len[s])
+					 : json_null());
+	}
+	set(o, "chap_challenge", chal);
+	set(o, "chap_response", resp);
+	if (ch->malformed)
+		set(o, "chap_malformed", json_true());
+	return o;
+}
+
+/* ---- sessions ---- */
+
+static const struct sconn *leading(const struct session *s)
+{
+	for (const struct sconn *c = s->conns; c; c = c->next)
+		if (c->leading)
+			return c;
+	return s->conns;
+}
+
+static void add_unique(json_t *a, const char *v)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(a, i, x)
+	{
+		if (strcmp(json_string_value(x), v) == 0)
+			return;
+	}
+	json_array_append_new(a, json_string(v));
+}
+
+static const char *end_reason_name(enum sess_end_reason r)
+{
+	static const char *const n[] = {
+	    [END_NONE] = NULL,
+	    [END_LOGOUT] = "logout",
+	    [END_REINSTATED] = "reinstated",
+	    [END_RETAIN_EXPIRED] = "retain_expired",
+	    [END_LOGIN_FAILED] = "login_failed",
+	    [END_CONN_REINSTATED] = "connection_reinstated",
+	    [END_CONN_CLOSED] = "closed",
+	};
+	return (unsigned)r < sizeof(n) / sizeof(n[0]) ? n[r] : NULL;
+}
+
+static json_t *conn_json(const struct session *s, const struct sconn *c,
+			 enum perspective persp, struct cim_prop *props)
+{
+	char a[64];
+	json_t *o = json_object();
+	size_t n = cim_conn_props(s, c, persp, props, CIM_SESSION_NPROPS);
+	set(o, "cim", cim_object(props, n));
+	set(o, "initiator", json_string(cim_ep_str(&c->initiator, a, sizeof(a))));
+	set(o, "target", json_string(cim_ep_str(&c->target, a, sizeof(a))));
+	set(o, "leading", json_boolean(c->leading));
+	set(o, "login_observed", json_boolean(c->login_observed));
+	set(o, "first_login", jtime(c->first_ns));
+	set(o, "full_feature", jtime(c->ffp_ns));
+	set(o, "ended", jtime(c->end_ns));
+	const char *er = end_reason_name(c->end_reason);
+	set(o, "end_reason", er ? json_string(er) : json_null());
+	set(o, "login_status",
+	    c->status_known
+		? json_pack("{s:i,s:i,s:s}", "class", c->status_class,
+			    "detail", c->status_detail, "text",
+			    session_login_status_text(c->status_class,
+						      c->status_detail))
+		: json_null());
+	set(o, "pdus", json_pack("{s:I,s:I}", "to_target",
+				 (json_int_t)c->pdus[0], "to_initiator",
+				 (json_int_t)c->pdus[1]));
+	set(o, "header_digest_errors", json_integer((json_int_t)c->hdigest_errors));
+	set(o, "data_digest_errors", json_integer((json_int_t)c->ddigest_errors));
+	set(o, "rejects", json_integer((json_int_t)c->rejects));
+	set(o, "gaps", json_integer((json_int_t)c->gaps));
+	if (!c->leading)
+		set(o, "negotiation",
+		    negotiation_json(&c->neg, c->login_observed, true));
+	return o;
+}
+
+static json_t *events_json(const struct session *s)
+{
+	json_t *a = json_array();
+	unsigned n = s->nevents < SESSION_EVENTS_MAX ? s->nevents
+						     : SESSION_EVENTS_MAX;
+	for (unsigned i = 0; i < n; i++) {
+		const struct sess_event *ev =
+		    &s->events[(s->event_head + i) % SESSION_EVENTS_MAX];
+		json_array_append_new(
+		    a, json_pack("{s:o,s:o,s:o}", "ts", jtime(ev->ts_ns),
+				 "kind", jstr(ev->kind ? ev->kind : "?"),
+				 "detail", jstr(ev->detail)));
+	}
+	return a;
+}
+
+static json_t *session_json(const struct session *s, enum perspective persp,
+			    struct cim_prop *props)
+{
+	char a[64], isid[16];
+	json_t *o = json_object();
+	size_t n = cim_session_props(s, persp, props, CIM_SESSION_NPROPS);
+	set(o, "cim", cim_object(props, n));
+
+	json_t *ia = json_array(), *ta = json_array();
+	for (const struct sconn *c = s->conns; c; c = c->next) {
+		add_unique(ia, net_addr_str(&c->initiator.addr, a, sizeof(a)));
+		add_unique(ta, cim_ep_str(&c->target, a, sizeof(a)));
+	}
+	snprintf(isid, sizeof(isid), "0x%02x%02x%02x%02x%02x%02x", s->isid[0],
+		 s->isid[1], s->isid[2], s->isid[3], s->isid[4], s->isid[5]);
+	set(o, "initiator",
+	    json_pack("{s:o,s:o,s:o,s:o}", "name",
+		      jstr_or_null(s->initiator_name), "alias",
+		      jstr_or_null(s->initiator_alias), "isid",
+		      s->isid_known ? json_string(isid) : json_null(),
+		      "addresses", ia));
+	set(o, "target",
+	    json_pack("{s:o,s:o,s:o,s:o}", "name", jstr_or_null(s->target_name),
+		      "alias", jstr_or_null(s->target_alias), "tpgt",
+		      s->tpgt_known ? json_integer(s->tpgt) : json_null(),
+		      "addresses", ta));
+	set(o, "login_observed", json_boolean(s->login_observed));
+	set(o, "incomplete", json_boolean(s->incomplete));
+	const char *er = end_reason_name(s->end_reason);
+	set(o, "end_reason", er ? json_string(er) : json_null());
+	set(o, "redirect", jstr_or_null(s->redirect));
+
+	const struct sconn *lc = leading(s);
+	set(o, "negotiation",
+	    lc ? negotiation_json(&lc->neg, lc->login_observed, false)
+	       : json_object());
+	set(o, "auth", auth_json(lc));
+
+	json_t *conns = json_array();
+	for (const struct sconn *c = s->conns; c; c = c->next)
+		json_array_append_new(conns, conn_json(s, c, persp, props));
+	set(o, "connections", conns);
+
+	json_t *disc = json_array();
+	for (unsigned i = 0; i < s->ntargets && i < SESSION_TARGETS_MAX; i++) {
+		json_t *addrs = json_array();
+		/* TargetAddress values are kept ';'-joined. */
+		const char *p = s->targets[i].addresses;
+		while (*p) {
+			size_t l = strcspn(p, ";");
+			char one[NEG_STR_MAX];
+			snprintf(one, sizeof(one), "%.*s", (int)l, p);
+			if (l)
+				json_array_append_new(addrs, jstr(one));
+			p += l;
+			if (*p == ';')
+				p++;
+		}
+		json_array_append_new(
+		    disc, json_pack("{s:o,s:o}", "name",
+				    jstr(s->targets[i].name), "addresses",
+				    addrs));
+	}
+	set(o, "discovery", disc);
+	if (s->targets_dropped)
+		set(o, "discovery_dropped",
+		    json_integer(s->targets_dropped));
+	set(o, "events", events_json(s));
+	set(o, "events_dropped", json_integer((json_int_t)s->events_dropped));
+	return o;
+}
+
+static json_t *document(const struct session *first,
+			const struct export_meta *m)
+{
+	struct cim_prop *props = calloc(CIM_SESSION_NPROPS, sizeof(*props));
+	if (!props)
+		return NULL;
+	json_t *root = json_object();
+	set(root, "iscsiwatch",
+	    json_pack("{s:s,s:s,s:i}", "version",
+		      m->version ? m->version : "?", "perspective",
+		      m->perspective == PERSP_INITIATOR ? "initiator"
+							: "target",
+		      "format", 1));
+	json_t *cap = json_object();
+	json_t *src = json_array();
+	for (size_t i = 0; i < m->nsources; i++)
+		json_array_append_new(src, jstr(m->sources[i]));
+	set(cap, "sources", src);
+	set(cap, "live", json_boolean(m->live));
+	set(cap, "first", jtime(m->first_ns));
+	set(cap, "last", jtime(m->last_ns));
+	json_t *ctr = json_object();
+	if (m->counters)
+		for (int i = 0; i < CTR_MAX; i++)
+			set(ctr, counter_name((enum counter_id)i),
+			    json_integer((json_int_t)m->counters->v[i]));
+	set(cap, "counters", ctr);
+	set(cap, "drops", json_integer((json_int_t)m->drops));
+	set(cap, "ifdrops", json_integer((json_int_t)m->ifdrops));
+	set(root, "capture", cap);
+	json_t *arr = json_array();
+	for (const struct session *s = first; s; s = s->next)
+		json_array_append_new(arr, session_json(s, m->perspective, props));
+	set(root, "sessions", arr);
+	free(props);
+	return root;
+}
+
+char *export_json_string(const struct session *first,
+			 const struct export_meta *m)
+{
+	json_t *root = document(first, m);
+	if (!root)
+		return NULL;
+	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	return s;
+}
+
+int export_json_list(const char *path, const struct session *first,
+		     const struct export_meta *m, char *err, size_t errlen)
+{
+	char ebuf[EXPORT_ERR_MAX];
+	if (!err) {
+		err = ebuf;
+		errlen = sizeof(ebuf);
+	}
+	char *text = export_json_string(first, m);
+	if (!text) {
+		snprintf(err, errlen, "%s: out of memory building JSON", path);
+		if (err == ebuf)
+			fprintf(stderr, "iscsiwatch: %s\n", err);
+		return -1;
+	}
+	struct atomic_file af;
+	int rc = atomic_open(&af, path, err, errlen);
+	if (rc == 0) {
+		fputs(text, af.fp);
+		fputc('\n', af.fp);
+		rc = atomic_commit(&af, err, errlen);
+	}
+	free(text);
+	if (rc != 0 && err == ebuf)
+		fprintf(stderr, "iscsiwatch: %s\n", err);
+	return rc;
+}

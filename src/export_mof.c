@@ -1,0 +1,153 @@
+/* export_mof.c - sessions as MOF instances (DMTF DSP0004 syntax).
+ *
+ * The namespace is the one the seed class lives in on Windows Server
+ * (SMiSCSITargetProv, Root\CIMv2\Storage\iScsiTarget). Null properties
+ * are omitted, so a consumer sees the class default or NULL. Strings are
+ * escaped as DSP0004 allows: \" \\ and \xNN for every control byte and
+ * every byte of invalid UTF-8, so the file is always valid UTF-8.
+ */
+#include "export.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "cim.h"
+
+#define MOF_NAMESPACE "\\\\.\\Root\\CIMv2\\Storage\\iScsiTarget"
+
+static void mof_string(FILE *fp, const char *s)
+{
+	size_t n = strlen(s);
+	fputc('"', fp);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			fputc('\\', fp);
+			fputc(c, fp);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			fprintf(fp, "\\x%02X", c);
+			i++;
+		} else if (c < 0x80) {
+			fputc(c, fp);
+			i++;
+		} else {
+			/* Pass a valid UTF-8 sequence through; escape a bad
+			 * byte (cim_utf8_clean tells which: it keeps a valid
+			 * sequence byte for byte). */
+			char one[8];
+			size_t take = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+			if (take > n - i)
+				take = n - i;
+			size_t w = cim_utf8_clean(s + i, take, one, sizeof(one));
+			if (w == take && memcmp(one, s + i, take) == 0) {
+				fwrite(s + i, 1, take, fp);
+				i += take;
+			} else {
+				fprintf(fp, "\\x%02X", c);
+				i++;
+			}
+		}
+	}
+	fputc('"', fp);
+}
+
+static void mof_value(FILE *fp, const struct cim_prop *p)
+{
+	char b[CIM_TIME_BUF];
+	switch (p->type) {
+	case CIM_T_STRING:
+		mof_string(fp, p->s);
+		break;
+	case CIM_T_UINT8:
+	case CIM_T_UINT16:
+	case CIM_T_UINT32:
+		fprintf(fp, "%u", p->u);
+		break;
+	case CIM_T_BOOLEAN:
+		fputs(p->u ? "TRUE" : "FALSE", fp);
+		break;
+	case CIM_T_DATETIME:
+		fprintf(fp, "\"%s\"", cim_time_mof(p->ns, b, sizeof(b)));
+		break;
+	case CIM_T_UINT16_ARRAY:
+		fputc('{', fp);
+		for (unsigned i = 0; i < p->n; i++)
+			fprintf(fp, "%s%u", i ? ", " : "", p->arr[i]);
+		fputc('}', fp);
+		break;
+	case CIM_T_STRING_ARRAY:
+		fputc('{', fp);
+		for (unsigned i = 0; i < p->n; i++) {
+			if (i)
+				fputs(", ", fp);
+			mof_string(fp, cim_array_str(p, i));
+		}
+		fputc('}', fp);
+		break;
+	}
+}
+
+static void mof_instance(FILE *fp, const char *cls,
+			 const struct cim_prop *props, size_t n)
+{
+	fprintf(fp, "instance of %s\n{\n", cls);
+	for (size_t i = 0; i < n; i++) {
+		if (props[i].null)
+			continue;
+		fprintf(fp, "    %s = ", props[i].name);
+		mof_value(fp, &props[i]);
+		fputs(";\n", fp);
+	}
+	fputs("};\n\n", fp);
+}
+
+static void mof_write(FILE *fp, const struct session *first,
+		      const struct export_meta *m, struct cim_prop *props)
+{
+	size_t count = 0;
+	for (const struct session *s = first; s; s = s->next)
+		count++;
+	/* Comments carry no wall-clock time: the output is reproducible. */
+	fprintf(fp, "// iscsiwatch %s: %zu iSCSI session%s, perspective %s\n",
+		m->version ? m->version : "?", count, count == 1 ? "" : "s",
+		m->perspective == PERSP_INITIATOR ? "initiator" : "target");
+	fprintf(fp, "#pragma namespace(\"%s\")\n\n", MOF_NAMESPACE);
+	for (const struct session *s = first; s; s = s->next) {
+		size_t n = cim_session_props(s, m->perspective, props,
+					     CIM_SESSION_NPROPS);
+		mof_instance(fp, "CIM_iSCSISession", props, n);
+		for (const struct sconn *c = s->conns; c; c = c->next) {
+			n = cim_conn_props(s, c, m->perspective, props,
+					   CIM_SESSION_NPROPS);
+			mof_instance(fp, "CIM_iSCSIConnection", props, n);
+		}
+	}
+}
+
+int export_mof_list(const char *path, const struct session *first,
+		    const struct export_meta *m, char *err, size_t errlen)
+{
+	char ebuf[EXPORT_ERR_MAX];
+	if (!err) {
+		err = ebuf;
+		errlen = sizeof(ebuf);
+	}
+	int rc = -1;
+	struct cim_prop *props = calloc(CIM_SESSION_NPROPS, sizeof(*props));
+	if (!props) {
+		snprintf(err, errlen, "%s: out of memory", path);
+	} else {
+		struct atomic_file af;
+		rc = atomic_open(&af, path, err, errlen);
+		if (rc == 0) {
+			mof_write(af.fp, first, m, props);
+			rc = atomic_commit(&af, err, errlen);
+		}
+		free(props);
+	}
+	if (rc != 0 && err == ebuf)
+		fprintf(stderr, "iscsiwatch: %s\n", err);
+	return rc;
+}
