@@ -117,6 +117,7 @@ struct login {
 	/* PDU in progress */
 	struct login_pdu_view cur;
 	bool in_pdu;
+	uint32_t an_begin; /* anomalies when the PDU began */
 	bool any_seen;   /* any Login/Text PDU seen */
 	bool damaged[2]; /* sequence in progress lost bytes: parse only
 			    its complete pairs, drop the rest */

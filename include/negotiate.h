@@ -194,6 +194,10 @@ void neg_init(struct neg *n);
 /* Feeds one pair sent by `side`. Returns the key id, -1 for an unknown
  * key, -2 for a malformed item. */
 int neg_pair(struct neg *n, enum neg_side side, const struct text_pair *p);
+/* Same, for a pair known to answer an offer the capture did not show
+ * (a Login Response whose request was before the capture). */
+int neg_pair_answer(struct neg *n, enum neg_side side,
+		    const struct text_pair *p);
 /* Parses a whole text segment (NUL-separated pairs) sent by `side`. */
 void neg_text(struct neg *n, enum neg_side side, const uint8_t *p, size_t len);
 /* A later Text exchange re-declares MaxRecvDataSegmentLength (§13.12):

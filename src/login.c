@@ -84,6 +84,7 @@ int login_begin_view(struct login *l, const struct login_pdu_view *v)
 	}
 	l->cur = *v;
 	l->in_pdu = true;
+	l->an_begin = l->anomalies;
 	return 0;
 }
 
@@ -289,6 +290,9 @@ static unsigned text_sequence_end(struct login *l, enum neg_side side,
 	size_t len;
 	const uint8_t *p = text_data(&l->txt[side], &len);
 	bool cut = l->damaged[side] || l->txt[side].overflow;
+	/* The capture began with this response: its keys answer offers
+	 * made before it, not offers of the target. */
+	bool answers = login_op && side == NEG_TARGET && l->requests == 0;
 	struct text_iter it;
 	struct text_pair pr;
 	text_iter_init(&it, p, len);
@@ -297,7 +301,9 @@ static unsigned text_sequence_end(struct login *l, enum neg_side side,
 		if (cut && pr.unterminated)
 			break;
 		if (login_op) {
-			if (neg_pair(&l->neg, side, &pr) == -2)
+			int k = answers ? neg_pair_answer(&l->neg, side, &pr)
+					: neg_pair(&l->neg, side, &pr);
+			if (k == -2)
 				l->anomalies |= LOGIN_AN_MALFORMED;
 		} else {
 			ev |= text_pair_ffp(l, side, &pr);
@@ -315,7 +321,7 @@ unsigned login_end(struct login *l, bool data_lost)
 	l->in_pdu = false;
 	const struct login_pdu_view *v = &l->cur;
 	enum neg_side side = side_of(v->opcode);
-	uint32_t an0 = l->anomalies;
+	uint32_t an0 = l->an_begin;
 	unsigned ev = 0;
 	if (data_lost) {
 		l->lost = true;

@@ -228,7 +228,22 @@ static void parse_value(struct neg *n, enum neg_key k, struct text_span val,
 	}
 }
 
+static int neg_pair_as(struct neg *n, enum neg_side side,
+		       const struct text_pair *p, bool answer);
+
 int neg_pair(struct neg *n, enum neg_side side, const struct text_pair *p)
+{
+	return neg_pair_as(n, side, p, false);
+}
+
+int neg_pair_answer(struct neg *n, enum neg_side side,
+		    const struct text_pair *p)
+{
+	return neg_pair_as(n, side, p, true);
+}
+
+static int neg_pair_as(struct neg *n, enum neg_side side,
+		       const struct text_pair *p, bool answer)
 {
 	n->pairs++;
 	if (p->malformed) {
@@ -242,7 +257,7 @@ int neg_pair(struct neg *n, enum neg_side side, const struct text_pair *p)
 	}
 	struct neg_entry *e = &n->e[k];
 	if (e->offerer < 0)
-		e->offerer = (int8_t)side;
+		e->offerer = (int8_t)(answer ? !side : side);
 	struct neg_val *v = &e->side[side];
 	/* TargetAddress may legitimately come more than once (§13.8). */
 	bool repeated = v->seen && k != NK_TARGET_ADDRESS;
@@ -357,7 +372,8 @@ static struct neg_result key_raw(const struct neg *n, enum neg_key k,
 	}
 	const struct neg_val *offer = &e->side[e->offerer];
 	const struct neg_val *ans = &e->side[!e->offerer];
-	bool offer_ok = !offer->invalid && !offer->special;
+	/* an offer the capture missed (neg_pair_answer) checks nothing */
+	bool offer_ok = offer->seen && !offer->invalid && !offer->special;
 	if (offer->invalid)
 		r.flags |= NEG_RF_OFFER_INVALID;
 

@@ -475,6 +475,37 @@ START_TEST(test_libiscsi_tgtd)
 }
 END_TEST
 
+/* Capture began with the Login Response: its keys are answers. */
+START_TEST(test_answer_unseen_offer)
+{
+	struct neg n;
+	neg_init(&n);
+	struct text_iter it;
+	struct text_pair pr;
+	static const char rsp[] = "HeaderDigest=CRC32C\0MaxBurstLength=65536\0";
+	text_iter_init(&it, (const uint8_t *)rsp, sizeof(rsp) - 1);
+	while (text_next(&it, &pr))
+		ck_assert_int_ge(neg_pair_answer(&n, NEG_TARGET, &pr), 0);
+	struct neg_result r = neg_key_result(&n, NK_HEADER_DIGEST, false);
+	ck_assert_int_eq(r.state, NEG_NEGOTIATED);
+	ck_assert_uint_eq(r.v, NEG_DIGEST_CRC32C);
+	ck_assert_uint_eq(r.flags, 0);
+	r = neg_key_result(&n, NK_MAX_BURST_LENGTH, false);
+	ck_assert_int_eq(r.state, NEG_NEGOTIATED);
+	ck_assert_uint_eq(r.v, 65536);
+	ck_assert_int_eq(neg_key_result(&n, NK_DATA_DIGEST, false).state,
+			 NEG_UNKNOWN);
+	/* the same pairs as plain pairs would be unanswered target offers */
+	neg_init(&n);
+	text_iter_init(&it, (const uint8_t *)rsp, sizeof(rsp) - 1);
+	while (text_next(&it, &pr))
+		neg_pair(&n, NEG_TARGET, &pr);
+	r = neg_key_result(&n, NK_HEADER_DIGEST, false);
+	ck_assert_int_eq(r.state, NEG_UNKNOWN);
+	ck_assert_uint_eq(r.flags, NEG_RF_UNANSWERED | NEG_RF_TARGET_OFFERED);
+}
+END_TEST
+
 Suite *negotiate_suite(void)
 {
 	Suite *s = suite_create("negotiate");
@@ -485,6 +516,7 @@ Suite *negotiate_suite(void)
 	tcase_add_test(tc, test_discovery_irrelevant);
 	tcase_add_test(tc, test_first_burst_irrelevant);
 	tcase_add_test(tc, test_libiscsi_tgtd);
+	tcase_add_test(tc, test_answer_unseen_offer);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_test(tc, test_malformed_unknown);
