@@ -40,17 +40,17 @@
 struct login_pdu_view {
 	uint8_t opcode;
 	bool immediate;
-	uint8_t flags;     /* byte 1 */
-	bool t;            /* Login: Transit; Text: Final (both 0x80) */
-	bool c;            /* Continue (0x40) */
-	uint8_t csg, nsg;  /* Login only */
+	uint8_t flags;	  /* byte 1 */
+	bool t;		  /* Login: Transit; Text: Final (both 0x80) */
+	bool c;		  /* Continue (0x40) */
+	uint8_t csg, nsg; /* Login only */
 	uint8_t version_max;
 	uint8_t version_min; /* request: Version-min; response: -active */
 	uint8_t isid[6];
 	uint16_t tsih;
-	uint16_t cid;      /* Login Request only */
+	uint16_t cid; /* Login Request only */
 	uint32_t itt;
-	uint32_t ttt;      /* Text only */
+	uint32_t ttt; /* Text only */
 	uint32_t data_len;
 	uint8_t status_class, status_detail; /* Login Response only */
 };
@@ -60,27 +60,27 @@ struct login_pdu_view {
 int login_view_parse(const uint8_t *bhs, struct login_pdu_view *v);
 
 enum login_outcome {
-	LOGIN_NONE = 0,     /* no Login PDU seen on this connection */
+	LOGIN_NONE = 0, /* no Login PDU seen on this connection */
 	LOGIN_IN_PROGRESS,
 	LOGIN_FULL_FEATURE, /* final response T=1, NSG=3, status 0 */
-	LOGIN_FAILED,       /* status class >= 1 (1 = redirect) */
+	LOGIN_FAILED,	    /* status class >= 1 (1 = redirect) */
 	LOGIN_ABANDONED,    /* connection ended during the login */
 };
 
 /* Events returned by login_end(). */
-#define LOGIN_EV_STARTED 0x0001      /* first Login PDU of the connection */
+#define LOGIN_EV_STARTED 0x0001	     /* first Login PDU of the connection */
 #define LOGIN_EV_RESPONSE 0x0002     /* a Login Response ended */
-#define LOGIN_EV_STAGE 0x0004        /* the stage changed (transit) */
+#define LOGIN_EV_STAGE 0x0004	     /* the stage changed (transit) */
 #define LOGIN_EV_FULL_FEATURE 0x0008 /* login succeeded */
-#define LOGIN_EV_FAILED 0x0010       /* login failed (also on redirect) */
+#define LOGIN_EV_FAILED 0x0010	     /* login failed (also on redirect) */
 #define LOGIN_EV_REDIRECT 0x0020     /* status class 1 */
-#define LOGIN_EV_TEXT 0x0040         /* a Text request/response parsed */
-#define LOGIN_EV_MRDSL 0x0080        /* MaxRecvDataSegmentLength re-declared */
+#define LOGIN_EV_TEXT 0x0040	     /* a Text request/response parsed */
+#define LOGIN_EV_MRDSL 0x0080	     /* MaxRecvDataSegmentLength re-declared */
 #define LOGIN_EV_SENDTARGETS 0x0100  /* SendTargets results updated */
-#define LOGIN_EV_ANOMALY 0x0200      /* a new anomaly bit was set */
+#define LOGIN_EV_ANOMALY 0x0200	     /* a new anomaly bit was set */
 
 /* Protocol anomalies (bits of login.anomalies). */
-#define LOGIN_AN_T_AND_C 0x0001       /* T and C both set (§11.12.2) */
+#define LOGIN_AN_T_AND_C 0x0001	      /* T and C both set (§11.12.2) */
 #define LOGIN_AN_BAD_STAGE 0x0002     /* reserved stage 2 or NSG <= CSG */
 #define LOGIN_AN_AFTER_END 0x0004     /* Login PDU after success/failure */
 #define LOGIN_AN_BAD_VERSION 0x0008   /* Version-active outside range */
@@ -91,20 +91,20 @@ enum login_outcome {
 #define LOGIN_AN_VIOLATION 0x0100     /* an answer broke a §13 rule */
 
 #define LOGIN_ST_MAX_TARGETS 64 /* SendTargets results kept */
-#define LOGIN_ST_MAX_ADDRS 4    /* TargetAddress values per target */
-#define LOGIN_ADDR_MAX 128      /* domainname[:port][,tpgt] (§13.8) */
+#define LOGIN_ST_MAX_ADDRS 4	/* TargetAddress values per target */
+#define LOGIN_ADDR_MAX 128	/* domainname[:port][,tpgt] (§13.8) */
 
 struct login_st_target {
 	char name[NEG_STR_MAX];
 	char addr[LOGIN_ST_MAX_ADDRS][LOGIN_ADDR_MAX];
 	uint8_t naddr;
 	uint8_t addr_dropped; /* beyond LOGIN_ST_MAX_ADDRS */
-	bool truncated;       /* a name or address was cut */
+	bool truncated;	      /* a name or address was cut */
 };
 
 /* SendTargets (§12.3) results of the latest request. Heap, lazily. */
 struct login_sendtargets {
-	uint32_t count;   /* entries in t[] */
+	uint32_t count;	  /* entries in t[] */
 	uint32_t dropped; /* targets beyond LOGIN_ST_MAX_TARGETS */
 	struct login_st_target t[LOGIN_ST_MAX_TARGETS];
 };
@@ -118,29 +118,29 @@ struct login {
 	struct login_pdu_view cur;
 	bool in_pdu;
 	uint32_t an_begin; /* anomalies when the PDU began */
-	bool any_seen;   /* any Login/Text PDU seen */
-	bool damaged[2]; /* sequence in progress lost bytes: parse only
-			    its complete pairs, drop the rest */
+	bool any_seen;	   /* any Login/Text PDU seen */
+	bool damaged[2];   /* sequence in progress lost bytes: parse only
+			      its complete pairs, drop the rest */
 
 	enum login_outcome outcome;
-	uint8_t stage;         /* current stage: enum iscsi_stage */
-	uint8_t stages_seen;   /* bit (1 << stage) */
-	bool from_start;       /* the first PDU seen was a Login Request */
-	bool lost;             /* some login/text bytes were lost */
-	bool leading;          /* Login Request with TSIH 0 */
+	uint8_t stage;	     /* current stage: enum iscsi_stage */
+	uint8_t stages_seen; /* bit (1 << stage) */
+	bool from_start;     /* the first PDU seen was a Login Request */
+	bool lost;	     /* some login/text bytes were lost */
+	bool leading;	     /* Login Request with TSIH 0 */
 	bool isid_seen;
 	uint8_t isid[6];
-	uint16_t tsih;         /* request's, then the final response's */
+	uint16_t tsih; /* request's, then the final response's */
 	uint16_t cid;
 	bool cid_seen;
 	uint8_t version_max, version_min; /* from the requests */
-	uint8_t version_active;           /* from the responses */
+	uint8_t version_active;		  /* from the responses */
 	bool version_active_seen;
-	uint32_t requests, responses;     /* Login PDUs */
+	uint32_t requests, responses; /* Login PDUs */
 	bool status_seen;
 	uint8_t status_class, status_detail; /* latest Login Response */
-	bool redirected;                  /* class 1; neg.target_address */
-	uint32_t anomalies;               /* LOGIN_AN_* */
+	bool redirected;		     /* class 1; neg.target_address */
+	uint32_t anomalies;		     /* LOGIN_AN_* */
 
 	/* Full Feature Phase Text exchanges */
 	uint32_t text_requests, text_responses;

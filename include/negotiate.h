@@ -33,11 +33,11 @@ enum neg_scope { NEG_SW = 0, NEG_CO, NEG_DECL };
 
 enum neg_type {
 	NEG_T_BOOL = 0, /* Yes / No */
-	NEG_T_NUM,      /* numerical-value with a range */
-	NEG_T_ENUM,     /* list-of-values from a fixed vocabulary */
-	NEG_T_STRING,   /* names, aliases, addresses */
-	NEG_T_NUMLIST,  /* CHAP_A: list of numbers */
-	NEG_T_BINARY,   /* CHAP_C / CHAP_R: secret material, length only */
+	NEG_T_NUM,	/* numerical-value with a range */
+	NEG_T_ENUM,	/* list-of-values from a fixed vocabulary */
+	NEG_T_STRING,	/* names, aliases, addresses */
+	NEG_T_NUMLIST,	/* CHAP_A: list of numbers */
+	NEG_T_BINARY,	/* CHAP_C / CHAP_R: secret material, length only */
 };
 
 enum neg_rule {
@@ -53,44 +53,73 @@ enum neg_rule {
  * (names of NEG_T_ENUM values; the arrays are in negotiate.c). Ranges and
  * defaults: §13.1-13.24, RFC 3720 §A.3.2 (markers), RFC 7144. */
 #define NEG_KEYS(X)                                                            \
-	X(HEADER_DIGEST, "HeaderDigest", NEG_CO, NEG_T_ENUM, NEG_R_LIST, 1, 0, 0, 1, vocab_digest) \
-	X(DATA_DIGEST, "DataDigest", NEG_CO, NEG_T_ENUM, NEG_R_LIST, 1, 0, 0, 1, vocab_digest) \
-	X(MAX_RECV_DSL, "MaxRecvDataSegmentLength", NEG_CO, NEG_T_NUM, NEG_R_DECL, 1, 8192, 512, 16777215, NULL) \
-	X(MAX_CONNECTIONS, "MaxConnections", NEG_SW, NEG_T_NUM, NEG_R_MIN, 1, 1, 1, 65535, NULL) \
-	X(INITIAL_R2T, "InitialR2T", NEG_SW, NEG_T_BOOL, NEG_R_OR, 1, 1, 0, 1, NULL) \
-	X(IMMEDIATE_DATA, "ImmediateData", NEG_SW, NEG_T_BOOL, NEG_R_AND, 1, 1, 0, 1, NULL) \
-	X(MAX_BURST_LENGTH, "MaxBurstLength", NEG_SW, NEG_T_NUM, NEG_R_MIN, 1, 262144, 512, 16777215, NULL) \
-	X(FIRST_BURST_LENGTH, "FirstBurstLength", NEG_SW, NEG_T_NUM, NEG_R_MIN, 1, 65536, 512, 16777215, NULL) \
-	X(DEFAULT_TIME2WAIT, "DefaultTime2Wait", NEG_SW, NEG_T_NUM, NEG_R_MAX, 1, 2, 0, 3600, NULL) \
-	X(DEFAULT_TIME2RETAIN, "DefaultTime2Retain", NEG_SW, NEG_T_NUM, NEG_R_MIN, 1, 20, 0, 3600, NULL) \
-	X(MAX_OUTSTANDING_R2T, "MaxOutstandingR2T", NEG_SW, NEG_T_NUM, NEG_R_MIN, 1, 1, 1, 65535, NULL) \
-	X(DATA_PDU_IN_ORDER, "DataPDUInOrder", NEG_SW, NEG_T_BOOL, NEG_R_OR, 1, 1, 0, 1, NULL) \
-	X(DATA_SEQUENCE_IN_ORDER, "DataSequenceInOrder", NEG_SW, NEG_T_BOOL, NEG_R_OR, 1, 1, 0, 1, NULL) \
-	X(ERROR_RECOVERY_LEVEL, "ErrorRecoveryLevel", NEG_SW, NEG_T_NUM, NEG_R_MIN, 1, 0, 0, 2, NULL) \
-	X(SESSION_TYPE, "SessionType", NEG_SW, NEG_T_ENUM, NEG_R_DECL, 1, 0, 0, 1, vocab_session) \
-	X(INITIATOR_NAME, "InitiatorName", NEG_DECL, NEG_T_STRING, NEG_R_DECL, 0, 0, 0, 0, NULL) \
-	X(TARGET_NAME, "TargetName", NEG_DECL, NEG_T_STRING, NEG_R_DECL, 0, 0, 0, 0, NULL) \
-	X(INITIATOR_ALIAS, "InitiatorAlias", NEG_DECL, NEG_T_STRING, NEG_R_DECL, 0, 0, 0, 0, NULL) \
-	X(TARGET_ALIAS, "TargetAlias", NEG_DECL, NEG_T_STRING, NEG_R_DECL, 0, 0, 0, 0, NULL) \
-	X(TARGET_ADDRESS, "TargetAddress", NEG_DECL, NEG_T_STRING, NEG_R_DECL, 0, 0, 0, 0, NULL) \
-	X(TARGET_PORTAL_GROUP_TAG, "TargetPortalGroupTag", NEG_DECL, NEG_T_NUM, NEG_R_DECL, 0, 0, 0, 65535, NULL) \
-	X(AUTH_METHOD, "AuthMethod", NEG_CO, NEG_T_ENUM, NEG_R_LIST, 1, 0, 0, 5, vocab_auth) \
-	X(TASK_REPORTING, "TaskReporting", NEG_SW, NEG_T_ENUM, NEG_R_LIST, 1, 0, 0, 2, vocab_task) \
-	X(PROTOCOL_LEVEL, "iSCSIProtocolLevel", NEG_SW, NEG_T_NUM, NEG_R_MIN, 1, 1, 0, 31, NULL) \
-	X(IFMARKER, "IFMarker", NEG_CO, NEG_T_BOOL, NEG_R_AND, 1, 0, 0, 1, NULL) \
-	X(OFMARKER, "OFMarker", NEG_CO, NEG_T_BOOL, NEG_R_AND, 1, 0, 0, 1, NULL) \
-	X(CHAP_A, "CHAP_A", NEG_CO, NEG_T_NUMLIST, NEG_R_LIST, 0, 0, 0, 255, NULL) \
+	X(HEADER_DIGEST, "HeaderDigest", NEG_CO, NEG_T_ENUM, NEG_R_LIST, 1, 0, \
+	  0, 1, vocab_digest)                                                  \
+	X(DATA_DIGEST, "DataDigest", NEG_CO, NEG_T_ENUM, NEG_R_LIST, 1, 0, 0,  \
+	  1, vocab_digest)                                                     \
+	X(MAX_RECV_DSL, "MaxRecvDataSegmentLength", NEG_CO, NEG_T_NUM,         \
+	  NEG_R_DECL, 1, 8192, 512, 16777215, NULL)                            \
+	X(MAX_CONNECTIONS, "MaxConnections", NEG_SW, NEG_T_NUM, NEG_R_MIN, 1,  \
+	  1, 1, 65535, NULL)                                                   \
+	X(INITIAL_R2T, "InitialR2T", NEG_SW, NEG_T_BOOL, NEG_R_OR, 1, 1, 0, 1, \
+	  NULL)                                                                \
+	X(IMMEDIATE_DATA, "ImmediateData", NEG_SW, NEG_T_BOOL, NEG_R_AND, 1,   \
+	  1, 0, 1, NULL)                                                       \
+	X(MAX_BURST_LENGTH, "MaxBurstLength", NEG_SW, NEG_T_NUM, NEG_R_MIN, 1, \
+	  262144, 512, 16777215, NULL)                                         \
+	X(FIRST_BURST_LENGTH, "FirstBurstLength", NEG_SW, NEG_T_NUM,           \
+	  NEG_R_MIN, 1, 65536, 512, 16777215, NULL)                            \
+	X(DEFAULT_TIME2WAIT, "DefaultTime2Wait", NEG_SW, NEG_T_NUM, NEG_R_MAX, \
+	  1, 2, 0, 3600, NULL)                                                 \
+	X(DEFAULT_TIME2RETAIN, "DefaultTime2Retain", NEG_SW, NEG_T_NUM,        \
+	  NEG_R_MIN, 1, 20, 0, 3600, NULL)                                     \
+	X(MAX_OUTSTANDING_R2T, "MaxOutstandingR2T", NEG_SW, NEG_T_NUM,         \
+	  NEG_R_MIN, 1, 1, 1, 65535, NULL)                                     \
+	X(DATA_PDU_IN_ORDER, "DataPDUInOrder", NEG_SW, NEG_T_BOOL, NEG_R_OR,   \
+	  1, 1, 0, 1, NULL)                                                    \
+	X(DATA_SEQUENCE_IN_ORDER, "DataSequenceInOrder", NEG_SW, NEG_T_BOOL,   \
+	  NEG_R_OR, 1, 1, 0, 1, NULL)                                          \
+	X(ERROR_RECOVERY_LEVEL, "ErrorRecoveryLevel", NEG_SW, NEG_T_NUM,       \
+	  NEG_R_MIN, 1, 0, 0, 2, NULL)                                         \
+	X(SESSION_TYPE, "SessionType", NEG_SW, NEG_T_ENUM, NEG_R_DECL, 1, 0,   \
+	  0, 1, vocab_session)                                                 \
+	X(INITIATOR_NAME, "InitiatorName", NEG_DECL, NEG_T_STRING, NEG_R_DECL, \
+	  0, 0, 0, 0, NULL)                                                    \
+	X(TARGET_NAME, "TargetName", NEG_DECL, NEG_T_STRING, NEG_R_DECL, 0, 0, \
+	  0, 0, NULL)                                                          \
+	X(INITIATOR_ALIAS, "InitiatorAlias", NEG_DECL, NEG_T_STRING,           \
+	  NEG_R_DECL, 0, 0, 0, 0, NULL)                                        \
+	X(TARGET_ALIAS, "TargetAlias", NEG_DECL, NEG_T_STRING, NEG_R_DECL, 0,  \
+	  0, 0, 0, NULL)                                                       \
+	X(TARGET_ADDRESS, "TargetAddress", NEG_DECL, NEG_T_STRING, NEG_R_DECL, \
+	  0, 0, 0, 0, NULL)                                                    \
+	X(TARGET_PORTAL_GROUP_TAG, "TargetPortalGroupTag", NEG_DECL,           \
+	  NEG_T_NUM, NEG_R_DECL, 0, 0, 0, 65535, NULL)                         \
+	X(AUTH_METHOD, "AuthMethod", NEG_CO, NEG_T_ENUM, NEG_R_LIST, 1, 0, 0,  \
+	  5, vocab_auth)                                                       \
+	X(TASK_REPORTING, "TaskReporting", NEG_SW, NEG_T_ENUM, NEG_R_LIST, 1,  \
+	  0, 0, 2, vocab_task)                                                 \
+	X(PROTOCOL_LEVEL, "iSCSIProtocolLevel", NEG_SW, NEG_T_NUM, NEG_R_MIN,  \
+	  1, 1, 0, 31, NULL)                                                   \
+	X(IFMARKER, "IFMarker", NEG_CO, NEG_T_BOOL, NEG_R_AND, 1, 0, 0, 1,     \
+	  NULL)                                                                \
+	X(OFMARKER, "OFMarker", NEG_CO, NEG_T_BOOL, NEG_R_AND, 1, 0, 0, 1,     \
+	  NULL)                                                                \
+	X(CHAP_A, "CHAP_A", NEG_CO, NEG_T_NUMLIST, NEG_R_LIST, 0, 0, 0, 255,   \
+	  NULL)                                                                \
 	X(CHAP_I, "CHAP_I", NEG_CO, NEG_T_NUM, NEG_R_DECL, 0, 0, 0, 255, NULL) \
-	X(CHAP_C, "CHAP_C", NEG_CO, NEG_T_BINARY, NEG_R_DECL, 0, 0, 0, 0, NULL) \
-	X(CHAP_N, "CHAP_N", NEG_CO, NEG_T_STRING, NEG_R_DECL, 0, 0, 0, 0, NULL) \
+	X(CHAP_C, "CHAP_C", NEG_CO, NEG_T_BINARY, NEG_R_DECL, 0, 0, 0, 0,      \
+	  NULL)                                                                \
+	X(CHAP_N, "CHAP_N", NEG_CO, NEG_T_STRING, NEG_R_DECL, 0, 0, 0, 0,      \
+	  NULL)                                                                \
 	X(CHAP_R, "CHAP_R", NEG_CO, NEG_T_BINARY, NEG_R_DECL, 0, 0, 0, 0, NULL)
 
 enum neg_key {
-#define NEG_KEY_ENUM(id, name, scope, type, rule, hasd, dflt, min, max, voc)  \
+#define NEG_KEY_ENUM(id, name, scope, type, rule, hasd, dflt, min, max, voc)   \
 	NK_##id,
 	NEG_KEYS(NEG_KEY_ENUM)
 #undef NEG_KEY_ENUM
-	NK_COUNT
+	    NK_COUNT
 };
 
 /* Vocabularies of the NEG_T_ENUM keys; the value is the index. */
@@ -139,11 +168,11 @@ enum neg_special {
 /* What one side sent for one key. */
 struct neg_val {
 	bool seen;
-	bool invalid;  /* out of range, not a number, no known value */
-	bool repeated; /* sent more than once (§6.2 forbids, CHAP aside) */
-	uint8_t special;         /* enum neg_special */
-	uint8_t nlist;           /* known list items in `list`, in order */
-	uint8_t nunknown;        /* list items outside the vocabulary */
+	bool invalid;	  /* out of range, not a number, no known value */
+	bool repeated;	  /* sent more than once (§6.2 forbids, CHAP aside) */
+	uint8_t special;  /* enum neg_special */
+	uint8_t nlist;	  /* known list items in `list`, in order */
+	uint8_t nunknown; /* list items outside the vocabulary */
 	uint8_t list[NEG_LIST_MAX];
 	uint32_t num; /* bool 0/1, number, first list item, binary length */
 	uint32_t len; /* length of the value text as sent */
@@ -151,7 +180,7 @@ struct neg_val {
 
 struct neg_entry {
 	struct neg_val side[2]; /* indexed by enum neg_side */
-	int8_t offerer;         /* -1 nobody yet, else enum neg_side */
+	int8_t offerer;		/* -1 nobody yet, else enum neg_side */
 };
 
 #define NEG_STR_MAX 256 /* iSCSI names are <= 223 bytes (§4.2.7.1) */
@@ -165,15 +194,15 @@ struct neg_str {
 
 /* What CHAP (RFC 1994, §12.1.3) showed: never the secret-derived bytes. */
 struct neg_chap {
-	bool seen;              /* any CHAP_ key */
-	bool algorithm_seen;    /* CHAP_A answered by the target */
-	uint32_t algorithm;     /* 5 MD5, 6 SHA1, 7 SHA-256, 8 SHA3-256 */
+	bool seen;		/* any CHAP_ key */
+	bool algorithm_seen;	/* CHAP_A answered by the target */
+	uint32_t algorithm;	/* 5 MD5, 6 SHA1, 7 SHA-256, 8 SHA3-256 */
 	struct neg_str name[2]; /* CHAP_N sent by each side */
-	bool mutual;            /* the initiator sent its own CHAP_I/CHAP_C */
-	bool id_seen[2];        /* CHAP_I */
+	bool mutual;		/* the initiator sent its own CHAP_I/CHAP_C */
+	bool id_seen[2];	/* CHAP_I */
 	bool challenge_seen[2]; /* CHAP_C sent by each side */
 	uint32_t challenge_len[2]; /* bytes encoded (hex/base64 decoded) */
-	bool response_seen[2];     /* CHAP_R */
+	bool response_seen[2];	   /* CHAP_R */
 	uint32_t response_len[2];
 	bool malformed; /* a CHAP_C/CHAP_R not hex or base64 */
 };
@@ -184,9 +213,9 @@ struct neg {
 	struct neg_str initiator_alias, target_alias;
 	struct neg_str target_address; /* last one seen (redirect) */
 	struct neg_chap chap;
-	uint32_t pairs;         /* pairs fed */
-	uint32_t unknown_keys;  /* keys outside the table (X-..., etc.) */
-	uint32_t malformed;     /* items without '=' */
+	uint32_t pairs;		      /* pairs fed */
+	uint32_t unknown_keys;	      /* keys outside the table (X-..., etc.) */
+	uint32_t malformed;	      /* items without '=' */
 	uint32_t mrdsl_redeclared[2]; /* Text-phase re-declarations */
 };
 
@@ -208,24 +237,25 @@ int neg_mrdsl_declare(struct neg *n, enum neg_side side, struct text_span val);
 /* Outcome of one key. */
 enum neg_state {
 	NEG_UNKNOWN = 0, /* login not observed and key not seen */
-	NEG_DEFAULT,     /* login seen, key not negotiated: RFC default */
+	NEG_DEFAULT,	 /* login seen, key not negotiated: RFC default */
 	NEG_NEGOTIATED,
-	NEG_IRRELEVANT,  /* discovery session, FirstBurstLength rule, or
-			    answered Irrelevant */
-	NEG_REJECTED,    /* answered Reject/NotUnderstood: v = default,
-			    which both sides keep (§6.2) */
-	NEG_INVALID,     /* the deciding value is out of range/unknown */
+	NEG_IRRELEVANT, /* discovery session, FirstBurstLength rule, or
+			   answered Irrelevant */
+	NEG_REJECTED,	/* answered Reject/NotUnderstood: v = default,
+			   which both sides keep (§6.2) */
+	NEG_INVALID,	/* the deciding value is out of range/unknown */
 };
 
-#define NEG_RF_VIOLATION 0x01      /* answer breaks the §13 rule */
+#define NEG_RF_VIOLATION 0x01	   /* answer breaks the §13 rule */
 #define NEG_RF_OFFER_INVALID 0x02  /* offer out of range / unknown */
-#define NEG_RF_UNANSWERED 0x04     /* offer never answered */
+#define NEG_RF_UNANSWERED 0x04	   /* offer never answered */
 #define NEG_RF_NOT_UNDERSTOOD 0x08 /* REJECTED via NotUnderstood */
-#define NEG_RF_REPEATED 0x10       /* a side sent the key twice */
+#define NEG_RF_REPEATED 0x10	   /* a side sent the key twice */
 #define NEG_RF_TARGET_OFFERED 0x20 /* the target made the offer */
-#define NEG_RF_IMPLIED 0x40        /* no answer needed (§6.2.2 AND-No,
-				      OR-Yes): the offer is the result */
-#define NEG_RF_REDECLARED 0x80     /* MRDSL re-declared in Text phase */
+#define NEG_RF_IMPLIED                                                         \
+	0x40		       /* no answer needed (§6.2.2 AND-No,            \
+				  OR-Yes): the offer is the result */
+#define NEG_RF_REDECLARED 0x80 /* MRDSL re-declared in Text phase */
 
 struct neg_result {
 	uint8_t state; /* enum neg_state */
@@ -254,7 +284,7 @@ struct neg_values {
 	struct neg_result header_digest, data_digest, auth_method, ifmarker,
 	    ofmarker, tpgt;
 	struct neg_result mrdsl_initiator; /* initiator can receive */
-	struct neg_result mrdsl_target;    /* target can receive */
+	struct neg_result mrdsl_target;	   /* target can receive */
 };
 
 void neg_compute(const struct neg *n, bool login_seen, struct neg_values *out);

@@ -32,11 +32,11 @@
 struct text {
 	struct counters *ctr;
 	uint8_t *buf;
-	uint32_t len;     /* bytes held */
-	uint32_t alloc;   /* bytes allocated (<= cap) */
+	uint32_t len;	/* bytes held */
+	uint32_t alloc; /* bytes allocated (<= cap) */
 	uint32_t cap;
 	uint64_t dropped; /* bytes of this sequence beyond the cap */
-	bool overflow;    /* this sequence hit the cap */
+	bool overflow;	  /* this sequence hit the cap */
 };
 
 /* cap 0 means TEXT_CAP_DEFAULT. */
@@ -62,7 +62,7 @@ struct text_span {
 struct text_pair {
 	struct text_span key;
 	struct text_span val;
-	bool malformed;    /* no '=' or an empty key: key holds the whole item */
+	bool malformed; /* no '=' or an empty key: key holds the whole item */
 	bool unterminated; /* last item without its NUL (§6.1 requires one) */
 };
 

@@ -338,7 +338,8 @@ unsigned login_end(struct login *l, bool data_lost)
 			l->text_requests++;
 		else
 			l->text_responses++;
-		if (l->outcome != LOGIN_FULL_FEATURE && l->outcome != LOGIN_NONE)
+		if (l->outcome != LOGIN_FULL_FEATURE &&
+		    l->outcome != LOGIN_NONE)
 			l->anomalies |= LOGIN_AN_TEXT_IN_LOGIN;
 	}
 	/* §11.10.2 / §11.12.7: C=1 means the text goes on in the next PDU
@@ -418,24 +419,24 @@ struct status_name {
 
 /* §11.13.5 */
 static const struct status_name status_names[] = {
-	{0x0000, "success"},
-	{0x0101, "target moved temporarily"},
-	{0x0102, "target moved permanently"},
-	{0x0200, "initiator error"},
-	{0x0201, "authentication failure"},
-	{0x0202, "authorization failure"},
-	{0x0203, "not found"},
-	{0x0204, "target removed"},
-	{0x0205, "unsupported version"},
-	{0x0206, "too many connections"},
-	{0x0207, "missing parameter"},
-	{0x0208, "can't include in session"},
-	{0x0209, "session type not supported"},
-	{0x020a, "session does not exist"},
-	{0x020b, "invalid during login"},
-	{0x0300, "target error"},
-	{0x0301, "service unavailable"},
-	{0x0302, "out of resources"},
+    {0x0000, "success"},
+    {0x0101, "target moved temporarily"},
+    {0x0102, "target moved permanently"},
+    {0x0200, "initiator error"},
+    {0x0201, "authentication failure"},
+    {0x0202, "authorization failure"},
+    {0x0203, "not found"},
+    {0x0204, "target removed"},
+    {0x0205, "unsupported version"},
+    {0x0206, "too many connections"},
+    {0x0207, "missing parameter"},
+    {0x0208, "can't include in session"},
+    {0x0209, "session type not supported"},
+    {0x020a, "session does not exist"},
+    {0x020b, "invalid during login"},
+    {0x0300, "target error"},
+    {0x0301, "service unavailable"},
+    {0x0302, "out of resources"},
 };
 
 const char *login_status_str(uint8_t status_class, uint8_t status_detail)
@@ -461,9 +462,8 @@ const char *login_status_str(uint8_t status_class, uint8_t status_detail)
 
 const char *login_outcome_name(enum login_outcome o)
 {
-	static const char *const names[] = {"none", "in progress",
-					    "full feature", "failed",
-					    "abandoned"};
+	static const char *const names[] = {
+	    "none", "in progress", "full feature", "failed", "abandoned"};
 	return (unsigned)o < sizeof(names) / sizeof(names[0]) ? names[o] : "?";
 }
 

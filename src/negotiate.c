@@ -4,17 +4,17 @@
 #include "negotiate.h"
 
 static const char *const vocab_digest[] = {"None", "CRC32C", NULL};
-static const char *const vocab_auth[] = {"None", "CHAP",  "SRP",
-					 "KRB5", "SPKM1", "SPKM2", NULL};
+static const char *const vocab_auth[] = {"None",  "CHAP",  "SRP", "KRB5",
+					 "SPKM1", "SPKM2", NULL};
 static const char *const vocab_session[] = {"Normal", "Discovery", NULL};
 /* RFC 5048 §4.2 / RFC 7143 §13.23 */
 static const char *const vocab_task[] = {"RFC3720", "ResponseFence",
 					 "FastAbort", NULL};
 
 static const struct neg_key_info key_table[NK_COUNT] = {
-#define NEG_KEY_INFO(id, nm, sc, ty, ru, hasd, d, mn, mx, voc)                \
+#define NEG_KEY_INFO(id, nm, sc, ty, ru, hasd, d, mn, mx, voc)                 \
 	[NK_##id] = {nm, sc, ty, ru, hasd, d, mn, mx, voc},
-	NEG_KEYS(NEG_KEY_INFO)
+    NEG_KEYS(NEG_KEY_INFO)
 #undef NEG_KEY_INFO
 };
 
@@ -48,14 +48,14 @@ const char *neg_vocab_name(enum neg_key k, uint32_t v)
 }
 
 static const char *const state_names[] = {
-	"unknown", "default", "negotiated", "irrelevant", "rejected", "invalid",
+    "unknown", "default", "negotiated", "irrelevant", "rejected", "invalid",
 };
 
 const char *neg_state_name(enum neg_state s)
 {
 	return (unsigned)s < sizeof(state_names) / sizeof(state_names[0])
-		       ? state_names[s]
-		       : "?";
+		   ? state_names[s]
+		   : "?";
 }
 
 void neg_init(struct neg *n)
@@ -322,8 +322,8 @@ static struct neg_result decl_result(const struct neg_key_info *ki,
 				     struct neg_result r)
 {
 	if (!v->seen) {
-		r.state = login_seen && ki->has_default ? NEG_DEFAULT
-							: NEG_UNKNOWN;
+		r.state =
+		    login_seen && ki->has_default ? NEG_DEFAULT : NEG_UNKNOWN;
 		r.v = r.state == NEG_DEFAULT ? ki->dflt : 0;
 		return r;
 	}

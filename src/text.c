@@ -186,10 +186,10 @@ int text_span_u64(struct text_span s, uint64_t max, uint64_t *out)
 	if (i >= s.n)
 		return -1;
 	for (; i < s.n; i++) {
-		int d = base == 16 ? hexval(s.p[i])
-				   : (s.p[i] >= '0' && s.p[i] <= '9'
-					      ? s.p[i] - '0'
-					      : -1);
+		int d =
+		    base == 16
+			? hexval(s.p[i])
+			: (s.p[i] >= '0' && s.p[i] <= '9' ? s.p[i] - '0' : -1);
 		if (d < 0)
 			return -1;
 		/* v*base + d > max, written without overflow */

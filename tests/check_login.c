@@ -124,8 +124,8 @@ static unsigned run_chap_login(struct login *l, size_t chunk)
 	ev |= PDU(l, OP_LOGIN_REQ, F_C | STG(1, 3), 0, 0, 0, op_offer_a, chunk);
 	ev |= PDU(l, OP_LOGIN_RSP, STG(1, 3), 0, 0, 0, "", chunk);
 	ev |= PDU(l, OP_LOGIN_REQ, F_T | STG(1, 3), 0, 0, 0, op_offer_b, chunk);
-	ev |= PDU(l, OP_LOGIN_RSP, F_C | STG(1, 3), 0, 0, 0, op_answer_a,
-		  chunk);
+	ev |=
+	    PDU(l, OP_LOGIN_RSP, F_C | STG(1, 3), 0, 0, 0, op_answer_a, chunk);
 	ck_assert_int_eq(l->outcome, LOGIN_IN_PROGRESS);
 	ev |= PDU(l, OP_LOGIN_REQ, F_T | STG(1, 3), 0, 0, 0, "", chunk);
 	e = PDU(l, OP_LOGIN_RSP, F_T | STG(1, 3), 0x0005, 0, 0, op_answer_b,
@@ -270,8 +270,10 @@ START_TEST(test_status_strings)
 		    statuses[i].text);
 	ck_assert_str_eq(login_status_str(2, 0x7f),
 			 "initiator error (unknown detail)");
-	ck_assert_str_eq(login_status_str(3, 9), "target error (unknown detail)");
-	ck_assert_str_eq(login_status_str(1, 0), "redirection (unknown detail)");
+	ck_assert_str_eq(login_status_str(3, 9),
+			 "target error (unknown detail)");
+	ck_assert_str_eq(login_status_str(1, 0),
+			 "redirection (unknown detail)");
 	ck_assert_str_eq(login_status_str(9, 9), "unknown status class");
 	ck_assert_str_eq(login_outcome_name(LOGIN_FAILED), "failed");
 	ck_assert_str_eq(login_stage_name(1), "operational");
@@ -301,9 +303,9 @@ START_TEST(test_failed_each_class)
 		ck_assert_uint_eq(l.status_class, statuses[i].cls);
 		ck_assert_uint_eq(l.status_detail, statuses[i].det);
 		ck_assert_uint_eq(l.tsih, 0);
-		ck_assert_str_eq(login_status_str(l.status_class,
-						  l.status_detail),
-				 statuses[i].text);
+		ck_assert_str_eq(
+		    login_status_str(l.status_class, l.status_detail),
+		    statuses[i].text);
 		if (statuses[i].cls == 1) {
 			ck_assert(ev & LOGIN_EV_REDIRECT);
 			ck_assert(l.redirected);
@@ -361,7 +363,8 @@ START_TEST(test_discovery_sendtargets)
 	PDU(&l, OP_LOGIN_RSP, F_T | STG(0, 1), 0, 0, 0,
 	    "TargetPortalGroupTag=1\0AuthMethod=None\0", 0);
 	PDU(&l, OP_LOGIN_REQ, F_T | STG(1, 3), 0, 0, 0,
-	    "HeaderDigest=None\0DataDigest=None\0MaxRecvDataSegmentLength=32768\0",
+	    "HeaderDigest=None\0DataDigest=None\0MaxRecvDataSegmentLength="
+	    "32768\0",
 	    0);
 	unsigned ev = PDU(&l, OP_LOGIN_RSP, F_T | STG(1, 3), 0x0102, 0, 0,
 			  "HeaderDigest=None\0DataDigest=None\0", 0);
@@ -380,10 +383,11 @@ START_TEST(test_discovery_sendtargets)
 	ck_assert(ev & LOGIN_EV_TEXT);
 	ck_assert(l.sendtargets_requested);
 	/* the answer is split inside a value: C=1 */
-	ev = PDU(&l, OP_TEXT_RSP, F_C, 0, 0, 0,
-		 "TargetName=iqn.2001-04.com.example:disk1\0"
-		 "TargetAddress=192.0.2.7:3260,1\0TargetAddress=[2001:db8::7]:32",
-		 0);
+	ev = PDU(
+	    &l, OP_TEXT_RSP, F_C, 0, 0, 0,
+	    "TargetName=iqn.2001-04.com.example:disk1\0"
+	    "TargetAddress=192.0.2.7:3260,1\0TargetAddress=[2001:db8::7]:32",
+	    0);
 	ck_assert(!(ev & LOGIN_EV_TEXT));
 	ck_assert_ptr_null(l.st); /* nothing parsed before C=0 */
 	PDU(&l, OP_TEXT_REQ, 0, 0, 0, 0, "", 0);
@@ -439,11 +443,13 @@ START_TEST(test_sendtargets_limits)
 	for (int i = 0; i < LOGIN_ST_MAX_TARGETS + 6; i++) {
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o,
 				      "TargetName=iqn.2001-04.com.example:t%d",
-				      i) + 1;
+				      i) +
+		     1;
 		for (int a = 0; a < 6; a++)
 			o += (size_t)snprintf(buf + o, sizeof(buf) - o,
 					      "TargetAddress=10.0.0.%d:3260,1",
-					      a) + 1;
+					      a) +
+			     1;
 	}
 	pdu(&l, OP_TEXT_RSP, F_T, 0, 0, 0, buf, o, 1000);
 	ck_assert_uint_eq(l.st->count, LOGIN_ST_MAX_TARGETS);
@@ -470,14 +476,15 @@ START_TEST(test_text_cap)
 	o += (size_t)snprintf(big, sizeof(big), "MaxBurstLength=65536") + 1;
 	while (o < sizeof(big) - 64)
 		o += (size_t)snprintf(big + o, sizeof(big) - o,
-				      "X-vendor.pad=%040d", 0) + 1;
+				      "X-vendor.pad=%040d", 0) +
+		     1;
 	o += (size_t)snprintf(big + o, sizeof(big) - o, "ImmediateData=No") + 1;
 	/* two PDUs: C=1 then the final one */
 	unsigned ev =
 	    pdu(&l, OP_LOGIN_REQ, F_C | STG(1, 3), 0, 0, 0, big, o / 2, 4096);
 	ck_assert(!(ev & LOGIN_EV_ANOMALY)); /* 32 KiB: under the cap */
-	ev = pdu(&l, OP_LOGIN_REQ, F_T | STG(1, 3), 0, 0, 0,
-			  big + o / 2, o - o / 2, 4096);
+	ev = pdu(&l, OP_LOGIN_REQ, F_T | STG(1, 3), 0, 0, 0, big + o / 2,
+		 o - o / 2, 4096);
 	ck_assert(ev & LOGIN_EV_ANOMALY);
 	ck_assert(l.anomalies & LOGIN_AN_TEXT_LOST);
 	ck_assert_uint_eq(ctr.v[CTR_TEXT_CAP_HIT], 1);
@@ -520,9 +527,8 @@ START_TEST(test_malformed_pdus)
 	login_free(&l);
 
 	/* T and C both set; reserved stage; backwards transit */
-	static const uint8_t bad_flags[] = {F_T | F_C | STG(0, 1),
-					    STG(2, 0), F_T | STG(1, 0),
-					    F_T | STG(1, 2)};
+	static const uint8_t bad_flags[] = {F_T | F_C | STG(0, 1), STG(2, 0),
+					    F_T | STG(1, 0), F_T | STG(1, 2)};
 	for (size_t i = 0; i < sizeof(bad_flags); i++) {
 		login_init(&l, NULL);
 		ev = pdu(&l, OP_LOGIN_REQ, bad_flags[i], 0, 0, 0, "", 0, 0);
@@ -582,8 +588,8 @@ START_TEST(test_data_lost)
 	/* a TCP gap from the target while its text is continued */
 	PDU(&l, OP_LOGIN_RSP, F_C | STG(1, 3), 0, 0, 0, "DataDigest=No", 0);
 	login_gap(&l, NEG_TARGET);
-	PDU(&l, OP_LOGIN_RSP, F_T | STG(1, 3), 3, 0, 0, "ne\0HeaderDigest=None\0",
-	    0);
+	PDU(&l, OP_LOGIN_RSP, F_T | STG(1, 3), 3, 0, 0,
+	    "ne\0HeaderDigest=None\0", 0);
 	ck_assert(!l.neg.e[NK_DATA_DIGEST].side[NEG_TARGET].seen);
 	ck_assert(!l.neg.e[NK_HEADER_DIGEST].side[NEG_TARGET].seen);
 	ck_assert_int_eq(l.outcome, LOGIN_FULL_FEATURE);

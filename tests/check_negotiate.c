@@ -19,8 +19,14 @@ static int feed(struct neg *n, enum neg_side side, const char *key,
 }
 
 enum { I = NEG_INITIATOR, T = NEG_TARGET };
-enum { UNK = NEG_UNKNOWN, DEF = NEG_DEFAULT, NEGO = NEG_NEGOTIATED,
-       IRR = NEG_IRRELEVANT, REJ = NEG_REJECTED, INV = NEG_INVALID };
+enum {
+	UNK = NEG_UNKNOWN,
+	DEF = NEG_DEFAULT,
+	NEGO = NEG_NEGOTIATED,
+	IRR = NEG_IRRELEVANT,
+	REJ = NEG_REJECTED,
+	INV = NEG_INVALID
+};
 #define VIOL NEG_RF_VIOLATION
 #define OINV NEG_RF_OFFER_INVALID
 #define UNANS NEG_RF_UNANSWERED
@@ -132,7 +138,8 @@ static const struct vec {
     {NK_SESSION_TYPE, I, NULL, NULL, 1, DEF, 0, 0},
     {NK_SESSION_TYPE, I, NULL, NULL, 0, UNK, 0, 0},
     /* declarations: names, aliases, address, TPGT (no default) */
-    {NK_INITIATOR_NAME, I, "iqn.1993-08.org.debian:01:abc", NULL, 1, NEGO, 0, 0},
+    {NK_INITIATOR_NAME, I, "iqn.1993-08.org.debian:01:abc", NULL, 1, NEGO, 0,
+     0},
     {NK_INITIATOR_NAME, I, NULL, NULL, 1, UNK, 0, 0},
     {NK_TARGET_NAME, I, "iqn.2001-04.com.example:disk", NULL, 1, NEGO, 0, 0},
     {NK_TARGET_NAME, I, "", NULL, 1, INV, 0, 0},
@@ -190,23 +197,21 @@ START_TEST(test_rule_table)
 		struct neg n;
 		neg_init(&n);
 		if (t->offer)
-			ck_assert_int_eq(feed(&n, (enum neg_side)t->by, name,
-					      t->offer),
-					 (int)t->k);
+			ck_assert_int_eq(
+			    feed(&n, (enum neg_side)t->by, name, t->offer),
+			    (int)t->k);
 		if (t->answer)
-			feed(&n, (enum neg_side)!t->by, name, t->answer);
+			feed(&n, (enum neg_side) !t->by, name, t->answer);
 		struct neg_result r = neg_key_result(&n, t->k, t->seen);
-		ck_assert_msg(r.state == t->state && r.flags == t->flags &&
-				  (r.v == t->v || (t->state != NEGO &&
-						   t->state != DEF &&
-						   t->state != REJ &&
-						   t->state != INV)),
-			      "vector %zu %s=%s/%s: state %s flags 0x%x v %u, "
-			      "want %s 0x%x %u",
-			      i, name, t->offer ? t->offer : "-",
-			      t->answer ? t->answer : "-",
-			      neg_state_name(r.state), r.flags, r.v,
-			      neg_state_name(t->state), t->flags, t->v);
+		ck_assert_msg(
+		    r.state == t->state && r.flags == t->flags &&
+			(r.v == t->v || (t->state != NEGO && t->state != DEF &&
+					 t->state != REJ && t->state != INV)),
+		    "vector %zu %s=%s/%s: state %s flags 0x%x v %u, "
+		    "want %s 0x%x %u",
+		    i, name, t->offer ? t->offer : "-",
+		    t->answer ? t->answer : "-", neg_state_name(r.state),
+		    r.flags, r.v, neg_state_name(t->state), t->flags, t->v);
 		covered[t->k] = true;
 	}
 	covered[NK_MAX_RECV_DSL] = true; /* test_mrdsl */
@@ -291,9 +296,11 @@ static void feed_text(struct neg *n, enum neg_side side, const char *text,
 START_TEST(test_discovery_irrelevant)
 {
 	static const enum neg_key irrelevant[] = {
-	    NK_MAX_CONNECTIONS,   NK_INITIAL_R2T,         NK_IMMEDIATE_DATA,
-	    NK_MAX_BURST_LENGTH,  NK_FIRST_BURST_LENGTH,  NK_MAX_OUTSTANDING_R2T,
-	    NK_DATA_PDU_IN_ORDER, NK_DATA_SEQUENCE_IN_ORDER, NK_TASK_REPORTING,
+	    NK_MAX_CONNECTIONS,	   NK_INITIAL_R2T,
+	    NK_IMMEDIATE_DATA,	   NK_MAX_BURST_LENGTH,
+	    NK_FIRST_BURST_LENGTH, NK_MAX_OUTSTANDING_R2T,
+	    NK_DATA_PDU_IN_ORDER,  NK_DATA_SEQUENCE_IN_ORDER,
+	    NK_TASK_REPORTING,
 	};
 	struct neg n;
 	neg_init(&n);
@@ -364,8 +371,8 @@ START_TEST(test_first_burst_irrelevant)
 	     NEG_NEGOTIATED, 0},
 	    /* FirstBurstLength > MaxBurstLength */
 	    {S("MaxBurstLength=16384\0FirstBurstLength=65536\0"),
-	     S("MaxBurstLength=16384\0FirstBurstLength=65536\0"), NEG_NEGOTIATED,
-	     NEG_RF_VIOLATION},
+	     S("MaxBurstLength=16384\0FirstBurstLength=65536\0"),
+	     NEG_NEGOTIATED, NEG_RF_VIOLATION},
 	};
 #undef S
 	for (size_t i = 0; i < sizeof(fb) / sizeof(fb[0]); i++) {
@@ -401,8 +408,7 @@ START_TEST(test_malformed_unknown)
 	/* the last offer is the one kept */
 	ck_assert_uint_eq(n.e[NK_MAX_BURST_LENGTH].side[NEG_INITIATOR].num,
 			  131072);
-	ck_assert_int_eq(neg_key_result(&n, NK_COUNT, true).state,
-			 NEG_UNKNOWN);
+	ck_assert_int_eq(neg_key_result(&n, NK_COUNT, true).state, NEG_UNKNOWN);
 	/* long names are cut and flagged */
 	char big[600] = "InitiatorName=";
 	memset(big + 14, 'a', 400);
@@ -464,10 +470,10 @@ START_TEST(test_libiscsi_tgtd)
 			 "iqn.2001-04.com.example:storage.disk1");
 	/* no rule broken anywhere */
 	for (int k = 0; k < NK_COUNT; k++)
-		ck_assert_msg(!(neg_key_result(&n, (enum neg_key)k, true)
-				    .flags &
-				(NEG_RF_VIOLATION | NEG_RF_OFFER_INVALID)),
-			      "%s", neg_key_info((enum neg_key)k)->name);
+		ck_assert_msg(
+		    !(neg_key_result(&n, (enum neg_key)k, true).flags &
+		      (NEG_RF_VIOLATION | NEG_RF_OFFER_INVALID)),
+		    "%s", neg_key_info((enum neg_key)k)->name);
 	/* mid-stream: keys seen still count, absent ones are unknown */
 	neg_compute(&n, false, &v);
 	ck_assert_int_eq(v.max_burst_length.state, NEG_NEGOTIATED);
