@@ -6,6 +6,9 @@
 # tests/tshark-pdus.sh's rules ("A B OPNAME", endpoints in C string order,
 # stable sort by connection).
 #
+# The lists are compared per direction of each connection (see
+# by_direction below).
+#
 # Mid-session captures (listed in MIDSTREAM below, documented in
 # captures/README.md) start inside a PDU. There the two decoders may
 # legitimately disagree about the first few PDUs of a connection: tshark
@@ -37,6 +40,19 @@ ours_norm() {
 		key = (src < dst) ? src " " dst : dst " " src
 		print key, $6
 	}' | sort -s -k1,2
+}
+
+# "A B OPNAME" -> "A B>I|>T OPNAME", stable-sorted by connection and
+# direction. Only the order within one direction is the protocol's: how
+# the two directions interleave depends on when each decoder decides a
+# PDU is complete (a resynchronising framer confirms a header only when
+# the next one arrives), so the lists are compared per direction. The
+# direction comes from the opcode (initiator opcodes have bit 0x20 clear).
+by_direction() {
+	awk '
+	BEGIN { n = split("NOP_OUT SCSI_CMD TMF_REQ LOGIN_REQ TEXT_REQ DATA_OUT LOGOUT_REQ SNACK_REQ", a, " ")
+		for (i = 1; i <= n; i++) ini[a[i]] = 1 }
+	{ print $1, $2 (($3 in ini) ? ">T" : ">I"), $3 }' | sort -s -k1,2
 }
 
 # conn_ops LIST KEY : the opcodes of one connection, one per line.
@@ -80,7 +96,8 @@ for cap in "$root"/captures/*.pcapng; do
 	if ! "$build/iscsiwatch" -r "$cap" -p "$port" --pdus >"$tmp/raw" 2>"$tmp/ours.err"; then
 		echo "FAIL $name: iscsiwatch -r --pdus failed"; tail -n 5 "$tmp/ours.err"; fail=1; continue
 	fi
-	ours_norm <"$tmp/raw" >"$tmp/ours"
+	ours_norm <"$tmp/raw" | by_direction >"$tmp/ours"
+	by_direction <"$tmp/ref" >"$tmp/ref.dir" && mv "$tmp/ref.dir" "$tmp/ref"
 	if [ ! -s "$tmp/ref" ]; then
 		echo "FAIL $name: tshark found no iSCSI PDU"; fail=1; continue
 	fi
