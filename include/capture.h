@@ -23,22 +23,62 @@ struct packet {
 
 #define CAPTURE_ERRLEN 512
 
-/* Opens `n` files; `filter` (BPF, may be NULL) is applied to each.
- * On error returns NULL with a one-line message in err. */
+/* Opens `n` files (pcap or pcapng, nanosecond timestamps kept); `filter`
+ * (BPF, may be NULL) is applied to each. "-" reads standard input.
+ * On error returns NULL with a one-line message in err naming the file:
+ * "FILE: no such file", "FILE: permission denied", "FILE: is a directory",
+ * "FILE: not a pcap or pcapng file", "FILE: bad filter 'EXPR': why". */
 struct capture *capture_open_files(const char *const *paths, size_t n,
 				   const char *filter, char *err,
 				   size_t errlen);
 
+struct capture_live_opts {
+	int snaplen;        /* bytes kept per packet; <= 0: 262144 */
+	int buffer_mb;      /* kernel buffer in MiB; <= 0: libpcap's default */
+	bool promisc;
+	int timeout_ms;     /* read timeout; <= 0: 100 */
+	const char *filter; /* BPF, may be NULL */
+};
+
+/* Opens `n` interfaces for live capture (nanosecond timestamps when the
+ * platform has them). On error returns NULL with one line in err, e.g.
+ * "capture on eth9: no such device" or "capture on eth0: permission
+ * denied (need root or CAP_NET_RAW)". */
+struct capture *capture_open_live(const char *const *ifaces, size_t n,
+				  const struct capture_live_opts *o, char *err,
+				  size_t errlen);
+
+#define CAPTURE_TIMEOUT 2
+
 /* Returns 1 with *pkt filled, 0 at the end of every source, or a negative
  * value with a one-line message in err (a truncated file, say; the packets
- * before it were delivered). */
+ * before it were delivered). A failed source is closed and the next call
+ * goes on with the others.
+ *
+ * Files are merged by timestamp; equal timestamps come in source order.
+ * Live interfaces are served in turn as packets arrive (no ordering across
+ * interfaces); when none has a packet within the read timeout the call
+ * returns CAPTURE_TIMEOUT (2) with no packet, so the caller can refresh
+ * its display or look at signals and call again. */
 int capture_next(struct capture *c, struct packet *pkt, char *err,
 		 size_t errlen);
 
-/* Name of source i (the path or the interface). */
+/* Packets dropped so far, summed over live sources: by libpcap/the kernel
+ * buffer (*drop) and by the interface (*ifdrop). Both 0 for files.
+ * Returns 0, or negative with nothing changed when a source cannot say. */
+int capture_stats(struct capture *c, uint64_t *drop, uint64_t *ifdrop);
+
+/* DLT_* link type of source i, or -1 when there is no such source. */
+int capture_linktype(const struct capture *c, unsigned i);
+
+/* True when the sources are live interfaces. */
+bool capture_is_live(const struct capture *c);
+
+/* Name of source i (the path or the interface); NULL when out of range. */
 const char *capture_source_name(const struct capture *c, unsigned i);
 size_t capture_source_count(const struct capture *c);
 
+/* Closes every source; capture_free(NULL) does nothing. */
 void capture_free(struct capture *c);
 
 #endif
