@@ -75,7 +75,7 @@ struct events_sink *events_open(const char *path, enum perspective p,
 		es->fp = stdout;
 		es->is_stdout = true;
 	} else {
-		es->fp = fopen(path, "w");
+		es->fp = fopen(path, "a"); /* appends, as --events says */
 		if (!es->fp) {
 			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			free(es);

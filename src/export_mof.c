@@ -113,7 +113,9 @@ static void mof_write(FILE *fp, const struct session *first,
 	fprintf(fp, "// iscsiwatch %s: %zu iSCSI session%s, perspective %s\n",
 		m->version ? m->version : "?", count, count == 1 ? "" : "s",
 		m->perspective == PERSP_INITIATOR ? "initiator" : "target");
-	fprintf(fp, "#pragma namespace(\"%s\")\n\n", MOF_NAMESPACE);
+	fputs("#pragma namespace(", fp);
+	mof_string(fp, MOF_NAMESPACE);
+	fputs(")\n\n", fp);
 	for (const struct session *s = first; s; s = s->next) {
 		size_t n = cim_session_props(s, m->perspective, props,
 					     CIM_SESSION_NPROPS);

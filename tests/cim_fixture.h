@@ -21,24 +21,30 @@
 static const char FX_INAME[] = "iqn.1993-08.org.debian:01:abcdef";
 static const char FX_TNAME[] = "iqn.2003-01.org.linux-iscsi.tgt:disk1";
 
-/* The login text of each side, pairs separated by '\n'. */
+/* The login text of each side, pairs separated by '\n': the security
+ * stage keys, then the operational ones. */
+#define FX_OPER_I_TEXT                                                         \
+	"HeaderDigest=CRC32C,None\nDataDigest=None\n"                          \
+	"MaxRecvDataSegmentLength=262144\nInitialR2T=No\nImmediateData=Yes\n"  \
+	"MaxBurstLength=16776192\nFirstBurstLength=262144\n"                   \
+	"MaxOutstandingR2T=1\nErrorRecoveryLevel=0\nMaxConnections=1\n"        \
+	"DefaultTime2Wait=2\nDefaultTime2Retain=0\n"                           \
+	"DataPDUInOrder=Yes\nDataSequenceInOrder=Yes"
+#define FX_OPER_T_TEXT                                                         \
+	"HeaderDigest=CRC32C\nDataDigest=None\n"                               \
+	"MaxRecvDataSegmentLength=65536\nInitialR2T=No\n"                      \
+	"ImmediateData=Yes\nMaxBurstLength=262144\nFirstBurstLength=65536\n"   \
+	"MaxOutstandingR2T=1\nErrorRecoveryLevel=0\nMaxConnections=1\n"        \
+	"DefaultTime2Wait=2\nDefaultTime2Retain=0\n"                           \
+	"DataPDUInOrder=Yes\nDataSequenceInOrder=Yes"
+static const char FX_OPER_I[] = FX_OPER_I_TEXT;
+static const char FX_OPER_T[] = FX_OPER_T_TEXT;
 static const char FX_NORMAL_I[] =
     "InitiatorName=iqn.1993-08.org.debian:01:abcdef\n"
     "TargetName=iqn.2003-01.org.linux-iscsi.tgt:disk1\n"
-    "SessionType=Normal\nAuthMethod=None\n"
-    "HeaderDigest=CRC32C,None\nDataDigest=None\n"
-    "MaxRecvDataSegmentLength=262144\nInitialR2T=No\nImmediateData=Yes\n"
-    "MaxBurstLength=16776192\nFirstBurstLength=262144\n"
-    "MaxOutstandingR2T=1\nErrorRecoveryLevel=0\nMaxConnections=1\n"
-    "DefaultTime2Wait=2\nDefaultTime2Retain=0\n"
-    "DataPDUInOrder=Yes\nDataSequenceInOrder=Yes";
+    "SessionType=Normal\nAuthMethod=None\n" FX_OPER_I_TEXT;
 static const char FX_NORMAL_T[] =
-    "TargetPortalGroupTag=1\nAuthMethod=None\nHeaderDigest=CRC32C\n"
-    "DataDigest=None\nMaxRecvDataSegmentLength=65536\nInitialR2T=No\n"
-    "ImmediateData=Yes\nMaxBurstLength=262144\nFirstBurstLength=65536\n"
-    "MaxOutstandingR2T=1\nErrorRecoveryLevel=0\nMaxConnections=1\n"
-    "DefaultTime2Wait=2\nDefaultTime2Retain=0\n"
-    "DataPDUInOrder=Yes\nDataSequenceInOrder=Yes";
+    "TargetPortalGroupTag=1\nAuthMethod=None\n" FX_OPER_T_TEXT;
 
 static inline void fx_feed(struct neg *n, enum neg_side side, const char *t)
 {
