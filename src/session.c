@@ -532,6 +532,9 @@ void session_logout_request(struct session_table *st, struct session *s,
 					  "remove the connection for recovery"};
 	const char *w = reason >= 0 && reason <= 2 ? why[reason] : "reason?";
 	session_event(st, s, c, now, "logout_requested", "%s (CID %u)", w, cid);
+	if (status_final(s->status))
+		return; /* seen late (a resynchronising framer), or after
+			   the end: nothing left to close */
 	if (reason == 0) {
 		for (struct sconn *o = s->conns; o; o = o->next)
 			if (o->phase == CP_FULL)
@@ -565,6 +568,14 @@ void session_logout_response(struct session_table *st, struct session *s,
 		session_update(st, s, now, "logout refused");
 		return;
 	}
+	bool requested = s->status == ST_STOPPING;
+	for (const struct sconn *o = s->conns; o; o = o->next)
+		requested |= o->phase == CP_LOGOUT;
+	/* A response whose request the capture did not show (lost, or
+	 * framed late after a resynchronisation): the connection it came
+	 * on is the one logged out. */
+	if (!requested && c->phase == CP_FULL)
+		c->phase = CP_LOGOUT;
 	unsigned remaining = 0;
 	for (struct sconn *o = s->conns; o; o = o->next) {
 		if (o->phase == CP_LOGOUT) {

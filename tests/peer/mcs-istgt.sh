@@ -1,0 +1,63 @@
+#!/bin/bash
+# tests/peer/mcs-istgt.sh BUILD - live: a session with two connections
+# (MC/S) against istgt (MaxConnections 2), made by build/tools/mcs-login
+# (libiscsi cannot log in a second connection). istgt accepting the
+# second login with the TSIH is the proof that the session is real; the
+# JSON export must show ONE session with both connections, CIDs 0 and 1,
+# the close-connection and close-session logouts, and MaxConnections 2.
+# Then session reinstatement: a new leading login with the same ISID ends
+# the old session.
+. "$(dirname "$0")/lib.sh"
+PEER_BUILD=${1:-build}
+peer_require_root istgt tcpdump editcap python3
+peer_init
+set -u
+
+port=$(peer_free_port 3261)
+istgt_start "$port" mcs 4MB || { echo "istgt did not start"; exit 1; }
+iqn=$ISTGT_NODEBASE:mcs
+cap=$PEER_TMP/cap.pcapng
+cap_start "$cap" "$port" || { echo "tcpdump did not start"; exit 1; }
+j1=$("$PEER_BUILD/tools/mcs-login" 127.0.0.1 "$port" "$iqn") || { echo "MC/S refused: $j1"; exit 1; }
+j2=$("$PEER_BUILD/tools/mcs-login" 127.0.0.1 "$port" "$iqn" --reinstate) || { echo "reinstatement refused: $j2"; exit 1; }
+cap_stop || { echo "capture failed"; exit 1; }
+istgt_stop
+echo "mcs-login: $j1"
+echo "mcs-login --reinstate: $j2"
+
+out=$PEER_TMP/out.json
+"$PEER_BUILD/iscsiwatch" -r "$cap" -p "$port" --json "$out" || { echo "iscsiwatch failed"; exit 1; }
+python3 - "$out" "$iqn" "$j1" "$j2" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+iqn, g1, g2 = sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])
+fails = []
+def check(what, got, want):
+    ok = got == want
+    print(("ok   " if ok else "FAIL ") + f"{what}: {got!r}" + ("" if ok else f" (want {want!r})"))
+    if not ok:
+        fails.append(what)
+ss = doc["sessions"]
+check("sessions", len(ss), 3)  # MC/S, then the reinstated one and its successor
+s = ss[0]
+cim = s["cim"]
+check("session 1 TSIH", cim["TSIH"], g1["tsih"])
+check("session 1 target", s["target"]["name"], iqn)
+check("session 1 connections", len(s["connections"]), 2)
+check("session 1 CIDs", sorted(c["cim"]["ConnectionID"] for c in s["connections"]), [0, 1])
+check("session 1 MaxConnectionsPerSession", cim["MaxConnectionsPerSession"], 2)
+check("session 1 EnabledState (logged out)", cim["EnabledState"], 3)
+check("session 1 OperationalStatus", cim["OperationalStatus"], [10])
+check("session 1 CurrentConnections", cim["CurrentConnections"], 0)
+kinds = [e["kind"] for e in s["events"]]
+check("session 1 logouts", kinds.count("logout"), 2)
+check("session 1 connection_added", kinds.count("connection_added"), 2)
+old, new = ss[1], ss[2]
+check("reinstated session TSIH", old["cim"]["TSIH"], g2["tsih"])
+check("reinstated session ended", old["cim"]["EnabledState"], 3)
+check("reinstated session end reason", old.get("end_reason"), "reinstated")
+check("new session TSIH", new["cim"]["TSIH"], g2["reinstated_tsih"])
+check("same I_T nexus", old["cim"]["Name"], new["cim"]["Name"])
+check("distinct InstanceIDs", old["cim"]["InstanceID"] != new["cim"]["InstanceID"], True)
+sys.exit(1 if fails else 0)
+PY

@@ -1,0 +1,268 @@
+/* mcs-login - a minimal iSCSI initiator for what libiscsi cannot do: a
+ * session with two connections (MC/S, RFC 7143 §5.3). It logs in a
+ * leading connection (TSIH 0, CID 0), then a second connection with the
+ * TSIH the target assigned (CID 1), sends a NOP-Out on each, closes the
+ * second with a close-connection Logout and the session with a
+ * close-session Logout. Optionally it then reinstates: a new leading
+ * login with the same ISID (session reinstatement, §6.3.5).
+ *
+ * usage: mcs-login HOST PORT TARGET [--reinstate]
+ * Prints one JSON line: {"tsih": N, "connections": 2, ...}; exits 1 when
+ * the target refuses anything (the target accepting is the proof).
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define INITIATOR "iqn.2024-01.org.iscsiwatch:mcs"
+static const uint8_t isid[6] = {0x80, 0x12, 0x34, 0x56, 0x00, 0x01};
+
+struct conn {
+	int fd;
+	uint16_t cid;
+	uint32_t itt;
+	uint32_t exp_statsn;
+};
+
+static uint32_t cmdsn = 1;
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static int read_full(int fd, uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t r = read(fd, p, n);
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= (size_t)r;
+	}
+	return 0;
+}
+
+static int send_pdu(struct conn *c, uint8_t *bhs, const char *data,
+		    size_t dlen)
+{
+	uint8_t buf[48 + 4096];
+	if (dlen > 4096 - 4)
+		return -1;
+	bhs[5] = (uint8_t)(dlen >> 16);
+	bhs[6] = (uint8_t)(dlen >> 8);
+	bhs[7] = (uint8_t)dlen;
+	memcpy(buf, bhs, 48);
+	size_t pad = (dlen + 3) & ~(size_t)3;
+	memset(buf + 48, 0, pad);
+	if (dlen)
+		memcpy(buf + 48, data, dlen);
+	return write(c->fd, buf, 48 + pad) == (ssize_t)(48 + pad) ? 0 : -1;
+}
+
+/* Reads one PDU; its BHS into bhs, its data (at most cap) into data. */
+static int recv_pdu(struct conn *c, uint8_t *bhs, uint8_t *data, size_t cap)
+{
+	if (read_full(c->fd, bhs, 48))
+		return -1;
+	size_t dlen = (size_t)bhs[5] << 16 | (size_t)bhs[6] << 8 | bhs[7];
+	size_t pad = (dlen + 3) & ~(size_t)3;
+	size_t ahs = (size_t)bhs[4] * 4;
+	uint8_t skip[1024];
+	if (ahs > sizeof(skip) || read_full(c->fd, skip, ahs))
+		return -1;
+	if (pad > cap)
+		return -1;
+	if (read_full(c->fd, data, pad))
+		return -1;
+	c->exp_statsn = get32(bhs + 24) + 1;
+	return (int)dlen;
+}
+
+static int dial(const char *host, int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+				 .sin_port = htons((uint16_t)port)};
+	if (fd < 0 || inet_pton(AF_INET, host, &sa.sin_addr) != 1 ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		perror("connect");
+		return -1;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+/* Appends key=value\0 to the text buffer. */
+static size_t kv(char *buf, size_t at, const char *k, const char *v)
+{
+	int n = sprintf(buf + at, "%s=%s", k, v);
+	return at + (size_t)n + 1;
+}
+
+/* Logs in one connection: security stage (AuthMethod=None), then the
+ * operational stage. Returns the TSIH, or -1. */
+static int login(struct conn *c, const char *target, uint16_t tsih)
+{
+	uint8_t bhs[48], rsp[48], data[8192];
+	char text[2048];
+	for (int stage = 0; stage < 2; stage++) {
+		memset(bhs, 0, sizeof(bhs));
+		bhs[0] = 0x43; /* immediate Login Request */
+		bhs[1] = (uint8_t)(0x80 | (stage << 2) | (stage == 0 ? 1 : 3));
+		memcpy(bhs + 8, isid, 6);
+		bhs[14] = (uint8_t)(tsih >> 8);
+		bhs[15] = (uint8_t)tsih;
+		put32(bhs + 16, c->itt);
+		bhs[20] = (uint8_t)(c->cid >> 8);
+		bhs[21] = (uint8_t)c->cid;
+		put32(bhs + 24, cmdsn);
+		put32(bhs + 28, c->exp_statsn);
+		size_t n = 0;
+		if (stage == 0) {
+			n = kv(text, n, "InitiatorName", INITIATOR);
+			n = kv(text, n, "TargetName", target);
+			n = kv(text, n, "SessionType", "Normal");
+			n = kv(text, n, "AuthMethod", "None");
+		} else if (tsih == 0) {
+			n = kv(text, n, "HeaderDigest", "None");
+			n = kv(text, n, "DataDigest", "None");
+			n = kv(text, n, "MaxConnections", "2");
+			n = kv(text, n, "InitialR2T", "Yes");
+			n = kv(text, n, "ImmediateData", "Yes");
+			n = kv(text, n, "MaxRecvDataSegmentLength", "65536");
+			n = kv(text, n, "MaxBurstLength", "262144");
+			n = kv(text, n, "FirstBurstLength", "65536");
+			n = kv(text, n, "DefaultTime2Wait", "2");
+			n = kv(text, n, "DefaultTime2Retain", "20");
+			n = kv(text, n, "ErrorRecoveryLevel", "0");
+		} else {
+			/* Session-wide keys belong to the leading login only. */
+			n = kv(text, n, "HeaderDigest", "None");
+			n = kv(text, n, "DataDigest", "None");
+			n = kv(text, n, "MaxRecvDataSegmentLength", "65536");
+		}
+		if (send_pdu(c, bhs, text, n))
+			return -1;
+		/* The target may answer with T=0 and wait: keep sending
+		 * empty requests until it transits (§6.2). */
+		for (int tries = 0; tries < 4; tries++) {
+			int d = recv_pdu(c, rsp, data, sizeof(data));
+			if (d < 0 || (rsp[0] & 0x3f) != 0x23)
+				return -1;
+			if (rsp[36] != 0) {
+				fprintf(stderr, "login refused: 0x%02x%02x\n",
+					rsp[36], rsp[37]);
+				return -1;
+			}
+			if (rsp[1] & 0x80)
+				break;
+			put32(bhs + 28, c->exp_statsn);
+			if (send_pdu(c, bhs, "", 0))
+				return -1;
+		}
+		if ((rsp[1] & 0x03) == 3) {
+			cmdsn = get32(rsp + 28); /* ExpCmdSN */
+			return (int)((rsp[14] << 8) | rsp[15]);
+		}
+	}
+	return -1;
+}
+
+static int nop(struct conn *c)
+{
+	uint8_t bhs[48] = {0}, rsp[48], data[512];
+	bhs[0] = 0x40; /* immediate NOP-Out */
+	bhs[1] = 0x80;
+	put32(bhs + 16, ++c->itt);
+	put32(bhs + 20, 0xffffffffu);
+	put32(bhs + 24, cmdsn);
+	put32(bhs + 28, c->exp_statsn);
+	if (send_pdu(c, bhs, NULL, 0))
+		return -1;
+	int d = recv_pdu(c, rsp, data, sizeof(data));
+	return d < 0 || (rsp[0] & 0x3f) != 0x20 ? -1 : 0;
+}
+
+static int logout(struct conn *c, int reason, uint16_t cid)
+{
+	uint8_t bhs[48] = {0}, rsp[48], data[512];
+	bhs[0] = 0x46; /* immediate Logout Request */
+	bhs[1] = (uint8_t)(0x80 | reason);
+	put32(bhs + 16, ++c->itt);
+	bhs[20] = (uint8_t)(cid >> 8);
+	bhs[21] = (uint8_t)cid;
+	put32(bhs + 24, cmdsn);
+	put32(bhs + 28, c->exp_statsn);
+	if (send_pdu(c, bhs, NULL, 0))
+		return -1;
+	int d = recv_pdu(c, rsp, data, sizeof(data));
+	return d < 0 || (rsp[0] & 0x3f) != 0x26 ? -1 : rsp[2];
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "usage: mcs-login HOST PORT TARGET [--reinstate]\n");
+		return 2;
+	}
+	const char *host = argv[1], *target = argv[3];
+	int port = atoi(argv[2]);
+	int reinstate = argc > 4 && strcmp(argv[4], "--reinstate") == 0;
+	struct conn c0 = {.cid = 0, .itt = 0x1000};
+	struct conn c1 = {.cid = 1, .itt = 0x2000};
+	if ((c0.fd = dial(host, port)) < 0)
+		return 1;
+	int tsih = login(&c0, target, 0);
+	if (tsih <= 0) {
+		fprintf(stderr, "leading login failed\n");
+		return 1;
+	}
+	if ((c1.fd = dial(host, port)) < 0)
+		return 1;
+	if (login(&c1, target, (uint16_t)tsih) != tsih) {
+		fprintf(stderr, "second connection refused\n");
+		return 1;
+	}
+	if (nop(&c0) || nop(&c1)) {
+		fprintf(stderr, "NOP-Out unanswered\n");
+		return 1;
+	}
+	int r1 = logout(&c1, 1, 1);
+	int r0 = -1, tsih2 = 0;
+	if (reinstate) {
+		/* Leave c0 logged in and log in afresh with the same ISID:
+		 * the target must end the old session (§6.3.5). */
+		struct conn c2 = {.cid = 0, .itt = 0x3000};
+		if ((c2.fd = dial(host, port)) < 0)
+			return 1;
+		tsih2 = login(&c2, target, 0);
+		r0 = logout(&c2, 0, 0);
+		close(c2.fd);
+	} else {
+		r0 = logout(&c0, 0, 0);
+	}
+	close(c1.fd);
+	close(c0.fd);
+	printf("{\"tool\":\"mcs-login\",\"initiator\":\"%s\",\"tsih\":%d,"
+	       "\"connections\":2,\"logout_conn\":%d,\"logout_session\":%d,"
+	       "\"reinstated_tsih\":%d}\n",
+	       INITIATOR, tsih, r1, r0, tsih2);
+	return r1 == 0 && r0 == 0 && (!reinstate || tsih2 > 0) ? 0 : 1;
+}
