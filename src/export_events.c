@@ -48,6 +48,9 @@ static void events_event(void *user, const struct session *s,
 	char id[2 * NEG_STR_MAX + 96];
 	cim_session_instance_id(s, id, sizeof(id));
 	json_object_set_new(o, "instance_id", jstr(id));
+	/* Creation order: the one handle that never changes, while Name
+	 * and InstanceID are only complete once the login has ended. */
+	json_object_set_new(o, "seq", json_integer((json_int_t)s->seq));
 	json_object_set_new(o, "cid",
 			    c && c->cid_known ? json_integer(c->cid)
 					      : json_null());

@@ -408,6 +408,7 @@ static json_t *session_json(const struct session *s, enum perspective persp,
 	char a[64], isid[16];
 	json_t *o = json_object();
 	size_t n = cim_session_props(s, persp, props, CIM_SESSION_NPROPS);
+	set(o, "seq", json_integer((json_int_t)s->seq));
 	set(o, "cim", cim_object(props, n));
 
 	json_t *ia = json_array(), *ta = json_array();

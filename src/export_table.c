@@ -3,7 +3,7 @@
  *
  * Every value printed comes from cim.h. Names are wire bytes: control
  * characters and invalid UTF-8 are shown as \xNN so nothing can move the
- * cursor or change a terminal's state; over-long cells end in "…".
+ * cursor or change a terminal's state; over-long cells lose their middle to "…".
  */
 #include "export.h"
 
@@ -69,17 +69,22 @@ static void cell(FILE *fp, const char *s, size_t width)
 	esc(s ? s : "-", e, sizeof(e));
 	size_t chars = u8_chars(e);
 	if (chars > width) {
-		/* Keep width-1 characters, then the ellipsis. */
-		size_t k = 0, i = 0;
+		/* Keep the head and the tail: iSCSI names differ most at
+		 * their end (iqn.2024-01.com.example:host-17). */
+		size_t head = width / 3, tail = width - 1 - head;
+		size_t k = 0, i = 0, cut_head = 0, cut_tail = 0;
 		for (; e[i]; i++) {
-			if (((unsigned char)e[i] & 0xc0) != 0x80) {
-				if (k == width - 1)
-					break;
-				k++;
-			}
+			if (((unsigned char)e[i] & 0xc0) == 0x80)
+				continue;
+			if (k == head)
+				cut_head = i;
+			if (k == chars - tail)
+				cut_tail = i;
+			k++;
 		}
-		fwrite(e, 1, i, fp);
+		fwrite(e, 1, cut_head, fp);
 		fputs("\xe2\x80\xa6", fp); /* … */
+		fputs(e + cut_tail, fp);
 	} else {
 		fputs(e, fp);
 		for (size_t i = chars; i < width; i++)
