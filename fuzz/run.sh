@@ -1,0 +1,57 @@
+#!/bin/bash
+# fuzz/run.sh BUILD-FUZZ-DIR - runs each libFuzzer target for FUZZ_SECONDS
+# (default 60) on a corpus seeded from captures/ and tests/regress/.
+#
+# Working corpora live in BUILD-FUZZ-DIR/corpus/<target> (never committed);
+# crashes, leaks and timeouts are written to BUILD-FUZZ-DIR/artifacts/.
+# A target that finds one fails the run: minimise it
+#   BUILD-FUZZ-DIR/fuzz_X -minimize_crash=1 -runs=10000 ARTIFACT
+# copy the result to tests/regress/<target>/ and fix the bug.
+# Prints one line per target: executions, execs/s, corpus size, verdict.
+set -u
+B=${1:-build-fuzz}
+S=${FUZZ_SECONDS:-60}
+cd "$(dirname "$0")/.." || exit 2
+TARGETS=${FUZZ_TARGETS:-"framer login pcap"}
+
+# Seed corpora from the captures (the tool links the plain engine build).
+if [ ! -x "$B/seeds" ] || [ fuzz/seeds.c -nt "$B/seeds" ]; then
+	make -s build/libiscsiwatch.a >/dev/null || exit 2
+	cc -std=c11 -D_GNU_SOURCE -O1 -Iinclude -o "$B/seeds" fuzz/seeds.c \
+		build/libiscsiwatch.a -lpcap || exit 2
+fi
+rm -rf "$B/seeds.d"
+mkdir -p "$B/seeds.d/pcap" "$B/seeds.d/framer" "$B/seeds.d/login" "$B/artifacts"
+"$B/seeds" "$B/seeds.d" captures/*.pcap* captures/crafted/*.pcap* || exit 2
+
+fail=0
+for t in $TARGETS; do
+	bin="$B/fuzz_$t"
+	corpus="$B/corpus/$t"
+	mkdir -p "$corpus"
+	regress=()
+	[ -d "tests/regress/$t" ] && regress=("tests/regress/$t")
+	case $t in
+	pcap) maxlen=65536 ;;
+	*) maxlen=16384 ;;
+	esac
+	log="$B/fuzz_$t.log"
+	"$bin" -max_total_time="$S" -timeout=10 -rss_limit_mb=2048 \
+		-max_len=$maxlen -dict=fuzz/iscsi.dict -print_final_stats=1 \
+		-artifact_prefix="$B/artifacts/$t-" \
+		"$corpus" "$B/seeds.d/$t" "${regress[@]}" >"$log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
+	files=$(find "$corpus" -type f | wc -l)
+	if [ $rc -eq 0 ]; then
+		verdict=ok
+	else
+		verdict="FAILED (exit $rc; see $log and $B/artifacts/)"
+		grep -m3 -E "ERROR|SUMMARY|runtime error" "$log" | sed 's/^/    /'
+		fail=1
+	fi
+	printf '%-7s %10s execs %7s/s  corpus %5s  %ss  %s\n' "$t" \
+		"${execs:-?}" "${rate:-?}" "$files" "$S" "$verdict"
+done
+exit $fail
