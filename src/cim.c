@@ -467,8 +467,9 @@ size_t cim_session_props(const struct session *s, enum perspective persp,
 	/* Caption: short, <= 64 characters (MaxLen). */
 	p = prop_new(&b, "Caption", CIM_T_STRING);
 	const char *tw = type_word(s);
-	sappend(p, "iSCSI %s%ssession TSIH 0x%04x", tw ? tw : "", tw ? " " : "",
-		s->tsih_known ? s->tsih : 0);
+	sappend(p, "iSCSI %s%ssession", tw ? tw : "", tw ? " " : "");
+	if (s->tsih_known)
+		sappend(p, " TSIH 0x%04x", s->tsih);
 	if (s->target_name[0])
 		sappend(p, " to %s", s->target_name);
 	clamp_caption(p, CIM_CAPTION_MAX);
@@ -490,7 +491,9 @@ size_t cim_session_props(const struct session *s, enum perspective persp,
 		prop_null(&b, "ElementName", CIM_T_STRING);
 	}
 
-	prop_time(&b, "InstallDate", s->install_ns);
+	/* The time of the leading Login Request: unknown unless it was
+	 * captured (the first packet seen is not an install date). */
+	prop_time(&b, "InstallDate", lo ? s->install_ns : 0);
 
 	prop_str(&b, "Name",
 		 cim_session_name(s, buf, sizeof(buf)) ? buf : NULL);
@@ -519,9 +522,17 @@ size_t cim_session_props(const struct session *s, enum perspective persp,
 	/* A passive observer cannot ask for a state change. */
 	prop_uint(&b, "RequestedState", CIM_T_UINT16, 12);
 	prop_uint(&b, "Directionality", CIM_T_UINT16, 2);
-	prop_uint(&b, "SessionType", CIM_T_UINT16,
-		  s->session_type == NEG_SESSION_DISCOVERY ? 2 : 3);
-	prop_uint(&b, "TSIH", CIM_T_UINT32, s->tsih_known ? s->tsih : 0);
+	if (s->session_type < 0 && !lo)
+		prop_null(&b, "SessionType", CIM_T_UINT16);
+	else
+		prop_uint(&b, "SessionType", CIM_T_UINT16,
+			  s->session_type == NEG_SESSION_DISCOVERY ? 2 : 3);
+	/* 0 when a login we saw never got one assigned (a failed login);
+	 * unknown when the login was not captured. */
+	if (s->tsih_known || lo)
+		prop_uint(&b, "TSIH", CIM_T_UINT32, s->tsih_known ? s->tsih : 0);
+	else
+		prop_null(&b, "TSIH", CIM_T_UINT32);
 
 	bool ep = persp == PERSP_INITIATOR
 			  ? cim_target_port_name(s, buf, sizeof(buf))

@@ -199,9 +199,16 @@ void export_table_list(FILE *fp, const struct session *first,
 		cell(fp, s->initiator_name[0] ? s->initiator_name : "?", col[0].w);
 		cell(fp, s->target_name[0] ? s->target_name : "?", col[1].w);
 		cell(fp, s->isid_known ? isid : "?", col[2].w);
-		snprintf(b, sizeof(b), "0x%04x", tsih ? tsih->u : 0);
+		if (tsih && !tsih->null)
+			snprintf(b, sizeof(b), "0x%04x", tsih->u);
+		else
+			snprintf(b, sizeof(b), "?");
 		cell(fp, b, col[3].w);
-		cell(fp, type && type->u == 2 ? "Discovery" : "Normal", col[4].w);
+		cell(fp,
+		     !type || type->null ? "?"
+		     : type->u == 2      ? "Discovery"
+					 : "Normal",
+		     col[4].w);
 		cell(fp, val(find(sp, n, "Status"), b, sizeof(b)), col[5].w);
 		cell(fp, val(find(sp, n, "CurrentConnections"), b, sizeof(b)),
 		     col[6].w);
