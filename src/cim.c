@@ -353,6 +353,18 @@ static const char *end_text(enum sess_end_reason r)
 	return "ended";
 }
 
+/* Appends the texts of the DEG_* bits set in deg, "; "-separated. */
+static void deg_reasons(struct cim_prop *p, unsigned deg)
+{
+	const char *sep = " ";
+	for (unsigned i = 0; i < sizeof(deg_text) / sizeof(deg_text[0]); i++) {
+		if (deg & (1u << i)) {
+			sappend(p, "%s%s", sep, deg_text[i]);
+			sep = "; ";
+		}
+	}
+}
+
 static void status_description(const struct session *s, struct cim_prop *p)
 {
 	sarray_next(p);
@@ -363,20 +375,12 @@ static void status_description(const struct session *s, struct cim_prop *p)
 	case ST_OK:
 		sappend(p, "OK");
 		break;
-	case ST_DEGRADED: {
+	case ST_DEGRADED:
 		sappend(p, "Degraded:");
-		const char *sep = " ";
-		for (unsigned i = 0; i < sizeof(deg_text) / sizeof(deg_text[0]);
-		     i++) {
-			if (s->degraded & (1u << i)) {
-				sappend(p, "%s%s", sep, deg_text[i]);
-				sep = "; ";
-			}
-		}
+		deg_reasons(p, s->degraded);
 		if (!s->degraded)
 			sappend(p, " reason not recorded");
 		break;
-	}
 	case ST_STOPPING:
 		sappend(p, "Stopping: logout requested");
 		break;
@@ -396,6 +400,15 @@ static void status_description(const struct session *s, struct cim_prop *p)
 		if (s->fail_class == 1 && s->redirect[0])
 			sappend(p, " to %s", s->redirect);
 		break;
+	}
+	/* Trouble seen before the session reached its present state (a
+	 * capture gap, digest errors) still matters to whoever reads an
+	 * ended session: say so in a second entry. */
+	unsigned past = s->degraded & ~(unsigned)DEG_CONN_LOST;
+	if (s->status != ST_DEGRADED && past) {
+		sarray_next(p);
+		sappend(p, "Earlier:");
+		deg_reasons(p, past);
 	}
 }
 
