@@ -222,7 +222,7 @@ for m in mtu9000 mtu1500; do
 done
 if [ $HAVE_TSHARK = 1 ]; then
 	echo
-	echo "tshark ran once, on the $PART prefix files only (it is 50-100x slower"
+	echo "tshark ran once, on the $PART prefix files only (it is tens of times slower"
 	echo "and its memory grows with the file); its MB/s and x-bare compare per"
 	echo "byte with the bare loop on the same prefix file. Scaled to $FULL:"
 	for m in mtu9000 mtu1500; do
