@@ -21,6 +21,9 @@
 #include "flow.h"
 #include "negotiate.h"
 
+struct scsi_conn; /* scsi.h */
+struct scsi_sess;
+
 #define SESSION_MAX_DEFAULT 65536u
 #define SESSION_EVENTS_MAX 64u
 #define SESSION_CONNS_MAX 64u
@@ -96,6 +99,7 @@ struct sconn {
 	uint64_t pdus[2];      /* by direction: 0 initiator->target */
 	uint64_t hdigest_errors, ddigest_errors, rejects;
 	uint64_t gaps;
+	struct scsi_conn *scsi; /* SCSI layer (scsi.h); NULL until used */
 };
 
 struct discovered_target {
@@ -141,6 +145,7 @@ struct session {
 	struct sess_event events[SESSION_EVENTS_MAX]; /* ring */
 	unsigned nevents, event_head;
 	uint64_t events_dropped;
+	struct scsi_sess *scsi; /* SCSI layer (scsi.h); NULL until used */
 };
 
 /* ---- the table of sessions ---- */
@@ -166,6 +171,12 @@ size_t session_count(const struct session_table *st);
 /* Moves states that depend on time alone (a lost session whose
  * Time2Wait + Time2Retain have passed becomes Stopped). */
 void session_table_tick(struct session_table *st, uint64_t now_ns);
+
+/* The capture lost packets (kernel drops of a live capture) at time now:
+ * every session not ended is marked incomplete, with one "capture_loss"
+ * event carrying detail. Status and health do not change. */
+void session_table_capture_loss(struct session_table *st, uint64_t now,
+				const char *detail);
 
 /* ---- changes, made by the tracker (track.c) ---- */
 

@@ -16,6 +16,7 @@
 #include "atomic_file.h"
 #include "cim.h"
 #include "net.h"
+#include "scsi.h"
 
 static json_t *jstr(const char *s)
 {
@@ -475,6 +476,180 @@ static json_t *session_json(const struct session *s, enum perspective persp,
 	return o;
 }
 
+/* ---- the SCSI layer (scsi.h): "stats" and "luns" ---- */
+
+static json_t *jint(uint64_t v)
+{
+	return json_integer((json_int_t)v);
+}
+
+/* Rates rounded to 3 decimals so the text stays short. */
+static json_t *jrate(double v)
+{
+	return json_real((double)(int64_t)(v * 1000.0 + 0.5) / 1000.0);
+}
+
+static json_t *scsi_stats_json(const struct scsi_stats *st, uint64_t now)
+{
+	json_t *o = json_object();
+	set(o, "command_pdus", jint(st->cmd_pdus));
+	set(o, "response_pdus", jint(st->rsp_pdus));
+	set(o, "data_octets",
+	    json_pack("{s:o,s:o}", "to_target",
+		      jint(st->data_octets_to_target), "to_initiator",
+		      jint(st->data_octets_to_initiator)));
+	set(o, "nop_out", jint(st->nop_out));
+	set(o, "nop_in", jint(st->nop_in));
+	set(o, "digest_errors",
+	    json_pack("{s:o,s:o}", "header", jint(st->hdigest_errors), "data",
+		      jint(st->ddigest_errors)));
+	set(o, "connection_timeout_errors", jint(st->conn_timeout_errors));
+	set(o, "format_errors", jint(st->format_errors));
+	set(o, "r2ts", jint(st->r2ts));
+	set(o, "data_out_pdus", jint(st->data_out_pdus));
+	set(o, "data_in_pdus", jint(st->data_in_pdus));
+	set(o, "task_management",
+	    json_pack("{s:o,s:o}", "requests", jint(st->tmf_reqs),
+		      "responses", jint(st->tmf_rsps)));
+	set(o, "rejects", jint(st->rejects));
+	set(o, "async_messages", jint(st->async_msgs));
+	set(o, "snacks", jint(st->snacks));
+
+	json_t *sc = json_object();
+	set(sc, "commands", jint(st->scsi_cmds));
+	set(sc, "completed", jint(st->scsi_rsps));
+	set(sc, "reads", jint(st->reads));
+	set(sc, "writes", jint(st->writes));
+	set(sc, "other", jint(st->others));
+	set(sc, "bytes_read", jint(st->bytes_read));
+	set(sc, "bytes_written", jint(st->bytes_written));
+	json_t *stat = json_object();
+	set(stat, "good", jint(st->good));
+	set(stat, "check_condition", jint(st->check_conditions));
+	set(stat, "busy", jint(st->busy));
+	set(stat, "reservation_conflict", jint(st->reservation_conflicts));
+	set(stat, "task_set_full", jint(st->task_set_full));
+	set(stat, "other", jint(st->other_status));
+	set(sc, "status", stat);
+	set(sc, "target_failures", jint(st->target_failures));
+	set(sc, "unmatched_responses", jint(st->unmatched_rsps));
+	set(sc, "aged_out", jint(st->aged_out));
+	set(sc, "cap_evicted", jint(st->cap_evicted));
+	set(sc, "unanswered_at_close", jint(st->unanswered_at_close));
+	set(sc, "aborted", jint(st->aborted));
+	set(sc, "outstanding", jint(st->outstanding));
+	set(sc, "outstanding_max", jint(st->outstanding_max));
+	set(sc, "errors", jint(scsi_stats_errors(st)));
+	set(sc, "first_command", jtime(st->first_ns));
+	set(sc, "last_command", jtime(st->last_ns));
+	set(o, "scsi", sc);
+
+	const struct scsi_hist *h = &st->latency;
+	set(o, "latency_ns",
+	    h->count ? json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "count",
+				 jint(h->count), "min", jint(h->min_ns),
+				 "mean", jint(h->sum_ns / h->count), "max",
+				 jint(h->max_ns), "p50",
+				 jint(scsi_hist_percentile(h, 50)), "p95",
+				 jint(scsi_hist_percentile(h, 95)), "p99",
+				 jint(scsi_hist_percentile(h, 99)))
+		     : json_null());
+
+	json_t *sense = json_array();
+	for (unsigned i = 0; i < st->nsense && i < SCSI_SENSE_TABLE_MAX; i++) {
+		const struct scsi_sense_count *x = &st->sense[i];
+		char kb[16], ab[40];
+		json_array_append_new(
+		    sense,
+		    json_pack("{s:i,s:s,s:i,s:i,s:s,s:o}", "key", x->key,
+			      "key_name", scsi_key_name(x->key, kb, sizeof(kb)),
+			      "asc", x->asc, "ascq", x->ascq, "text",
+			      scsi_ascq_name(x->asc, x->ascq, ab, sizeof(ab)),
+			      "count", jint(x->count)));
+	}
+	set(o, "sense", sense);
+	set(o, "sense_other", jint(st->sense_other));
+
+	struct scsi_rates r;
+	scsi_stats_rates(st, now, &r);
+	set(o, "rates",
+	    json_pack("{s:f,s:{s:o,s:o,s:o,s:o,s:o},s:{s:o,s:o,s:o}}",
+		      "interval_s", (double)SCSI_INTERVAL_NS / 1e9,
+		      "last_interval", "read_iops", jrate(r.read_iops),
+		      "write_iops", jrate(r.write_iops), "iops", jrate(r.iops),
+		      "read_bytes_per_s", jrate(r.read_bps),
+		      "write_bytes_per_s", jrate(r.write_bps), "total", "iops",
+		      jrate(r.total_iops), "read_bytes_per_s",
+		      jrate(r.total_read_bps), "write_bytes_per_s",
+		      jrate(r.total_write_bps)));
+	return o;
+}
+
+static json_t *scsi_luns_json(const struct scsi_sess *ss)
+{
+	json_t *a = json_array();
+	for (unsigned i = 0; ss && i < ss->nluns && i < SCSI_LUNS_MAX; i++) {
+		const struct scsi_lun *l = &ss->luns[i];
+		json_t *o = json_object();
+		set(o, "lun", jint(l->lun));
+		set(o, "reported", json_boolean(l->reported));
+		if (l->inquiry_seen) {
+			set(o, "vendor", jstr(l->vendor));
+			set(o, "product", jstr(l->product));
+			set(o, "revision", jstr(l->revision));
+			set(o, "device_type", json_integer(l->device_type));
+			set(o, "device_type_name",
+			    json_string(scsi_devtype_name(l->device_type)));
+			set(o, "qualifier", json_integer(l->qualifier));
+		} else {
+			set(o, "vendor", json_null());
+			set(o, "product", json_null());
+			set(o, "revision", json_null());
+			set(o, "device_type", json_null());
+		}
+		if (l->capacity_seen) {
+			set(o, "blocks", jint(l->blocks));
+			set(o, "block_size", jint(l->block_size));
+			set(o, "capacity_bytes", jint(l->blocks * l->block_size));
+			set(o, "capacity_from",
+			    json_string(l->capacity16 ? "READ CAPACITY(16)"
+						      : "READ CAPACITY(10)"));
+		} else {
+			set(o, "blocks", json_null());
+			set(o, "block_size", json_null());
+			set(o, "capacity_bytes", json_null());
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+/* Adds "stats" and "luns" to a session object, and "stats" to each of
+ * its connections (same order as s->conns). */
+static void scsi_json_add(json_t *sj, const struct session *s, uint64_t now)
+{
+	static const struct scsi_stats none;
+	set(sj, "stats",
+	    scsi_stats_json(s->scsi ? &s->scsi->stats : &none, now));
+	set(sj, "luns", scsi_luns_json(s->scsi));
+	if (s->scsi && (s->scsi->luns_dropped || s->scsi->report_luns_seen))
+		set(sj, "luns_info",
+		    json_pack("{s:o,s:o,s:o}", "dropped",
+			      jint(s->scsi->luns_dropped), "report_luns_seen",
+			      json_boolean(s->scsi->report_luns_seen),
+			      "report_luns_total",
+			      jint(s->scsi->reported_total)));
+	json_t *conns = json_object_get(sj, "connections");
+	size_t i = 0;
+	for (const struct sconn *c = s->conns; c; c = c->next, i++) {
+		json_t *cj = json_array_get(conns, i);
+		if (cj)
+			set(cj, "stats",
+			    scsi_stats_json(c->scsi ? &c->scsi->stats : &none,
+					    now));
+	}
+}
+
 static json_t *document(const struct session *first,
 			const struct export_meta *m)
 {
@@ -506,8 +681,11 @@ static json_t *document(const struct session *first,
 	set(cap, "ifdrops", json_integer((json_int_t)m->ifdrops));
 	set(root, "capture", cap);
 	json_t *arr = json_array();
-	for (const struct session *s = first; s; s = s->next)
-		json_array_append_new(arr, session_json(s, m->perspective, props));
+	for (const struct session *s = first; s; s = s->next) {
+		json_t *sj = session_json(s, m->perspective, props);
+		scsi_json_add(sj, s, m->last_ns);
+		json_array_append_new(arr, sj);
+	}
 	set(root, "sessions", arr);
 	free(props);
 	return root;

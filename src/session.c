@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "scsi.h"
+
 struct session_table {
 	size_t max;
 	size_t count;
@@ -142,8 +144,10 @@ static void session_free(struct session *s)
 	while (s->conns) {
 		struct sconn *c = s->conns;
 		s->conns = c->next;
+		scsi_conn_free(c->scsi);
 		free(c);
 	}
+	scsi_sess_free(s->scsi);
 	free(s);
 }
 
@@ -404,6 +408,7 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 			return NULL;
 		struct sconn *old = *link;
 		*link = old->next;
+		scsi_conn_free(old->scsi);
 		free(old);
 		s->nconns--;
 		s->incomplete = true;
@@ -666,4 +671,17 @@ void session_discovered(struct session *s, const char *name,
 	struct discovered_target *t = &s->targets[s->ntargets++];
 	snprintf(t->name, sizeof(t->name), "%s", name);
 	snprintf(t->addresses, sizeof(t->addresses), "%s", addresses);
+}
+
+void session_table_capture_loss(struct session_table *st, uint64_t now,
+				const char *detail)
+{
+	/* A kernel drop is not the session's fault: its status and health
+	 * stay; it is marked incomplete and told once in its events. */
+	for (struct session *s = st->head; s; s = s->next) {
+		if (status_final(s->status) || s->incomplete)
+			continue;
+		s->incomplete = true;
+		session_event(st, s, NULL, now, "capture_loss", "%s", detail);
+	}
 }

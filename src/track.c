@@ -1,4 +1,4 @@
-/* track.c - from PDUs to sessions. */
+/* track.c - from PDUs to sessions, and to the SCSI layer (scsi.h). */
 #include "track.h"
 
 #include <stdio.h>
@@ -7,6 +7,7 @@
 
 #include "login.h"
 #include "rd.h"
+#include "scsi.h"
 
 struct tconn {
 	struct login login;
@@ -30,6 +31,35 @@ static int initiator_ep(const struct flow *f, int dir, uint8_t opcode)
 	if (f->target >= 0)
 		return 1 - f->target;
 	return iscsi_opcode_from_initiator(opcode) ? dir : 1 - dir;
+}
+
+/* The SCSI layer's view of a connection: its state and the session's,
+ * made on first use, and the event path back into the session model. */
+struct t_evctx {
+	struct session_table *st;
+	struct session *s;
+	struct sconn *c;
+};
+
+static void t_scsi_event(void *user, uint64_t now, const char *kind,
+			 const char *detail)
+{
+	struct t_evctx *x = user;
+	session_event(x->st, x->s, x->c, now, kind, "%s", detail);
+}
+
+static bool t_io(struct session_table *st, struct tconn *t,
+		 struct t_evctx *x, struct scsi_io *io)
+{
+	if (!t->s || !t->c)
+		return false;
+	if (!t->c->scsi)
+		t->c->scsi = scsi_conn_new();
+	if (!t->s->scsi)
+		t->s->scsi = scsi_sess_new();
+	*x = (struct t_evctx){st, t->s, t->c};
+	*io = (struct scsi_io){t->c->scsi, t->s->scsi, t_scsi_event, x};
+	return true;
 }
 
 static void t_open(void *user, struct engine_conn *ec, int slot)
@@ -69,6 +99,10 @@ static void t_begin(void *user, struct engine_conn *ec, int slot, int dir,
 		return;
 	if (!t->s && !t->orphan_done && t->login.outcome == LOGIN_NONE)
 		t_orphan(st, t, ec, dir, p->opcode);
+	struct t_evctx x;
+	struct scsi_io io;
+	if (t_io(st, t, &x, &io))
+		scsi_pdu_begin(&io, ec->now_ns, dir, p);
 	/* Fields read here because the BHS is gone by the end. */
 	if (p->opcode == OP_LOGOUT_REQ) {
 		t->cur[dir].logout_reason = p->bhs[1] & 0x7f; /* §11.14.1 */
@@ -81,11 +115,18 @@ static void t_begin(void *user, struct engine_conn *ec, int slot, int dir,
 static void t_data(void *user, struct engine_conn *ec, int slot, int dir,
 		   const struct pdu *p, const uint8_t *d, size_t n)
 {
-	(void)user;
-	(void)p;
+	struct session_table *st = user;
 	struct tconn *t = ec->slot[slot];
-	if (t && t->cur[dir].login)
+	if (!t)
+		return;
+	if (t->cur[dir].login) {
 		login_data(&t->login, d, n);
+		return;
+	}
+	struct t_evctx x;
+	struct scsi_io io;
+	if (t_io(st, t, &x, &io))
+		scsi_pdu_data(&io, dir, p, d, n);
 }
 
 static void t_login_end(struct session_table *st, struct tconn *t,
@@ -175,6 +216,14 @@ static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
 	uint64_t now = ec->now_ns;
 	int from_i = iscsi_opcode_from_initiator(p->opcode);
 	c->pdus[from_i ? 0 : 1]++;
+	struct t_evctx x;
+	struct scsi_io io;
+	if (t_io(st, t, &x, &io)) {
+		if (t->cur[dir].login)
+			scsi_pdu_count(&io, p);
+		else
+			scsi_pdu_end(&io, now, dir, p);
+	}
 	if (p->opcode == OP_SCSI_CMD && s->session_type < 0 &&
 	    !s->login_observed)
 		s->session_type = NEG_SESSION_NORMAL; /* only Normal sessions
@@ -222,6 +271,21 @@ static void t_gap(void *user, struct engine_conn *ec, int slot, int dir,
 			     "the capture lost bytes of this session");
 }
 
+/* A retransmission carried other bytes than the ones held for the same
+ * stream positions: the session's data may differ from what the
+ * endpoint took (robustness issue: flag it, DEG_OVERLAP). */
+static void t_anomaly(void *user, struct engine_conn *ec, int slot, int dir,
+		      unsigned what)
+{
+	struct session_table *st = user;
+	struct tconn *t = ec->slot[slot];
+	(void)dir;
+	if (!t || !t->s || !t->c || what != ENGINE_AN_OVERLAP_MISMATCH)
+		return;
+	session_conn_trouble(st, t->s, t->c, ec->now_ns, DEG_OVERLAP,
+			     "a TCP retransmission overlapped with different data");
+}
+
 static void t_close(void *user, struct engine_conn *ec, int slot,
 		    enum conn_end why)
 {
@@ -230,6 +294,10 @@ static void t_close(void *user, struct engine_conn *ec, int slot,
 	if (!t)
 		return;
 	login_close(&t->login);
+	struct t_evctx x;
+	struct scsi_io io;
+	if (t->c && t->c->scsi && t_io(st, t, &x, &io))
+		scsi_conn_closed(&io, ec->now_ns, why == CONN_END_IDLE);
 	if (t->s && t->c)
 		session_conn_closed(st, t->s, t->c, ec->now_ns,
 				    why == CONN_END_CAPTURE);
@@ -248,6 +316,7 @@ struct engine_sink track_sink(struct session_table *st)
 		.pdu_end = t_end,
 		.gap = t_gap,
 		.conn_close = t_close,
+		.anomaly = t_anomaly,
 	};
 	return s;
 }
