@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cim.h"
+#include "scsi.h"
 
 #define CELL_MAX 1024
 
@@ -140,6 +141,93 @@ static const struct sconn *leading(const struct session *s)
 	return s->conns;
 }
 
+/* The SCSI layer's figures (scsi.h), one line per session that carried
+ * SCSI commands: rates over the last interval before the capture's end,
+ * totals, latency percentiles and errors. Fits in 160 columns. */
+static void scsi_section(FILE *fp, const struct session *first,
+			 const struct export_meta *m)
+{
+	bool any = false;
+	for (const struct session *s = first; s && !any; s = s->next)
+		any = s->scsi && s->scsi->stats.scsi_cmds;
+	if (!any)
+		return;
+	static const struct {
+		const char *head;
+		size_t w;
+	} col[] = {
+	    {"INITIATOR", 28}, {"TARGET", 30}, {"CMDS", 7},  {"READS", 8},
+	    {"WRITES", 8},     {"MB READ", 9}, {"MB WRIT", 9}, {"IOPS", 8},
+	    {"MB/S", 7},       {"P50 MS", 7},  {"P99 MS", 7},  {"CHKCOND", 7},
+	    {"ERRORS", 6},     {"OPEN", 4},
+	};
+	/* A capture file: the average over the I/O period says more than
+	 * the last second before the file ended. */
+	fprintf(fp, "\nSCSI I/O (IOPS and MB/s: %s; MB = 10^6 bytes)\n",
+		m->live ? "last interval" : "average over the I/O period");
+	for (size_t i = 0; i < sizeof(col) / sizeof(col[0]); i++)
+		cell(fp, col[i].head, col[i].w);
+	fputc('\n', fp);
+	for (const struct session *s = first; s; s = s->next) {
+		if (!s->scsi || !s->scsi->stats.scsi_cmds)
+			continue;
+		const struct scsi_stats *st = &s->scsi->stats;
+		struct scsi_figures f;
+		scsi_figures(s, m->last_ns, &f);
+		char b[32];
+		size_t k = 0;
+		cell(fp, s->initiator_name[0] ? s->initiator_name : "?",
+		     col[k++].w);
+		cell(fp, s->target_name[0] ? s->target_name : "?", col[k++].w);
+		const uint64_t n[] = {st->scsi_cmds, st->reads, st->writes};
+		for (size_t i = 0; i < 3; i++) {
+			snprintf(b, sizeof(b), "%llu", (unsigned long long)n[i]);
+			cell(fp, b, col[k++].w);
+		}
+		snprintf(b, sizeof(b), "%.3f", (double)st->bytes_read / 1e6);
+		cell(fp, b, col[k++].w);
+		snprintf(b, sizeof(b), "%.3f", (double)st->bytes_written / 1e6);
+		cell(fp, b, col[k++].w);
+		snprintf(b, sizeof(b), "%.0f", m->live ? f.iops : f.total_iops);
+		cell(fp, b, col[k++].w);
+		snprintf(b, sizeof(b), "%.2f", m->live ? f.mbps : f.total_mbps);
+		cell(fp, b, col[k++].w);
+		snprintf(b, sizeof(b), "%.3f", (double)f.p50_ns / 1e6);
+		cell(fp, st->latency.count ? b : "-", col[k++].w);
+		snprintf(b, sizeof(b), "%.3f", (double)f.p99_ns / 1e6);
+		cell(fp, st->latency.count ? b : "-", col[k++].w);
+		snprintf(b, sizeof(b), "%llu",
+			 (unsigned long long)f.check_conditions);
+		cell(fp, b, col[k++].w);
+		snprintf(b, sizeof(b), "%llu", (unsigned long long)f.errors);
+		cell(fp, b, col[k++].w);
+		snprintf(b, sizeof(b), "%llu", (unsigned long long)f.outstanding);
+		cell(fp, b, col[k++].w);
+		fputc('\n', fp);
+		for (unsigned i = 0; i < s->scsi->nluns && i < SCSI_LUNS_MAX;
+		     i++) {
+			const struct scsi_lun *l = &s->scsi->luns[i];
+			char line[256];
+			int w = snprintf(line, sizeof(line), "    LUN %llu:",
+					 (unsigned long long)l->lun);
+			if (l->inquiry_seen && w > 0 && (size_t)w < sizeof(line))
+				w += snprintf(line + w, sizeof(line) - (size_t)w,
+					      " %s %s %s (%s)", l->vendor,
+					      l->product, l->revision,
+					      scsi_devtype_name(l->device_type));
+			if (l->capacity_seen && w > 0 && (size_t)w < sizeof(line))
+				snprintf(line + w, sizeof(line) - (size_t)w,
+					 " %llu blocks of %u bytes (%.1f MB)",
+					 (unsigned long long)l->blocks,
+					 l->block_size,
+					 (double)l->blocks * l->block_size / 1e6);
+			char e[CELL_MAX];
+			esc(line, e, sizeof(e));
+			fprintf(fp, "%s\n", e);
+		}
+	}
+}
+
 void export_table_list(FILE *fp, const struct session *first,
 		       const struct export_meta *m)
 {
@@ -232,6 +320,8 @@ void export_table_list(FILE *fp, const struct session *first,
 			fprintf(fp, "    %s\n", e);
 		}
 	}
+
+	scsi_section(fp, first, m);
 
 	if (failed) {
 		fprintf(fp, "\nFailed logins: %zu\n", failed);
