@@ -843,7 +843,8 @@ static void cmd_text(const struct scsi_cmd *e, char *b, size_t n)
 			 (unsigned long long)e->lun);
 }
 
-static void on_sense(const struct scsi_io *io, uint64_t now,
+/* False when there was no sense data to decode. */
+static bool on_sense(const struct scsi_io *io, uint64_t now,
 		     const struct scsi_cmd *e, uint32_t itt)
 {
 	struct scsi_conn *c = io->c;
@@ -851,8 +852,8 @@ static void on_sense(const struct scsi_io *io, uint64_t now,
 	struct rd r = rd_make(c->sense, c->sense_len);
 	uint16_t slen = rd_be16(&r);
 	size_t have = rd_left(&r);
-	if (r.bad || slen == 0)
-		return;
+	if (r.bad || slen == 0 || have == 0)
+		return false;
 	if (slen > have)
 		slen = (uint16_t)have;
 	/* libiscsi's parser trusts the buffer (descriptor sense walks up
@@ -871,6 +872,7 @@ static void on_sense(const struct scsi_io *io, uint64_t now,
 	     "ITT 0x%08x %s: %s %s (ASC 0x%02x ASCQ 0x%02x)", itt, ct,
 	     scsi_key_name(key, kb, sizeof(kb)),
 	     scsi_ascq_name(asc, ascq, ab, sizeof(ab)), asc, ascq);
+	return true;
 }
 
 static void on_complete(const struct scsi_io *io, uint64_t now, int dir,
@@ -913,8 +915,8 @@ static void on_complete(const struct scsi_io *io, uint64_t now, int dir,
 		     response,
 		     response == 1 ? "target failure" : "not completed");
 	} else if (status == ST_CHECK && is_rsp && c &&
-		   c->cur[dir].want == 1) {
-		on_sense(io, now, e, itt);
+		   c->cur[dir].want == 1 && on_sense(io, now, e, itt)) {
+		/* counted and told */
 	} else if (status == ST_CHECK) {
 		cmd_text(e, ct, sizeof(ct));
 		emit(io, now, "scsi_check_condition",
