@@ -232,7 +232,5 @@ const char *session_status_word(enum sess_status st);
 uint16_t session_health(enum sess_status st);
 /* Connections in full feature phase now. */
 unsigned session_current_connections(const struct session *s);
-/* "authentication failure" for 0x0201 etc. (§11.13.5). */
-const char *session_login_status_text(uint8_t cls, uint8_t detail);
 
 #endif

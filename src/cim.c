@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "login.h"
 #include "net.h"
 
 /* ---- small helpers ---- */
@@ -394,7 +395,7 @@ static void status_description(const struct session *s, struct cim_prop *p)
 	case ST_ERROR:
 		sappend(p, "Login %s: %s (0x%02x%02x)",
 			s->fail_class == 1 ? "redirected" : "failed",
-			session_login_status_text(s->fail_class,
+			login_status_str(s->fail_class,
 						  s->fail_detail),
 			s->fail_class, s->fail_detail);
 		if (s->fail_class == 1 && s->redirect[0])
@@ -459,7 +460,7 @@ static void session_description(const struct session *s, struct cim_prop *p)
 		sappend(p, "; login %s at %s: %s (0x%02x%02x)",
 			s->fail_class == 1 ? "redirected" : "failed",
 			cim_time_rfc3339(s->state_ns, t, sizeof(t)),
-			session_login_status_text(s->fail_class,
+			login_status_str(s->fail_class,
 						  s->fail_detail),
 			s->fail_class, s->fail_detail);
 		break;

@@ -15,6 +15,7 @@
 
 #include "atomic_file.h"
 #include "cim.h"
+#include "login.h"
 #include "net.h"
 #include "scsi.h"
 
@@ -371,7 +372,7 @@ static json_t *conn_json(const struct session *s, const struct sconn *c,
 	    c->status_known
 		? json_pack("{s:i,s:i,s:s}", "class", c->status_class,
 			    "detail", c->status_detail, "text",
-			    session_login_status_text(c->status_class,
+			    login_status_str(c->status_class,
 						      c->status_detail))
 		: json_null());
 	set(o, "pdus", json_pack("{s:I,s:I}", "to_target",

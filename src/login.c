@@ -425,7 +425,7 @@ static const struct status_name status_names[] = {
     {0x0200, "initiator error"},
     {0x0201, "authentication failure"},
     {0x0202, "authorization failure"},
-    {0x0203, "not found"},
+    {0x0203, "target not found"},
     {0x0204, "target removed"},
     {0x0205, "unsupported version"},
     {0x0206, "too many connections"},

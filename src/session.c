@@ -2,6 +2,8 @@
  * state each is in, changed only by what the capture showed. */
 #include "session.h"
 
+#include "login.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,46 +78,6 @@ uint16_t session_health(enum sess_status st)
 		break;
 	}
 	return 0;
-}
-
-const char *session_login_status_text(uint8_t cls, uint8_t detail)
-{
-	/* §11.13.5 */
-	static const struct {
-		uint8_t cls, detail;
-		const char *text;
-	} t[] = {
-		{0, 0, "success"},
-		{1, 1, "target moved temporarily"},
-		{1, 2, "target moved permanently"},
-		{2, 0, "initiator error"},
-		{2, 1, "authentication failure"},
-		{2, 2, "authorization failure"},
-		{2, 3, "target not found"},
-		{2, 4, "target removed"},
-		{2, 5, "unsupported version"},
-		{2, 6, "too many connections"},
-		{2, 7, "missing parameter"},
-		{2, 8, "can't include in session"},
-		{2, 9, "session type not supported"},
-		{2, 10, "session does not exist"},
-		{2, 11, "invalid during login"},
-		{3, 0, "target error"},
-		{3, 1, "service unavailable"},
-		{3, 2, "out of resources"},
-	};
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-		if (t[i].cls == cls && t[i].detail == detail)
-			return t[i].text;
-	switch (cls) {
-	case 1:
-		return "redirection";
-	case 2:
-		return "initiator error";
-	case 3:
-		return "target error";
-	}
-	return "unknown status";
 }
 
 unsigned session_current_connections(const struct session *s)
@@ -476,7 +438,7 @@ void session_login_end(struct session_table *st, struct session *s,
 		c->phase = CP_ENDED;
 		c->end_reason = END_LOGIN_FAILED;
 		c->end_ns = now;
-		const char *why = session_login_status_text(cls, detail);
+		const char *why = login_status_str(cls, detail);
 		if (cls == 1)
 			copy_str(s->redirect, &c->neg.target_address);
 		if (c->leading) {

@@ -248,7 +248,7 @@ static const struct {
     {2, 0, "initiator error"},
     {2, 1, "authentication failure"},
     {2, 2, "authorization failure"},
-    {2, 3, "not found"},
+    {2, 3, "target not found"},
     {2, 4, "target removed"},
     {2, 5, "unsupported version"},
     {2, 6, "too many connections"},
