@@ -1,0 +1,604 @@
+/* check_viewmodel.c - the UI's view model without curses: sorting by
+ * every column, filtering, selection kept or clamped across rebuilds,
+ * layout in small and normal terminals, truncation, and escaping of
+ * whatever the wire sent.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../tui/viewmodel.h"
+#include "check_suites.h"
+#include "cim_fixture.h"
+
+/* Three sessions, linked in creation order: seq 1..3. */
+struct fx3 {
+	struct session *s[3];
+};
+
+static void fx3_make(struct fx3 *f)
+{
+	static const char *const in[3] = {"iqn.2024-01.org.example:charlie",
+					  "iqn.2024-01.org.example:alpha",
+					  "iqn.2024-01.org.example:bravo"};
+	static const char *const tn[3] = {"iqn.2024-01.org.example:disk-b",
+					  "iqn.2024-01.org.example:disk-c",
+					  "iqn.2024-01.org.example:disk-a"};
+	static const uint16_t tsih[3] = {7, 2, 0x100};
+	static const enum sess_status st[3] = {ST_OK, ST_LOST, ST_DEGRADED};
+	for (int i = 0; i < 3; i++) {
+		f->s[i] = fx_session(in[i], tn[i]);
+		ck_assert_ptr_nonnull(f->s[i]);
+		f->s[i]->seq = (uint64_t)i + 1;
+		f->s[i]->tsih = tsih[i];
+		f->s[i]->isid[5] = (uint8_t)(3 - i);
+		f->s[i]->status = st[i];
+		if (i == 1)
+			f->s[i]->session_type = NEG_SESSION_DISCOVERY;
+		ck_assert_ptr_nonnull(
+		    fx_conn(f->s[i], 0, FX_NORMAL_I, FX_NORMAL_T, true));
+		/* A distinct initiator address per session, for the filter. */
+		f->s[i]->conns->initiator.addr.a[3] = (uint8_t)(10 + i);
+		f->s[i]->conns->hdigest_errors = (uint64_t)i * 5;
+		if (i == 2)
+			ck_assert_ptr_nonnull(
+			    fx_conn(f->s[i], 1, FX_NORMAL_I, FX_NORMAL_T, true));
+		if (i)
+			f->s[i - 1]->next = f->s[i];
+	}
+}
+
+static void fx3_free(struct fx3 *f)
+{
+	fx_free(f->s[0]);
+}
+
+/* The rows' session numbers, as a string "213". */
+static const char *order(const struct vm *vm)
+{
+	static char b[16];
+	size_t i;
+	for (i = 0; i < vm->n && i < sizeof(b) - 1; i++)
+		b[i] = (char)('0' + vm->rows[i].seq);
+	b[i] = '\0';
+	return b;
+}
+
+START_TEST(test_sort_every_column)
+{
+	static const struct {
+		enum vm_col col;
+		const char *asc, *desc; /* desc: ties stay in seq order */
+	} v[] = {
+	    {VM_COL_INITIATOR, "231", "132"}, /* alpha, bravo, charlie */
+	    {VM_COL_TARGET, "312", "213"},    /* disk-a, disk-b, disk-c */
+	    {VM_COL_ISID, "321", "123"},      /* ...01, ...02, ...03 */
+	    {VM_COL_TSIH, "213", "312"},      /* 2, 7, 0x100 */
+	    {VM_COL_TYPE, "213", "132"},      /* Discovery, Normal (tie: seq) */
+	    {VM_COL_STATE, "132", "231"},     /* health 5, 10, 20 */
+	    {VM_COL_CONNS, "123", "312"},     /* 1/1, 1/1, 2/2 */
+	    {VM_COL_DIGESTS, "123", "123"},   /* all equal: creation order */
+	    {VM_COL_RATE, "123", "123"},      /* unknown everywhere */
+	    {VM_COL_IOPS, "123", "123"},
+	    {VM_COL_ERRORS, "123", "321"},    /* 0, 5, 10 */
+	};
+	struct fx3 f;
+	fx3_make(&f);
+	struct vm vm;
+	vm_init(&vm);
+	ck_assert_int_eq(vm_build(&vm, f.s[0]), 0);
+	ck_assert_uint_eq(vm.n, 3);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		vm.sort = v[i].col == VM_COL_INITIATOR ? VM_COL_TARGET
+						       : VM_COL_INITIATOR;
+		vm_sort_by(&vm, v[i].col);
+		ck_assert_msg(strcmp(order(&vm), v[i].asc) == 0,
+			      "column %s: got %s want %s",
+			      vm_col_title(v[i].col), order(&vm), v[i].asc);
+		/* The same column again reverses; ties stay in seq order. */
+		vm_sort_by(&vm, v[i].col);
+		ck_assert(vm.reverse);
+		ck_assert_msg(strcmp(order(&vm), v[i].desc) == 0,
+			      "column %s reversed: got %s want %s",
+			      vm_col_title(v[i].col), order(&vm), v[i].desc);
+		/* A rebuild keeps the order. */
+		ck_assert_int_eq(vm_build(&vm, f.s[0]), 0);
+		vm_sort_by(&vm, v[i].col);
+		ck_assert_str_eq(order(&vm), v[i].asc);
+	}
+	vm_free(&vm);
+	fx3_free(&f);
+}
+END_TEST
+
+START_TEST(test_sort_cycle_skips_hidden)
+{
+	struct fx3 f;
+	fx3_make(&f);
+	struct vm vm;
+	vm_init(&vm);
+	vm_build(&vm, f.s[0]);
+	ck_assert(!vm.have_rates);
+	vm.sort = VM_COL_DIGESTS;
+	vm_sort_cycle(&vm, 1);
+	ck_assert_int_eq(vm.sort, VM_COL_ERRORS); /* MB/S, IOPS hidden */
+	vm_sort_cycle(&vm, 1);
+	ck_assert_int_eq(vm.sort, VM_COL_INITIATOR);
+	vm_sort_cycle(&vm, -1);
+	ck_assert_int_eq(vm.sort, VM_COL_ERRORS);
+	vm_free(&vm);
+	fx3_free(&f);
+}
+END_TEST
+
+static void rates_hook(void *user, const struct session *s,
+		       struct vm_rates *out)
+{
+	(void)user;
+	out->known = true;
+	out->bytes_per_s = (double)(4 - s->seq) * 1e6;
+	out->iops = (double)s->seq * 10;
+}
+
+START_TEST(test_rates_hook)
+{
+	struct fx3 f;
+	fx3_make(&f);
+	struct vm vm;
+	vm_init(&vm);
+	vm.rates = rates_hook;
+	vm_build(&vm, f.s[0]);
+	ck_assert(vm.have_rates);
+	vm_sort_by(&vm, VM_COL_RATE);
+	ck_assert_str_eq(order(&vm), "321");
+	ck_assert_str_eq(vm_cell(&vm.rows[0], VM_COL_RATE), "1.0");
+	vm_sort_by(&vm, VM_COL_IOPS);
+	ck_assert_str_eq(order(&vm), "123");
+	ck_assert_str_eq(vm_cell(&vm.rows[2], VM_COL_IOPS), "30.0");
+	vm_free(&vm);
+	fx3_free(&f);
+}
+END_TEST
+
+START_TEST(test_filter)
+{
+	static const struct {
+		const char *f;
+		const char *rows; /* sorted by initiator */
+	} v[] = {
+	    {"", "231"},
+	    {"alpha", "2"},
+	    {"ALPHA", "2"},        /* case does not matter */
+	    {"disk-a", "3"},       /* target names too */
+	    {"192.0.2.12", "3"},   /* addresses */
+	    {":3260", "231"},      /* target address and port */
+	    {"nothing-like-it", ""},
+	};
+	struct fx3 f;
+	fx3_make(&f);
+	struct vm vm;
+	vm_init(&vm);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		vm_set_filter(&vm, v[i].f);
+		vm_build(&vm, f.s[0]);
+		ck_assert_msg(strcmp(order(&vm), v[i].rows) == 0,
+			      "filter '%s': got %s want %s", v[i].f, order(&vm),
+			      v[i].rows);
+		ck_assert_uint_eq(vm.total, 3);
+	}
+	vm_free(&vm);
+	fx3_free(&f);
+}
+END_TEST
+
+START_TEST(test_selection)
+{
+	struct fx3 f;
+	fx3_make(&f);
+	struct vm vm;
+	vm_init(&vm);
+	vm_build(&vm, f.s[0]); /* 2 3 1 */
+	ck_assert_ptr_nonnull(vm_selected(&vm));
+	ck_assert_uint_eq(vm_selected(&vm)->seq, 2);
+	vm_move(&vm, 2);
+	ck_assert_uint_eq(vm_selected(&vm)->seq, 1);
+	vm_move(&vm, 100); /* clamped */
+	ck_assert_uint_eq(vm.sel, 2);
+	vm_move(&vm, -100);
+	ck_assert_uint_eq(vm.sel, 0);
+	vm_move(&vm, 1); /* session 3 */
+	/* Re-sorting follows the session, not the position. */
+	vm_sort_by(&vm, VM_COL_TSIH); /* 2 1 3 */
+	ck_assert_uint_eq(vm_selected(&vm)->seq, 3);
+	ck_assert_uint_eq(vm.sel, 2);
+	/* A filter that keeps it keeps it selected. */
+	vm_set_filter(&vm, "bravo");
+	vm_build(&vm, f.s[0]);
+	ck_assert_uint_eq(vm.n, 1);
+	ck_assert_uint_eq(vm_selected(&vm)->seq, 3);
+	/* A filter that hides it clamps the selection into range. */
+	vm_set_filter(&vm, "alpha");
+	vm_build(&vm, f.s[0]);
+	ck_assert_uint_eq(vm.n, 1);
+	ck_assert_uint_eq(vm.sel, 0);
+	ck_assert_uint_eq(vm_selected(&vm)->seq, 2);
+	/* Nothing shown: no selection, moving is harmless. */
+	vm_set_filter(&vm, "zzz");
+	vm_build(&vm, f.s[0]);
+	ck_assert_ptr_null(vm_selected(&vm));
+	vm_move(&vm, 1);
+	vm_scroll(&vm, 5);
+	ck_assert_uint_eq(vm.sel, 0);
+	vm_free(&vm);
+	fx3_free(&f);
+}
+END_TEST
+
+START_TEST(test_scroll)
+{
+	struct vm vm;
+	vm_init(&vm);
+	struct session *first = NULL, *prev = NULL;
+	for (int i = 0; i < 50; i++) {
+		char name[64];
+		snprintf(name, sizeof(name), "iqn.2024-01.org.example:i%02d", i);
+		struct session *s = fx_session(name, FX_TNAME);
+		s->seq = (uint64_t)i + 1;
+		if (prev)
+			prev->next = s;
+		else
+			first = s;
+		prev = s;
+	}
+	vm_build(&vm, first);
+	vm_move(&vm, 30);
+	vm_scroll(&vm, 10);
+	ck_assert_uint_eq(vm.top, 21);
+	vm_move(&vm, -25);
+	vm_scroll(&vm, 10);
+	ck_assert_uint_eq(vm.top, 5);
+	vm_move(&vm, 100);
+	vm_scroll(&vm, 10);
+	ck_assert_uint_eq(vm.top, 40);
+	vm_scroll(&vm, 0);
+	ck_assert_uint_eq(vm.top, 0);
+	vm_free(&vm);
+	fx_free(first);
+}
+END_TEST
+
+static int layout_total(const int w[VM_COL_COUNT])
+{
+	int t = -1;
+	for (int c = 0; c < VM_COL_COUNT; c++)
+		t += w[c] ? w[c] + 1 : 0;
+	return t;
+}
+
+START_TEST(test_layout)
+{
+	struct fx3 f;
+	fx3_make(&f);
+	struct vm vm;
+	vm_init(&vm);
+	vm_build(&vm, f.s[0]);
+	int w[VM_COL_COUNT];
+	/* 80 columns: everything but the unknown rates fits. */
+	vm_layout(&vm, 80, w);
+	ck_assert_int_le(layout_total(w), 80);
+	ck_assert_int_eq(w[VM_COL_RATE], 0);
+	ck_assert_int_eq(w[VM_COL_IOPS], 0);
+	ck_assert_int_ge(w[VM_COL_INITIATOR], 8);
+	ck_assert_int_gt(w[VM_COL_STATE], 0);
+	ck_assert_int_gt(w[VM_COL_TSIH], 0);
+	/* Wide: the natural widths. */
+	vm_layout(&vm, 300, w);
+	ck_assert_int_eq(w[VM_COL_INITIATOR],
+			 (int)strlen("iqn.2024-01.org.example:charlie"));
+	/* Small terminals never overflow, down to nothing. */
+	static const int cols[] = {60, 40, 20, 10, 5, 1};
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+		vm_layout(&vm, cols[i], w);
+		ck_assert_int_le(layout_total(w), cols[i]);
+		ck_assert_int_gt(w[VM_COL_INITIATOR], 0);
+	}
+	vm_layout(&vm, 0, w);
+	for (int c = 0; c < VM_COL_COUNT; c++)
+		ck_assert_int_eq(w[c], 0);
+	vm_free(&vm);
+	fx3_free(&f);
+}
+END_TEST
+
+START_TEST(test_escape)
+{
+	static const struct {
+		const char *in;
+		size_t len;
+		bool ascii;
+		const char *out;
+	} v[] = {
+	    {"iqn.2024-01.org.example:x", 25, false,
+	     "iqn.2024-01.org.example:x"},
+	    {"a\x1b[2Jb", 6, false, "a\\x1B[2Jb"},      /* ESC */
+	    {"a\nb\rc\td", 7, false, "a\\x0Ab\\x0Dc\\x09d"},
+	    {"x\x7fy", 3, false, "x\\x7Fy"},            /* DEL */
+	    {"back\\slash", 10, false, "back\\\\slash"},
+	    {"caf\xc3\xa9", 5, false, "caf\xc3\xa9"},   /* valid UTF-8 */
+	    {"caf\xc3\xa9", 5, true, "caf\\xC3\\xA9"},  /* ascii terminal */
+	    {"\xc2\x9b" "31m", 5, false, "\\xC2\\x9B31m"}, /* C1 CSI */
+	    {"\xff\xfe", 2, false, "\\xFF\\xFE"},        /* invalid */
+	    {"\xc3", 1, false, "\\xC3"},                 /* truncated */
+	    {"\xc0\xaf", 2, false, "\\xC0\\xAF"},        /* overlong */
+	    {"\xed\xa0\x80", 3, false, "\\xED\\xA0\\x80"}, /* surrogate */
+	    {"a\xe2\x80\xae" "b", 5, false, "a\\xE2\\x80\\xAEb"}, /* bidi RLO */
+	    {"n\0ul", 4, false, "n\\x00ul"},            /* NUL inside */
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char out[128];
+		size_t n = vm_escape(v[i].in, v[i].len, out, sizeof(out),
+				     v[i].ascii);
+		ck_assert_msg(strcmp(out, v[i].out) == 0, "case %zu: got '%s'",
+			      i, out);
+		ck_assert_uint_eq(n, strlen(out));
+		for (const char *p = out; *p; p++)
+			ck_assert((unsigned char)*p >= 0x20 && *p != 0x7f);
+	}
+}
+END_TEST
+
+START_TEST(test_escape_limits)
+{
+	/* A full buffer stops at a whole escape, never half of one. */
+	char out[8];
+	vm_escape("\x01\x02\x03", 3, out, sizeof(out), false);
+	ck_assert_str_eq(out, "\\x01");
+	vm_escape("abcdefghij", 10, out, sizeof(out), false);
+	ck_assert_str_eq(out, "abcdefg");
+	vm_escape("ab\xc3\xa9\xc3\xa9\xc3\xa9", 8, out, sizeof(out), false);
+	ck_assert_str_eq(out, "ab\xc3\xa9\xc3\xa9");
+	ck_assert_uint_eq(vm_escape("x", 1, out, 0, false), 0);
+	char one[1];
+	ck_assert_uint_eq(vm_escape("x", 1, one, 1, false), 0);
+	ck_assert_str_eq(one, "");
+}
+END_TEST
+
+START_TEST(test_fit)
+{
+	static const struct {
+		const char *in;
+		size_t w;
+		bool pad, ascii;
+		const char *out;
+	} v[] = {
+	    {"short", 8, true, false, "short   "},
+	    {"short", 8, false, false, "short"},
+	    {"exactly8", 8, true, false, "exactly8"},
+	    {"iqn.2024-01.org.example:long", 10, true, false,
+	     "iqn.2024-\xe2\x80\xa6"},
+	    {"iqn.2024-01.org.example:long", 10, true, true, "iqn.2024-~"},
+	    {"caf\xc3\xa9-x", 4, false, false, "caf\xe2\x80\xa6"},
+	    {"abc", 1, true, false, "\xe2\x80\xa6"},
+	    {"abc", 0, true, false, ""},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char out[64];
+		vm_fit(v[i].in, v[i].w, v[i].pad, v[i].ascii, out, sizeof(out));
+		ck_assert_msg(strcmp(out, v[i].out) == 0, "case %zu: got '%s'",
+			      i, out);
+		ck_assert_uint_le(vm_width(out), v[i].w);
+	}
+}
+END_TEST
+
+START_TEST(test_rows_escape_wire_names)
+{
+	struct session *s = fx_session("iqn.evil:\x1b]0;pwned\x07", "t\x9b");
+	s->seq = 1;
+	struct vm vm;
+	vm_init(&vm);
+	vm_build(&vm, s);
+	ck_assert_uint_eq(vm.n, 1);
+	ck_assert_str_eq(vm.rows[0].iname, "iqn.evil:\\x1B]0;pwned\\x07");
+	ck_assert_str_eq(vm.rows[0].tname, "t\\x9B");
+	/* Unknown identity shows as "?", not as an empty cell. */
+	struct session *u = fx_session(NULL, NULL);
+	u->seq = 2;
+	u->isid_known = u->tsih_known = false;
+	u->session_type = -1;
+	s->next = u;
+	vm_sort_by(&vm, VM_COL_TSIH); /* unknown TSIH sorts as 0: first */
+	vm_build(&vm, s);
+	const struct vm_row *r = &vm.rows[0];
+	ck_assert_uint_eq(r->seq, 2);
+	ck_assert_str_eq(vm_cell(r, VM_COL_INITIATOR), "?");
+	ck_assert_str_eq(vm_cell(r, VM_COL_TARGET), "?");
+	ck_assert_str_eq(vm_cell(r, VM_COL_ISID), "?");
+	ck_assert_str_eq(vm_cell(r, VM_COL_TSIH), "?");
+	ck_assert_str_eq(vm_cell(r, VM_COL_TYPE), "?");
+	ck_assert_str_eq(vm_cell(r, VM_COL_DIGESTS), "?");
+	vm_free(&vm);
+	fx_free(s);
+}
+END_TEST
+
+START_TEST(test_row_cells)
+{
+	struct fx3 f;
+	fx3_make(&f);
+	struct vm vm;
+	vm_init(&vm);
+	vm_sort_by(&vm, VM_COL_TSIH);
+	vm_build(&vm, f.s[0]);
+	const struct vm_row *r = &vm.rows[2]; /* session 3 */
+	ck_assert_uint_eq(r->seq, 3);
+	ck_assert_str_eq(vm_cell(r, VM_COL_TSIH), "0x0100");
+	ck_assert_str_eq(vm_cell(r, VM_COL_ISID), "400001370001");
+	ck_assert_str_eq(vm_cell(r, VM_COL_TYPE), "Normal");
+	ck_assert_str_eq(vm_cell(r, VM_COL_STATE), "Degraded");
+	ck_assert_uint_eq(r->health, 10);
+	ck_assert_str_eq(vm_cell(r, VM_COL_CONNS), "2/2");
+	ck_assert_str_eq(vm_cell(r, VM_COL_DIGESTS), "CRC32C/None");
+	ck_assert_str_eq(vm_cell(r, VM_COL_ERRORS), "10");
+	ck_assert_str_eq(vm_cell(r, VM_COL_RATE), "-");
+	ck_assert_str_eq(vm_cell(&vm.rows[0], VM_COL_TYPE), "Discovery");
+	vm_free(&vm);
+	fx3_free(&f);
+}
+END_TEST
+
+static bool text_has(const struct vm_text *t, const char *needle)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (strstr(t->line[i], needle))
+			return true;
+	return false;
+}
+
+START_TEST(test_detail)
+{
+	struct session *s = fx_session(FX_INAME, FX_TNAME);
+	s->seq = 1;
+	fx_conn(s, 0, FX_NORMAL_I, FX_NORMAL_T, true);
+	session_discovered(s, "iqn.2024-01.org.example:found",
+			   "192.0.2.9:3260,1");
+	s->events[0] = (struct sess_event){FX_T0, "session_starting",
+					   "login\x1b[31m"};
+	s->nevents = 1;
+	struct vm_text t;
+	vm_text_init(&t);
+	vm_detail(s, PERSP_TARGET, false, &t);
+	ck_assert(!t.oom);
+	/* Every CIM_iSCSISession property, enumerations by name. */
+	static const char *const want[] = {
+	    "InstanceID", "Name", "ElementName", "Caption", "Description",
+	    "InstallDate", "TSIH", "EndPointName", "CurrentConnections",
+	    "HealthState                          5 (OK)",
+	    "EnabledState                         2 (Enabled)",
+	    "RequestedState                       12 (Not Applicable)",
+	    "AggregationBehavior                  3 (Combined In Parallel)",
+	    "SessionType                          3 (Normal)",
+	    "OperationalStatus                    {2 (OK)}",
+	    "MaxDataBurstLength                   262144",
+	    "DefaultTimeToRetain                  0",
+	    /* the connection */
+	    "Connection 1: CID 0 (leading)  192.0.2.1:40000 -> 192.0.2.2:3260",
+	    "HeaderDigestMethod                   3 (CRC32C)",
+	    "AuthenticationMethodUsed             2 (No Authentication)",
+	    /* the negotiation table */
+	    "INITIATOR SENT",
+	    "MaxBurstLength",
+	    "16776192",
+	    "negotiated 262144",
+	    "CRC32C,None",
+	    /* discovery and events, wire bytes escaped */
+	    "iqn.2024-01.org.example:found  192.0.2.9:3260,1",
+	    "session_starting",
+	    "login\\x1B[31m",
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(text_has(&t, want[i]), "detail lacks '%s'",
+			      want[i]);
+	for (size_t i = 0; i < t.n; i++)
+		for (const char *p = t.line[i]; *p; p++)
+			ck_assert((unsigned char)*p >= 0x20 && *p != 0x7f);
+	vm_text_free(&t);
+	fx_free(s);
+}
+END_TEST
+
+START_TEST(test_enum_names)
+{
+	static const struct {
+		const char *prop;
+		uint32_t v;
+		const char *name;
+	} v[] = {
+	    {"HealthState", 20, "Major failure"},
+	    {"OperationalStatus", 13, "Lost Communication"},
+	    {"EnabledState", 6, "Enabled but Offline"},
+	    {"SessionType", 2, "Discovery"},
+	    {"DataDigestMethod", 2, "No Digest"},
+	    {"AuthenticationMethodUsed", 4, "CHAP"},
+	    {"Directionality", 2, "Bi-Directional"},
+	    {"HealthState", 7, NULL},
+	    {"TSIH", 1, NULL},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		const char *n = vm_enum_name(v[i].prop, v[i].v);
+		if (v[i].name)
+			ck_assert_str_eq(n, v[i].name);
+		else
+			ck_assert_ptr_null(n);
+	}
+}
+END_TEST
+
+START_TEST(test_log_ring)
+{
+	struct vm_log *l = calloc(1, sizeof(*l));
+	struct session *s = fx_session(FX_INAME, FX_TNAME);
+	ck_assert_ptr_null(vm_log_get(l, 0));
+	for (unsigned i = 0; i < VM_LOG_MAX + 10; i++) {
+		struct sess_event ev = {FX_T0 + i * FX_SEC, "k", ""};
+		snprintf(ev.detail, sizeof(ev.detail), "n%u\x1b", i);
+		vm_log_add(l, s, &ev, false);
+	}
+	ck_assert_uint_eq(l->n, VM_LOG_MAX);
+	ck_assert_uint_eq(l->total, VM_LOG_MAX + 10);
+	char want[32];
+	snprintf(want, sizeof(want), "n%u\\x1B", VM_LOG_MAX + 9);
+	ck_assert_ptr_nonnull(strstr(vm_log_get(l, 0), want));
+	snprintf(want, sizeof(want), ": n10\\x1B");
+	ck_assert_ptr_nonnull(strstr(vm_log_get(l, VM_LOG_MAX - 1), want));
+	ck_assert_ptr_null(vm_log_get(l, VM_LOG_MAX));
+	ck_assert_ptr_nonnull(strstr(vm_log_get(l, 0), "22:"));
+	free(l);
+	fx_free(s);
+}
+END_TEST
+
+START_TEST(test_help_lists_keys)
+{
+	struct vm_text t;
+	vm_text_init(&t);
+	vm_help(&t);
+	static const char *const keys[] = {"Enter", "/", "s / S", "r", "p",
+					   "j", "m", "q", "?,", "l", "c"};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char k[16];
+		snprintf(k, sizeof(k), "  %s ", keys[i]);
+		ck_assert_msg(text_has(&t, k), "help lacks key '%s'", keys[i]);
+	}
+	vm_text_free(&t);
+}
+END_TEST
+
+Suite *viewmodel_suite(void)
+{
+	Suite *s = suite_create("viewmodel");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_sort_every_column);
+	tcase_add_test(tc, test_sort_cycle_skips_hidden);
+	tcase_add_test(tc, test_rates_hook);
+	tcase_add_test(tc, test_filter);
+	tcase_add_test(tc, test_selection);
+	tcase_add_test(tc, test_row_cells);
+	tcase_add_test(tc, test_detail);
+	tcase_add_test(tc, test_enum_names);
+	tcase_add_test(tc, test_help_lists_keys);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("limits");
+	tcase_add_test(tc, test_scroll);
+	tcase_add_test(tc, test_layout);
+	tcase_add_test(tc, test_fit);
+	tcase_add_test(tc, test_escape_limits);
+	tcase_add_test(tc, test_log_ring);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("malformed");
+	tcase_add_test(tc, test_escape);
+	tcase_add_test(tc, test_rows_escape_wire_names);
+	suite_add_tcase(s, tc);
+	return s;
+}

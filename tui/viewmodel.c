@@ -1,0 +1,1052 @@
+/* viewmodel.c - the UI's view model, without curses (viewmodel.h).
+ *
+ * Values come from session.h (status word, HealthState, current
+ * connections) and cim.h (every CIM property of the detail view);
+ * nothing here derives a CIM value of its own. Row building avoids
+ * cim_session_props(): a property array is ~50 KB per session, too much
+ * to fill for every session four times a second.
+ */
+#include "viewmodel.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "cim.h"
+#include "negotiate.h"
+
+#define NAME_CAP 40   /* natural width cap of the name columns */
+#define NAME_MIN 8    /* shrink names no further than this */
+#define WRAP_AT 96    /* detail view: long string values wrap here */
+
+/* ---- display-safe text ---- */
+
+/* Length of the valid UTF-8 sequence at s[0..n) and its code point, or 0
+ * when it is invalid or truncated (RFC 3629: no overlongs, no
+ * surrogates, nothing above U+10FFFF). */
+static size_t u8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	size_t len;
+	uint32_t v, min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	} else if (c >= 0xc2 && c <= 0xdf) {
+		len = 2, v = c & 0x1f, min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3, v = c & 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4, v = c & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+/* Code points a terminal would act on: C1 controls, and the bidi
+ * overrides/isolates that can make a name read as another. */
+static bool cp_unsafe(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
+}
+
+size_t vm_escape(const char *in, size_t inlen, char *out, size_t outlen,
+		 bool ascii)
+{
+	if (!outlen)
+		return 0;
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0;
+	for (size_t i = 0; i < inlen;) {
+		uint32_t cp = 0;
+		size_t len = u8_decode(s + i, inlen - i, &cp);
+		bool keep = len && cp >= 0x20 && cp != 0x7f && cp != '\\' &&
+			    !cp_unsafe(cp) && (!ascii || cp < 0x80);
+		if (keep) {
+			if (len >= outlen - o)
+				break;
+			memcpy(out + o, s + i, len);
+			o += len;
+			i += len;
+			continue;
+		}
+		/* One escape per byte of an unkept sequence (or "\\"). */
+		size_t take = len ? len : 1;
+		size_t need = cp == '\\' && len == 1 ? 2 : 4 * take;
+		if (need >= outlen - o)
+			break;
+		if (cp == '\\' && len == 1) {
+			memcpy(out + o, "\\\\", 2);
+			o += 2;
+		} else {
+			for (size_t k = 0; k < take; k++) {
+				snprintf(out + o, outlen - o, "\\x%02X",
+					 s[i + k]);
+				o += 4;
+			}
+		}
+		i += take;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static size_t cp_width(uint32_t cp)
+{
+	if (cp < 0x80)
+		return 1;
+	int w = wcwidth((wchar_t)cp);
+	return w < 0 ? 1 : (size_t)w;
+}
+
+size_t vm_width(const char *s)
+{
+	size_t w = 0, n = strlen(s);
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp = 0;
+		size_t len = u8_decode(u + i, n - i, &cp);
+		if (!len) { /* not escaped text: count the byte */
+			w++;
+			i++;
+			continue;
+		}
+		w += cp_width(cp);
+		i += len;
+	}
+	return w;
+}
+
+size_t vm_fit(const char *s, size_t width, bool pad, bool ascii, char *out,
+	      size_t outlen)
+{
+	if (!outlen)
+		return 0;
+	const char *ell = ascii ? "~" : "\xe2\x80\xa6"; /* … */
+	size_t total = vm_width(s), n = strlen(s), o = 0, w = 0;
+	size_t room = total > width ? (width ? width - 1 : 0) : width;
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp = 0;
+		size_t len = u8_decode(u + i, n - i, &cp);
+		size_t cw = len ? cp_width(cp) : 1;
+		if (!len)
+			len = 1;
+		if (w + cw > room || len >= outlen - o)
+			break;
+		memcpy(out + o, s + i, len);
+		o += len;
+		w += cw;
+		i += len;
+	}
+	if (total > width && width) {
+		size_t el = strlen(ell);
+		if (el < outlen - o) {
+			memcpy(out + o, ell, el);
+			o += el;
+			w++;
+		}
+	}
+	while (pad && w < width && o + 1 < outlen) {
+		out[o++] = ' ';
+		w++;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* ---- rows ---- */
+
+static const char *const col_title[VM_COL_COUNT] = {
+    [VM_COL_INITIATOR] = "INITIATOR", [VM_COL_TARGET] = "TARGET",
+    [VM_COL_ISID] = "ISID",           [VM_COL_TSIH] = "TSIH",
+    [VM_COL_TYPE] = "TYPE",           [VM_COL_STATE] = "STATE",
+    [VM_COL_CONNS] = "CONN",          [VM_COL_DIGESTS] = "DIGESTS",
+    [VM_COL_RATE] = "MB/S",           [VM_COL_IOPS] = "IOPS",
+    [VM_COL_ERRORS] = "ERRORS",
+};
+
+const char *vm_col_title(enum vm_col c)
+{
+	return (unsigned)c < VM_COL_COUNT ? col_title[c] : "?";
+}
+
+static bool col_is_text(enum vm_col c)
+{
+	return c == VM_COL_INITIATOR || c == VM_COL_TARGET ||
+	       c == VM_COL_ISID || c == VM_COL_TYPE || c == VM_COL_DIGESTS;
+}
+
+const char *vm_cell(const struct vm_row *r, enum vm_col c)
+{
+	if (c == VM_COL_INITIATOR)
+		return r->iname;
+	if (c == VM_COL_TARGET)
+		return r->tname;
+	return (unsigned)c < VM_COL_COUNT ? r->small[c] : "";
+}
+
+void vm_init(struct vm *vm)
+{
+	memset(vm, 0, sizeof(*vm));
+	vm->sort = VM_COL_INITIATOR;
+}
+
+void vm_free(struct vm *vm)
+{
+	free(vm->rows);
+	vm->rows = NULL;
+	vm->n = vm->cap = 0;
+}
+
+static const struct sconn *leading_conn(const struct session *s)
+{
+	for (const struct sconn *c = s->conns; c; c = c->next)
+		if (c->leading)
+			return c;
+	return s->conns;
+}
+
+static const char *digest_name(const struct neg_result *r)
+{
+	if (r->state != NEG_NEGOTIATED && r->state != NEG_DEFAULT &&
+	    r->state != NEG_REJECTED)
+		return "?";
+	return r->v == NEG_DIGEST_CRC32C ? "CRC32C" : "None";
+}
+
+static bool session_matches(const struct session *s, const char *f)
+{
+	if (!f[0])
+		return true;
+	const char *names[] = {s->initiator_name, s->target_name,
+			       s->initiator_alias, s->target_alias};
+	for (size_t i = 0; i < 4; i++)
+		if (strcasestr(names[i], f))
+			return true;
+	for (const struct sconn *c = s->conns; c; c = c->next) {
+		char a[64];
+		if (strcasestr(cim_ep_str(&c->initiator, a, sizeof(a)), f) ||
+		    strcasestr(cim_ep_str(&c->target, a, sizeof(a)), f))
+			return true;
+	}
+	return false;
+}
+
+static void human_rate(double v, char *buf, size_t len)
+{
+	if (v >= 100.0)
+		snprintf(buf, len, "%.0f", v);
+	else
+		snprintf(buf, len, "%.1f", v);
+}
+
+static void row_fill(const struct vm *vm, struct vm_row *r,
+		     const struct session *s)
+{
+	memset(r, 0, sizeof(*r));
+	r->seq = s->seq;
+	r->status = s->status;
+	r->health = session_health(s->status);
+	const char *in = s->initiator_name[0] ? s->initiator_name : "?";
+	const char *tn = s->target_name[0] ? s->target_name : "?";
+	vm_escape(in, strlen(in), r->iname, sizeof(r->iname), vm->ascii);
+	vm_escape(tn, strlen(tn), r->tname, sizeof(r->tname), vm->ascii);
+	char(*c)[VM_SMALL_MAX] = r->small;
+	if (s->isid_known)
+		snprintf(c[VM_COL_ISID], VM_SMALL_MAX,
+			 "%02x%02x%02x%02x%02x%02x", s->isid[0], s->isid[1],
+			 s->isid[2], s->isid[3], s->isid[4], s->isid[5]);
+	else
+		snprintf(c[VM_COL_ISID], VM_SMALL_MAX, "?");
+	if (s->tsih_known)
+		snprintf(c[VM_COL_TSIH], VM_SMALL_MAX, "0x%04x", s->tsih);
+	else
+		snprintf(c[VM_COL_TSIH], VM_SMALL_MAX, "?");
+	r->num[VM_COL_TSIH] = s->tsih_known ? s->tsih : 0;
+	snprintf(c[VM_COL_TYPE], VM_SMALL_MAX, "%s",
+		 s->session_type == NEG_SESSION_DISCOVERY ? "Discovery"
+		 : s->session_type == NEG_SESSION_NORMAL  ? "Normal"
+							  : "?");
+	snprintf(c[VM_COL_STATE], VM_SMALL_MAX, "%s",
+		 session_status_word(s->status));
+	r->num[VM_COL_STATE] = (uint64_t)r->health * 16u + (unsigned)s->status;
+	unsigned cur = session_current_connections(s);
+	snprintf(c[VM_COL_CONNS], VM_SMALL_MAX, "%u/%u", cur, s->nconns);
+	r->num[VM_COL_CONNS] = (uint64_t)cur << 32 | s->nconns;
+	const struct sconn *lc = leading_conn(s);
+	if (lc)
+		snprintf(c[VM_COL_DIGESTS], VM_SMALL_MAX, "%s/%s",
+			 digest_name(&lc->vals.header_digest),
+			 digest_name(&lc->vals.data_digest));
+	else
+		snprintf(c[VM_COL_DIGESTS], VM_SMALL_MAX, "?");
+	uint64_t errors = 0;
+	for (const struct sconn *k = s->conns; k; k = k->next)
+		errors += k->hdigest_errors + k->ddigest_errors + k->rejects;
+	snprintf(c[VM_COL_ERRORS], VM_SMALL_MAX, "%" PRIu64, errors);
+	r->num[VM_COL_ERRORS] = errors;
+	struct vm_rates rt = {0};
+	if (vm->rates)
+		vm->rates(vm->rates_user, s, &rt);
+	if (rt.known) {
+		human_rate(rt.bytes_per_s / 1e6, c[VM_COL_RATE], VM_SMALL_MAX);
+		human_rate(rt.iops, c[VM_COL_IOPS], VM_SMALL_MAX);
+		r->num[VM_COL_RATE] = (uint64_t)rt.bytes_per_s;
+		r->num[VM_COL_IOPS] = (uint64_t)(rt.iops * 1000.0);
+	} else {
+		snprintf(c[VM_COL_RATE], VM_SMALL_MAX, "-");
+		snprintf(c[VM_COL_IOPS], VM_SMALL_MAX, "-");
+	}
+}
+
+static int row_cmp(const void *a, const void *b, void *arg)
+{
+	const struct vm *vm = arg;
+	const struct vm_row *x = a, *y = b;
+	int d = 0;
+	if (col_is_text(vm->sort)) {
+		d = strcmp(vm_cell(x, vm->sort), vm_cell(y, vm->sort));
+	} else {
+		uint64_t p = x->num[vm->sort], q = y->num[vm->sort];
+		d = p < q ? -1 : p > q;
+	}
+	if (vm->reverse)
+		d = -d;
+	if (d)
+		return d;
+	/* Ties keep creation order whichever way, so rows do not jump. */
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void sel_fix(struct vm *vm)
+{
+	if (vm->sel_set) {
+		for (size_t i = 0; i < vm->n; i++) {
+			if (vm->rows[i].seq == vm->sel_seq) {
+				vm->sel = i;
+				return;
+			}
+		}
+	}
+	/* The selected session is hidden (or none was chosen): clamp. */
+	if (vm->sel >= vm->n)
+		vm->sel = vm->n ? vm->n - 1 : 0;
+	if (vm->n) {
+		vm->sel_seq = vm->rows[vm->sel].seq;
+	}
+}
+
+static void resort(struct vm *vm)
+{
+	if (vm->n > 1)
+		qsort_r(vm->rows, vm->n, sizeof(vm->rows[0]), row_cmp, vm);
+	sel_fix(vm);
+}
+
+int vm_build(struct vm *vm, const struct session *first)
+{
+	size_t total = 0;
+	for (const struct session *s = first; s; s = s->next)
+		total++;
+	if (total > vm->cap) {
+		size_t cap = vm->cap ? vm->cap : 16;
+		while (cap < total)
+			cap *= 2;
+		struct vm_row *r = realloc(vm->rows, cap * sizeof(*r));
+		if (!r)
+			return -1;
+		vm->rows = r;
+		vm->cap = cap;
+	}
+	size_t n = 0;
+	vm->have_rates = false;
+	for (const struct session *s = first; s; s = s->next) {
+		if (!session_matches(s, vm->filter))
+			continue;
+		row_fill(vm, &vm->rows[n], s);
+		vm->have_rates |= strcmp(vm->rows[n].small[VM_COL_RATE], "-") != 0;
+		n++;
+	}
+	vm->n = n;
+	vm->total = total;
+	resort(vm);
+	return 0;
+}
+
+static bool col_shown(const struct vm *vm, enum vm_col c)
+{
+	return (c != VM_COL_RATE && c != VM_COL_IOPS) || vm->have_rates;
+}
+
+void vm_sort_by(struct vm *vm, enum vm_col c)
+{
+	if ((unsigned)c >= VM_COL_COUNT)
+		return;
+	if (vm->sort == c)
+		vm->reverse = !vm->reverse;
+	else
+		vm->sort = c, vm->reverse = false;
+	resort(vm);
+}
+
+void vm_sort_cycle(struct vm *vm, int dir)
+{
+	int c = (int)vm->sort;
+	for (int i = 0; i < VM_COL_COUNT; i++) {
+		c = (c + (dir < 0 ? VM_COL_COUNT - 1 : 1)) % VM_COL_COUNT;
+		if (col_shown(vm, (enum vm_col)c))
+			break;
+	}
+	vm->sort = (enum vm_col)c;
+	vm->reverse = false;
+	resort(vm);
+}
+
+void vm_set_filter(struct vm *vm, const char *f)
+{
+	snprintf(vm->filter, sizeof(vm->filter), "%s", f ? f : "");
+}
+
+void vm_move(struct vm *vm, long delta)
+{
+	if (!vm->n)
+		return;
+	long to = (long)vm->sel + delta;
+	if (to < 0)
+		to = 0;
+	if (to >= (long)vm->n)
+		to = (long)vm->n - 1;
+	vm->sel = (size_t)to;
+	vm->sel_seq = vm->rows[vm->sel].seq;
+	vm->sel_set = true;
+}
+
+void vm_scroll(struct vm *vm, size_t visible)
+{
+	if (!visible || vm->n <= visible) {
+		vm->top = 0;
+		return;
+	}
+	if (vm->sel < vm->top)
+		vm->top = vm->sel;
+	if (vm->sel >= vm->top + visible)
+		vm->top = vm->sel - visible + 1;
+	if (vm->top + visible > vm->n)
+		vm->top = vm->n - visible;
+}
+
+const struct vm_row *vm_selected(const struct vm *vm)
+{
+	return vm->n ? &vm->rows[vm->sel] : NULL;
+}
+
+void vm_layout(const struct vm *vm, int cols, int width[VM_COL_COUNT])
+{
+	for (int c = 0; c < VM_COL_COUNT; c++) {
+		width[c] = 0;
+		if (!col_shown(vm, (enum vm_col)c))
+			continue;
+		size_t w = strlen(col_title[c]);
+		for (size_t i = 0; i < vm->n; i++) {
+			size_t cw = vm_width(vm_cell(&vm->rows[i], (enum vm_col)c));
+			if (cw > w)
+				w = cw;
+		}
+		if ((c == VM_COL_INITIATOR || c == VM_COL_TARGET) && w > NAME_CAP)
+			w = NAME_CAP;
+		width[c] = (int)w;
+	}
+	if (cols <= 0) {
+		for (int c = 0; c < VM_COL_COUNT; c++)
+			width[c] = 0;
+		return;
+	}
+	for (;;) {
+		int total = -1;
+		for (int c = 0; c < VM_COL_COUNT; c++)
+			total += width[c] ? width[c] + 1 : 0;
+		if (total <= cols)
+			return;
+		/* Names give way first, the wider one each time. */
+		int *a = &width[VM_COL_INITIATOR], *b = &width[VM_COL_TARGET];
+		int *wide = *a >= *b ? a : b;
+		if (*wide > NAME_MIN) {
+			(*wide)--;
+			continue;
+		}
+		static const enum vm_col drop[] = {
+		    VM_COL_IOPS,   VM_COL_RATE, VM_COL_DIGESTS, VM_COL_ISID,
+		    VM_COL_TYPE,   VM_COL_ERRORS, VM_COL_CONNS, VM_COL_TSIH,
+		    VM_COL_STATE,  VM_COL_TARGET,
+		};
+		bool dropped = false;
+		for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++) {
+			if (width[drop[i]]) {
+				width[drop[i]] = 0;
+				dropped = true;
+				break;
+			}
+		}
+		if (!dropped) {
+			width[VM_COL_INITIATOR] = cols;
+			return;
+		}
+	}
+}
+
+/* ---- lines of text ---- */
+
+void vm_text_init(struct vm_text *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+void vm_text_free(struct vm_text *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->line[i]);
+	free(t->line);
+	memset(t, 0, sizeof(*t));
+}
+
+static void text_add_raw(struct vm_text *t, const char *raw, size_t len,
+			 bool ascii)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		char **l = realloc(t->line, cap * sizeof(*l));
+		if (!l) {
+			t->oom = true;
+			return;
+		}
+		t->line = l;
+		t->cap = cap;
+	}
+	char *e = malloc(VM_LINE_MAX);
+	if (!e) {
+		t->oom = true;
+		return;
+	}
+	vm_escape(raw, len, e, VM_LINE_MAX, ascii);
+	t->line[t->n++] = e;
+}
+
+void vm_text_addf(struct vm_text *t, bool ascii, const char *fmt, ...)
+{
+	char raw[VM_LINE_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	size_t len = (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1;
+	text_add_raw(t, raw, len, ascii);
+}
+
+/* ---- CIM enumerations (seed/CIM_iSCSISession.md, CIM_iSCSIConnection) */
+
+struct enum_val {
+	uint16_t v;
+	const char *name;
+};
+
+static const struct enum_val e_opstatus[] = {
+    {0, "Unknown"},       {1, "Other"},
+    {2, "OK"},            {3, "Degraded"},
+    {4, "Stressed"},      {5, "Predictive Failure"},
+    {6, "Error"},         {7, "Non-Recoverable Error"},
+    {8, "Starting"},      {9, "Stopping"},
+    {10, "Stopped"},      {11, "In Service"},
+    {12, "No Contact"},   {13, "Lost Communication"},
+    {14, "Aborted"},      {15, "Dormant"},
+    {16, "Supporting Entity in Error"}, {17, "Completed"},
+    {18, "Power Mode"},   {0, NULL},
+};
+static const struct enum_val e_health[] = {
+    {0, "Unknown"},        {5, "OK"},
+    {10, "Degraded/Warning"}, {15, "Minor failure"},
+    {20, "Major failure"}, {25, "Critical failure"},
+    {30, "Non-recoverable error"}, {0, NULL},
+};
+static const struct enum_val e_enabled[] = {
+    {0, "Unknown"},  {1, "Other"},          {2, "Enabled"},
+    {3, "Disabled"}, {4, "Shutting Down"},  {5, "Not Applicable"},
+    {6, "Enabled but Offline"}, {7, "In Test"}, {8, "Deferred"},
+    {9, "Quiesce"},  {10, "Starting"},      {0, NULL},
+};
+static const struct enum_val e_enabled_default[] = {
+    {2, "Enabled"}, {3, "Disabled"}, {5, "Not Applicable"},
+    {6, "Enabled but Offline"}, {7, "No Default"}, {9, "Quiesce"},
+    {0, NULL},
+};
+static const struct enum_val e_requested[] = {
+    {0, "Unknown"},   {2, "Enabled"},  {3, "Disabled"}, {4, "Shut Down"},
+    {5, "No Change"}, {6, "Offline"},  {7, "Test"},     {8, "Deferred"},
+    {9, "Quiesce"},   {10, "Reboot"},  {11, "Reset"},   {12, "Not Applicable"},
+    {0, NULL},
+};
+static const struct enum_val e_aggregation[] = {
+    {0, "Unknown"}, {2, "No Lower-Level Composition"},
+    {3, "Combined In Parallel"}, {4, "Combined In Sequence"}, {0, NULL},
+};
+static const struct enum_val e_direction[] = {
+    {0, "Unknown"}, {2, "Bi-Directional"}, {3, "Uni-Directional"},
+    {0, NULL},
+};
+static const struct enum_val e_session_type[] = {
+    {0, "Unknown"}, {1, "Other"}, {2, "Discovery"}, {3, "Normal"},
+    {0, NULL},
+};
+static const struct enum_val e_digest[] = {
+    {0, "Unknown"}, {1, "Other"}, {2, "No Digest"}, {3, "CRC32C"},
+    {0, NULL},
+};
+static const struct enum_val e_auth[] = {
+    {0, "Unknown"}, {1, "Other"}, {2, "No Authentication"}, {3, "SRP"},
+    {4, "CHAP"},    {5, "Kerberos"}, {0, NULL},
+};
+
+static const struct {
+	const char *prop;
+	const struct enum_val *vals;
+} enum_props[] = {
+    {"OperationalStatus", e_opstatus},
+    {"HealthState", e_health},
+    {"EnabledState", e_enabled},
+    {"EnabledDefault", e_enabled_default},
+    {"RequestedState", e_requested},
+    {"AggregationBehavior", e_aggregation},
+    {"Directionality", e_direction},
+    {"SessionType", e_session_type},
+    {"HeaderDigestMethod", e_digest},
+    {"DataDigestMethod", e_digest},
+    {"AuthenticationMethodUsed", e_auth},
+};
+
+const char *vm_enum_name(const char *prop, uint32_t v)
+{
+	for (size_t i = 0; i < sizeof(enum_props) / sizeof(enum_props[0]); i++) {
+		if (strcmp(enum_props[i].prop, prop) != 0)
+			continue;
+		for (const struct enum_val *e = enum_props[i].vals; e->name; e++)
+			if (e->v == v)
+				return e->name;
+		return NULL;
+	}
+	return NULL;
+}
+
+/* ---- the detail view ---- */
+
+static void prop_lines(struct vm_text *t, const struct cim_prop *p,
+		       bool ascii, const char *indent)
+{
+	char b[CIM_TIME_BUF];
+	if (p->null) {
+		vm_text_addf(t, ascii, "%s%-36s (null: not observed)", indent,
+			     p->name);
+		return;
+	}
+	switch (p->type) {
+	case CIM_T_STRING: {
+		size_t len = strlen(p->s);
+		if (len <= WRAP_AT) {
+			vm_text_addf(t, ascii, "%s%-36s %s", indent, p->name,
+				     p->s);
+			break;
+		}
+		for (size_t off = 0; off < len; off += WRAP_AT)
+			vm_text_addf(t, ascii, "%s%-36s %.*s", indent,
+				     off ? "" : p->name,
+				     (int)(len - off > WRAP_AT ? WRAP_AT
+							       : len - off),
+				     p->s + off);
+		break;
+	}
+	case CIM_T_UINT8:
+	case CIM_T_UINT16:
+	case CIM_T_UINT32: {
+		const char *en = vm_enum_name(p->name, p->u);
+		if (en)
+			vm_text_addf(t, ascii, "%s%-36s %u (%s)", indent,
+				     p->name, p->u, en);
+		else
+			vm_text_addf(t, ascii, "%s%-36s %u", indent, p->name,
+				     p->u);
+		break;
+	}
+	case CIM_T_BOOLEAN:
+		vm_text_addf(t, ascii, "%s%-36s %s", indent, p->name,
+			     p->u ? "true" : "false");
+		break;
+	case CIM_T_DATETIME:
+		vm_text_addf(t, ascii, "%s%-36s %s", indent, p->name,
+			     cim_time_rfc3339(p->ns, b, sizeof(b)));
+		break;
+	case CIM_T_UINT16_ARRAY: {
+		char v[256];
+		size_t o = 0;
+		o += (size_t)snprintf(v + o, sizeof(v) - o, "{");
+		for (unsigned i = 0; i < p->n && o < sizeof(v); i++) {
+			const char *en = vm_enum_name(p->name, p->arr[i]);
+			o += (size_t)snprintf(v + o, sizeof(v) - o, "%s%u%s%s%s",
+					      i ? ", " : "", p->arr[i],
+					      en ? " (" : "", en ? en : "",
+					      en ? ")" : "");
+		}
+		if (o < sizeof(v))
+			snprintf(v + o, sizeof(v) - o, "}");
+		vm_text_addf(t, ascii, "%s%-36s %s", indent, p->name, v);
+		break;
+	}
+	case CIM_T_STRING_ARRAY:
+		if (!p->n)
+			vm_text_addf(t, ascii, "%s%-36s {}", indent, p->name);
+		for (unsigned i = 0; i < p->n; i++)
+			vm_text_addf(t, ascii, "%s%-36s [%u] %s", indent,
+				     i ? "" : p->name, i, cim_array_str(p, i));
+		break;
+	}
+}
+
+/* What one side sent for key k, as text. */
+static void neg_val_text(const struct neg *n, enum neg_key k, int side,
+			 char *buf, size_t len)
+{
+	const struct neg_val *v = &n->e[k].side[side];
+	const struct neg_key_info *ki = neg_key_info(k);
+	static const char *const special[] = {"", "Irrelevant", "Reject",
+					      "NotUnderstood"};
+	if (!v->seen) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	if (v->special && v->special < 4) {
+		snprintf(buf, len, "%s", special[v->special]);
+		return;
+	}
+	size_t o = 0;
+	switch (ki ? ki->type : NEG_T_NUM) {
+	case NEG_T_BOOL:
+		o = (size_t)snprintf(buf, len, "%s", v->num ? "Yes" : "No");
+		break;
+	case NEG_T_NUM:
+		o = (size_t)snprintf(buf, len, "%u", v->num);
+		break;
+	case NEG_T_ENUM:
+	case NEG_T_NUMLIST:
+		for (unsigned i = 0; i < v->nlist && o < len; i++) {
+			if (ki->type == NEG_T_ENUM)
+				o += (size_t)snprintf(
+				    buf + o, len - o, "%s%s", i ? "," : "",
+				    neg_vocab_name(k, v->list[i]));
+			else
+				o += (size_t)snprintf(buf + o, len - o, "%s%u",
+						      i ? "," : "", v->list[i]);
+		}
+		if (v->nunknown && o < len)
+			o += (size_t)snprintf(buf + o, len - o, "%s+%u unknown",
+					      o ? "," : "", v->nunknown);
+		if (!o)
+			o = (size_t)snprintf(buf, len, "(empty)");
+		break;
+	case NEG_T_STRING: {
+		const struct neg_str *s =
+		    k == NK_INITIATOR_NAME    ? &n->initiator_name
+		    : k == NK_TARGET_NAME     ? &n->target_name
+		    : k == NK_INITIATOR_ALIAS ? &n->initiator_alias
+		    : k == NK_TARGET_ALIAS    ? &n->target_alias
+		    : k == NK_TARGET_ADDRESS  ? &n->target_address
+		    : k == NK_CHAP_N          ? &n->chap.name[side]
+					      : NULL;
+		o = (size_t)snprintf(buf, len, "%s",
+				     s && s->seen ? s->s : "(sent)");
+		break;
+	}
+	case NEG_T_BINARY:
+		o = (size_t)snprintf(buf, len, "(%u bytes)", v->num);
+		break;
+	}
+	if (v->invalid && o < len)
+		snprintf(buf + o, len - o, " (invalid)");
+}
+
+static void neg_result_text(enum neg_key k, const struct neg_result *r,
+			    char *buf, size_t len)
+{
+	const struct neg_key_info *ki = neg_key_info(k);
+	size_t o = (size_t)snprintf(buf, len, "%s",
+				    neg_state_name((enum neg_state)r->state));
+	if (r->state == NEG_NEGOTIATED || r->state == NEG_DEFAULT ||
+	    r->state == NEG_REJECTED) {
+		switch (ki ? ki->type : NEG_T_NUM) {
+		case NEG_T_BOOL:
+			o += (size_t)snprintf(buf + o, len - o, " %s",
+					      r->v ? "Yes" : "No");
+			break;
+		case NEG_T_ENUM:
+			o += (size_t)snprintf(buf + o, len - o, " %s",
+					      neg_vocab_name(k, r->v));
+			break;
+		case NEG_T_NUM:
+		case NEG_T_NUMLIST:
+			o += (size_t)snprintf(buf + o, len - o, " %u", r->v);
+			break;
+		default:
+			break;
+		}
+	}
+	static const struct {
+		unsigned bit;
+		const char *text;
+	} fl[] = {
+	    {NEG_RF_VIOLATION, "answer breaks the rule"},
+	    {NEG_RF_OFFER_INVALID, "offer invalid"},
+	    {NEG_RF_UNANSWERED, "unanswered"},
+	    {NEG_RF_NOT_UNDERSTOOD, "NotUnderstood"},
+	    {NEG_RF_REPEATED, "sent twice"},
+	    {NEG_RF_TARGET_OFFERED, "target offered"},
+	    {NEG_RF_IMPLIED, "implied"},
+	    {NEG_RF_REDECLARED, "re-declared"},
+	};
+	for (size_t i = 0; i < sizeof(fl) / sizeof(fl[0]) && o < len; i++)
+		if (r->flags & fl[i].bit)
+			o += (size_t)snprintf(buf + o, len - o, " [%s]",
+					      fl[i].text);
+}
+
+static void neg_table(struct vm_text *t, const struct sconn *c, bool ascii)
+{
+	const struct neg *n = &c->neg;
+	vm_text_addf(t, ascii, "    %-34s %-24s %-24s %s", "KEY",
+		     "INITIATOR SENT", "TARGET SENT", "RESULT");
+	char iv[VM_CELL_MAX], tv[VM_CELL_MAX], rv[256];
+	for (int k = 0; k < NK_COUNT; k++) {
+		const struct neg_key_info *ki = neg_key_info((enum neg_key)k);
+		if (!ki)
+			continue;
+		neg_val_text(n, (enum neg_key)k, NEG_INITIATOR, iv, sizeof(iv));
+		neg_val_text(n, (enum neg_key)k, NEG_TARGET, tv, sizeof(tv));
+		if (k == NK_MAX_RECV_DSL) {
+			struct neg_result ri = neg_mrdsl_result(
+			    n, NEG_INITIATOR, c->login_observed);
+			struct neg_result rt =
+			    neg_mrdsl_result(n, NEG_TARGET, c->login_observed);
+			char a[64], b2[64];
+			neg_result_text((enum neg_key)k, &ri, a, sizeof(a));
+			neg_result_text((enum neg_key)k, &rt, b2, sizeof(b2));
+			snprintf(rv, sizeof(rv), "initiator receives: %s; "
+						 "target receives: %s",
+				 a, b2);
+		} else {
+			if (!n->e[k].side[0].seen && !n->e[k].side[1].seen &&
+			    !ki->has_default)
+				continue;
+			struct neg_result r = neg_key_result(
+			    n, (enum neg_key)k, c->login_observed);
+			if (ki->scope == NEG_DECL || ki->type == NEG_T_BINARY)
+				snprintf(rv, sizeof(rv), "%s",
+					 r.state == NEG_UNKNOWN ? "-"
+								: "declared");
+			else
+				neg_result_text((enum neg_key)k, &r, rv,
+						sizeof(rv));
+		}
+		vm_text_addf(t, ascii, "    %-34s %-24s %-24s %s", ki->name, iv,
+			     tv, rv);
+	}
+	if (n->chap.seen)
+		vm_text_addf(t, ascii,
+			     "    CHAP: algorithm %u%s, mutual %s, names "
+			     "I:%s T:%s%s",
+			     n->chap.algorithm,
+			     n->chap.algorithm_seen ? "" : " (not answered)",
+			     n->chap.mutual ? "yes" : "no",
+			     n->chap.name[0].seen ? n->chap.name[0].s : "-",
+			     n->chap.name[1].seen ? n->chap.name[1].s : "-",
+			     n->chap.malformed ? " (malformed challenge)" : "");
+	if (n->unknown_keys || n->malformed)
+		vm_text_addf(t, ascii,
+			     "    %u unknown key(s), %u malformed item(s)",
+			     n->unknown_keys, n->malformed);
+}
+
+static void time_text(uint64_t ns, char *buf, size_t len)
+{
+	if (!ns) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	cim_time_rfc3339(ns, buf, len);
+}
+
+void vm_detail(const struct session *s, enum perspective persp, bool ascii,
+	       struct vm_text *t)
+{
+	struct cim_prop *props = calloc(CIM_SESSION_NPROPS, sizeof(*props));
+	if (!props) {
+		t->oom = true;
+		return;
+	}
+	char name[2 * NEG_STR_MAX + 64];
+	if (!cim_session_name(s, name, sizeof(name)))
+		snprintf(name, sizeof(name), "session #%" PRIu64
+					     " (identity not observed)",
+			 s->seq);
+	vm_text_addf(t, ascii, "Session %s", name);
+	if (s->incomplete)
+		vm_text_addf(t, ascii,
+			     "  (incomplete: the capture missed part of it)");
+	vm_text_addf(t, ascii, "%s", "");
+	vm_text_addf(t, ascii, "CIM_iSCSISession");
+	size_t n = cim_session_props(s, persp, props, CIM_SESSION_NPROPS);
+	for (size_t i = 0; i < n; i++)
+		prop_lines(t, &props[i], ascii, "  ");
+
+	unsigned ci = 0;
+	for (const struct sconn *c = s->conns; c; c = c->next, ci++) {
+		char a[64], b[64], t1[CIM_TIME_BUF], t2[CIM_TIME_BUF];
+		vm_text_addf(t, ascii, "%s", "");
+		if (c->cid_known)
+			vm_text_addf(t, ascii,
+				     "Connection %u: CID %u%s  %s -> %s", ci + 1,
+				     c->cid, c->leading ? " (leading)" : "",
+				     cim_ep_str(&c->initiator, a, sizeof(a)),
+				     cim_ep_str(&c->target, b, sizeof(b)));
+		else
+			vm_text_addf(t, ascii,
+				     "Connection %u: CID unknown%s  %s -> %s",
+				     ci + 1, c->leading ? " (leading)" : "",
+				     cim_ep_str(&c->initiator, a, sizeof(a)),
+				     cim_ep_str(&c->target, b, sizeof(b)));
+		time_text(c->first_ns, t1, sizeof(t1));
+		time_text(c->end_ns, t2, sizeof(t2));
+		vm_text_addf(t, ascii,
+			     "  first %s  ended %s  login %s  PDUs I>T %" PRIu64
+			     " T>I %" PRIu64,
+			     t1, t2,
+			     c->login_observed ? "observed" : "not observed",
+			     c->pdus[0], c->pdus[1]);
+		vm_text_addf(t, ascii,
+			     "  header digest errors %" PRIu64
+			     "  data digest errors %" PRIu64 "  rejects %" PRIu64
+			     "  capture gaps %" PRIu64,
+			     c->hdigest_errors, c->ddigest_errors, c->rejects,
+			     c->gaps);
+		vm_text_addf(t, ascii, "  CIM_iSCSIConnection");
+		size_t cn = cim_conn_props(s, c, persp, props,
+					   CIM_SESSION_NPROPS);
+		for (size_t i = 0; i < cn; i++)
+			prop_lines(t, &props[i], ascii, "    ");
+		vm_text_addf(t, ascii, "  Negotiation (login of this connection)");
+		neg_table(t, c, ascii);
+	}
+	free(props);
+
+	if (s->ntargets || s->targets_dropped) {
+		vm_text_addf(t, ascii, "%s", "");
+		vm_text_addf(t, ascii, "Discovery results: %u target(s)%s",
+			     s->ntargets,
+			     s->targets_dropped ? " (more not kept)" : "");
+		for (unsigned i = 0; i < s->ntargets; i++)
+			vm_text_addf(t, ascii, "  %s  %s", s->targets[i].name,
+				     s->targets[i].addresses[0]
+					 ? s->targets[i].addresses
+					 : "(no address)");
+	}
+
+	vm_text_addf(t, ascii, "%s", "");
+	vm_text_addf(t, ascii, "Events: %u%s", s->nevents,
+		     s->events_dropped ? " (older ones dropped)" : "");
+	unsigned ne = s->nevents < SESSION_EVENTS_MAX ? s->nevents
+						      : SESSION_EVENTS_MAX;
+	for (unsigned i = 0; i < ne; i++) {
+		const struct sess_event *ev =
+		    &s->events[(s->event_head + i) % SESSION_EVENTS_MAX];
+		char tb[CIM_TIME_BUF];
+		vm_text_addf(t, ascii, "  %s  %-22s %s",
+			     cim_time_rfc3339(ev->ts_ns, tb, sizeof(tb)),
+			     ev->kind ? ev->kind : "?", ev->detail);
+	}
+}
+
+void vm_help(struct vm_text *t)
+{
+	static const char *const lines[] = {
+	    "iscsiwatch - keys",
+	    "",
+	    "  Up/Down           select a session (PgUp/PgDn, Home/End)",
+	    "  Enter             detail view of the selected session",
+	    "  Esc, Left, Bksp   back to the session list",
+	    "  s / S             sort by the next / previous column",
+	    "  1..9, 0           sort by column 1..10 (again: reverse)",
+	    "  r                 reverse the sort order",
+	    "  /                 filter: substring of names and addresses",
+	    "                    (Enter keeps it, Esc clears it)",
+	    "  c                 clear the filter",
+	    "  l                 show / hide the event log pane",
+	    "  p                 pause / resume the display",
+	    "  j                 write the JSON export now (--json)",
+	    "  m                 write the MOF export now (--mof)",
+	    "  ?, h              this help (any key closes it)",
+	    "  q                 quit (exports are written)",
+	    "",
+	    "State colours follow HealthState: green OK, yellow",
+	    "Degraded/Warning, red Major failure, plain Unknown.",
+	};
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+		text_add_raw(t, lines[i], strlen(lines[i]), true);
+}
+
+/* ---- event log ---- */
+
+void vm_log_add(struct vm_log *l, const struct session *s,
+		const struct sess_event *ev, bool ascii)
+{
+	size_t slot = (l->head + l->n) % VM_LOG_MAX;
+	if (l->n == VM_LOG_MAX)
+		l->head = (l->head + 1) % VM_LOG_MAX;
+	else
+		l->n++;
+	l->total++;
+	time_t sec = (time_t)(ev->ts_ns / 1000000000u);
+	unsigned ms = (unsigned)(ev->ts_ns % 1000000000u / 1000000u);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	char raw[VM_LINE_MAX];
+	int n = snprintf(raw, sizeof(raw),
+			 "%02d:%02d:%02d.%03u %-20s %s -> %s: %s", tm.tm_hour,
+			 tm.tm_min, tm.tm_sec, ms, ev->kind ? ev->kind : "?",
+			 s && s->initiator_name[0] ? s->initiator_name : "?",
+			 s && s->target_name[0] ? s->target_name : "?",
+			 ev->detail);
+	if (n < 0)
+		n = 0;
+	size_t len = (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1;
+	vm_escape(raw, len, l->line[slot], sizeof(l->line[slot]), ascii);
+}
+
+const char *vm_log_get(const struct vm_log *l, size_t i)
+{
+	if (i >= l->n)
+		return NULL;
+	return l->line[(l->head + l->n - 1 - i) % VM_LOG_MAX];
+}
