@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "export.h"
 #include "pdu_print.h"
+#include "scsi.h"
 #include "session.h"
 #include "track.h"
 #include "version.h"
@@ -445,6 +446,17 @@ static void fan_event(void *user, const struct session *s,
 		ui_event(r->ui, s, c, ev);
 }
 
+/* The UI's throughput and IOPS columns: the SCSI layer's last interval. */
+static void ui_rates(void *user, const struct session *s, struct vm_rates *out)
+{
+	const struct run *r = user;
+	struct scsi_figures f;
+	scsi_figures(s, r->live ? wall_ns() : r->last_ns, &f);
+	out->known = f.io_seen;
+	out->bytes_per_s = f.mbps * 1e6;
+	out->iops = f.iops;
+}
+
 static void meta_fill(const struct run *r, struct export_meta *m)
 {
 	*m = (struct export_meta){
@@ -810,6 +822,7 @@ int main(int argc, char **argv)
 			capture_free(r.cap);
 			return 1;
 		}
+		ui_set_rates(r.ui, ui_rates, &r);
 	}
 
 	loop(&r);
