@@ -283,12 +283,14 @@ START_TEST(test_layout)
 	vm_init(&vm);
 	vm_build(&vm, f.s[0]);
 	int w[VM_COL_COUNT];
-	/* 80 columns: everything but the unknown rates fits. */
+	/* 80 columns: everything but the unknown rates fits, the names
+	 * keep at least 20 columns. */
 	vm_layout(&vm, 80, w);
 	ck_assert_int_le(layout_total(w), 80);
 	ck_assert_int_eq(w[VM_COL_RATE], 0);
 	ck_assert_int_eq(w[VM_COL_IOPS], 0);
-	ck_assert_int_ge(w[VM_COL_INITIATOR], 8);
+	ck_assert_int_ge(w[VM_COL_INITIATOR], 20);
+	ck_assert_int_ge(w[VM_COL_TARGET], 20);
 	ck_assert_int_gt(w[VM_COL_STATE], 0);
 	ck_assert_int_gt(w[VM_COL_TSIH], 0);
 	/* Wide: the natural widths. */
@@ -389,6 +391,23 @@ START_TEST(test_fit)
 			      i, out);
 		ck_assert_uint_le(vm_width(out), v[i].w);
 	}
+}
+END_TEST
+
+START_TEST(test_fit_tail)
+{
+	char out[64];
+	vm_fit_tail("iqn.2024-01.org.example:host7", 12, true, false, out,
+		    sizeof(out));
+	ck_assert_str_eq(out, "\xe2\x80\xa6" "ample:host7");
+	ck_assert_uint_eq(vm_width(out), 12);
+	vm_fit_tail("iqn.2024-01.org.example:host7", 12, true, true, out,
+		    sizeof(out));
+	ck_assert_str_eq(out, "~ample:host7");
+	vm_fit_tail("short", 8, true, false, out, sizeof(out));
+	ck_assert_str_eq(out, "short   ");
+	vm_fit_tail("abc\xc3\xa9", 3, false, false, out, sizeof(out));
+	ck_assert_str_eq(out, "\xe2\x80\xa6" "c\xc3\xa9");
 }
 END_TEST
 
@@ -593,6 +612,7 @@ Suite *viewmodel_suite(void)
 	tcase_add_test(tc, test_scroll);
 	tcase_add_test(tc, test_layout);
 	tcase_add_test(tc, test_fit);
+	tcase_add_test(tc, test_fit_tail);
 	tcase_add_test(tc, test_escape_limits);
 	tcase_add_test(tc, test_log_ring);
 	suite_add_tcase(s, tc);

@@ -329,6 +329,16 @@ static void put(int y, int x, const char *s, int w, bool pad, bool ascii)
 	mvaddstr(y, x, buf);
 }
 
+/* The same, cutting from the left (names). */
+static void put_tail(int y, int x, const char *s, int w, bool ascii)
+{
+	if (w <= 0 || y < 0 || x < 0)
+		return;
+	char buf[4 * VM_LINE_MAX];
+	vm_fit_tail(s, (size_t)w, true, ascii, buf, sizeof(buf));
+	mvaddstr(y, x, buf);
+}
+
 /* Usable width of row y: the last row stops one short of the corner. */
 static int row_width(int y, int rows, int cols)
 {
@@ -475,8 +485,12 @@ static void draw_list(struct ui *u, int y0, int h, int cols)
 				       : A_NORMAL;
 			int w = width[c] < cols - x ? width[c] : cols - x;
 			attron(a);
-			put(y, x, vm_cell(row, (enum vm_col)c), w, true,
-			    u->ascii);
+			if (c == VM_COL_INITIATOR || c == VM_COL_TARGET)
+				put_tail(y, x, vm_cell(row, (enum vm_col)c), w,
+					 u->ascii);
+			else
+				put(y, x, vm_cell(row, (enum vm_col)c), w, true,
+				    u->ascii);
 			attroff(a);
 			if (x + width[c] < cols)
 				put(y, x + width[c], " ", 1, true, true);
@@ -495,7 +509,7 @@ static void draw_log(struct ui *u, int y0, int h, int cols)
 	snprintf(t, sizeof(t), "events (%llu)",
 		 (unsigned long long)u->log.total);
 	attron(A_BOLD);
-	mvhline(y0, 0, ACS_HLINE, cols);
+	mvhline(y0, 0, '-', cols);
 	put(y0, 2, t, cols - 2, false, true);
 	attroff(A_BOLD);
 	int lines = h - 1;

@@ -20,8 +20,9 @@
 #include "negotiate.h"
 
 #define NAME_CAP 40   /* natural width cap of the name columns */
+#define NAME_MID 20   /* names shrink to this before columns go */
 #define NAME_MIN 8    /* shrink names no further than this */
-#define WRAP_AT 96    /* detail view: long string values wrap here */
+#define WRAP_AT 72    /* detail view: long string values wrap here */
 
 /* ---- display-safe text ---- */
 
@@ -169,6 +170,27 @@ size_t vm_fit(const char *s, size_t width, bool pad, bool ascii, char *out,
 	}
 	out[o] = '\0';
 	return o;
+}
+
+size_t vm_fit_tail(const char *s, size_t width, bool pad, bool ascii,
+		   char *out, size_t outlen)
+{
+	size_t total = vm_width(s);
+	if (total <= width || width < 2)
+		return vm_fit(s, width, pad, ascii, out, outlen);
+	/* Skip leading characters until width - 1 columns are left. */
+	const char *ell = ascii ? "~" : "\xe2\x80\xa6";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, w = total;
+	while (i < n && w > width - 1) {
+		uint32_t cp = 0;
+		size_t len = u8_decode(u + i, n - i, &cp);
+		w -= len ? cp_width(cp) : 1;
+		i += len ? len : 1;
+	}
+	char tmp[4 * VM_LINE_MAX];
+	snprintf(tmp, sizeof(tmp), "%s%s", ell, s + i);
+	return vm_fit(tmp, width, pad, ascii, out, outlen);
 }
 
 /* ---- rows ---- */
@@ -478,6 +500,17 @@ void vm_layout(const struct vm *vm, int cols, int width[VM_COL_COUNT])
 			width[c] = 0;
 		return;
 	}
+	/* Names shrink to NAME_MID, then the optional columns go, then
+	 * names shrink to NAME_MIN, then the rest goes from the right. */
+	static const enum vm_col optional[] = {
+	    VM_COL_IOPS, VM_COL_RATE, VM_COL_DIGESTS, VM_COL_ISID, VM_COL_TYPE,
+	};
+	static const enum vm_col rest[] = {
+	    VM_COL_ERRORS, VM_COL_CONNS, VM_COL_TSIH, VM_COL_STATE,
+	    VM_COL_TARGET,
+	};
+	int floor = NAME_MID;
+	size_t oi = 0, ri = 0;
 	for (;;) {
 		int total = -1;
 		for (int c = 0; c < VM_COL_COUNT; c++)
@@ -487,27 +520,24 @@ void vm_layout(const struct vm *vm, int cols, int width[VM_COL_COUNT])
 		/* Names give way first, the wider one each time. */
 		int *a = &width[VM_COL_INITIATOR], *b = &width[VM_COL_TARGET];
 		int *wide = *a >= *b ? a : b;
-		if (*wide > NAME_MIN) {
+		if (*wide > floor) {
 			(*wide)--;
 			continue;
 		}
-		static const enum vm_col drop[] = {
-		    VM_COL_IOPS,   VM_COL_RATE, VM_COL_DIGESTS, VM_COL_ISID,
-		    VM_COL_TYPE,   VM_COL_ERRORS, VM_COL_CONNS, VM_COL_TSIH,
-		    VM_COL_STATE,  VM_COL_TARGET,
-		};
-		bool dropped = false;
-		for (size_t i = 0; i < sizeof(drop) / sizeof(drop[0]); i++) {
-			if (width[drop[i]]) {
-				width[drop[i]] = 0;
-				dropped = true;
-				break;
-			}
+		if (oi < sizeof(optional) / sizeof(optional[0])) {
+			width[optional[oi++]] = 0;
+			continue;
 		}
-		if (!dropped) {
-			width[VM_COL_INITIATOR] = cols;
-			return;
+		if (floor > NAME_MIN) {
+			floor = NAME_MIN;
+			continue;
 		}
+		if (ri < sizeof(rest) / sizeof(rest[0])) {
+			width[rest[ri++]] = 0;
+			continue;
+		}
+		width[VM_COL_INITIATOR] = cols;
+		return;
 	}
 }
 
@@ -836,7 +866,7 @@ static void neg_result_text(enum neg_key k, const struct neg_result *r,
 static void neg_table(struct vm_text *t, const struct sconn *c, bool ascii)
 {
 	const struct neg *n = &c->neg;
-	vm_text_addf(t, ascii, "    %-34s %-24s %-24s %s", "KEY",
+	vm_text_addf(t, ascii, "    %-26s %-18s %-18s %s", "KEY",
 		     "INITIATOR SENT", "TARGET SENT", "RESULT");
 	char iv[VM_CELL_MAX], tv[VM_CELL_MAX], rv[256];
 	for (int k = 0; k < NK_COUNT; k++) {
@@ -853,8 +883,7 @@ static void neg_table(struct vm_text *t, const struct sconn *c, bool ascii)
 			char a[64], b2[64];
 			neg_result_text((enum neg_key)k, &ri, a, sizeof(a));
 			neg_result_text((enum neg_key)k, &rt, b2, sizeof(b2));
-			snprintf(rv, sizeof(rv), "initiator receives: %s; "
-						 "target receives: %s",
+			snprintf(rv, sizeof(rv), "I receives %s; T receives %s",
 				 a, b2);
 		} else {
 			if (!n->e[k].side[0].seen && !n->e[k].side[1].seen &&
@@ -870,7 +899,7 @@ static void neg_table(struct vm_text *t, const struct sconn *c, bool ascii)
 				neg_result_text((enum neg_key)k, &r, rv,
 						sizeof(rv));
 		}
-		vm_text_addf(t, ascii, "    %-34s %-24s %-24s %s", ki->name, iv,
+		vm_text_addf(t, ascii, "    %-26s %-18s %-18s %s", ki->name, iv,
 			     tv, rv);
 	}
 	if (n->chap.seen)

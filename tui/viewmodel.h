@@ -127,6 +127,11 @@ size_t vm_width(const char *s);
 size_t vm_fit(const char *s, size_t width, bool pad, bool ascii, char *out,
 	      size_t outlen);
 
+/* The same, keeping the end of s ("…org.example:host7"): the part of
+ * an iSCSI name that tells two apart is its tail. */
+size_t vm_fit_tail(const char *s, size_t width, bool pad, bool ascii,
+		   char *out, size_t outlen);
+
 /* ---- lines of text: the detail view, help ---- */
 
 struct vm_text {
