@@ -137,3 +137,6 @@ bench-caps: all
 	@bench/caps.sh $(BUILD)
 
 -include $(FUZZ_OBJ:.o=.d)
+
+bench-live: all
+	@bench/live.sh $(BUILD)
