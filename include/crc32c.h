@@ -7,6 +7,7 @@
 #ifndef ISCSIWATCH_CRC32C_H
 #define ISCSIWATCH_CRC32C_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,5 +22,12 @@ static inline uint32_t crc32c_final(uint32_t state)
 }
 /* One-shot convenience. */
 uint32_t crc32c(const uint8_t *p, size_t n);
+
+/* The two implementations behind crc32c_update(), for tests and
+ * benchmarks: a slice-by-8 table one that runs anywhere, and the SSE4.2
+ * CRC32 instruction, which may be called only when crc32c_have_hw(). */
+uint32_t crc32c_update_table(uint32_t state, const uint8_t *p, size_t n);
+uint32_t crc32c_update_hw(uint32_t state, const uint8_t *p, size_t n);
+bool crc32c_have_hw(void);
 
 #endif

@@ -33,7 +33,9 @@ enum pdu_digest {
 
 struct pdu {
 	const uint8_t *bhs;   /* ISCSI_BHS_LEN bytes; valid in pdu_begin only */
-	const uint8_t *ahs;   /* ahs_len bytes; valid in pdu_begin only */
+	const uint8_t *ahs;   /* ahs_len bytes; valid in pdu_begin only; NULL
+			       * when ahs_len is 0, or for a PDU found by a
+			       * resync and delivered header-only */
 	uint32_t ahs_len;
 	uint8_t opcode;       /* low 6 bits of byte 0 */
 	bool immediate;       /* byte 0, 0x40 */
@@ -62,21 +64,43 @@ enum framer_digest_mode {
 };
 
 #define FRAMER_HDR_MAX (ISCSI_BHS_LEN + ISCSI_MAX_AHS_LEN + ISCSI_DIGEST_LEN)
+#define FRAMER_HYPS 8 /* resync candidates awaiting the BHS after them */
+
+/* A resync candidate nothing vouched for yet: confirmed if a plausible
+ * BHS shows up at `next` (or next+4 when `alt`: data digest unknown). */
+struct framer_hyp {
+	uint64_t cand_off, next;
+	bool alt, dd_on;
+	uint8_t bhs[ISCSI_BHS_LEN];
+};
 
 /* Plain struct, owned by the caller; framer_init() before use. Its
- * fields are private to framer.c. */
+ * fields are private to framer.c (about 1.2 KB, most of it the header
+ * buffer). */
 struct framer {
 	struct counters *ctr;
-	enum framer_digest_mode hd, dd;
-	int state;          /* framer.c's state machine */
-	bool synced;        /* false: looking for a BHS */
-	uint64_t offset;    /* stream offset of the next byte fed */
-	uint32_t hdr_have;  /* header bytes copied into hdr */
+	enum framer_digest_mode hd, dd; /* modes for the next PDU */
+	uint8_t pdu_hd, pdu_dd; /* modes of the PDU being framed */
+	uint8_t guessed;        /* modes set OFF only for want of a match */
+	int state;              /* framer.c's state machine */
+	bool synced;            /* false: looking for / checking a BHS */
+	bool cand;              /* hdr holds a resync candidate */
+	uint8_t dir;            /* 0 unknown, 1 initiator's, 2 target's PDUs */
+	uint64_t offset;        /* stream offset of the next byte processed */
+	uint64_t hdr_off;       /* stream offset of hdr[0] */
+	uint64_t resync_from;   /* first byte not yet counted as skipped */
+	uint32_t hdr_have;      /* header bytes copied into hdr */
 	uint32_t hdr_need;
-	uint64_t left;      /* bytes left in the current part */
-	uint32_t crc;       /* running data digest */
-	uint8_t dig[4];
+	uint64_t left;          /* bytes left in the current part */
+	uint32_t crc;           /* running data digest */
+	uint8_t dig[ISCSI_DIGEST_LEN];
 	uint32_t dig_have;
+	uint8_t look[ISCSI_BHS_LEN + ISCSI_DIGEST_LEN]; /* BHS after a gap */
+	uint32_t look_have, look_need;
+	struct framer_hyp hyp[FRAMER_HYPS];
+	uint32_t nhyp;
+	const uint8_t *replay;  /* bytes to process again (in this struct) */
+	uint32_t nreplay;
 	struct pdu cur;
 	uint8_t hdr[FRAMER_HDR_MAX];
 };

@@ -3,6 +3,7 @@
 #define ISCSIWATCH_ISCSI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define ISCSI_BHS_LEN 48u
@@ -40,10 +41,30 @@ enum iscsi_stage {
 	STAGE_FULL_FEATURE = 3,
 };
 
-/* True for the 18 opcodes RFC 7143 defines. */
+/* True for the 18 opcodes RFC 7143 defines (the 6-bit opcode, not byte 0
+ * with its I bit). */
 bool iscsi_opcode_valid(uint8_t opcode);
-/* "SCSI Command", "Login Response", ...; "Unknown" for anything else. */
+/* A fixed token, used by `--pdus` and the tests: NOP_OUT SCSI_CMD TMF_REQ
+ * LOGIN_REQ TEXT_REQ DATA_OUT LOGOUT_REQ SNACK_REQ NOP_IN SCSI_RSP TMF_RSP
+ * LOGIN_RSP TEXT_RSP DATA_IN LOGOUT_RSP R2T ASYNC_MSG REJECT, and "UNKNOWN"
+ * for anything else. Static storage. */
 const char *iscsi_opcode_name(uint8_t opcode);
+
+/* Room for the longest flag token ("ITC,csg=3,nsg=3") and its NUL. */
+#define ISCSI_FLAGS_STR_LEN 16u
+/* The flags of a BHS (48 bytes) as a compact token, for `--pdus`:
+ * letters, in this order, where the opcode defines them:
+ *   I  immediate (byte 0, 0x40), any opcode
+ *   F  final (byte 1, 0x80): SCSI Command, Data-Out, Data-In, Text
+ *   T  transit (0x80): Login Request/Response
+ *   C  continue (0x40): Login and Text Request/Response
+ *   R  read (0x40), W  write (0x20): SCSI Command
+ *   A  acknowledge (0x40), S  status (0x01): Data-In
+ * then, for Login Request/Response only, ",csg=N,nsg=N" (bits 3-2 and 1-0
+ * of byte 1, as on the wire). No letter gives "-" ("-,csg=0,nsg=0" for a
+ * login). Writes at most len bytes including the NUL (truncating like
+ * snprintf) and returns the token's full length. */
+size_t iscsi_flags_str(const uint8_t *bhs, char *buf, size_t len);
 /* True when the opcode is sent by the initiator (bit 0x20 clear). */
 static inline bool iscsi_opcode_from_initiator(uint8_t opcode)
 {

@@ -1,0 +1,828 @@
+/* framer.c - incremental iSCSI PDU framer (RFC 7143 §11.2).
+ *
+ * A state machine over one direction's byte stream. Each step function
+ * looks at the bytes of the current chunk for one state and returns how
+ * many it consumed. Decisions depend only on the bytes, never on where
+ * the chunks were cut, so every chunking yields the same events.
+ *
+ * Some decisions need bytes the framer has already stepped over: four
+ * bytes after a header that turn out not to be a digest, a BHS found in
+ * the look-ahead after a skipped PDU, a rejected resync candidate whose
+ * bytes must be scanned again from its second byte. Those bytes are
+ * still in one of the framer's own buffers (hdr, look, dig) or in the
+ * current chunk: resume_at() rewinds within the chunk, or points
+ * `replay` at the saved bytes, which framer_feed() runs through the
+ * machine again before the rest of the chunk. At most FRAMER_HDR_MAX
+ * bytes are ever replayed.
+ */
+#include "framer.h"
+
+#include <string.h>
+
+#include "crc32c.h"
+#include "rd.h"
+
+enum {
+	ST_HDR,  /* collecting BHS + AHS (+ header digest) */
+	ST_DATA, /* data segment bytes */
+	ST_PAD,  /* padding to a multiple of 4 */
+	ST_DDIG, /* data digest, or 4 bytes that may be one (mode unknown) */
+	ST_SCAN, /* resync: looking for a plausible BHS */
+	ST_SKIP, /* stepping over the rest of a PDU, nothing delivered */
+	ST_NEXT, /* checking the BHS expected after the skipped bytes */
+};
+
+#define G_HD 1u /* hd was set OFF by detection (no match seen) */
+#define G_DD 2u
+#define LEN_UNKNOWN UINT64_MAX
+#define BHS ISCSI_BHS_LEN
+#define DIG ISCSI_DIGEST_LEN
+
+/* The opcodes of §11.2.1.2, indexed by the 6-bit opcode. */
+static const bool op_ok[64] = {
+	[OP_NOP_OUT] = true,    [OP_SCSI_CMD] = true,  [OP_TMF_REQ] = true,
+	[OP_LOGIN_REQ] = true,  [OP_TEXT_REQ] = true,  [OP_DATA_OUT] = true,
+	[OP_LOGOUT_REQ] = true, [OP_SNACK_REQ] = true, [OP_NOP_IN] = true,
+	[OP_SCSI_RSP] = true,   [OP_TMF_RSP] = true,   [OP_LOGIN_RSP] = true,
+	[OP_TEXT_RSP] = true,   [OP_DATA_IN] = true,   [OP_LOGOUT_RSP] = true,
+	[OP_R2T] = true,        [OP_ASYNC_MSG] = true, [OP_REJECT] = true,
+};
+
+static bool is_login(uint8_t op)
+{
+	return op == OP_LOGIN_REQ || op == OP_LOGIN_RSP;
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
+	       ((uint32_t)p[3] << 24);
+}
+
+static size_t min_sz(uint64_t a, size_t b)
+{
+	return a < b ? (size_t)a : b;
+}
+
+/* While in sync a header is refused only for what no peer sends: an
+ * undefined opcode, or AHS on a PDU other than the SCSI Command, the
+ * only one with AHS types (§11.2.2). Reserved bits are not checked:
+ * peers differ (Wireshark, for one, does not demand the F bit by
+ * default). */
+static bool bhs_valid(const uint8_t *h)
+{
+	uint8_t op = h[0] & 0x3f;
+	return op_ok[op] && (h[4] == 0 || op == OP_SCSI_CMD);
+}
+
+/* Resync candidates come out of arbitrary bytes (SCSI data, often
+ * zeros, or the fields of real headers: a LUN byte of 3 followed by
+ * zeros looks like a Login BHS), so they must also have the fixed bits
+ * of their opcode's layout (§11.3-§11.19): byte 0's reserved top bit
+ * clear, byte 1 as the layout fixes it, DataSegmentLength 0 where the
+ * PDU has no data; and no combination that says nothing: a SCSI Command
+ * neither final nor writing, Data-Out without data, Data-In without
+ * data or status, a Login neither carrying keys nor transiting, an
+ * empty Text Request or Response that is not final. A sloppy peer's PDU
+ * may fail this; the framer then locks on a later one. */
+static bool bhs_plausible(const uint8_t *h)
+{
+	uint8_t b0 = h[0], b1 = h[1], op = b0 & 0x3f;
+	if ((b0 & 0x80) || !op_ok[op] || (h[4] && op != OP_SCSI_CMD))
+		return false;
+	bool no_data = (h[5] | h[6] | h[7]) == 0;
+	switch (op) {
+	case OP_NOP_OUT:
+	case OP_NOP_IN:
+	case OP_ASYNC_MSG:
+	case OP_REJECT:
+		return b1 == 0x80;
+	case OP_TMF_RSP:
+	case OP_LOGOUT_RSP:
+	case OP_R2T:
+		return b1 == 0x80 && no_data;
+	case OP_SCSI_CMD: /* F R W . . ATTR; immediate data only if W */
+		return (b1 & 0x18) == 0 && (b1 & 0xa0) &&
+		       (no_data || (b1 & 0x20));
+	case OP_TMF_REQ: /* 1 Function(1..) */
+		return (b1 & 0x80) && (b1 & 0x7f) && no_data;
+	case OP_LOGIN_REQ:
+	case OP_LOGIN_RSP: { /* T C . . CSG NSG */
+		unsigned t = b1 & 0x80, c = b1 & 0x40, csg = (b1 >> 2) & 3,
+			 nsg = b1 & 3;
+		if ((b1 & 0x30) || (t && c) || csg == 2 || (no_data && !t))
+			return false;
+		return !t || (nsg != 2 && nsg > csg);
+	}
+	case OP_TEXT_REQ:
+	case OP_TEXT_RSP: /* F C, never both */
+		return (b1 & 0x3f) == 0 && (b1 & 0xc0) != 0xc0 &&
+		       (!no_data || (b1 & 0x80));
+	case OP_DATA_OUT:
+		return (b1 & 0x7f) == 0 && !no_data;
+	case OP_LOGOUT_REQ: /* 1 ReasonCode(0..2) */
+		return (b1 & 0x80) && (b1 & 0x7f) <= 2 && no_data;
+	case OP_SNACK_REQ: /* 1 . . . Type(0..3) */
+		return (b1 & 0xf0) == 0x80 && (b1 & 0x0f) <= 3 && no_data;
+	case OP_SCSI_RSP: /* 1 . . o u O U . */
+		return (b1 & 0xe1) == 0x80 && (b1 & 0x18) != 0x18 &&
+		       (b1 & 0x06) != 0x06;
+	case OP_DATA_IN: /* F A 0 0 0 O U S; S only with F */
+		return (b1 & 0x38) == 0 && (b1 & 0x06) != 0x06 &&
+		       (!(b1 & 0x01) || (b1 & 0x80)) &&
+		       (!no_data || (b1 & 0x01));
+	}
+	return false;
+}
+
+/* A candidate confirmed only by the BHS after it costs a skip of its
+ * whole data segment when it is false, so it must also look like what
+ * real peers send: a DataSegmentLength within what MaxRecvDataSegmentLength
+ * is set to in practice (the RFC allows 2^24-1; common values are 8 KiB to
+ * 1 MiB), and AHS that parse as a chain of the defined types (§11.2.2).
+ * A candidate with a matching header digest needs neither. */
+#define CAND_DSL_MAX (1u << 20)
+
+static bool cand_ahs_ok(const uint8_t *h)
+{
+	uint32_t end = BHS + h[4] * 4u, pos = BHS;
+	while (pos < end) {
+		if (end - pos < 4)
+			return false;
+		uint32_t len = be16_at(h + pos), type = h[pos + 2];
+		/* 1 Extended CDB, 2 Bidirectional Read Expected Length */
+		if (len == 0 || type < 1 || type > 2 || (type == 2 && len != 5))
+			return false;
+		pos += iscsi_pad4(3 + len);
+	}
+	return pos == end;
+}
+
+/* A stream carries one direction's opcodes only (bit 0x20, §11.2.1.2):
+ * once a PDU showed which, a candidate must agree. */
+static bool dir_ok(const struct framer *f, uint8_t b0)
+{
+	return !f->dir || f->dir == (iscsi_opcode_from_initiator(b0 & 0x3f)
+					     ? 1
+					     : 2);
+}
+
+/* ---- small pieces ---- */
+
+/* Continue at stream offset r. Bytes from r up to the start of the
+ * current step's chunk are replayed from src (which holds the stream
+ * from src_off); otherwise the step rewinds within its chunk. Returns
+ * what the step consumed. */
+static size_t resume_at(struct framer *f, uint64_t r, const uint8_t *src,
+			uint64_t src_off)
+{
+	if (r >= f->offset)
+		return (size_t)(r - f->offset);
+	f->replay = src + (r - src_off);
+	f->nreplay = (uint32_t)(f->offset - r);
+	f->offset = r;
+	return 0;
+}
+
+/* Digest modes for the PDU that starts now (framer_set_digests() applies
+ * to PDUs that begin after it). */
+static void snap_modes(struct framer *f)
+{
+	f->pdu_hd = (uint8_t)f->hd;
+	f->pdu_dd = (uint8_t)f->dd;
+}
+
+/* Bytes from the BHS at h to the end of its header digest. Login PDUs
+ * never carry digests: they are negotiated by the login (§13.1). */
+static uint32_t hdr_len(struct framer *f, const uint8_t *h)
+{
+	if (is_login(h[0] & 0x3f))
+		f->pdu_hd = f->pdu_dd = FRAMER_DIGEST_OFF;
+	return BHS + h[4] * 4u + (f->pdu_hd != FRAMER_DIGEST_OFF ? DIG : 0);
+}
+
+static void detected(struct framer *f, enum framer_digest_mode *m)
+{
+	if (*m == FRAMER_DIGEST_UNKNOWN) {
+		*m = FRAMER_DIGEST_ON;
+		ctr_inc(f->ctr, CTR_DIGEST_DETECTED);
+	}
+}
+
+static void guessed_off(struct framer *f, enum framer_digest_mode *m,
+			unsigned bit)
+{
+	if (*m == FRAMER_DIGEST_UNKNOWN) {
+		*m = FRAMER_DIGEST_OFF;
+		f->guessed |= (uint8_t)bit;
+	}
+}
+
+/* Looking for a BHS from stream offset `from` on (bytes before it are
+ * accounted for). A mode that detection set OFF only because a CRC did
+ * not match is forgotten: if it was wrong, keeping it would make every
+ * later candidate's length wrong too. */
+static void enter_resync(struct framer *f, uint64_t from)
+{
+	f->synced = false;
+	f->cand = false;
+	f->nhyp = 0;
+	f->state = ST_SCAN;
+	f->hdr_have = 0;
+	f->resync_from = from;
+	if (f->guessed & G_HD)
+		f->hd = FRAMER_DIGEST_UNKNOWN;
+	if (f->guessed & G_DD)
+		f->dd = FRAMER_DIGEST_UNKNOWN;
+	f->guessed = 0;
+}
+
+/* The candidate at hdr_off is confirmed. */
+static void resynced(struct framer *f)
+{
+	ctr_inc(f->ctr, CTR_PDU_RESYNC);
+	ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED, f->hdr_off - f->resync_from);
+	f->synced = true;
+	f->cand = false;
+}
+
+static bool in_resync(const struct framer *f)
+{
+	return f->state == ST_SCAN || f->cand;
+}
+
+static void skip_then_next(struct framer *f, uint64_t n, uint32_t look_need)
+{
+	f->left = n;
+	f->state = n ? ST_SKIP : ST_NEXT;
+	f->look_have = 0;
+	f->look_need = look_need;
+}
+
+/* h: the BHS, followed by its AHS when `ahs`. */
+static void pdu_fill(struct framer *f, const uint8_t *h, bool ahs)
+{
+	struct pdu *p = &f->cur;
+	p->bhs = h;
+	p->ahs_len = h[4] * 4u;
+	p->ahs = p->ahs_len && ahs ? h + BHS : NULL;
+	p->opcode = h[0] & 0x3f;
+	p->immediate = (h[0] & 0x40) != 0;
+	p->flags = h[1];
+	p->data_len = be24_at(h + 5);
+	p->itt = be32_at(h + 16);
+	p->offset = f->hdr_off;
+	p->hdigest = PDU_DIGEST_ABSENT;
+	p->ddigest = PDU_DIGEST_ABSENT;
+	p->data_lost = false;
+}
+
+static void pdu_begin(struct framer *f, const struct framer_cb *cb, void *u)
+{
+	ctr_inc(f->ctr, CTR_PDUS);
+	f->dir = iscsi_opcode_from_initiator(f->cur.opcode) ? 1 : 2;
+	if (cb->pdu_begin)
+		cb->pdu_begin(u, &f->cur);
+	f->cur.bhs = NULL; /* valid in pdu_begin only */
+	f->cur.ahs = NULL;
+}
+
+static void pdu_end(struct framer *f, const struct framer_cb *cb, void *u)
+{
+	f->state = ST_HDR;
+	f->hdr_have = 0;
+	if (cb->pdu_end)
+		cb->pdu_end(u, &f->cur);
+}
+
+/* After the data and its padding. */
+static void data_done(struct framer *f, const struct framer_cb *cb, void *u)
+{
+	if (f->pdu_dd == FRAMER_DIGEST_OFF) {
+		pdu_end(f, cb, u);
+		return;
+	}
+	f->state = ST_DDIG;
+	f->dig_have = 0;
+}
+
+/* A rejected candidate: scan again from its second byte. */
+static size_t reject(struct framer *f)
+{
+	f->cand = false;
+	f->state = ST_SCAN;
+	f->hdr_have = 0;
+	return resume_at(f, f->hdr_off + 1, f->hdr, f->hdr_off);
+}
+
+/* The candidate (header h of `base` bytes at hdr_off, DataSegmentLength
+ * dl) without a digest to vouch for it: remember where the BHS after it
+ * is due. When the table is full, the nearest expectations are kept (a
+ * false candidate's length is random, often huge). */
+static void hyp_add(struct framer *f, const uint8_t *h, uint32_t base,
+		    uint32_t dl)
+{
+	struct framer_hyp y;
+	y.cand_off = f->hdr_off;
+	y.dd_on = f->pdu_dd == FRAMER_DIGEST_ON;
+	y.alt = dl && f->pdu_dd == FRAMER_DIGEST_UNKNOWN;
+	y.next = f->hdr_off + base +
+		 (dl ? iscsi_pad4(dl) + (y.dd_on ? DIG : 0) : 0);
+	memcpy(y.bhs, h, BHS);
+	uint32_t j = 0; /* drop those the scan has passed */
+	for (uint32_t i = 0; i < f->nhyp; i++)
+		if (f->hyp[i].next + (f->hyp[i].alt ? DIG : 0) > f->hdr_off)
+			f->hyp[j++] = f->hyp[i];
+	f->nhyp = j;
+	if (f->nhyp < FRAMER_HYPS) {
+		f->hyp[f->nhyp++] = y;
+		return;
+	}
+	uint32_t far = 0;
+	for (uint32_t i = 1; i < f->nhyp; i++)
+		if (f->hyp[i].next > f->hyp[far].next)
+			far = i;
+	if (y.next < f->hyp[far].next)
+		f->hyp[far] = y;
+}
+
+/* A plausible BHS at q (byte 0 = b0): the hypothesis it confirms, if
+ * any (*o = 4 when found after a data digest). */
+static int hyp_hit(const struct framer *f, uint64_t q, uint8_t b0,
+		   unsigned *o)
+{
+	for (uint32_t i = 0; i < f->nhyp; i++) {
+		if ((f->hyp[i].bhs[0] ^ b0) & 0x20)
+			continue; /* the other direction's opcode */
+		if (f->hyp[i].next == q) {
+			*o = 0;
+			return (int)i;
+		}
+		if (f->hyp[i].alt && f->hyp[i].next + DIG == q) {
+			*o = DIG;
+			return (int)i;
+		}
+	}
+	return -1;
+}
+
+/* Hypothesis k holds: deliver its candidate, header only (its data went
+ * by unseen), and frame from the BHS that confirmed it. */
+static void hyp_confirm(struct framer *f, const struct framer_cb *cb,
+			void *u, int k, unsigned o)
+{
+	const struct framer_hyp *y = &f->hyp[k];
+	f->hdr_off = y->cand_off;
+	pdu_fill(f, y->bhs, false);
+	uint32_t dl = f->cur.data_len;
+	f->cur.data_lost = dl > 0;
+	if (dl && (y->dd_on || o))
+		f->cur.ddigest = PDU_DIGEST_UNCHECKED;
+	resynced(f);
+	f->nhyp = 0;
+	pdu_begin(f, cb, u);
+	pdu_end(f, cb, u); /* state ST_HDR */
+}
+
+/* An invalid BHS where one was due: framing is lost. */
+static size_t lost_framing(struct framer *f)
+{
+	ctr_inc(f->ctr, CTR_PDU_INVALID_BHS);
+	enter_resync(f, f->hdr_off);
+	return resume_at(f, f->hdr_off + 1, f->hdr, f->hdr_off);
+}
+
+/* ---- the steps ---- */
+
+/* The header (h, all of it, at hdr_off) is complete. */
+static size_t hdr_done(struct framer *f, const struct framer_cb *cb, void *u,
+		       const uint8_t *h)
+{
+	uint32_t base = BHS + h[4] * 4u;
+	enum pdu_digest hv = PDU_DIGEST_ABSENT;
+	if (f->pdu_hd != FRAMER_DIGEST_OFF) {
+		if (crc32c(h, base) == le32_at(h + base)) {
+			hv = PDU_DIGEST_OK;
+			detected(f, &f->hd);
+		} else if (f->pdu_hd == FRAMER_DIGEST_ON) {
+			if (!f->synced)
+				return reject(f); /* a real one would match */
+			hv = PDU_DIGEST_BAD;
+			ctr_inc(f->ctr, CTR_HDIGEST_BAD);
+		} else {
+			/* No digest: the 4 bytes are data or the next BHS. */
+			f->pdu_hd = FRAMER_DIGEST_OFF;
+			if (f->synced)
+				guessed_off(f, &f->hd, G_HD);
+		}
+	}
+	uint64_t next = f->hdr_off + base + (hv != PDU_DIGEST_ABSENT ? DIG : 0);
+	if (!f->synced && hv != PDU_DIGEST_OK) {
+		/* Only a BHS where this one says the next is due can
+		 * vouch for it: note that, and scan on from its second
+		 * byte (it may hide the real BHS). */
+		uint32_t dl = be24_at(h + 5);
+		if (dl <= CAND_DSL_MAX && cand_ahs_ok(h))
+			hyp_add(f, h, base, dl);
+		return reject(f);
+	}
+	if (!f->synced)
+		resynced(f); /* its header digest matched */
+	pdu_fill(f, h, true);
+	f->cur.hdigest = hv;
+	pdu_begin(f, cb, u);
+	if (f->cur.data_len == 0) {
+		pdu_end(f, cb, u);
+	} else {
+		f->state = ST_DATA;
+		f->left = f->cur.data_len;
+		f->crc = crc32c_init();
+	}
+	return resume_at(f, next, f->hdr, f->hdr_off);
+}
+
+static size_t step_hdr(struct framer *f, const struct framer_cb *cb, void *u,
+		       const uint8_t *p, size_t n)
+{
+	size_t used = 0;
+	if (f->hdr_have == 0) {
+		f->hdr_off = f->offset;
+		snap_modes(f);
+		if (n >= BHS) {
+			if (f->synced && !bhs_valid(p))
+				return lost_framing(f);
+			uint32_t len = hdr_len(f, p);
+			if (len <= n) /* zero copy */
+				return hdr_done(f, cb, u, p);
+		}
+	}
+	if (f->hdr_have < BHS) {
+		used = min_sz(BHS - f->hdr_have, n);
+		memcpy(f->hdr + f->hdr_have, p, used);
+		f->hdr_have += (uint32_t)used;
+		if (f->hdr_have < BHS)
+			return used;
+		if (f->synced && !bhs_valid(f->hdr))
+			return lost_framing(f);
+		f->hdr_need = hdr_len(f, f->hdr);
+	}
+	size_t k = min_sz(f->hdr_need - f->hdr_have, n - used);
+	memcpy(f->hdr + f->hdr_have, p + used, k);
+	f->hdr_have += (uint32_t)k;
+	if (f->hdr_have < f->hdr_need)
+		return used + k;
+	return hdr_done(f, cb, u, f->hdr);
+}
+
+/* The hot path: a few comparisons, the CRC when a digest may follow. */
+static size_t step_data(struct framer *f, const struct framer_cb *cb,
+			void *u, const uint8_t *p, size_t n)
+{
+	size_t k = min_sz(f->left, n);
+	if (f->pdu_dd != FRAMER_DIGEST_OFF)
+		f->crc = crc32c_update(f->crc, p, k);
+	if (cb->pdu_data)
+		cb->pdu_data(u, &f->cur, p, k);
+	f->left -= k;
+	if (f->left == 0) {
+		uint32_t pad = iscsi_pad4(f->cur.data_len) - f->cur.data_len;
+		if (pad) {
+			f->state = ST_PAD;
+			f->left = pad;
+		} else {
+			data_done(f, cb, u);
+		}
+	}
+	return k;
+}
+
+static size_t step_pad(struct framer *f, const struct framer_cb *cb, void *u,
+		       const uint8_t *p, size_t n)
+{
+	size_t k = min_sz(f->left, n);
+	if (f->pdu_dd != FRAMER_DIGEST_OFF)
+		f->crc = crc32c_update(f->crc, p, k); /* covers the padding */
+	f->left -= k;
+	if (f->left == 0)
+		data_done(f, cb, u);
+	return k;
+}
+
+static size_t step_ddig(struct framer *f, const struct framer_cb *cb,
+			void *u, const uint8_t *p, size_t n)
+{
+	size_t k = min_sz(DIG - f->dig_have, n);
+	memcpy(f->dig + f->dig_have, p, k);
+	f->dig_have += (uint32_t)k;
+	if (f->dig_have < DIG)
+		return k;
+	bool match = crc32c_final(f->crc) == le32_at(f->dig);
+	if (f->pdu_dd == FRAMER_DIGEST_ON) {
+		f->cur.ddigest = match ? PDU_DIGEST_OK : PDU_DIGEST_BAD;
+		if (!match)
+			ctr_inc(f->ctr, CTR_DDIGEST_BAD);
+		pdu_end(f, cb, u);
+		return k;
+	}
+	if (match) {
+		f->cur.ddigest = PDU_DIGEST_OK;
+		detected(f, &f->dd);
+		pdu_end(f, cb, u);
+		return k;
+	}
+	/* Not a digest: these 4 bytes begin the next BHS. */
+	guessed_off(f, &f->dd, G_DD);
+	pdu_end(f, cb, u);
+	uint64_t dig_off = f->offset + k - DIG;
+	return resume_at(f, dig_off, f->dig, dig_off);
+}
+
+/* A plausible BHS at q (in hdr when `in_hdr`): it confirms a waiting
+ * hypothesis, or becomes a candidate itself. */
+static void scan_found(struct framer *f, const struct framer_cb *cb, void *u,
+		       uint64_t q, const uint8_t *h, bool in_hdr)
+{
+	unsigned o;
+	int k = hyp_hit(f, q, h[0], &o);
+	if (k >= 0)
+		hyp_confirm(f, cb, u, k, o);
+	else
+		f->cand = true;
+	f->state = ST_HDR;
+	f->hdr_off = q;
+	f->hdr_have = in_hdr ? BHS : 0;
+	if (in_hdr) {
+		snap_modes(f);
+		f->hdr_need = hdr_len(f, f->hdr);
+	}
+}
+
+static size_t step_scan(struct framer *f, const struct framer_cb *cb,
+			void *u, const uint8_t *p, size_t n)
+{
+	if (f->hdr_have) {
+		/* A window of fewer than 48 bytes left by the last chunk. */
+		size_t k = min_sz(BHS - f->hdr_have, n);
+		memcpy(f->hdr + f->hdr_have, p, k);
+		f->hdr_have += (uint32_t)k;
+		if (f->hdr_have < BHS)
+			return k;
+		if (bhs_plausible(f->hdr) && dir_ok(f, f->hdr[0])) {
+			scan_found(f, cb, u, f->hdr_off, f->hdr, true);
+			if (f->hdr_have == f->hdr_need) /* nothing after it */
+				return hdr_done(f, cb, u, f->hdr);
+			return k;
+		}
+		f->hdr_have = 0;
+		return resume_at(f, f->hdr_off + 1, f->hdr, f->hdr_off);
+	}
+	size_t i = 0;
+	for (; i + BHS <= n; i++) {
+		if (bhs_plausible(p + i) && dir_ok(f, p[i])) {
+			scan_found(f, cb, u, f->offset + i, p + i, false);
+			return i;
+		}
+	}
+	memcpy(f->hdr, p + i, n - i);
+	f->hdr_have = (uint32_t)(n - i);
+	f->hdr_off = f->offset + i;
+	return n;
+}
+
+static size_t step_skip(struct framer *f, size_t n)
+{
+	size_t k = min_sz(f->left, n);
+	f->left -= k;
+	if (f->left == 0)
+		skip_then_next(f, 0, f->look_need);
+	return k;
+}
+
+/* The bytes where the next BHS is due after the rest of a PDU that a
+ * gap cut. With the data digest mode unknown it is at +0 or, after a
+ * digest, at +4. The position is exact, so a valid BHS is enough; a
+ * plausible one is preferred when both places would do. */
+static size_t step_next(struct framer *f, const uint8_t *p, size_t n)
+{
+	size_t k = min_sz(f->look_need - f->look_have, n);
+	memcpy(f->look + f->look_have, p, k);
+	f->look_have += (uint32_t)k;
+	if (f->look_have < f->look_need)
+		return k;
+	uint64_t look_off = f->offset + k - f->look_need;
+	bool two = f->look_need > BHS;
+	int o = -1;
+	if (bhs_plausible(f->look))
+		o = 0;
+	else if (two && bhs_plausible(f->look + DIG))
+		o = DIG;
+	else if (bhs_valid(f->look))
+		o = 0;
+	else if (two && bhs_valid(f->look + DIG))
+		o = DIG;
+	if (o < 0) {
+		ctr_inc(f->ctr, CTR_PDU_INVALID_BHS);
+		enter_resync(f, look_off);
+		return resume_at(f, look_off + 1, f->look, look_off);
+	}
+	f->synced = true;
+	f->state = ST_HDR;
+	f->hdr_have = 0;
+	return resume_at(f, look_off + (unsigned)o, f->look, look_off);
+}
+
+static size_t run(struct framer *f, const struct framer_cb *cb, void *u,
+		  const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+	while (i < n && !f->nreplay) {
+		size_t k = 0;
+		switch (f->state) {
+		case ST_HDR:
+			k = step_hdr(f, cb, u, p + i, n - i);
+			break;
+		case ST_DATA:
+			k = step_data(f, cb, u, p + i, n - i);
+			break;
+		case ST_PAD:
+			k = step_pad(f, cb, u, p + i, n - i);
+			break;
+		case ST_DDIG:
+			k = step_ddig(f, cb, u, p + i, n - i);
+			break;
+		case ST_SCAN:
+			k = step_scan(f, cb, u, p + i, n - i);
+			break;
+		case ST_SKIP:
+			k = step_skip(f, n - i);
+			break;
+		case ST_NEXT:
+			k = step_next(f, p + i, n - i);
+			break;
+		}
+		f->offset += k;
+		i += k;
+	}
+	return i;
+}
+
+static void feed(struct framer *f, const struct framer_cb *cb, void *u,
+		 const uint8_t *p, size_t n);
+
+/* Replayed bytes go through a copy: running them may overwrite the
+ * buffer they come from. Kept out of feed() so that the hot path has no
+ * large stack frame. */
+__attribute__((noinline)) static void replay(struct framer *f,
+					     const struct framer_cb *cb,
+					     void *u)
+{
+	uint8_t tmp[FRAMER_HDR_MAX];
+	size_t m = f->nreplay;
+	memcpy(tmp, f->replay, m);
+	f->nreplay = 0;
+	feed(f, cb, u, tmp, m);
+}
+
+static void feed(struct framer *f, const struct framer_cb *cb, void *u,
+		 const uint8_t *p, size_t n)
+{
+	while (n) {
+		size_t k = run(f, cb, u, p, n);
+		p += k;
+		n -= k;
+		if (f->nreplay)
+			replay(f, cb, u);
+	}
+}
+
+/* Ends the PDU in progress (when it has begun, or its header is whole)
+ * and returns how many of its bytes are still to come, LEN_UNKNOWN when
+ * that cannot be known; sets look_need for the check after them. */
+static uint64_t cut(struct framer *f, const struct framer_cb *cb, void *u,
+		    bool at_end)
+{
+	struct pdu *c = &f->cur;
+	uint32_t dl = c->data_len;
+	uint32_t ddlen = f->pdu_dd == FRAMER_DIGEST_ON ? DIG : 0;
+	bool dd_may = f->pdu_dd != FRAMER_DIGEST_OFF;
+	enum pdu_digest dv = dd_may ? PDU_DIGEST_UNCHECKED : PDU_DIGEST_ABSENT;
+	uint64_t rest;
+	f->look_need = f->pdu_dd == FRAMER_DIGEST_UNKNOWN ? BHS + DIG : BHS;
+	switch (f->state) {
+	case ST_HDR: {
+		if (f->hdr_have == 0)
+			return 0;
+		if (f->hdr_have < BHS || f->hdr_have < BHS + f->hdr[4] * 4u)
+			return LEN_UNKNOWN; /* dropped: too little to go on */
+		/* Only the header digest, or the 4 bytes that may be one,
+		 * is missing. */
+		uint32_t base = BHS + f->hdr[4] * 4u;
+		pdu_fill(f, f->hdr, true);
+		dl = c->data_len;
+		c->hdigest = PDU_DIGEST_UNCHECKED;
+		if (at_end && f->pdu_hd == FRAMER_DIGEST_UNKNOWN &&
+		    f->hdr_have == base && dl == 0)
+			c->hdigest = PDU_DIGEST_ABSENT; /* ended right there */
+		c->data_lost = dl > 0;
+		c->ddigest = dl ? dv : PDU_DIGEST_ABSENT;
+		pdu_begin(f, cb, u);
+		pdu_end(f, cb, u);
+		if (f->pdu_hd == FRAMER_DIGEST_UNKNOWN)
+			return LEN_UNKNOWN;
+		if (!dl)
+			f->look_need = BHS;
+		return base + DIG - f->hdr_have +
+		       (dl ? iscsi_pad4(dl) + ddlen : 0);
+	}
+	case ST_DATA:
+		rest = f->left + (iscsi_pad4(dl) - dl) + ddlen;
+		c->data_lost = true;
+		c->ddigest = dv;
+		break;
+	case ST_PAD:
+		rest = f->left + ddlen;
+		c->ddigest = dv;
+		break;
+	case ST_DDIG:
+		c->ddigest = PDU_DIGEST_UNCHECKED;
+		if (f->pdu_dd == FRAMER_DIGEST_ON) {
+			rest = DIG - f->dig_have;
+		} else if (f->dig_have == 0) {
+			rest = 0;
+			if (at_end)
+				c->ddigest = PDU_DIGEST_ABSENT;
+		} else {
+			rest = LEN_UNKNOWN;
+		}
+		break;
+	default:
+		return LEN_UNKNOWN;
+	}
+	pdu_end(f, cb, u);
+	return rest;
+}
+
+/* ---- the interface ---- */
+
+void framer_init(struct framer *f, struct counters *ctr)
+{
+	memset(f, 0, sizeof(*f));
+	f->ctr = ctr;
+	f->state = ST_HDR;
+	f->synced = true;
+}
+
+void framer_set_digests(struct framer *f, enum framer_digest_mode hd,
+			enum framer_digest_mode dd)
+{
+	f->hd = hd;
+	f->dd = dd;
+	f->guessed = 0;
+}
+
+void framer_feed(struct framer *f, const struct framer_cb *cb, void *user,
+		 const uint8_t *p, size_t n)
+{
+	feed(f, cb, user, p, n);
+}
+
+void framer_gap(struct framer *f, const struct framer_cb *cb, void *user,
+		uint64_t lost, bool midstream)
+{
+	if (!lost && !midstream)
+		return;
+	if (!midstream && f->state == ST_SKIP && lost <= f->left) {
+		/* Within bytes that were to be skipped anyway. */
+		f->offset += lost;
+		f->left -= lost;
+		if (f->left == 0)
+			skip_then_next(f, 0, f->look_need);
+		return;
+	}
+	uint64_t rest = LEN_UNKNOWN;
+	if (f->synced)
+		rest = cut(f, cb, user, false);
+	else if (in_resync(f))
+		ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED,
+			f->offset - f->resync_from);
+	f->offset += lost;
+	if (!midstream && rest != LEN_UNKNOWN && lost <= rest) {
+		/* The gap ends inside the PDU it cut, whose length is known:
+		 * skip its rest and expect a BHS right after. */
+		f->synced = false;
+		f->cand = false;
+		skip_then_next(f, rest - lost, f->look_need);
+		return;
+	}
+	enter_resync(f, f->offset);
+}
+
+void framer_finish(struct framer *f, const struct framer_cb *cb, void *user)
+{
+	if (f->synced)
+		(void)cut(f, cb, user, true);
+	else if (in_resync(f))
+		ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED,
+			f->offset - f->resync_from);
+	enter_resync(f, f->offset); /* more bytes would need a new footing */
+}
