@@ -54,7 +54,15 @@ struct engine_sink {
 		    uint64_t bytes);
 	void (*conn_close)(void *user, struct engine_conn *c, int slot,
 			   enum conn_end why);
+	/* An anomaly of the TCP stream in direction dir, as it happens: one
+	 * of ENGINE_AN_* (may be NULL). */
+	void (*anomaly)(void *user, struct engine_conn *c, int slot, int dir,
+			unsigned what);
 };
+
+/* A retransmission overlapped bytes held out of order with different
+ * data: which copy the endpoint took is unknown (the first is kept). */
+#define ENGINE_AN_OVERLAP_MISMATCH 1u
 
 struct engine_opts {
 	const uint16_t *ports; /* iSCSI target ports; NULL/0 = 3260 */

@@ -53,6 +53,11 @@ struct tcp_stream {
 	uint64_t acked;   /* highest offset the peer acknowledged */
 	struct tcp_seg *ooo; /* sorted by offset, non-overlapping */
 	size_t ooo_bytes;
+	/* Retransmissions of this direction whose bytes differed from the
+	 * out-of-order bytes already held (counted with the global
+	 * CTR_TCP_OVERLAP_MISMATCH); the engine reports a rise to its sinks
+	 * so the session is flagged (DEG_OVERLAP). */
+	uint32_t overlap_mismatch;
 };
 
 /* One segment of this direction. `missing` is how many payload bytes the

@@ -330,9 +330,16 @@ void engine_packet(struct engine *e, const struct packet *pkt)
 	if (t.flags & TCP_ACK_FLAG)
 		tcp_stream_ack(&f->dir[other], &e->pool, t.ack, &tcp_cbs,
 			       &c->side[other]);
+	uint32_t mism = f->dir[dir].overlap_mismatch;
 	tcp_stream_segment(&f->dir[dir], &e->pool, t.seq, t.flags, t.payload,
 			   t.payload_len, t.payload_missing, &tcp_cbs,
 			   &c->side[dir]);
+	if (f->dir[dir].overlap_mismatch != mism && !c->ignored)
+		for (int i = 0; i < e->nsinks; i++)
+			if (e->sinks[i].anomaly)
+				e->sinks[i].anomaly(e->sinks[i].user, &c->view,
+						    i, dir,
+						    ENGINE_AN_OVERLAP_MISMATCH);
 	if (f->dir[dir].rst_seen)
 		conn_close(e, f, CONN_END_RST);
 	else if (f->dir[0].fin_seen && f->dir[1].fin_seen)

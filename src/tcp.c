@@ -91,16 +91,20 @@ static void tcp_skip_hole(struct tcp_stream *s, struct tcp_pool *pool,
 }
 
 /* Counts overlapping bytes of [off, off+n) with node g that differ. */
-static void tcp_compare(struct tcp_pool *pool, const struct tcp_seg *g,
-			uint64_t off, const uint8_t *p, uint32_t n)
+static void tcp_compare(struct tcp_stream *s, struct tcp_pool *pool,
+			const struct tcp_seg *g, uint64_t off, const uint8_t *p,
+			uint32_t n)
 {
 	uint64_t lo = off > g->off ? off : g->off;
 	uint64_t ge = g->off + g->len, pe = off + n;
 	uint64_t hi = ge < pe ? ge : pe;
 	if (lo >= hi)
 		return;
-	if (memcmp(g->data + (lo - g->off), p + (lo - off), (size_t)(hi - lo)))
+	if (memcmp(g->data + (lo - g->off), p + (lo - off),
+		   (size_t)(hi - lo))) {
 		ctr_inc(pool->ctr, CTR_TCP_OVERLAP_MISMATCH);
+		s->overlap_mismatch++; /* reaches the session via the engine */
+	}
 }
 
 /* Stores [off, off+n) minus what the list already holds. Old data wins
@@ -120,7 +124,7 @@ static bool tcp_store(struct tcp_stream *s, struct tcp_pool *pool,
 		}
 		if (g && g->off <= off) {
 			/* Overlaps the head of our range: trim it off. */
-			tcp_compare(pool, g, off, p, n);
+			tcp_compare(s, pool, g, off, p, n);
 			ctr_inc(pool->ctr, CTR_TCP_OVERLAP);
 			uint64_t cut = g->off + g->len + g->missing - off;
 			if (cut >= (uint64_t)n + missing)
