@@ -632,6 +632,19 @@ static void end_capture(struct run *r)
 	tick(r, true);
 }
 
+/* -c COUNT / --duration: wall clock when live, capture time for files. */
+static bool limit_reached(const struct run *r)
+{
+	if (r->o->count && r->packets >= r->o->count)
+		return true;
+	if (r->o->duration <= 0)
+		return false;
+	double spent = r->live ? mono_now() - r->start_mono
+			       : r->first_ns ? (double)(r->last_ns - r->first_ns) / 1e9
+					     : 0;
+	return spent >= r->o->duration;
+}
+
 static void loop(struct run *r)
 {
 	char err[CAPTURE_ERRLEN];
@@ -666,13 +679,18 @@ static void loop(struct run *r)
 			continue;
 		}
 		if (rc == CAPTURE_TIMEOUT) {
+			if (limit_reached(r)) {
+				end_capture(r);
+				continue;
+			}
 			tick(r, false);
 			ui_service(r, false);
 			continue;
 		}
 		if (!r->first_ns) {
 			r->first_ns = pkt.ts_ns;
-			r->start_mono = mono_now();
+			if (!r->live) /* --realtime paces from the first packet */
+				r->start_mono = mono_now();
 		}
 		pace(r, pkt.ts_ns);
 		if (pkt.ts_ns > r->last_ns)
@@ -681,13 +699,7 @@ static void loop(struct run *r)
 		r->packets++;
 		if (r->o->pdus && ferror(stdout))
 			break;
-		bool limit = r->o->count && r->packets >= r->o->count;
-		if (r->o->duration > 0) {
-			double spent = r->live ? mono_now() - r->start_mono
-					       : (double)(r->last_ns - r->first_ns) / 1e9;
-			limit |= spent >= r->o->duration;
-		}
-		if (limit) {
+		if (limit_reached(r)) {
 			end_capture(r);
 			continue;
 		}
