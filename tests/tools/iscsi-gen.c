@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <iscsi/iscsi.h>
 #include <iscsi/scsi-lowlevel.h>
@@ -44,6 +45,7 @@ struct gen_opts {
 	int lun;
 	bool past_end;
 	bool no_logout;
+	unsigned hold; /* seconds to stay logged in after the I/O */
 	bool discovery;
 	bool expect_fail;
 };
@@ -80,6 +82,8 @@ static void gen_usage(FILE *f)
 		"  -l, --lun N                LUN (default 1 for tgtd; istgt uses 0)\n"
 		"      --read-past-end        one READ that ends past the last LBA\n"
 		"      --no-logout            close the TCP connection without Logout\n"
+		"      --hold S               stay logged in S seconds after the I/O\n"
+		"                             (a test kills the process meanwhile)\n"
 		"  -d, --discovery            SendTargets discovery session only\n"
 		"      --expect-login-fail    a failed login is the expected outcome\n");
 }
@@ -106,7 +110,7 @@ static int gen_parse_yesno(const char *s)
 
 static int gen_parse(int argc, char **argv, struct gen_opts *o)
 {
-	enum { O_DD = 256, O_IMM, O_R2T, O_PAST, O_NOLOGOUT, O_EXPFAIL };
+	enum { O_DD = 256, O_IMM, O_R2T, O_PAST, O_NOLOGOUT, O_EXPFAIL, O_HOLD };
 	static const struct option lopts[] = {
 		{"portal", required_argument, NULL, 'p'},
 		{"target", required_argument, NULL, 't'},
@@ -126,6 +130,7 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 		{"lun", required_argument, NULL, 'l'},
 		{"read-past-end", no_argument, NULL, O_PAST},
 		{"no-logout", no_argument, NULL, O_NOLOGOUT},
+		{"hold", required_argument, NULL, O_HOLD},
 		{"discovery", no_argument, NULL, 'd'},
 		{"expect-login-fail", no_argument, NULL, O_EXPFAIL},
 		{"help", no_argument, NULL, 'h'},
@@ -192,6 +197,7 @@ static int gen_parse(int argc, char **argv, struct gen_opts *o)
 			break;
 		case O_PAST: o->past_end = true; break;
 		case O_NOLOGOUT: o->no_logout = true; break;
+		case O_HOLD: o->hold = (unsigned)atoi(optarg); break;
 		case 'd': o->discovery = true; break;
 		case O_EXPFAIL: o->expect_fail = true; break;
 		case 'h': gen_usage(stdout); return 1;
@@ -459,6 +465,13 @@ int main(int argc, char **argv)
 		} else if (gen_probe(iscsi, &o, &st) < 0 || gen_io(iscsi, &o, &st) < 0) {
 			error = iscsi_get_error(iscsi);
 			rc = 1;
+		}
+		if (o.hold) {
+			/* Tell the test we are in full feature phase, then
+			 * idle logged in: it kills us to play a crashed host. */
+			fprintf(stderr, "iscsi-gen: holding\n");
+			fflush(stderr);
+			sleep(o.hold);
 		}
 		if (!o.no_logout && iscsi_logout_sync(iscsi) != 0 && rc == 0) {
 			error = iscsi_get_error(iscsi);
