@@ -858,7 +858,10 @@ int main(int argc, char **argv)
 			r.drops, r.ifdrops);
 	if (o.verbose)
 		print_counters(r.ctr);
-	if (r.events && events_close(r.events) != 0) {
+	/* A reader that went away (`--events - | head`) ends us quietly,
+	 * as for every other stdout output. */
+	if (r.events && events_close(r.events) != 0 &&
+	    !(strcmp(o.events_path, "-") == 0 && errno == EPIPE)) {
 		fprintf(stderr, "iscsiwatch: writing events to %s failed\n",
 			o.events_path);
 		rc = 1;
