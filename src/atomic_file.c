@@ -28,6 +28,25 @@ int atomic_open(struct atomic_file *af, const char *path, char *err,
 		return -1;
 	}
 	memcpy(af->path, path, n + 1);
+	/* Robustness fix: a path that exists and is not a regular file
+	 * (/dev/null, a FIFO, a terminal) is written in place. Renaming a
+	 * temporary file over it would replace the device node itself - as
+	 * root, `--json /dev/null` turned /dev/null into a regular file.
+	 * is_stdout == 2 marks such a stream: flushed and closed, no rename. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen, "%s: is a directory", path);
+			return -1;
+		}
+		af->fp = fopen(path, "w");
+		if (!af->fp) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			return -1;
+		}
+		af->is_stdout = 2;
+		return 0;
+	}
 	snprintf(af->tmp, sizeof(af->tmp), "%s.tmp.XXXXXX", path);
 	int fd = mkstemp(af->tmp);
 	if (fd < 0) {
@@ -55,8 +74,10 @@ void atomic_abort(struct atomic_file *af)
 {
 	if (!af->fp)
 		return;
-	if (af->is_stdout) {
+	if (af->is_stdout == 1) {
 		fflush(af->fp);
+	} else if (af->is_stdout == 2) {
+		fclose(af->fp);
 	} else {
 		fclose(af->fp);
 		unlink(af->tmp);
@@ -72,9 +93,12 @@ int atomic_commit(struct atomic_file *af, char *err, size_t errlen)
 	}
 	if (af->is_stdout) {
 		int bad = fflush(af->fp) != 0 || ferror(af->fp);
+		if (af->is_stdout == 2 && fclose(af->fp) != 0)
+			bad = 1;
 		af->fp = NULL;
 		if (bad) {
-			snprintf(err, errlen, "stdout: write error");
+			snprintf(err, errlen, "%s: write error",
+				 af->is_stdout == 2 ? af->path : "stdout");
 			return -1;
 		}
 		return 0;
