@@ -776,7 +776,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iscsiwatch: %s\n", err);
 		return 1;
 	}
-	for (size_t i = 0, n = 0; i < r.nsources; i++)
+	/* Robustness fix: snprintf returns the length it wanted, so n can
+	 * pass the end of label (many -r files): stop there, or
+	 * sizeof - n wraps and the next call writes past the buffer. */
+	for (size_t i = 0, n = 0; i < r.nsources && n < sizeof(r.label); i++)
 		n += (size_t)snprintf(r.label + n, sizeof(r.label) - n, "%s%s",
 				      i ? "," : "", r.sources[i]);
 	/* Before any output file is opened (the exports, the events). */
