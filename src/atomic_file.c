@@ -3,6 +3,7 @@
 #include "atomic_file.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -85,6 +86,16 @@ void atomic_abort(struct atomic_file *af)
 	af->fp = NULL;
 }
 
+/* True when stdout is a pipe whose reader has closed it (EPIPE, or the
+ * write end polls POLLERR): like SIGPIPE, that ends output quietly. */
+static int stdout_reader_gone(int why)
+{
+	if (why == EPIPE)
+		return 1;
+	struct pollfd p = {.fd = STDOUT_FILENO, .events = POLLOUT};
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLERR);
+}
+
 int atomic_commit(struct atomic_file *af, char *err, size_t errlen)
 {
 	if (!af->fp) {
@@ -93,8 +104,11 @@ int atomic_commit(struct atomic_file *af, char *err, size_t errlen)
 	}
 	if (af->is_stdout) {
 		int bad = fflush(af->fp) != 0 || ferror(af->fp);
+		int why = errno;
 		if (af->is_stdout == 2 && fclose(af->fp) != 0)
 			bad = 1;
+		else if (bad && af->is_stdout == 1 && stdout_reader_gone(why))
+			bad = 0; /* `| head`: the reader left, quietly */
 		af->fp = NULL;
 		if (bad) {
 			snprintf(err, errlen, "%s: write error",
