@@ -140,3 +140,4 @@ bench-caps: all
 
 bench-live: all
 	@bench/live.sh $(BUILD)
+-include $(TOOLS:=.d)

@@ -12,6 +12,7 @@
  * text buffers once the sequences are over.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,35 +55,52 @@ static bool login_holds(const struct login *l, const uint8_t *p, size_t n)
 	return false;
 }
 
-/* Every CHAP_C=/CHAP_R= value of the input long enough to be unmistakable
- * and found only once in the input must not be held by the login. */
+/* Data segments of the records, to find whole text items. */
+#define SEG_MAX 4096
+struct seg {
+	size_t off, len;
+};
+
+/* Every CHAP_C=/CHAP_R= item that lies whole inside one data segment,
+ * after a NUL of that segment and before another (so it is an item of
+ * the text for sure, not the tail of a value continued from an earlier
+ * PDU), long enough to be unmistakable and found only once in the input,
+ * must not be held by the login. */
 static void check_no_secrets(const struct login *l, const uint8_t *in,
-			     size_t size)
+			     size_t size, const struct seg *segs, size_t nsegs)
 {
-	static const char *const keys[] = {"CHAP_C=", "CHAP_R="};
-	for (int k = 0; k < 2; k++) {
-		const uint8_t *p = in;
-		size_t left = size;
-		const uint8_t *hit;
-		while ((hit = memmem(p, left, keys[k], 7)) != NULL) {
-			const uint8_t *v = hit + 7;
-			/* only a key at the start of an item (after a NUL):
-			 * "InitiatorName=xCHAP_C=..." is a name, not a secret */
-			bool item = hit > in && hit[-1] == 0;
-			size_t vmax = size - (size_t)(v - in);
-			const uint8_t *nul = memchr(v, 0, vmax);
-			size_t vn = nul ? (size_t)(nul - v) : vmax;
-			if (item && vn >= 10 && vn <= 1024) {
-				const uint8_t *first = memmem(in, size, v, vn);
-				const uint8_t *again =
-					memmem(first + 1,
-					       size - (size_t)(first + 1 - in),
-					       v, vn);
-				if (!again)
-					check(!login_holds(l, v, vn));
+	static const char *const keys[] = {"\0CHAP_C=", "\0CHAP_R="};
+	for (size_t si = 0; si < nsegs; si++) {
+		const uint8_t *base = in + segs[si].off;
+		size_t blen = segs[si].len;
+		for (int k = 0; k < 2; k++) {
+			const uint8_t *p = base;
+			size_t left = blen;
+			const uint8_t *hit;
+			while ((hit = memmem(p, left, keys[k], 8)) != NULL) {
+				const uint8_t *v = hit + 8;
+				size_t vmax = blen - (size_t)(v - base);
+				const uint8_t *nul = memchr(v, 0, vmax);
+				size_t vn = nul ? (size_t)(nul - v) : 0;
+				if (nul && vn >= 10) {
+					const uint8_t *first =
+						memmem(in, size, v, vn);
+					const uint8_t *again = memmem(
+						first + 1,
+						size - (size_t)(first + 1 - in),
+						v, vn);
+					if (!again && login_holds(l, v, vn)) {
+						fprintf(stderr,
+							"secret held: %.*s (input offset %zu)\n",
+							(int)vn,
+							(const char *)v,
+							(size_t)(v - in));
+						check(false);
+					}
+				}
+				p = v;
+				left = blen - (size_t)(v - base);
 			}
-			left = size - (size_t)(v - in);
-			p = v;
 		}
 	}
 }
@@ -96,6 +114,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	login_init(&l, &ctr);
 	const uint8_t *p = data;
 	size_t left = size;
+	static struct seg segs[SEG_MAX];
+	size_t nsegs = 0;
 	while (left >= 9) {
 		uint8_t ctl = p[0], opsel = p[1];
 		uint8_t bhs[ISCSI_BHS_LEN] = {0};
@@ -110,6 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		left -= 9;
 		if (dlen > left)
 			dlen = left;
+		if (nsegs < SEG_MAX)
+			segs[nsegs++] = (struct seg){(size_t)(p - data), dlen};
 		bhs[5] = (uint8_t)(dlen >> 16);
 		bhs[6] = (uint8_t)(dlen >> 8);
 		bhs[7] = (uint8_t)dlen;
@@ -171,7 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(l.neg.initiator_name.s[NEG_STR_MAX - 1] == 0);
 	check(l.neg.target_name.s[NEG_STR_MAX - 1] == 0);
 	login_close(&l);
-	check_no_secrets(&l, data, size);
+	check_no_secrets(&l, data, size, segs, nsegs);
 	login_free(&l);
 	return 0;
 }

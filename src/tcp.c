@@ -185,6 +185,12 @@ void tcp_stream_segment(struct tcp_stream *s, struct tcp_pool *pool,
 			uint32_t n, uint32_t missing, const struct tcp_cb *cb,
 			void *user)
 {
+	/* Fuzzer finding (tests/regress/pcap/ack-snaplen-no-payload.pcap):
+	 * a segment whose payload was all cut by the snap length comes with
+	 * p == NULL, and `p += 0` on NULL is undefined behaviour. */
+	static const uint8_t no_bytes[1];
+	if (!p)
+		p = no_bytes;
 	if (flags & TCP_SYN_FLAG) {
 		if (!s->started) {
 			s->started = true;
