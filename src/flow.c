@@ -14,6 +14,8 @@ struct flow_table {
 	size_t count;
 	uint64_t next_id;
 	struct flow *lru_head, *lru_tail; /* head = least recently used */
+	struct flow *last; /* the flow of the previous packet: most packets
+			      follow one of the same connection */
 };
 
 /* A 64-bit mix (the finaliser of MurmurHash3/splitmix): cheap and, with a
@@ -137,57 +139,75 @@ static void flow_grow(struct flow_table *ft)
 	ft->nbuckets = n;
 }
 
+/* Whether packet t belongs to flow f; *dir is its sending endpoint. */
+static bool flow_match(const struct flow *f, const struct net_tcp *t, int *dir)
+{
+	if (ep_eq(&f->ep[0], &t->src, t->sport) &&
+	    ep_eq(&f->ep[1], &t->dst, t->dport)) {
+		*dir = 0;
+		return true;
+	}
+	if (ep_eq(&f->ep[1], &t->src, t->sport) &&
+	    ep_eq(&f->ep[0], &t->dst, t->dport)) {
+		*dir = 1;
+		return true;
+	}
+	return false;
+}
+
+static struct flow *flow_create(struct flow_table *ft, const struct net_tcp *t,
+				uint64_t h, uint64_t now)
+{
+	if (ft->count >= ft->lim.max_flows) {
+		ctr_inc(ft->ctr, CTR_FLOWS_CAP_HIT);
+		return NULL;
+	}
+	struct flow *f = calloc(1, sizeof(*f));
+	if (!f) {
+		ctr_inc(ft->ctr, CTR_FLOWS_CAP_HIT);
+		return NULL;
+	}
+	f->ep[0].addr = t->src;
+	f->ep[0].port = t->sport;
+	f->ep[1].addr = t->dst;
+	f->ep[1].port = t->dport;
+	f->target = -1;
+	f->id = ft->next_id++;
+	f->first_ns = now;
+	f->hash = h;
+	if (ft->count >= ft->nbuckets)
+		flow_grow(ft);
+	size_t b = h & (ft->nbuckets - 1);
+	f->hnext = ft->buckets[b];
+	ft->buckets[b] = f;
+	ft->count++;
+	ctr_inc(ft->ctr, CTR_FLOWS_CREATED);
+	lru_append(ft, f);
+	return f;
+}
+
 struct flow *flow_lookup(struct flow_table *ft, const struct net_tcp *t,
 			 uint64_t now, bool create, int *dir)
 {
-	uint64_t h = flow_hash(ft, t);
-	struct flow *f = ft->buckets[h & (ft->nbuckets - 1)];
-	for (; f; f = f->hnext) {
-		if (f->hash != h)
-			continue;
-		if (ep_eq(&f->ep[0], &t->src, t->sport) &&
-		    ep_eq(&f->ep[1], &t->dst, t->dport)) {
-			*dir = 0;
-			break;
-		}
-		if (ep_eq(&f->ep[1], &t->src, t->sport) &&
-		    ep_eq(&f->ep[0], &t->dst, t->dport)) {
-			*dir = 1;
-			break;
-		}
-	}
-	if (!f) {
-		if (!create)
-			return NULL;
-		if (ft->count >= ft->lim.max_flows) {
-			ctr_inc(ft->ctr, CTR_FLOWS_CAP_HIT);
-			return NULL;
-		}
-		f = calloc(1, sizeof(*f));
+	/* Most packets belong to the flow of the packet before them: try
+	 * it before hashing. */
+	struct flow *f = ft->last;
+	if (!f || !flow_match(f, t, dir)) {
+		uint64_t h = flow_hash(ft, t);
+		for (f = ft->buckets[h & (ft->nbuckets - 1)]; f; f = f->hnext)
+			if (f->hash == h && flow_match(f, t, dir))
+				break;
 		if (!f) {
-			ctr_inc(ft->ctr, CTR_FLOWS_CAP_HIT);
-			return NULL;
+			if (!create || !(f = flow_create(ft, t, h, now)))
+				return NULL;
+			*dir = 0;
 		}
-		f->ep[0].addr = t->src;
-		f->ep[0].port = t->sport;
-		f->ep[1].addr = t->dst;
-		f->ep[1].port = t->dport;
-		f->target = -1;
-		f->id = ft->next_id++;
-		f->first_ns = now;
-		f->hash = h;
-		if (ft->count >= ft->nbuckets)
-			flow_grow(ft);
-		size_t b = h & (ft->nbuckets - 1);
-		f->hnext = ft->buckets[b];
-		ft->buckets[b] = f;
-		ft->count++;
-		ctr_inc(ft->ctr, CTR_FLOWS_CREATED);
-		*dir = 0;
-	} else {
-		lru_unlink(ft, f);
 	}
-	lru_append(ft, f);
+	if (ft->lru_tail != f) {
+		lru_unlink(ft, f);
+		lru_append(ft, f);
+	}
+	ft->last = f;
 	if (now > f->last_ns)
 		f->last_ns = now;
 	return f;
@@ -211,6 +231,8 @@ void flow_table_remove(struct flow_table *ft, struct flow *f)
 	if (*link)
 		*link = f->hnext;
 	lru_unlink(ft, f);
+	if (ft->last == f)
+		ft->last = NULL;
 	ft->count--;
 	free(f);
 }
