@@ -33,6 +33,7 @@ enum conn_end {
 struct engine_conn {
 	const struct flow *flow; /* endpoints, target side, counts */
 	uint64_t now_ns;         /* time of the packet being processed */
+	struct counters *ctr;    /* the engine's counters (sinks count caps) */
 	void *slot[ENGINE_MAX_SINKS]; /* each sink's own state */
 	/* Set by a sink to change the framers' digest modes of both
 	 * directions for the PDUs that follow (0 = leave as is). */

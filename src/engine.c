@@ -211,6 +211,7 @@ static struct conn *conn_new(struct engine *e, struct flow *f)
 	c->flow = f;
 	c->view.flow = f;
 	c->view.now_ns = e->now;
+	c->view.ctr = &e->ctr;
 	for (int d = 0; d < 2; d++) {
 		c->side[d].conn = c;
 		c->side[d].dir = d;

@@ -67,7 +67,9 @@ static void t_open(void *user, struct engine_conn *ec, int slot)
 	(void)user;
 	struct tconn *t = calloc(1, sizeof(*t));
 	if (t)
-		login_init(&t->login, NULL);
+		/* the engine's counters: a login text cap hit is counted
+		 * (CTR_TEXT_CAP_HIT; it was lost with NULL here) */
+		login_init(&t->login, ec->ctr);
 	ec->slot[slot] = t;
 }
 
