@@ -1,18 +1,40 @@
 /* framer.h - incremental iSCSI PDU framer for one direction (§11.2).
  *
  * Fed arbitrary chunks of an in-order byte stream; emits each PDU as
- * begin / data... / end callbacks. The BHS and AHS are handed on as a
- * pointer into the caller's chunk when they lie in one chunk, and are
- * copied into the framer only when they straddle two (at most
- * 48+1020+4 bytes). Data segment bytes are passed as spans, never copied.
+ * begin / data... / end callbacks: pdu_end follows every pdu_begin
+ * exactly once, pdu_data (padding and digests excluded) only between
+ * them. The BHS and AHS are handed on as a pointer into the caller's
+ * chunk when they lie in one chunk (with the 4 bytes after them when a
+ * header digest may follow), and are copied into the framer only when
+ * they straddle two (at most 48+1020+4 bytes). Data segment bytes are
+ * passed as spans of the caller's chunks, never copied or buffered,
+ * whatever the DataSegmentLength. The events do not depend on where
+ * the chunks were cut.
  *
  * Digests (CRC32C): FRAMER_DIGEST_ON/OFF when the login said so; UNKNOWN
- * means "detect": the first PDU whose bytes after the header (or data)
- * match a CRC32C fixes the mode. Login PDUs never carry digests (§13.1).
+ * means "detect": the 4 bytes after a header (after padded data) are a
+ * digest if they match its CRC32C, which sets the mode ON for good
+ * (counted in CTR_DIGEST_DETECTED); otherwise the mode becomes OFF and
+ * the bytes are read as what follows. An OFF found this way is only the
+ * absence of a match, so a resync forgets it. Login PDUs never carry
+ * digests (§13.1). Every digest carried is verified (CTR_HDIGEST_BAD,
+ * CTR_DDIGEST_BAD); a PDU with a bad header digest is still framed by
+ * its lengths.
  *
- * After a gap or a mid-stream start the framer resynchronises: it scans
- * for a plausible BHS and accepts it once the header after it is
- * plausible too (or its header digest matches).
+ * Framing is lost on a BHS with an undefined opcode or AHS on a PDU
+ * other than the SCSI Command (CTR_PDU_INVALID_BHS), after a gap that
+ * hides where the next BHS is, and at a mid-stream start. The framer
+ * then scans byte by byte for a BHS that obeys its opcode's fixed bits
+ * (a stricter test than the one that refuses a BHS in sync), and locks
+ * on it when its header digest matches, or when another such BHS lies
+ * exactly where it says the next PDU begins. Such a candidate is
+ * delivered header only (ahs NULL, data_lost when it had data); a
+ * header-digest-vouched one is delivered whole. CTR_PDU_RESYNC counts
+ * the locks, CTR_PDU_RESYNC_SKIPPED the bytes scanned before them.
+ *
+ * A gap inside a PDU ends it (data_lost when data is missing; digests
+ * that could not be checked are PDU_DIGEST_UNCHECKED); when the PDU's
+ * length is known the framer skips the rest of it and stays in step.
  */
 #ifndef ISCSIWATCH_FRAMER_H
 #define ISCSIWATCH_FRAMER_H
@@ -32,20 +54,20 @@ enum pdu_digest {
 };
 
 struct pdu {
-	const uint8_t *bhs;   /* ISCSI_BHS_LEN bytes; valid in pdu_begin only */
-	const uint8_t *ahs;   /* ahs_len bytes; valid in pdu_begin only; NULL
-			       * when ahs_len is 0, or for a PDU found by a
-			       * resync and delivered header-only */
+	const uint8_t *bhs; /* ISCSI_BHS_LEN bytes; valid in pdu_begin only */
+	const uint8_t *ahs; /* ahs_len bytes; valid in pdu_begin only; NULL
+			     * when ahs_len is 0, or for a PDU found by a
+			     * resync and delivered header-only */
 	uint32_t ahs_len;
-	uint8_t opcode;       /* low 6 bits of byte 0 */
-	bool immediate;       /* byte 0, 0x40 */
-	uint8_t flags;        /* byte 1 */
-	uint32_t data_len;    /* DataSegmentLength (without padding) */
-	uint32_t itt;         /* Initiator Task Tag */
-	uint64_t offset;      /* stream offset of the first BHS byte */
+	uint8_t opcode;	   /* low 6 bits of byte 0 */
+	bool immediate;	   /* byte 0, 0x40 */
+	uint8_t flags;	   /* byte 1 */
+	uint32_t data_len; /* DataSegmentLength (without padding) */
+	uint32_t itt;	   /* Initiator Task Tag */
+	uint64_t offset;   /* stream offset of the first BHS byte */
 	enum pdu_digest hdigest;
 	enum pdu_digest ddigest; /* final in pdu_end */
-	bool data_lost;       /* part of the data segment fell in a gap */
+	bool data_lost;		 /* part of the data segment fell in a gap */
 };
 
 struct framer_cb {
@@ -75,31 +97,31 @@ struct framer_hyp {
 };
 
 /* Plain struct, owned by the caller; framer_init() before use. Its
- * fields are private to framer.c (about 1.2 KB, most of it the header
- * buffer). */
+ * fields are private to framer.c (about 1.8 KB: the header buffer and
+ * the resync candidates). */
 struct framer {
 	struct counters *ctr;
 	enum framer_digest_mode hd, dd; /* modes for the next PDU */
-	uint8_t pdu_hd, pdu_dd; /* modes of the PDU being framed */
-	uint8_t guessed;        /* modes set OFF only for want of a match */
-	int state;              /* framer.c's state machine */
-	bool synced;            /* false: looking for / checking a BHS */
-	bool cand;              /* hdr holds a resync candidate */
-	uint8_t dir;            /* 0 unknown, 1 initiator's, 2 target's PDUs */
-	uint64_t offset;        /* stream offset of the next byte processed */
-	uint64_t hdr_off;       /* stream offset of hdr[0] */
-	uint64_t resync_from;   /* first byte not yet counted as skipped */
-	uint32_t hdr_have;      /* header bytes copied into hdr */
+	uint8_t pdu_hd, pdu_dd;		/* modes of the PDU being framed */
+	uint8_t guessed;      /* modes set OFF only for want of a match */
+	int state;	      /* framer.c's state machine */
+	bool synced;	      /* false: looking for / checking a BHS */
+	bool cand;	      /* hdr holds a resync candidate */
+	uint8_t dir;	      /* 0 unknown, 1 initiator's, 2 target's PDUs */
+	uint64_t offset;      /* stream offset of the next byte processed */
+	uint64_t hdr_off;     /* stream offset of hdr[0] */
+	uint64_t resync_from; /* first byte not yet counted as skipped */
+	uint32_t hdr_have;    /* header bytes copied into hdr */
 	uint32_t hdr_need;
-	uint64_t left;          /* bytes left in the current part */
-	uint32_t crc;           /* running data digest */
+	uint64_t left; /* bytes left in the current part */
+	uint32_t crc;  /* running data digest */
 	uint8_t dig[ISCSI_DIGEST_LEN];
 	uint32_t dig_have;
 	uint8_t look[ISCSI_BHS_LEN + ISCSI_DIGEST_LEN]; /* BHS after a gap */
 	uint32_t look_have, look_need;
 	struct framer_hyp hyp[FRAMER_HYPS];
 	uint32_t nhyp;
-	const uint8_t *replay;  /* bytes to process again (in this struct) */
+	const uint8_t *replay; /* bytes to process again (in this struct) */
 	uint32_t nreplay;
 	struct pdu cur;
 	uint8_t hdr[FRAMER_HDR_MAX];
@@ -113,10 +135,13 @@ void framer_feed(struct framer *f, const struct framer_cb *cb, void *user,
 		 const uint8_t *p, size_t n);
 /* `lost` bytes of the stream are missing here (0 with `midstream` true:
  * the stream began before the capture, amount unknown). A PDU in
- * progress is ended with data_lost set; the framer resynchronises. */
+ * progress is ended with data_lost set; unless the gap ends within that
+ * PDU's known length, the framer resynchronises. */
 void framer_gap(struct framer *f, const struct framer_cb *cb, void *user,
 		uint64_t lost, bool midstream);
-/* End of stream: a PDU in progress is ended with data_lost set. */
+/* End of stream: a PDU in progress is ended with data_lost set (a
+ * header still waiting for the 4 bytes that may be its digest is
+ * delivered). Feeding more afterwards starts with a resync. */
 void framer_finish(struct framer *f, const struct framer_cb *cb, void *user);
 
 #endif

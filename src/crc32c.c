@@ -54,8 +54,8 @@ __attribute__((constructor)) static void crc32c_setup(void)
 	}
 	for (int k = 1; k < 8; k++)
 		for (int i = 0; i < 256; i++)
-			tab[k][i] = (tab[k - 1][i] >> 8) ^
-				    tab[0][tab[k - 1][i] & 0xff];
+			tab[k][i] =
+			    (tab[k - 1][i] >> 8) ^ tab[0][tab[k - 1][i] & 0xff];
 #ifdef CRC32C_X86
 	uint32_t basis[32];
 	for (int b = 0; b < 32; b++) {

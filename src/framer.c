@@ -23,9 +23,9 @@
 #include "rd.h"
 
 enum {
-	ST_HDR,  /* collecting BHS + AHS (+ header digest) */
+	ST_HDR,	 /* collecting BHS + AHS (+ header digest) */
 	ST_DATA, /* data segment bytes */
-	ST_PAD,  /* padding to a multiple of 4 */
+	ST_PAD,	 /* padding to a multiple of 4 */
 	ST_DDIG, /* data digest, or 4 bytes that may be one (mode unknown) */
 	ST_SCAN, /* resync: looking for a plausible BHS */
 	ST_SKIP, /* stepping over the rest of a PDU, nothing delivered */
@@ -37,16 +37,6 @@ enum {
 #define LEN_UNKNOWN UINT64_MAX
 #define BHS ISCSI_BHS_LEN
 #define DIG ISCSI_DIGEST_LEN
-
-/* The opcodes of §11.2.1.2, indexed by the 6-bit opcode. */
-static const bool op_ok[64] = {
-	[OP_NOP_OUT] = true,    [OP_SCSI_CMD] = true,  [OP_TMF_REQ] = true,
-	[OP_LOGIN_REQ] = true,  [OP_TEXT_REQ] = true,  [OP_DATA_OUT] = true,
-	[OP_LOGOUT_REQ] = true, [OP_SNACK_REQ] = true, [OP_NOP_IN] = true,
-	[OP_SCSI_RSP] = true,   [OP_TMF_RSP] = true,   [OP_LOGIN_RSP] = true,
-	[OP_TEXT_RSP] = true,   [OP_DATA_IN] = true,   [OP_LOGOUT_RSP] = true,
-	[OP_R2T] = true,        [OP_ASYNC_MSG] = true, [OP_REJECT] = true,
-};
 
 static bool is_login(uint8_t op)
 {
@@ -72,7 +62,7 @@ static size_t min_sz(uint64_t a, size_t b)
 static bool bhs_valid(const uint8_t *h)
 {
 	uint8_t op = h[0] & 0x3f;
-	return op_ok[op] && (h[4] == 0 || op == OP_SCSI_CMD);
+	return iscsi_opcode_valid(op) && (h[4] == 0 || op == OP_SCSI_CMD);
 }
 
 /* Resync candidates come out of arbitrary bytes (SCSI data, often
@@ -88,7 +78,8 @@ static bool bhs_valid(const uint8_t *h)
 static bool bhs_plausible(const uint8_t *h)
 {
 	uint8_t b0 = h[0], b1 = h[1], op = b0 & 0x3f;
-	if ((b0 & 0x80) || !op_ok[op] || (h[4] && op != OP_SCSI_CMD))
+	if ((b0 & 0x80) || !iscsi_opcode_valid(op) ||
+	    (h[4] && op != OP_SCSI_CMD))
 		return false;
 	bool no_data = (h[5] | h[6] | h[7]) == 0;
 	switch (op) {
@@ -162,9 +153,8 @@ static bool cand_ahs_ok(const uint8_t *h)
  * once a PDU showed which, a candidate must agree. */
 static bool dir_ok(const struct framer *f, uint8_t b0)
 {
-	return !f->dir || f->dir == (iscsi_opcode_from_initiator(b0 & 0x3f)
-					     ? 1
-					     : 2);
+	return !f->dir ||
+	       f->dir == (iscsi_opcode_from_initiator(b0 & 0x3f) ? 1 : 2);
 }
 
 /* ---- small pieces ---- */
@@ -326,8 +316,8 @@ static void hyp_add(struct framer *f, const uint8_t *h, uint32_t base,
 	y.cand_off = f->hdr_off;
 	y.dd_on = f->pdu_dd == FRAMER_DIGEST_ON;
 	y.alt = dl && f->pdu_dd == FRAMER_DIGEST_UNKNOWN;
-	y.next = f->hdr_off + base +
-		 (dl ? iscsi_pad4(dl) + (y.dd_on ? DIG : 0) : 0);
+	y.next =
+	    f->hdr_off + base + (dl ? iscsi_pad4(dl) + (y.dd_on ? DIG : 0) : 0);
 	memcpy(y.bhs, h, BHS);
 	uint32_t j = 0; /* drop those the scan has passed */
 	for (uint32_t i = 0; i < f->nhyp; i++)
@@ -348,8 +338,7 @@ static void hyp_add(struct framer *f, const uint8_t *h, uint32_t base,
 
 /* A plausible BHS at q (byte 0 = b0): the hypothesis it confirms, if
  * any (*o = 4 when found after a data digest). */
-static int hyp_hit(const struct framer *f, uint64_t q, uint8_t b0,
-		   unsigned *o)
+static int hyp_hit(const struct framer *f, uint64_t q, uint8_t b0, unsigned *o)
 {
 	for (uint32_t i = 0; i < f->nhyp; i++) {
 		if ((f->hyp[i].bhs[0] ^ b0) & 0x20)
@@ -368,8 +357,8 @@ static int hyp_hit(const struct framer *f, uint64_t q, uint8_t b0,
 
 /* Hypothesis k holds: deliver its candidate, header only (its data went
  * by unseen), and frame from the BHS that confirmed it. */
-static void hyp_confirm(struct framer *f, const struct framer_cb *cb,
-			void *u, int k, unsigned o)
+static void hyp_confirm(struct framer *f, const struct framer_cb *cb, void *u,
+			int k, unsigned o)
 {
 	const struct framer_hyp *y = &f->hyp[k];
 	f->hdr_off = y->cand_off;
@@ -475,8 +464,8 @@ static size_t step_hdr(struct framer *f, const struct framer_cb *cb, void *u,
 }
 
 /* The hot path: a few comparisons, the CRC when a digest may follow. */
-static size_t step_data(struct framer *f, const struct framer_cb *cb,
-			void *u, const uint8_t *p, size_t n)
+static size_t step_data(struct framer *f, const struct framer_cb *cb, void *u,
+			const uint8_t *p, size_t n)
 {
 	size_t k = min_sz(f->left, n);
 	if (f->pdu_dd != FRAMER_DIGEST_OFF)
@@ -508,8 +497,8 @@ static size_t step_pad(struct framer *f, const struct framer_cb *cb, void *u,
 	return k;
 }
 
-static size_t step_ddig(struct framer *f, const struct framer_cb *cb,
-			void *u, const uint8_t *p, size_t n)
+static size_t step_ddig(struct framer *f, const struct framer_cb *cb, void *u,
+			const uint8_t *p, size_t n)
 {
 	size_t k = min_sz(DIG - f->dig_have, n);
 	memcpy(f->dig + f->dig_have, p, k);
@@ -557,8 +546,8 @@ static void scan_found(struct framer *f, const struct framer_cb *cb, void *u,
 	}
 }
 
-static size_t step_scan(struct framer *f, const struct framer_cb *cb,
-			void *u, const uint8_t *p, size_t n)
+static size_t step_scan(struct framer *f, const struct framer_cb *cb, void *u,
+			const uint8_t *p, size_t n)
 {
 	if (f->hdr_have) {
 		/* A window of fewer than 48 bytes left by the last chunk. */
@@ -672,9 +661,8 @@ static void feed(struct framer *f, const struct framer_cb *cb, void *u,
 /* Replayed bytes go through a copy: running them may overwrite the
  * buffer they come from. Kept out of feed() so that the hot path has no
  * large stack frame. */
-__attribute__((noinline)) static void replay(struct framer *f,
-					     const struct framer_cb *cb,
-					     void *u)
+__attribute__((noinline)) static void
+replay(struct framer *f, const struct framer_cb *cb, void *u)
 {
 	uint8_t tmp[FRAMER_HDR_MAX];
 	size_t m = f->nreplay;

@@ -46,12 +46,6 @@ const char *iscsi_opcode_name(uint8_t opcode)
 	return "UNKNOWN";
 }
 
-bool iscsi_opcode_valid(uint8_t opcode)
-{
-	/* One name per defined opcode, so the two cannot disagree. */
-	return iscsi_opcode_name(opcode)[0] != 'U';
-}
-
 size_t iscsi_flags_str(const uint8_t *bhs, char *buf, size_t len)
 {
 	uint8_t op = bhs[0] & 0x3f, b1 = bhs[1];

@@ -11,15 +11,15 @@ START_TEST(test_opcodes)
 		uint8_t op;
 		const char *name;
 	} ops[] = {
-		{OP_NOP_OUT, "NOP_OUT"},     {OP_SCSI_CMD, "SCSI_CMD"},
-		{OP_TMF_REQ, "TMF_REQ"},     {OP_LOGIN_REQ, "LOGIN_REQ"},
-		{OP_TEXT_REQ, "TEXT_REQ"},   {OP_DATA_OUT, "DATA_OUT"},
-		{OP_LOGOUT_REQ, "LOGOUT_REQ"}, {OP_SNACK_REQ, "SNACK_REQ"},
-		{OP_NOP_IN, "NOP_IN"},       {OP_SCSI_RSP, "SCSI_RSP"},
-		{OP_TMF_RSP, "TMF_RSP"},     {OP_LOGIN_RSP, "LOGIN_RSP"},
-		{OP_TEXT_RSP, "TEXT_RSP"},   {OP_DATA_IN, "DATA_IN"},
-		{OP_LOGOUT_RSP, "LOGOUT_RSP"}, {OP_R2T, "R2T"},
-		{OP_ASYNC_MSG, "ASYNC_MSG"}, {OP_REJECT, "REJECT"},
+	    {OP_NOP_OUT, "NOP_OUT"},	   {OP_SCSI_CMD, "SCSI_CMD"},
+	    {OP_TMF_REQ, "TMF_REQ"},	   {OP_LOGIN_REQ, "LOGIN_REQ"},
+	    {OP_TEXT_REQ, "TEXT_REQ"},	   {OP_DATA_OUT, "DATA_OUT"},
+	    {OP_LOGOUT_REQ, "LOGOUT_REQ"}, {OP_SNACK_REQ, "SNACK_REQ"},
+	    {OP_NOP_IN, "NOP_IN"},	   {OP_SCSI_RSP, "SCSI_RSP"},
+	    {OP_TMF_RSP, "TMF_RSP"},	   {OP_LOGIN_RSP, "LOGIN_RSP"},
+	    {OP_TEXT_RSP, "TEXT_RSP"},	   {OP_DATA_IN, "DATA_IN"},
+	    {OP_LOGOUT_RSP, "LOGOUT_RSP"}, {OP_R2T, "R2T"},
+	    {OP_ASYNC_MSG, "ASYNC_MSG"},   {OP_REJECT, "REJECT"},
 	};
 	int valid = 0;
 	for (int v = 0; v < 256; v++) {
@@ -58,18 +58,18 @@ static const char *flags(uint8_t b0, uint8_t b1)
 
 START_TEST(test_flags)
 {
-	ck_assert_str_eq(flags(0x01, 0xc0), "FR");     /* READ, final */
-	ck_assert_str_eq(flags(0x41, 0xa1), "IFW");    /* immediate write */
-	ck_assert_str_eq(flags(0x01, 0x60), "RW");     /* bidi, not final */
-	ck_assert_str_eq(flags(0x05, 0x80), "F");      /* Data-Out */
-	ck_assert_str_eq(flags(0x25, 0x81), "FS");     /* Data-In + status */
+	ck_assert_str_eq(flags(0x01, 0xc0), "FR");  /* READ, final */
+	ck_assert_str_eq(flags(0x41, 0xa1), "IFW"); /* immediate write */
+	ck_assert_str_eq(flags(0x01, 0x60), "RW");  /* bidi, not final */
+	ck_assert_str_eq(flags(0x05, 0x80), "F");   /* Data-Out */
+	ck_assert_str_eq(flags(0x25, 0x81), "FS");  /* Data-In + status */
 	ck_assert_str_eq(flags(0x25, 0x40), "A");
 	ck_assert_str_eq(flags(0x25, 0x00), "-");
 	ck_assert_str_eq(flags(0x43, 0x87), "IT,csg=1,nsg=3");
 	ck_assert_str_eq(flags(0x43, 0x40), "IC,csg=0,nsg=0");
 	ck_assert_str_eq(flags(0x23, 0x00), "-,csg=0,nsg=0");
 	ck_assert_str_eq(flags(0x43, 0xc7), "ITC,csg=1,nsg=3"); /* longest */
-	ck_assert_str_eq(flags(0x04, 0x40), "C");      /* Text, continued */
+	ck_assert_str_eq(flags(0x04, 0x40), "C"); /* Text, continued */
 	ck_assert_str_eq(flags(0x44, 0x80), "IF");
 	ck_assert_str_eq(flags(0x24, 0x80), "F");
 	/* The fixed 1 of NOP, R2T, SCSI Response... is not "Final". */
