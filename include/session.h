@@ -146,6 +146,7 @@ struct session {
 	unsigned nevents, event_head;
 	uint64_t events_dropped;
 	struct scsi_sess *scsi; /* SCSI layer (scsi.h); NULL until used */
+	int logout_reason;      /* of the pending Logout Request (§11.14.1) */
 };
 
 /* ---- the table of sessions ---- */

@@ -499,6 +499,7 @@ void session_logout_request(struct session_table *st, struct session *s,
 					  "remove the connection for recovery"};
 	const char *w = reason >= 0 && reason <= 2 ? why[reason] : "reason?";
 	session_event(st, s, c, now, "logout_requested", "%s (CID %u)", w, cid);
+	s->logout_reason = reason;
 	if (status_final(s->status))
 		return; /* seen late (a resynchronising framer), or after
 			   the end: nothing left to close */
@@ -554,6 +555,16 @@ void session_logout_response(struct session_table *st, struct session *s,
 		remaining += o->phase == CP_FULL;
 	}
 	session_event(st, s, c, now, "logout", "logout complete");
+	if (remaining == 0 && s->logout_reason == 2) {
+		/* The last connection was removed for recovery: the session
+		 * waits for a new connection, as after a loss, until
+		 * Time2Wait + Time2Retain pass (§6.2, §11.14.1). */
+		for (struct sconn *o = s->conns; o; o = o->next)
+			if (o->end_reason == END_LOGOUT && o->end_ns == now)
+				o->phase = CP_LOST;
+		session_update(st, s, now, "last connection removed for recovery");
+		return;
+	}
 	if (s->status == ST_STOPPING || remaining == 0) {
 		/* A close-session logout, or the last connection closed:
 		 * the session is over (§11.14.1). */

@@ -1,0 +1,350 @@
+/* The session model: states over a session's life, MC/S, reinstatement,
+ * logout reasons, retain expiry, caps. Driven directly, as track.c does. */
+#include "check_suites.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "session.h"
+
+#define SEC 1000000000ull
+
+static const uint8_t ISID[6] = {0x80, 1, 2, 3, 0, 1};
+
+struct rig {
+	struct counters ctr;
+	struct session_table *st;
+	struct flow flow[8];
+	struct neg neg;
+	int nevents;
+	char last_kind[32];
+};
+
+static void on_event(void *user, const struct session *s,
+		     const struct sconn *c, const struct sess_event *ev)
+{
+	(void)s;
+	(void)c;
+	struct rig *r = user;
+	r->nevents++;
+	snprintf(r->last_kind, sizeof(r->last_kind), "%s", ev->kind);
+}
+
+/* Feeds NUL-separated key=value text (written with '|' for NUL). */
+static void text(struct neg *n, enum neg_side side, const char *t)
+{
+	char buf[1024];
+	size_t len = strlen(t);
+	ck_assert_uint_lt(len, sizeof(buf));
+	for (size_t i = 0; i < len; i++)
+		buf[i] = t[i] == '|' ? '\0' : t[i];
+	neg_text(n, side, (const uint8_t *)buf, len);
+}
+
+static void rig_init(struct rig *r, size_t max_sessions)
+{
+	memset(r, 0, sizeof(*r));
+	r->st = session_table_new(max_sessions, &r->ctr);
+	struct session_listener l = {r, on_event};
+	session_table_listen(r->st, &l);
+	for (int i = 0; i < 8; i++) {
+		r->flow[i].id = (uint64_t)i;
+		r->flow[i].ep[0].addr.family = 4;
+		r->flow[i].ep[0].port = (uint16_t)(40000 + i);
+		r->flow[i].ep[1].addr.family = 4;
+		r->flow[i].ep[1].port = 3260;
+		r->flow[i].target = 1;
+	}
+	neg_init(&r->neg);
+	text(&r->neg, NEG_INITIATOR,
+	     "InitiatorName=iqn.2026-11.test:i|TargetName=iqn.2026-11.test:t|"
+	     "SessionType=Normal|MaxConnections=4|DefaultTime2Wait=2|"
+	     "DefaultTime2Retain=3|");
+	text(&r->neg, NEG_TARGET,
+	     "TargetPortalGroupTag=1|MaxConnections=4|DefaultTime2Wait=2|"
+	     "DefaultTime2Retain=3|");
+}
+
+static void rig_free(struct rig *r)
+{
+	session_table_free(r->st);
+}
+
+/* A login on flow `fi`: begin at t, final response at t+1. */
+static struct sconn *login(struct rig *r, struct session **sp, int fi,
+			   uint64_t t, uint16_t tsih, uint16_t cid,
+			   uint8_t cls, uint16_t assigned)
+{
+	struct session *s = session_login_begin(r->st, t, &r->neg, ISID, tsih);
+	ck_assert_ptr_nonnull(s);
+	struct sconn *c = session_conn_add(r->st, s, &r->flow[fi], 0, t, true);
+	ck_assert_ptr_nonnull(c);
+	c->leading = tsih == 0;
+	c->cid = cid;
+	c->cid_known = true;
+	if (tsih == 0)
+		s->install_ns = t;
+	c->neg = r->neg;
+	session_login_end(r->st, s, c, t + 1, cls, 0x01, assigned, 0);
+	*sp = s;
+	return c;
+}
+
+START_TEST(test_life_logout)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct session *s = session_login_begin(r.st, 10 * SEC, &r.neg, ISID, 0);
+	ck_assert_int_eq(s->status, ST_STARTING);
+	ck_assert_int_eq(session_enabled_state(s->status), CIM_STARTING);
+	ck_assert_uint_eq(session_op_status(s->status), 8);
+	struct sconn *c = session_conn_add(r.st, s, &r.flow[0], 0, 10 * SEC, true);
+	c->leading = true;
+	c->cid_known = true;
+	c->neg = r.neg;
+	session_login_end(r.st, s, c, 11 * SEC, 0, 0, 0x0105, 0);
+	ck_assert_int_eq(s->status, ST_OK);
+	ck_assert_uint_eq(s->tsih, 0x0105);
+	ck_assert(s->tsih_known && s->tpgt_known);
+	ck_assert_uint_eq(s->tpgt, 1);
+	ck_assert_uint_eq(s->state_ns, 11 * SEC);
+	ck_assert_uint_eq(session_current_connections(s), 1);
+	ck_assert_uint_eq(session_health(s->status), 5);
+
+	session_logout_request(r.st, s, c, 20 * SEC, 0, 0);
+	ck_assert_int_eq(s->status, ST_STOPPING);
+	ck_assert_int_eq(session_enabled_state(s->status), CIM_SHUTTING_DOWN);
+	session_logout_response(r.st, s, c, 21 * SEC, 0);
+	ck_assert_int_eq(s->status, ST_STOPPED);
+	ck_assert_int_eq(s->end_reason, END_LOGOUT);
+	ck_assert_int_eq(c->phase, CP_ENDED);
+	ck_assert_uint_eq(s->state_ns, 21 * SEC);
+	ck_assert_uint_eq(session_op_status(s->status), 10);
+	ck_assert_str_eq(r.last_kind, "session_ended");
+	/* The TCP close after a logout changes nothing. */
+	session_conn_closed(r.st, s, c, 22 * SEC, false);
+	ck_assert_int_eq(s->status, ST_STOPPED);
+	ck_assert_uint_eq(s->state_ns, 21 * SEC);
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_mcs_and_conn_reinstatement)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct session *s, *s2;
+	struct sconn *c0 = login(&r, &s, 0, 1 * SEC, 0, 0, 0, 7);
+	struct sconn *c1 = login(&r, &s2, 1, 2 * SEC, 7, 1, 0, 7);
+	ck_assert_ptr_eq(s, s2); /* joined by TSIH */
+	ck_assert_uint_eq(session_current_connections(s), 2);
+	ck_assert_uint_eq(session_count(r.st), 1);
+	/* CID 1 drops without logout: degraded, one connection left. */
+	session_conn_closed(r.st, s, c1, 3 * SEC, false);
+	ck_assert_int_eq(c1->phase, CP_LOST);
+	ck_assert_int_eq(s->status, ST_DEGRADED);
+	ck_assert(s->degraded & DEG_CONN_LOST);
+	ck_assert_uint_eq(session_health(s->status), 10);
+	/* CID 1 logs in again: connection reinstatement, healthy again. */
+	struct sconn *c1b = login(&r, &s2, 2, 4 * SEC, 7, 1, 0, 7);
+	ck_assert_ptr_eq(s, s2);
+	ck_assert_int_eq(c1->phase, CP_ENDED);
+	ck_assert_int_eq(c1->end_reason, END_CONN_REINSTATED);
+	ck_assert_int_eq(s->status, ST_OK);
+	ck_assert(!(s->degraded & DEG_CONN_LOST));
+	/* Close-connection logout of CID 1 sent on CID 0. */
+	session_logout_request(r.st, s, c0, 5 * SEC, 1, 1);
+	ck_assert_int_eq(c1b->phase, CP_LOGOUT);
+	ck_assert_int_eq(s->status, ST_OK);
+	session_logout_response(r.st, s, c0, 6 * SEC, 0);
+	ck_assert_int_eq(c1b->phase, CP_ENDED);
+	ck_assert_int_eq(c0->phase, CP_FULL);
+	ck_assert_int_eq(s->status, ST_OK);
+	ck_assert_uint_eq(session_current_connections(s), 1);
+	/* Remove-for-recovery of the last connection: the session waits
+	 * for recovery like a lost one, then expires. */
+	session_logout_request(r.st, s, c0, 7 * SEC, 2, 0);
+	session_logout_response(r.st, s, c0, 8 * SEC, 0);
+	ck_assert_int_eq(s->status, ST_LOST);
+	session_table_tick(r.st, 13 * SEC);
+	ck_assert_int_eq(s->status, ST_STOPPED);
+	ck_assert_int_eq(s->end_reason, END_RETAIN_EXPIRED);
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_lost_then_retain_expired)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct session *s;
+	struct sconn *c = login(&r, &s, 0, 1 * SEC, 0, 0, 0, 3);
+	session_conn_closed(r.st, s, c, 10 * SEC, false);
+	ck_assert_int_eq(s->status, ST_LOST);
+	ck_assert_int_eq(session_enabled_state(s->status), CIM_ENABLED_OFFLINE);
+	ck_assert_uint_eq(session_op_status(s->status), 13);
+	ck_assert_uint_eq(session_health(s->status), 20);
+	ck_assert_uint_eq(s->lost_ns, 10 * SEC);
+	/* Time2Wait 2 + Time2Retain 3 = 5 s. */
+	session_table_tick(r.st, 14 * SEC);
+	ck_assert_int_eq(s->status, ST_LOST);
+	session_table_tick(r.st, 15 * SEC);
+	ck_assert_int_eq(s->status, ST_STOPPED);
+	ck_assert_int_eq(s->end_reason, END_RETAIN_EXPIRED);
+	ck_assert_uint_eq(s->state_ns, 15 * SEC); /* when it expired */
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_capture_end_is_not_a_close)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct session *s;
+	struct sconn *c = login(&r, &s, 0, 1 * SEC, 0, 0, 0, 3);
+	session_conn_closed(r.st, s, c, 9 * SEC, true);
+	ck_assert_int_eq(s->status, ST_OK);
+	ck_assert_int_eq(c->phase, CP_FULL);
+	ck_assert_uint_eq(session_current_connections(s), 1);
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_session_reinstatement)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct session *a, *b;
+	login(&r, &a, 0, 1 * SEC, 0, 0, 0, 3);
+	login(&r, &b, 1, 5 * SEC, 0, 0, 0, 4);
+	ck_assert_ptr_ne(a, b);
+	ck_assert_int_eq(a->status, ST_STOPPED);
+	ck_assert_int_eq(a->end_reason, END_REINSTATED);
+	ck_assert_int_eq(a->conns->phase, CP_ENDED);
+	ck_assert_int_eq(b->status, ST_OK);
+	ck_assert_uint_eq(b->tsih, 4);
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_failed_and_abandoned)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct session *s;
+	struct sconn *c = login(&r, &s, 0, 1 * SEC, 0, 0, 2, 0);
+	ck_assert_int_eq(s->status, ST_ERROR);
+	ck_assert_uint_eq(s->fail_class, 2);
+	ck_assert_uint_eq(s->fail_detail, 1);
+	ck_assert_int_eq(c->end_reason, END_LOGIN_FAILED);
+	ck_assert(!s->tsih_known);
+	ck_assert_uint_eq(session_health(s->status), 20);
+	ck_assert_str_eq(r.last_kind, "session_failed");
+	/* A login whose connection closes before the final response. */
+	struct session *t = session_login_begin(r.st, 2 * SEC, &r.neg, ISID, 0);
+	struct sconn *d = session_conn_add(r.st, t, &r.flow[1], 0, 2 * SEC, true);
+	d->leading = true;
+	session_conn_closed(r.st, t, d, 3 * SEC, false);
+	ck_assert_int_eq(t->status, ST_ERROR);
+	ck_assert_int_eq(d->phase, CP_ENDED);
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_logout_refused_and_unrequested)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct session *s;
+	struct sconn *c = login(&r, &s, 0, 1 * SEC, 0, 0, 0, 3);
+	session_logout_request(r.st, s, c, 2 * SEC, 0, 0);
+	session_logout_response(r.st, s, c, 3 * SEC, 3); /* cleanup failed */
+	ck_assert_int_eq(s->status, ST_OK);
+	ck_assert_int_eq(c->phase, CP_FULL);
+	/* A response whose request the capture missed. */
+	session_logout_response(r.st, s, c, 4 * SEC, 0);
+	ck_assert_int_eq(s->status, ST_STOPPED);
+	/* The request framed late changes nothing any more. */
+	session_logout_request(r.st, s, c, 5 * SEC, 0, 0);
+	ck_assert_int_eq(s->status, ST_STOPPED);
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_orphan_and_trouble)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct session *s = session_orphan(r.st, 1 * SEC);
+	struct sconn *c = session_conn_add(r.st, s, &r.flow[0], 0, 1 * SEC, false);
+	ck_assert(!s->login_observed);
+	ck_assert_int_eq(c->phase, CP_FULL);
+	ck_assert_int_eq(s->status, ST_OK);
+	session_conn_trouble(r.st, s, c, 2 * SEC, DEG_DIGEST, "digest errors");
+	ck_assert_int_eq(s->status, ST_DEGRADED);
+	int n = r.nevents;
+	session_conn_trouble(r.st, s, c, 3 * SEC, DEG_DIGEST, "digest errors");
+	ck_assert_int_eq(r.nevents, n); /* told once */
+	session_conn_trouble(r.st, s, c, 3 * SEC, DEG_GAP, "gap");
+	ck_assert(s->incomplete);
+	rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_caps)
+{
+	struct rig r;
+	rig_init(&r, 2);
+	struct session *s = session_orphan(r.st, 1);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(session_orphan(r.st, 2));
+	ck_assert_ptr_null(session_orphan(r.st, 3));
+	ck_assert_uint_eq(r.ctr.v[CTR_SESSIONS_CAP_HIT], 1);
+	ck_assert_uint_eq(session_count(r.st), 2);
+	/* The event ring keeps the newest SESSION_EVENTS_MAX. */
+	ck_assert_ptr_eq(session_first(r.st), s);
+	for (unsigned i = 0; i < SESSION_EVENTS_MAX + 10; i++)
+		session_event(r.st, s, NULL, 100 + i, "test", "event %u", i);
+	ck_assert_uint_eq(s->nevents, SESSION_EVENTS_MAX);
+	ck_assert_uint_eq(s->events_dropped, 11); /* 10 + session_found */
+	const struct sess_event *newest =
+		&s->events[(s->event_head + s->nevents - 1) % SESSION_EVENTS_MAX];
+	char want[32];
+	snprintf(want, sizeof(want), "event %u", SESSION_EVENTS_MAX + 9);
+	ck_assert_str_eq(newest->detail, want);
+	/* Connections: at the cap, the oldest ended one makes room. */
+	for (unsigned i = 0; i < SESSION_CONNS_MAX; i++) {
+		struct sconn *c = session_conn_add(r.st, s, &r.flow[i % 8], 0, i, false);
+		ck_assert_ptr_nonnull(c);
+		if (i == 5)
+			c->phase = CP_ENDED;
+	}
+	ck_assert_uint_eq(s->nconns, SESSION_CONNS_MAX);
+	ck_assert_ptr_nonnull(session_conn_add(r.st, s, &r.flow[0], 0, 999, false));
+	ck_assert_uint_eq(s->nconns, SESSION_CONNS_MAX);
+	ck_assert(s->incomplete);
+	/* All live: no room, nothing grows. */
+	ck_assert_ptr_null(session_conn_add(r.st, s, &r.flow[0], 0, 1000, false));
+	rig_free(&r);
+}
+END_TEST
+
+Suite *session_suite(void)
+{
+	Suite *s = suite_create("session");
+	TCase *core = tcase_create("core");
+	tcase_add_test(core, test_life_logout);
+	tcase_add_test(core, test_mcs_and_conn_reinstatement);
+	tcase_add_test(core, test_lost_then_retain_expired);
+	tcase_add_test(core, test_capture_end_is_not_a_close);
+	tcase_add_test(core, test_session_reinstatement);
+	tcase_add_test(core, test_failed_and_abandoned);
+	tcase_add_test(core, test_logout_refused_and_unrequested);
+	tcase_add_test(core, test_orphan_and_trouble);
+	suite_add_tcase(s, core);
+	TCase *lim = tcase_create("limits");
+	tcase_add_test(lim, test_caps);
+	suite_add_tcase(s, lim);
+	return s;
+}
