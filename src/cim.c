@@ -411,6 +411,12 @@ static void status_description(const struct session *s, struct cim_prop *p)
 		sappend(p, "Earlier:");
 		deg_reasons(p, past);
 	}
+	/* Kernel drops and caps hide traffic without degrading the session
+	 * itself; whoever reads the instance must still know. */
+	if (s->incomplete && !(s->degraded & DEG_GAP)) {
+		sarray_next(p);
+		sappend(p, "Incomplete: part of this session was not captured");
+	}
 }
 
 static void session_description(const struct session *s, struct cim_prop *p)
