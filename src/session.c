@@ -598,7 +598,27 @@ void session_conn_closed(struct session_table *st, struct session *s,
 					   "login abandoned");
 		}
 		return;
-	case CP_LOGOUT:
+	case CP_LOGOUT: {
+		/* Closed after its Logout Request but before a response was
+		 * seen: the target did what was asked (some targets close at
+		 * once, without the response). */
+		c->phase = CP_ENDED;
+		c->end_reason = END_LOGOUT;
+		session_event(st, s, c, now, "logout",
+			      "CID %u closed after its logout request "
+			      "(no response seen)",
+			      c->cid);
+		unsigned live = 0;
+		for (const struct sconn *o = s->conns; o; o = o->next)
+			live += o->phase == CP_FULL || o->phase == CP_LOGOUT;
+		if (live == 0 && s->status == ST_STOPPING) {
+			s->end_reason = END_LOGOUT;
+			session_set_status(st, s, now, ST_STOPPED, "logged out");
+			return;
+		}
+		session_update(st, s, now, "connection logged out");
+		return;
+	}
 	case CP_FULL:
 		break;
 	}

@@ -162,6 +162,14 @@ START_TEST(test_mcs_and_conn_reinstatement)
 	ck_assert_int_eq(c0->phase, CP_FULL);
 	ck_assert_int_eq(s->status, ST_OK);
 	ck_assert_uint_eq(session_current_connections(s), 1);
+	/* A target that closes CID 1 after the logout request without a
+	 * response: logged out all the same. */
+	struct sconn *c1c = login(&r, &s2, 3, 6 * SEC + 10, 7, 1, 0, 7);
+	session_logout_request(r.st, s, c0, 6 * SEC + 20, 1, 1);
+	session_conn_closed(r.st, s, c1c, 6 * SEC + 30, false);
+	ck_assert_int_eq(c1c->phase, CP_ENDED);
+	ck_assert_int_eq(c1c->end_reason, END_LOGOUT);
+	ck_assert_int_eq(s->status, ST_OK);
 	/* Remove-for-recovery of the last connection: the session waits
 	 * for recovery like a lost one, then expires. */
 	session_logout_request(r.st, s, c0, 7 * SEC, 2, 0);

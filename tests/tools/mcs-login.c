@@ -6,7 +6,11 @@
  * close-session Logout. Optionally it then reinstates: a new leading
  * login with the same ISID (session reinstatement, §6.3.5).
  *
- * usage: mcs-login HOST PORT TARGET [--reinstate]
+ * With --reinstate-conn it instead logs in CID 1 a second time while the
+ * first CID 1 is still up (connection reinstatement, §6.3.4): the target
+ * must implicitly log out the old one.
+ *
+ * usage: mcs-login HOST PORT TARGET [--reinstate | --reinstate-conn]
  * Prints one JSON line: {"tsih": N, "connections": 2, ...}; exits 1 when
  * the target refuses anything (the target accepting is the proof).
  */
@@ -31,6 +35,7 @@ struct conn {
 };
 
 static uint32_t cmdsn = 1;
+static int last_status; /* class << 8 | detail of the last refusal */
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -167,6 +172,7 @@ static int login(struct conn *c, const char *target, uint16_t tsih)
 			if (d < 0 || (rsp[0] & 0x3f) != 0x23)
 				return -1;
 			if (rsp[36] != 0) {
+				last_status = rsp[36] << 8 | rsp[37];
 				fprintf(stderr, "login refused: 0x%02x%02x\n",
 					rsp[36], rsp[37]);
 				return -1;
@@ -212,19 +218,37 @@ static int logout(struct conn *c, int reason, uint16_t cid)
 	put32(bhs + 28, c->exp_statsn);
 	if (send_pdu(c, bhs, NULL, 0))
 		return -1;
-	int d = recv_pdu(c, rsp, data, sizeof(data));
-	return d < 0 || (rsp[0] & 0x3f) != 0x26 ? -1 : rsp[2];
+	/* The target may send other PDUs first (a NOP-In ping, an
+	 * Asynchronous Message announcing the logout): skip them. */
+	for (int i = 0; i < 8; i++) {
+		int d = recv_pdu(c, rsp, data, sizeof(data));
+		if (d < 0) {
+			/* istgt 0.4 sometimes closes a connection logged out
+			 * with "close the connection" without answering:
+			 * the target did close it, as asked. */
+			fprintf(stderr, "logout CID %u: closed without a "
+					"response\n", cid);
+			return reason == 1 ? 0 : -1;
+		}
+		if ((rsp[0] & 0x3f) == 0x26)
+			return rsp[2];
+		fprintf(stderr, "logout CID %u: skipped opcode 0x%02x\n", cid,
+			rsp[0] & 0x3f);
+	}
+	return -1;
 }
 
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: mcs-login HOST PORT TARGET [--reinstate]\n");
+		fprintf(stderr, "usage: mcs-login HOST PORT TARGET "
+				"[--reinstate | --reinstate-conn]\n");
 		return 2;
 	}
 	const char *host = argv[1], *target = argv[3];
 	int port = atoi(argv[2]);
 	int reinstate = argc > 4 && strcmp(argv[4], "--reinstate") == 0;
+	int reinstate_conn = argc > 4 && strcmp(argv[4], "--reinstate-conn") == 0;
 	struct conn c0 = {.cid = 0, .itt = 0x1000};
 	struct conn c1 = {.cid = 1, .itt = 0x2000};
 	if ((c0.fd = dial(host, port)) < 0)
@@ -244,6 +268,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "NOP-Out unanswered\n");
 		return 1;
 	}
+	/* Connection reinstatement: a new TCP connection logs in as CID 1
+	 * again. A target may accept it (the old CID 1 is logged out
+	 * implicitly) or refuse it (istgt answers 0x0208, "can't include
+	 * in session"); either way the answer is reported. */
+	int reinstated_conn = -1;
+	if (reinstate_conn) {
+		struct conn c1b = {.cid = 1, .itt = 0x4000};
+		if ((c1b.fd = dial(host, port)) < 0)
+			return 1;
+		if (login(&c1b, target, (uint16_t)tsih) == tsih) {
+			reinstated_conn = 0;
+			close(c1.fd);
+			c1 = c1b; /* the old one is gone */
+		} else {
+			reinstated_conn = last_status;
+			close(c1b.fd);
+		}
+	}
 	int r1 = logout(&c1, 1, 1);
 	int r0 = -1, tsih2 = 0;
 	if (reinstate) {
@@ -262,7 +304,10 @@ int main(int argc, char **argv)
 	close(c0.fd);
 	printf("{\"tool\":\"mcs-login\",\"initiator\":\"%s\",\"tsih\":%d,"
 	       "\"connections\":2,\"logout_conn\":%d,\"logout_session\":%d,"
-	       "\"reinstated_tsih\":%d}\n",
-	       INITIATOR, tsih, r1, r0, tsih2);
-	return r1 == 0 && r0 == 0 && (!reinstate || tsih2 > 0) ? 0 : 1;
+	       "\"reinstated_tsih\":%d,\"reinstate_conn_status\":%d}\n",
+	       INITIATOR, tsih, r1, r0, tsih2, reinstated_conn);
+	return r1 == 0 && r0 == 0 && (!reinstate || tsih2 > 0) &&
+			       (!reinstate_conn || reinstated_conn >= 0)
+		       ? 0
+		       : 1;
 }
