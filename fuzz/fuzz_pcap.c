@@ -78,7 +78,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!st)
 		goto out;
 	session_table_listen(st, events_listener(events));
-	struct engine_sink ts = track_sink(st);
+	struct track tr = {st, 0};
+	struct engine_sink ts = track_sink(&tr);
 	engine_add_sink(eng, &ts);
 	struct engine_sink ps = pdu_print_sink(devnull);
 	engine_add_sink(eng, &ps);

@@ -151,6 +151,8 @@ struct login {
 };
 
 void login_init(struct login *l, struct counters *ctr);
+/* The same with a text cap per direction (0: TEXT_CAP_DEFAULT). */
+void login_init_cap(struct login *l, struct counters *ctr, uint32_t text_cap);
 void login_free(struct login *l);
 
 /* Returns 0 when the PDU is a Login/Text PDU this module takes, 1 when

@@ -8,7 +8,13 @@
 #include "engine.h"
 #include "session.h"
 
-/* A sink that updates st (which stays the caller's). */
-struct engine_sink track_sink(struct session_table *st);
+/* What the tracker needs; the caller's, for as long as the sink runs. */
+struct track {
+	struct session_table *st;
+	uint32_t text_cap; /* login/text bytes kept per direction; 0 default */
+};
+
+/* A sink that updates tr->st. */
+struct engine_sink track_sink(struct track *tr);
 
 #endif

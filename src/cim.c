@@ -415,7 +415,7 @@ static void status_description(const struct session *s, struct cim_prop *p)
 	 * itself; whoever reads the instance must still know. */
 	if (s->incomplete && !(s->degraded & DEG_GAP)) {
 		sarray_next(p);
-		sappend(p, "Incomplete: part of this session was not captured");
+		sappend(p, "Incomplete: part of this session was not seen (capture drops, a gap or a cap)");
 	}
 }
 

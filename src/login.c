@@ -45,11 +45,16 @@ int login_view_parse(const uint8_t *bhs, struct login_pdu_view *v)
 
 void login_init(struct login *l, struct counters *ctr)
 {
+	login_init_cap(l, ctr, TEXT_CAP_DEFAULT);
+}
+
+void login_init_cap(struct login *l, struct counters *ctr, uint32_t text_cap)
+{
 	memset(l, 0, sizeof(*l));
 	l->ctr = ctr;
 	neg_init(&l->neg);
-	text_init(&l->txt[NEG_INITIATOR], TEXT_CAP_DEFAULT, ctr);
-	text_init(&l->txt[NEG_TARGET], TEXT_CAP_DEFAULT, ctr);
+	text_init(&l->txt[NEG_INITIATOR], text_cap, ctr);
+	text_init(&l->txt[NEG_TARGET], text_cap, ctr);
 	l->st_cur = -1;
 }
 

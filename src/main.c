@@ -81,6 +81,14 @@ static void usage(FILE *out)
 		"      --perspective target|initiator\n"
 		"                   whose view the CIM instances take (default target)\n"
 		"  -v, --verbose    print the counters on stderr at the end\n"
+		"\n"
+		"Caps (what happens at each: docs/robustness.md):\n"
+		"      --max-flows N        TCP connections tracked (65536)\n"
+		"      --flow-idle S        a silent connection ends after S s (600)\n"
+		"      --ooo-cap-stream B   out-of-order bytes held per direction (4 MiB)\n"
+		"      --ooo-cap-total B    out-of-order bytes held in all (256 MiB)\n"
+		"      --max-sessions N     sessions tracked (65536)\n"
+		"      --text-cap B         login/text bytes per direction (64 KiB)\n"
 		"  -h, --help       this help\n"
 		"      --version    print the version\n"
 		"\n"
@@ -109,6 +117,9 @@ struct opts {
 	int tui;          /* -1 auto, 0 off, 1 on */
 	bool realtime;
 	char *filter;
+	/* caps (0: the module's default) */
+	uint64_t max_flows, flow_idle_s, ooo_stream, ooo_total, max_sessions;
+	uint32_t text_cap;
 };
 
 static int parse_ports(const char *arg, uint16_t *ports, size_t *n)
@@ -198,7 +209,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_PDUS = 256, OPT_VERSION, OPT_JSON, OPT_MOF, OPT_EVENTS,
 	       OPT_PERSPECTIVE, OPT_NO_PROMISC, OPT_DURATION, OPT_TUI,
-	       OPT_NO_TUI, OPT_REALTIME };
+	       OPT_NO_TUI, OPT_REALTIME, OPT_MAX_FLOWS, OPT_FLOW_IDLE,
+	       OPT_OOO_STREAM, OPT_OOO_TOTAL, OPT_MAX_SESSIONS, OPT_TEXT_CAP };
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -213,6 +225,12 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"tui", no_argument, NULL, OPT_TUI},
 		{"no-tui", no_argument, NULL, OPT_NO_TUI},
 		{"realtime", no_argument, NULL, OPT_REALTIME},
+		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+		{"flow-idle", required_argument, NULL, OPT_FLOW_IDLE},
+		{"ooo-cap-stream", required_argument, NULL, OPT_OOO_STREAM},
+		{"ooo-cap-total", required_argument, NULL, OPT_OOO_TOTAL},
+		{"max-sessions", required_argument, NULL, OPT_MAX_SESSIONS},
+		{"text-cap", required_argument, NULL, OPT_TEXT_CAP},
 		{NULL, 0, NULL, 0},
 	};
 	int ch;
@@ -325,6 +343,45 @@ static int parse_args(int argc, char **argv, struct opts *o)
 				return 2;
 			}
 			break;
+		case OPT_MAX_FLOWS:
+		case OPT_FLOW_IDLE:
+		case OPT_OOO_STREAM:
+		case OPT_OOO_TOTAL:
+		case OPT_MAX_SESSIONS:
+		case OPT_TEXT_CAP: {
+			/* Every cap: a positive number, bounded so that the
+			 * arithmetic on it cannot overflow. */
+			static const struct {
+				int opt;
+				const char *name;
+				uint64_t max;
+			} caps[] = {
+				{OPT_MAX_FLOWS, "--max-flows", 1u << 24},
+				{OPT_FLOW_IDLE, "--flow-idle", 86400},
+				{OPT_OOO_STREAM, "--ooo-cap-stream", 1ull << 32},
+				{OPT_OOO_TOTAL, "--ooo-cap-total", 1ull << 40},
+				{OPT_MAX_SESSIONS, "--max-sessions", 1u << 24},
+				{OPT_TEXT_CAP, "--text-cap", 1u << 24},
+			};
+			size_t k = 0;
+			while (caps[k].opt != ch)
+				k++;
+			if (parse_uint(optarg, caps[k].max, &v) < 0 || v == 0) {
+				fprintf(stderr,
+					"iscsiwatch: %s takes a number from 1 to %llu, not '%s'\n",
+					caps[k].name,
+					(unsigned long long)caps[k].max, optarg);
+				return 2;
+			}
+			uint64_t *dst[] = {&o->max_flows,  &o->flow_idle_s,
+					   &o->ooo_stream, &o->ooo_total,
+					   &o->max_sessions};
+			if (ch == OPT_TEXT_CAP)
+				o->text_cap = (uint32_t)v;
+			else
+				*dst[k] = v;
+			break;
+		}
 		case 'v':
 			o->verbose++;
 			break;
@@ -422,6 +479,7 @@ struct run {
 	struct engine *eng;
 	struct counters *ctr;
 	struct session_table *st;
+	struct track tr;
 	struct events_sink *events;
 	struct ui *ui;
 	const struct session_listener *events_l;
@@ -793,9 +851,17 @@ int main(int argc, char **argv)
 	engine_opts_default(&eo);
 	eo.ports = o.ports;
 	eo.nports = o.nports;
+	if (o.max_flows)
+		eo.flows.max_flows = o.max_flows;
+	if (o.flow_idle_s)
+		eo.flows.idle_ns = o.flow_idle_s * 1000000000ull;
+	if (o.ooo_stream)
+		eo.ooo_cap_stream = o.ooo_stream;
+	if (o.ooo_total)
+		eo.ooo_cap_total = o.ooo_total;
 	r.eng = engine_new(&eo);
 	r.ctr = r.eng ? engine_counters(r.eng) : NULL;
-	r.st = r.eng ? session_table_new(SESSION_MAX_DEFAULT, r.ctr) : NULL;
+	r.st = r.eng ? session_table_new(o.max_sessions, r.ctr) : NULL;
 	if (!r.st) {
 		fprintf(stderr, "iscsiwatch: out of memory\n");
 		engine_free(r.eng);
@@ -819,7 +885,8 @@ int main(int argc, char **argv)
 
 	static char outbuf[1 << 16];
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	struct engine_sink ts = track_sink(r.st);
+	r.tr = (struct track){r.st, o.text_cap};
+	struct engine_sink ts = track_sink(&r.tr);
 	engine_add_sink(r.eng, &ts);
 	if (o.pdus) {
 		struct engine_sink s = pdu_print_sink(stdout);

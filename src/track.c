@@ -10,7 +10,9 @@
 #include "scsi.h"
 
 struct tconn {
-	struct login login;
+	/* Made when the first Login or Text PDU arrives: most connections
+	 * of a SYN flood, and those joined mid-session, never need one. */
+	struct login *login;
 	struct session *s;
 	struct sconn *c;
 	bool orphan_done; /* no login: the session was made from traffic */
@@ -65,12 +67,23 @@ static bool t_io(struct session_table *st, struct tconn *t,
 static void t_open(void *user, struct engine_conn *ec, int slot)
 {
 	(void)user;
-	struct tconn *t = calloc(1, sizeof(*t));
-	if (t)
-		/* the engine's counters: a login text cap hit is counted
-		 * (CTR_TEXT_CAP_HIT; it was lost with NULL here) */
-		login_init(&t->login, ec->ctr);
-	ec->slot[slot] = t;
+	ec->slot[slot] = calloc(1, sizeof(struct tconn));
+}
+
+/* The login state of t, made on first need; NULL when out of memory. */
+static struct login *t_login(const struct track *tr, struct tconn *t,
+			     struct engine_conn *ec)
+{
+	if (!t->login && (t->login = malloc(sizeof(*t->login))))
+		/* the engine's counters: a text cap hit is counted */
+		login_init_cap(t->login, ec->ctr, tr->text_cap);
+	return t->login;
+}
+
+static bool is_login_or_text(uint8_t opcode)
+{
+	return opcode == OP_LOGIN_REQ || opcode == OP_LOGIN_RSP ||
+	       opcode == OP_TEXT_REQ || opcode == OP_TEXT_RSP;
 }
 
 /* Full feature traffic on a connection whose login we did not see. */
@@ -91,15 +104,19 @@ static void t_orphan(struct session_table *st, struct tconn *t,
 static void t_begin(void *user, struct engine_conn *ec, int slot, int dir,
 		    const struct pdu *p)
 {
-	struct session_table *st = user;
+	const struct track *tr = user;
+	struct session_table *st = tr->st;
 	struct tconn *t = ec->slot[slot];
 	if (!t)
 		return;
 	t->cur[dir].opcode = p->opcode;
-	t->cur[dir].login = login_begin(&t->login, p->bhs) == 0;
+	struct login *l =
+		is_login_or_text(p->opcode) ? t_login(tr, t, ec) : NULL;
+	t->cur[dir].login = l && login_begin(l, p->bhs) == 0;
 	if (t->cur[dir].login)
 		return;
-	if (!t->s && !t->orphan_done && t->login.outcome == LOGIN_NONE)
+	if (!t->s && !t->orphan_done &&
+	    (!t->login || t->login->outcome == LOGIN_NONE))
 		t_orphan(st, t, ec, dir, p->opcode);
 	struct t_evctx x;
 	struct scsi_io io;
@@ -117,12 +134,13 @@ static void t_begin(void *user, struct engine_conn *ec, int slot, int dir,
 static void t_data(void *user, struct engine_conn *ec, int slot, int dir,
 		   const struct pdu *p, const uint8_t *d, size_t n)
 {
-	struct session_table *st = user;
+	const struct track *tr = user;
+	struct session_table *st = tr->st;
 	struct tconn *t = ec->slot[slot];
 	if (!t)
 		return;
 	if (t->cur[dir].login) {
-		login_data(&t->login, d, n);
+		login_data(t->login, d, n);
 		return;
 	}
 	struct t_evctx x;
@@ -134,7 +152,7 @@ static void t_data(void *user, struct engine_conn *ec, int slot, int dir,
 static void t_login_end(struct session_table *st, struct tconn *t,
 			struct engine_conn *ec, int dir, const struct pdu *p)
 {
-	struct login *l = &t->login;
+	struct login *l = t->login;
 	unsigned ev = login_end(l, p->data_lost);
 	uint64_t now = ec->now_ns;
 	if ((ev & LOGIN_EV_STARTED) && !t->s && l->from_start) {
@@ -154,6 +172,13 @@ static void t_login_end(struct session_table *st, struct tconn *t,
 	}
 	if (!t->s || !t->c)
 		return;
+	if ((l->anomalies & LOGIN_AN_TEXT_LOST) && !t->s->incomplete) {
+		/* Keys beyond the text cap (or in a gap) were not read:
+		 * what the session reports may miss them. */
+		t->s->incomplete = true;
+		session_event(st, t->s, t->c, now, "text_lost",
+			      "login/text bytes lost (gap or the text cap)");
+	}
 	struct sconn *c = t->c;
 	if (ev & (LOGIN_EV_FULL_FEATURE | LOGIN_EV_FAILED)) {
 		c->neg = l->neg;
@@ -205,7 +230,8 @@ static void t_login_end(struct session_table *st, struct tconn *t,
 static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
 		  const struct pdu *p)
 {
-	struct session_table *st = user;
+	const struct track *tr = user;
+	struct session_table *st = tr->st;
 	struct tconn *t = ec->slot[slot];
 	if (!t)
 		return;
@@ -260,11 +286,13 @@ static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
 static void t_gap(void *user, struct engine_conn *ec, int slot, int dir,
 		  uint64_t bytes)
 {
-	struct session_table *st = user;
+	const struct track *tr = user;
+	struct session_table *st = tr->st;
 	struct tconn *t = ec->slot[slot];
 	if (!t)
 		return;
-	login_gap(&t->login,
+	if (t->login)
+		login_gap(t->login,
 		  ec->flow->target == dir ? NEG_TARGET : NEG_INITIATOR);
 	if (bytes == 0 || !t->s || !t->c)
 		return;
@@ -279,7 +307,8 @@ static void t_gap(void *user, struct engine_conn *ec, int slot, int dir,
 static void t_anomaly(void *user, struct engine_conn *ec, int slot, int dir,
 		      unsigned what)
 {
-	struct session_table *st = user;
+	const struct track *tr = user;
+	struct session_table *st = tr->st;
 	struct tconn *t = ec->slot[slot];
 	(void)dir;
 	if (!t || !t->s || !t->c || what != ENGINE_AN_OVERLAP_MISMATCH)
@@ -291,11 +320,13 @@ static void t_anomaly(void *user, struct engine_conn *ec, int slot, int dir,
 static void t_close(void *user, struct engine_conn *ec, int slot,
 		    enum conn_end why)
 {
-	struct session_table *st = user;
+	const struct track *tr = user;
+	struct session_table *st = tr->st;
 	struct tconn *t = ec->slot[slot];
 	if (!t)
 		return;
-	login_close(&t->login);
+	if (t->login)
+		login_close(t->login);
 	struct t_evctx x;
 	struct scsi_io io;
 	if (t->c && t->c->scsi && t_io(st, t, &x, &io))
@@ -303,15 +334,17 @@ static void t_close(void *user, struct engine_conn *ec, int slot,
 	if (t->s && t->c)
 		session_conn_closed(st, t->s, t->c, ec->now_ns,
 				    why == CONN_END_CAPTURE);
-	login_free(&t->login);
+	if (t->login)
+		login_free(t->login);
+	free(t->login);
 	free(t);
 	ec->slot[slot] = NULL;
 }
 
-struct engine_sink track_sink(struct session_table *st)
+struct engine_sink track_sink(struct track *tr)
 {
 	struct engine_sink s = {
-		.user = st,
+		.user = tr,
 		.conn_open = t_open,
 		.pdu_begin = t_begin,
 		.pdu_data = t_data,
