@@ -76,11 +76,13 @@ demo: deps
 	$(BIN) -r captures/demo.pcapng
 
 # The whole suite: unit tests and capture tests, then again under
-# ASan+UBSan, then the real-peer rig (tgtd, istgt, libiscsi, tshark).
+# ASan+UBSan, then the real-peer rig (tgtd, istgt, libiscsi, tshark),
+# then a short libFuzzer pass over the three fuzz targets.
 check: deps
 	@$(MAKE) --no-print-directory unit check-captures
 	@$(MAKE) --no-print-directory SAN=1 unit check-captures
 	@$(MAKE) --no-print-directory check-peers
+	@$(MAKE) --no-print-directory fuzz-ci
 
 unit: $(TESTBIN)
 	CK_DEFAULT_TIMEOUT=60 $(TESTBIN)
