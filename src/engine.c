@@ -9,10 +9,14 @@
 
 struct engine;
 
+/* One direction. Its framer (about 1.8 KiB, mostly the buffer for a
+ * header that straddles segments) is made when the first payload byte
+ * or gap arrives: a SYN flood's flows never get one. */
 struct side {
 	struct conn *conn;
 	int dir;
-	struct framer fr;
+	struct framer *fr;
+	enum framer_digest_mode hd, dd; /* wanted before the framer existed */
 };
 
 struct conn {
@@ -101,9 +105,13 @@ static void conn_apply_wants(struct conn *c)
 {
 	if (!c->view.want_set)
 		return;
-	for (int d = 0; d < 2; d++)
-		framer_set_digests(&c->side[d].fr, c->view.want_hd,
-				   c->view.want_dd);
+	for (int d = 0; d < 2; d++) {
+		struct side *s = &c->side[d];
+		s->hd = c->view.want_hd;
+		s->dd = c->view.want_dd;
+		if (s->fr)
+			framer_set_digests(s->fr, s->hd, s->dd);
+	}
 	c->view.want_set = false;
 }
 
@@ -169,12 +177,22 @@ static const struct framer_cb framer_cbs = {
 
 /* ---- tcp -> framer ---- */
 
+static struct framer *side_framer(struct side *s)
+{
+	if (!s->fr && (s->fr = malloc(sizeof(*s->fr)))) {
+		framer_init(s->fr, &s->conn->e->ctr);
+		if (s->hd || s->dd)
+			framer_set_digests(s->fr, s->hd, s->dd);
+	}
+	return s->fr;
+}
+
 static void on_tcp_data(void *user, const uint8_t *p, size_t n)
 {
 	struct side *s = user;
-	if (s->conn->ignored)
+	if (s->conn->ignored || !side_framer(s))
 		return;
-	framer_feed(&s->fr, &framer_cbs, s, p, n);
+	framer_feed(s->fr, &framer_cbs, s, p, n);
 }
 
 static void on_tcp_gap(void *user, enum tcp_gap_kind kind, uint64_t bytes)
@@ -188,7 +206,9 @@ static void on_tcp_gap(void *user, enum tcp_gap_kind kind, uint64_t bytes)
 		c->ignored = true; /* cannot prove it is iSCSI */
 		return;
 	}
-	framer_gap(&s->fr, &framer_cbs, s, bytes, kind == TCP_GAP_MIDSTREAM);
+	if (side_framer(s))
+		framer_gap(s->fr, &framer_cbs, s, bytes,
+			   kind == TCP_GAP_MIDSTREAM);
 	for (int i = 0; i < e->nsinks; i++)
 		if (e->sinks[i].gap)
 			e->sinks[i].gap(e->sinks[i].user, &c->view, i, s->dir,
@@ -215,7 +235,6 @@ static struct conn *conn_new(struct engine *e, struct flow *f)
 	for (int d = 0; d < 2; d++) {
 		c->side[d].conn = c;
 		c->side[d].dir = d;
-		framer_init(&c->side[d].fr, &e->ctr);
 	}
 	bool t0 = port_is_iscsi(e, f->ep[0].port);
 	bool t1 = port_is_iscsi(e, f->ep[1].port);
@@ -240,14 +259,16 @@ static void conn_close(struct engine *e, struct flow *f, enum conn_end why)
 		for (int d = 0; d < 2; d++) {
 			tcp_stream_flush(&f->dir[d], &e->pool, &tcp_cbs,
 					 &c->side[d]);
-			if (!c->ignored)
-				framer_finish(&c->side[d].fr, &framer_cbs,
+			if (!c->ignored && c->side[d].fr)
+				framer_finish(c->side[d].fr, &framer_cbs,
 					      &c->side[d]);
 		}
 		for (int i = 0; i < e->nsinks; i++)
 			if (e->sinks[i].conn_close)
 				e->sinks[i].conn_close(e->sinks[i].user,
 						       &c->view, i, why);
+		free(c->side[0].fr);
+		free(c->side[1].fr);
 		free(c);
 	}
 	for (int d = 0; d < 2; d++)
