@@ -99,6 +99,17 @@ const char *engine_dir_label(const struct flow *f, int dir)
 	return f->target == dir ? "T>I" : "I>T";
 }
 
+/* Calls callback `cb` of every sink that has one, with the sink's user
+ * pointer, the connection view, its slot and the rest of the arguments. */
+#define SINKS_CALL(e, c, cb, ...)                                             \
+	do {                                                                  \
+		for (int i_ = 0; i_ < (e)->nsinks; i_++)                      \
+			if ((e)->sinks[i_].cb)                                \
+				(e)->sinks[i_].cb((e)->sinks[i_].user,        \
+						  &(c)->view, i_,             \
+						  __VA_ARGS__);               \
+	} while (0)
+
 /* ---- framer -> sinks ---- */
 
 static void conn_apply_wants(struct conn *c)
@@ -135,10 +146,7 @@ static void on_pdu_begin(void *user, const struct pdu *p)
 	if (p->opcode == OP_LOGIN_REQ && c->flow->target != 1 - s->dir)
 		c->flow->target = 1 - s->dir; /* the Login's sender is the
 						  initiator, whatever ports say */
-	for (int i = 0; i < e->nsinks; i++)
-		if (e->sinks[i].pdu_begin)
-			e->sinks[i].pdu_begin(e->sinks[i].user, &c->view, i,
-					      s->dir, p);
+	SINKS_CALL(e, c, pdu_begin, s->dir, p);
 }
 
 static void on_pdu_data(void *user, const struct pdu *p, const uint8_t *d,
@@ -149,10 +157,7 @@ static void on_pdu_data(void *user, const struct pdu *p, const uint8_t *d,
 	struct engine *e = c->e;
 	if (c->ignored)
 		return;
-	for (int i = 0; i < e->nsinks; i++)
-		if (e->sinks[i].pdu_data)
-			e->sinks[i].pdu_data(e->sinks[i].user, &c->view, i,
-					     s->dir, p, d, n);
+	SINKS_CALL(e, c, pdu_data, s->dir, p, d, n);
 }
 
 static void on_pdu_end(void *user, const struct pdu *p)
@@ -162,10 +167,7 @@ static void on_pdu_end(void *user, const struct pdu *p)
 	struct engine *e = c->e;
 	if (c->ignored)
 		return;
-	for (int i = 0; i < e->nsinks; i++)
-		if (e->sinks[i].pdu_end)
-			e->sinks[i].pdu_end(e->sinks[i].user, &c->view, i,
-					    s->dir, p);
+	SINKS_CALL(e, c, pdu_end, s->dir, p);
 	conn_apply_wants(c);
 }
 
@@ -209,10 +211,7 @@ static void on_tcp_gap(void *user, enum tcp_gap_kind kind, uint64_t bytes)
 	if (side_framer(s))
 		framer_gap(s->fr, &framer_cbs, s, bytes,
 			   kind == TCP_GAP_MIDSTREAM);
-	for (int i = 0; i < e->nsinks; i++)
-		if (e->sinks[i].gap)
-			e->sinks[i].gap(e->sinks[i].user, &c->view, i, s->dir,
-					bytes);
+	SINKS_CALL(e, c, gap, s->dir, bytes);
 }
 
 static const struct tcp_cb tcp_cbs = {
@@ -263,10 +262,7 @@ static void conn_close(struct engine *e, struct flow *f, enum conn_end why)
 				framer_finish(c->side[d].fr, &framer_cbs,
 					      &c->side[d]);
 		}
-		for (int i = 0; i < e->nsinks; i++)
-			if (e->sinks[i].conn_close)
-				e->sinks[i].conn_close(e->sinks[i].user,
-						       &c->view, i, why);
+		SINKS_CALL(e, c, conn_close, why);
 		free(c->side[0].fr);
 		free(c->side[1].fr);
 		free(c);
@@ -357,11 +353,7 @@ void engine_packet(struct engine *e, const struct packet *pkt)
 			   t.payload_len, t.payload_missing, &tcp_cbs,
 			   &c->side[dir]);
 	if (f->dir[dir].overlap_mismatch != mism && !c->ignored)
-		for (int i = 0; i < e->nsinks; i++)
-			if (e->sinks[i].anomaly)
-				e->sinks[i].anomaly(e->sinks[i].user, &c->view,
-						    i, dir,
-						    ENGINE_AN_OVERLAP_MISMATCH);
+		SINKS_CALL(e, c, anomaly, dir, ENGINE_AN_OVERLAP_MISMATCH);
 	if (f->dir[dir].rst_seen)
 		conn_close(e, f, CONN_END_RST);
 	else if (f->dir[0].fin_seen && f->dir[1].fin_seen)
