@@ -10,7 +10,12 @@
  * first CID 1 is still up (connection reinstatement, §6.3.4): the target
  * must implicitly log out the old one.
  *
- * usage: mcs-login HOST PORT TARGET [--reinstate | --reinstate-conn]
+ * With --digests it negotiates HeaderDigest=CRC32C and DataDigest=CRC32C
+ * (libiscsi cannot offer data digests) and sends its NOP-Outs with ping
+ * data, so every full feature PDU carries a header digest and those with
+ * data a data digest (§13.1: Login PDUs never do).
+ *
+ * usage: mcs-login HOST PORT TARGET [--reinstate | --reinstate-conn | --digests]
  * Prints one JSON line: {"tsih": N, "connections": 2, ...}; exits 1 when
  * the target refuses anything (the target accepting is the proof).
  */
@@ -24,6 +29,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "crc32c.h"
+
 #define INITIATOR "iqn.2024-01.org.iscsiwatch:mcs"
 static const uint8_t isid[6] = {0x80, 0x12, 0x34, 0x56, 0x00, 0x01};
 
@@ -32,7 +39,10 @@ struct conn {
 	uint16_t cid;
 	uint32_t itt;
 	uint32_t exp_statsn;
+	int digests; /* CRC32C header and data digests are in force */
 };
+
+static int want_digests; /* --digests: offer CRC32C for both */
 
 static uint32_t cmdsn = 1;
 static int last_status; /* class << 8 | detail of the last refusal */
@@ -43,6 +53,16 @@ static void put32(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)(v >> 16);
 	p[2] = (uint8_t)(v >> 8);
 	p[3] = (uint8_t)v;
+}
+
+/* Digests go on the wire least significant byte first (the CRC's own
+ * bit order, RFC 3720 appendix B.4). */
+static void put32le(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
 }
 
 static uint32_t get32(const uint8_t *p)
@@ -66,18 +86,29 @@ static int read_full(int fd, uint8_t *p, size_t n)
 static int send_pdu(struct conn *c, uint8_t *bhs, const char *data,
 		    size_t dlen)
 {
-	uint8_t buf[48 + 4096];
+	uint8_t buf[48 + 4 + 4096 + 4];
 	if (dlen > 4096 - 4)
 		return -1;
 	bhs[5] = (uint8_t)(dlen >> 16);
 	bhs[6] = (uint8_t)(dlen >> 8);
 	bhs[7] = (uint8_t)dlen;
+	size_t at = 0;
 	memcpy(buf, bhs, 48);
+	at = 48;
+	if (c->digests) {
+		put32le(buf + at, crc32c(buf, 48));
+		at += 4;
+	}
 	size_t pad = (dlen + 3) & ~(size_t)3;
-	memset(buf + 48, 0, pad);
+	memset(buf + at, 0, pad);
 	if (dlen)
-		memcpy(buf + 48, data, dlen);
-	return write(c->fd, buf, 48 + pad) == (ssize_t)(48 + pad) ? 0 : -1;
+		memcpy(buf + at, data, dlen);
+	if (c->digests && dlen) {
+		put32le(buf + at + pad, crc32c(buf + at, pad));
+		pad += 4;
+	}
+	at += pad;
+	return write(c->fd, buf, at) == (ssize_t)at ? 0 : -1;
 }
 
 /* Reads one PDU; its BHS into bhs, its data (at most cap) into data. */
@@ -87,10 +118,12 @@ static int recv_pdu(struct conn *c, uint8_t *bhs, uint8_t *data, size_t cap)
 		return -1;
 	size_t dlen = (size_t)bhs[5] << 16 | (size_t)bhs[6] << 8 | bhs[7];
 	size_t pad = (dlen + 3) & ~(size_t)3;
-	size_t ahs = (size_t)bhs[4] * 4;
+	size_t ahs = (size_t)bhs[4] * 4 + (c->digests ? 4 : 0);
 	uint8_t skip[1024];
 	if (ahs > sizeof(skip) || read_full(c->fd, skip, ahs))
 		return -1;
+	if (c->digests && dlen)
+		pad += 4;
 	if (pad > cap)
 		return -1;
 	if (read_full(c->fd, data, pad))
@@ -126,6 +159,7 @@ static size_t kv(char *buf, size_t at, const char *k, const char *v)
 static int login(struct conn *c, const char *target, uint16_t tsih)
 {
 	uint8_t bhs[48], rsp[48], data[8192];
+	int hd_crc = 0; /* the target answered HeaderDigest=CRC32C */
 	char text[2048];
 	for (int stage = 0; stage < 2; stage++) {
 		memset(bhs, 0, sizeof(bhs));
@@ -146,8 +180,9 @@ static int login(struct conn *c, const char *target, uint16_t tsih)
 			n = kv(text, n, "SessionType", "Normal");
 			n = kv(text, n, "AuthMethod", "None");
 		} else if (tsih == 0) {
-			n = kv(text, n, "HeaderDigest", "None");
-			n = kv(text, n, "DataDigest", "None");
+			const char *d = want_digests ? "CRC32C" : "None";
+			n = kv(text, n, "HeaderDigest", d);
+			n = kv(text, n, "DataDigest", d);
 			n = kv(text, n, "MaxConnections", "2");
 			n = kv(text, n, "InitialR2T", "Yes");
 			n = kv(text, n, "ImmediateData", "Yes");
@@ -171,6 +206,8 @@ static int login(struct conn *c, const char *target, uint16_t tsih)
 			int d = recv_pdu(c, rsp, data, sizeof(data));
 			if (d < 0 || (rsp[0] & 0x3f) != 0x23)
 				return -1;
+			if (memmem(data, (size_t)d, "HeaderDigest=CRC32C", 19))
+				hd_crc = 1;
 			if (rsp[36] != 0) {
 				last_status = rsp[36] << 8 | rsp[37];
 				fprintf(stderr, "login refused: 0x%02x%02x\n",
@@ -185,6 +222,10 @@ static int login(struct conn *c, const char *target, uint16_t tsih)
 		}
 		if ((rsp[1] & 0x03) == 3) {
 			cmdsn = get32(rsp + 28); /* ExpCmdSN */
+			/* Digests start with the first PDU after the final
+			 * Login Response (§13.1); the target answered
+			 * CRC32C or we would not be here with --digests. */
+			c->digests = want_digests && tsih == 0 && hd_crc;
 			return (int)((rsp[14] << 8) | rsp[15]);
 		}
 	}
@@ -200,7 +241,10 @@ static int nop(struct conn *c)
 	put32(bhs + 20, 0xffffffffu);
 	put32(bhs + 24, cmdsn);
 	put32(bhs + 28, c->exp_statsn);
-	if (send_pdu(c, bhs, NULL, 0))
+	/* Ping data (§11.18): the target echoes it in the NOP-In, so both
+	 * directions carry a data segment (and a data digest). */
+	static const char ping[] = "iscsiwatch ping data, 36 bytes long!";
+	if (send_pdu(c, bhs, ping, sizeof(ping) - 1))
 		return -1;
 	int d = recv_pdu(c, rsp, data, sizeof(data));
 	return d < 0 || (rsp[0] & 0x3f) != 0x20 ? -1 : 0;
@@ -249,6 +293,7 @@ int main(int argc, char **argv)
 	int port = atoi(argv[2]);
 	int reinstate = argc > 4 && strcmp(argv[4], "--reinstate") == 0;
 	int reinstate_conn = argc > 4 && strcmp(argv[4], "--reinstate-conn") == 0;
+	want_digests = argc > 4 && strcmp(argv[4], "--digests") == 0;
 	struct conn c0 = {.cid = 0, .itt = 0x1000};
 	struct conn c1 = {.cid = 1, .itt = 0x2000};
 	if ((c0.fd = dial(host, port)) < 0)
