@@ -192,7 +192,12 @@ static struct framer *side_framer(struct side *s)
 static void on_tcp_data(void *user, const uint8_t *p, size_t n)
 {
 	struct side *s = user;
-	if (s->conn->ignored || !side_framer(s))
+	struct conn *c = s->conn;
+	/* Off the iSCSI ports, a stream that does not open with a Login
+	 * Request is not iSCSI: drop it before the framer scans it all. */
+	if (c->probe && !s->fr && n > 0 && (p[0] & 0x3f) != OP_LOGIN_REQ)
+		c->ignored = true;
+	if (c->ignored || !side_framer(s))
 		return;
 	framer_feed(s->fr, &framer_cbs, s, p, n);
 }
