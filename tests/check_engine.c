@@ -54,7 +54,8 @@ static void frame(struct pkt *k, uint8_t a, uint16_t sp, uint8_t b,
 	put32(t + 8, 1);
 	t[12] = 5 << 4;
 	t[13] = flags;
-	memcpy(t + 20, pl, n);
+	if (n)
+		memcpy(t + 20, pl, n);
 	k->n = 14 + 20 + 20 + n;
 }
 
