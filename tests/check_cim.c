@@ -227,20 +227,8 @@ END_TEST
 
 START_TEST(test_session_failed_login)
 {
-	struct session *s = fx_session(FX_INAME, FX_TNAME);
-	s->tsih = 0;
-	s->tsih_known = false;
-	s->status = ST_ERROR;
-	s->end_reason = END_LOGIN_FAILED;
-	s->fail_class = 2;
-	s->fail_detail = 1;
-	struct sconn *c = fx_conn(s, 0, "AuthMethod=CHAP", "AuthMethod=CHAP",
-				  true);
-	c->phase = CP_ENDED;
-	c->end_reason = END_LOGIN_FAILED;
-	c->status_class = 2;
-	c->status_detail = 1;
-	c->end_ns = c->first_ns + FX_SEC / 10;
+	struct session *s = fx_failed_session();
+	struct sconn *c = s->conns;
 	c->ffp_ns = 0;
 	derive(s, PERSP_TARGET);
 	ASSERT_OPST(S, 6);

@@ -59,21 +59,8 @@ static struct session *two_sessions(void)
 	c->pdus[0] = 10;
 	c->pdus[1] = 11;
 
-	struct session *f = fx_session(FX_INAME, FX_TNAME);
+	struct session *f = fx_failed_session();
 	f->seq = 1;
-	f->tsih = 0;
-	f->tsih_known = false;
-	f->status = ST_ERROR;
-	f->end_reason = END_LOGIN_FAILED;
-	f->fail_class = 2;
-	f->fail_detail = 1;
-	struct sconn *fc = fx_conn(f, 0, "AuthMethod=CHAP", "AuthMethod=CHAP",
-				   true);
-	fc->phase = CP_ENDED;
-	fc->end_reason = END_LOGIN_FAILED;
-	fc->status_class = 2;
-	fc->status_detail = 1;
-	fc->end_ns = fc->first_ns + FX_SEC / 10;
 	s->next = f;
 	return s;
 }

@@ -127,6 +127,27 @@ static inline struct sconn *fx_conn(struct session *s, uint16_t cid,
 	return c;
 }
 
+/* A leading login refused with 0x0201 (authentication failure) after
+ * a CHAP offer: no TSIH, one ended connection. */
+static inline struct session *fx_failed_session(void)
+{
+	struct session *s = fx_session(FX_INAME, FX_TNAME);
+	s->tsih = 0;
+	s->tsih_known = false;
+	s->status = ST_ERROR;
+	s->end_reason = END_LOGIN_FAILED;
+	s->fail_class = 2;
+	s->fail_detail = 1;
+	struct sconn *c = fx_conn(s, 0, "AuthMethod=CHAP", "AuthMethod=CHAP",
+				  true);
+	c->phase = CP_ENDED;
+	c->end_reason = END_LOGIN_FAILED;
+	c->status_class = 2;
+	c->status_detail = 1;
+	c->end_ns = c->first_ns + FX_SEC / 10;
+	return s;
+}
+
 static inline void fx_free(struct session *s)
 {
 	while (s) {
