@@ -16,6 +16,14 @@
 #define CELL_MAX 1024
 
 /* Escapes s into out (valid UTF-8, printable). */
+/* A discovery session names no target: say what it is instead of "?". */
+static const char *target_label(const struct session *s)
+{
+	if (s->target_name[0])
+		return s->target_name;
+	return s->session_type == NEG_SESSION_DISCOVERY ? "(discovery)" : "?";
+}
+
 static void esc(const char *s, char *out, size_t outlen)
 {
 	size_t o = 0, n = strlen(s);
@@ -178,7 +186,7 @@ static void scsi_section(FILE *fp, const struct session *first,
 		size_t k = 0;
 		cell(fp, s->initiator_name[0] ? s->initiator_name : "?",
 		     col[k++].w);
-		cell(fp, s->target_name[0] ? s->target_name : "?", col[k++].w);
+		cell(fp, target_label(s), col[k++].w);
 		const uint64_t n[] = {st->scsi_cmds, st->reads, st->writes};
 		for (size_t i = 0; i < 3; i++) {
 			snprintf(b, sizeof(b), "%llu", (unsigned long long)n[i]);
@@ -285,7 +293,7 @@ void export_table_list(FILE *fp, const struct session *first,
 		const struct cim_prop *tsih = find(sp, n, "TSIH");
 		const struct cim_prop *type = find(sp, n, "SessionType");
 		cell(fp, s->initiator_name[0] ? s->initiator_name : "?", col[0].w);
-		cell(fp, s->target_name[0] ? s->target_name : "?", col[1].w);
+		cell(fp, target_label(s), col[1].w);
 		cell(fp, s->isid_known ? isid : "?", col[2].w);
 		if (tsih && !tsih->null)
 			snprintf(b, sizeof(b), "0x%04x", tsih->u);
@@ -342,7 +350,7 @@ void export_table_list(FILE *fp, const struct session *first,
 			     fcol[0].w);
 			cell(fp, s->initiator_name[0] ? s->initiator_name : "?",
 			     fcol[1].w);
-			cell(fp, s->target_name[0] ? s->target_name : "?",
+			cell(fp, target_label(s),
 			     fcol[2].w);
 			const struct cim_prop *sd =
 			    find(sp, n, "StatusDescriptions");
