@@ -442,6 +442,11 @@ void session_login_end(struct session_table *st, struct session *s,
 		if (cls == 1)
 			copy_str(s->redirect, &c->neg.target_address);
 		if (c->leading) {
+			/* Nothing was negotiated, but the initiator declared
+			 * the session type it asked for. */
+			if (c->vals.session_type.state == NEG_NEGOTIATED ||
+			    c->vals.session_type.state == NEG_DEFAULT)
+				s->session_type = (int)c->vals.session_type.v;
 			s->fail_class = cls;
 			s->fail_detail = detail;
 			s->end_reason = END_LOGIN_FAILED;
