@@ -17,15 +17,10 @@ for f in captures/crafted/*.pcap*; do
 	"$build/iscsiwatch" -r "$f" --json "$tmp/$n.json" >/dev/null 2>"$tmp/$n.err"
 	echo $? >"$tmp/$n.rc"
 done
-python3 - "$tmp" <<'PY'
+PYTHONPATH="$root/tests" python3 - "$tmp" <<'PY'
 import json, os, sys
 tmp = sys.argv[1]
-fails = []
-def check(what, got, want):
-    ok = got == want
-    print(("ok   " if ok else "FAIL ") + f"{what}: {got!r}" + ("" if ok else f" (want {want!r})"))
-    if not ok:
-        fails.append(what)
+from checks import check, done
 def rd(name):
     return open(os.path.join(tmp, name)).read()
 
@@ -108,5 +103,5 @@ check("not-a-capture: exit status", rd("not-a-capture.pcap.rc").strip(), "1")
 check("not-a-capture: one line", rd("not-a-capture.pcap.err").strip(),
       "iscsiwatch: captures/crafted/not-a-capture.pcap: not a pcap or pcapng file")
 check("not-a-capture: no JSON written", os.path.exists(os.path.join(tmp, "not-a-capture.pcap.json")), False)
-sys.exit(1 if fails else 0)
+done()
 PY

@@ -39,15 +39,10 @@ if command -v tshark >/dev/null; then
 else
 	echo "skip secret scan: tshark not installed"
 fi
-python3 - "$tmp" <<'PY'
+PYTHONPATH="$root/tests" python3 - "$tmp" <<'PY'
 import json, sys
 tmp = sys.argv[1]
-fails = []
-def check(what, got, want):
-    ok = got == want
-    print(("ok   " if ok else "FAIL ") + f"{what}: {got!r}" + ("" if ok else f" (want {want!r})"))
-    if not ok:
-        fails.append(what)
+from checks import check, done
 def load(name):
     return json.load(open(f"{tmp}/{name}.json"))
 
@@ -107,5 +102,5 @@ check("midsession: logged out", cim["OperationalStatus"], [10])
 # demo: discovery then a normal session.
 ss = load("demo")["sessions"]
 check("demo: session types", [s["cim"]["SessionType"] for s in ss], [2, 3])
-sys.exit(1 if fails else 0)
+done()
 PY

@@ -21,6 +21,8 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
 fi
 
 PEER_TMP=
+# tests/, for the Python helpers (tests/checks.py); fixed when sourced.
+PEER_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PEER_PIDS=()
 PEER_TGTD_PID= PEER_TGTD_CTL=
 PEER_ISTGT_PID=

@@ -32,16 +32,11 @@ echo "mcs-login --reinstate-conn: $j3"
 
 out=$PEER_TMP/out.json
 "$PEER_BUILD/iscsiwatch" -r "$cap" -p "$port" --json "$out" || { echo "iscsiwatch failed"; exit 1; }
-python3 - "$out" "$iqn" "$j1" "$j2" "$j3" <<'PY'
+PYTHONPATH="$PEER_TESTS" python3 - "$out" "$iqn" "$j1" "$j2" "$j3" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 iqn, g1, g2, g3 = sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4]), json.loads(sys.argv[5])
-fails = []
-def check(what, got, want):
-    ok = got == want
-    print(("ok   " if ok else "FAIL ") + f"{what}: {got!r}" + ("" if ok else f" (want {want!r})"))
-    if not ok:
-        fails.append(what)
+from checks import check, done
 ss = doc["sessions"]
 check("sessions", len(ss), 4)  # MC/S, the reinstated one and its successor, conn reinstatement
 s = ss[0]
@@ -78,5 +73,5 @@ else:
           any(e["kind"] == "connection_login_failed" and want in e["detail"] for e in r["events"]), True)
     check("conn reinstatement refused: old CID 1 logged out", conns[1].get("end_reason"), "logout")
 check("conn reinstatement: session logged out", r["cim"]["OperationalStatus"], [10])
-sys.exit(1 if fails else 0)
+done()
 PY

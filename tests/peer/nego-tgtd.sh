@@ -44,19 +44,14 @@ out=$PEER_TMP/out.json mof=$PEER_TMP/out.mof ev=$PEER_TMP/ev.ndjson
 tshark -r "$cap" -d "tcp.port==$port,iscsi" -Y 'iscsi.opcode==0x03' \
 	-T fields -e iscsi.keyvalue >"$PEER_TMP/offers.txt" 2>/dev/null
 
-python3 - "$out" "$PEER_TMP/offers.txt" "$conf" "$base" "$ev" <<'PY'
+PYTHONPATH="$PEER_TESTS" python3 - "$out" "$PEER_TMP/offers.txt" "$conf" "$base" "$ev" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 offers_txt = open(sys.argv[2]).read().splitlines()
 conf = dict(kv.split("=") for kv in sys.argv[3].split())
 base = sys.argv[4]
 events = [json.loads(l) for l in open(sys.argv[5])]
-fails = []
-def check(what, got, want):
-    ok = got == want
-    print(("ok   " if ok else "FAIL ") + f"{what}: {got!r}" + ("" if ok else f" (want {want!r})"))
-    if not ok:
-        fails.append(what)
+from checks import check, done
 
 # What each initiator offered in its FIRST Login Request, per tshark.
 offers = {}
@@ -137,7 +132,7 @@ check("distinct TSIHs", len(tsihs), 5)
 kinds = [(e["session"], e["kind"]) for e in events]
 check("events: session c lost", any(k == "session_lost" and n and n.startswith(f"{base}:c,") for n, k in kinds), True)
 check("events: 5 sessions enabled", sum(1 for n, k in kinds if k == "session_enabled"), 5)
-sys.exit(1 if fails else 0)
+done()
 PY
 rc=$?
 grep -q "instance of CIM_iSCSISession" "$mof" || { echo "FAIL: no MOF instance"; exit 1; }

@@ -75,16 +75,11 @@ while read -r v; do
 done <"$PEER_TMP/secrets"
 [ "$fail" -eq 0 ] && echo "ok   $n secrets/challenges/responses absent from every output"
 
-python3 - "$o.json" "$base" "$iqn" <<'PY' || fail=1
+PYTHONPATH="$PEER_TESTS" python3 - "$o.json" "$base" "$iqn" <<'PY' || fail=1
 import json, sys
 doc = json.load(open(sys.argv[1]))
 base, iqn = sys.argv[2], sys.argv[3]
-fails = []
-def check(what, got, want):
-    ok = got == want
-    print(("ok   " if ok else "FAIL ") + f"{what}: {got!r}" + ("" if ok else f" (want {want!r})"))
-    if not ok:
-        fails.append(what)
+from checks import check, done
 S = {s["initiator"]["name"]: s for s in doc["sessions"]}
 check("sessions", sorted(S), [f"{base}:{x}" for x in "abcd"])
 a, b, c, d = (S[f"{base}:{x}"] for x in "abcd")
@@ -106,6 +101,6 @@ check("c: reason", c["cim"]["StatusDescriptions"], ["Login failed: authenticatio
 check("d: killed, within Time2Wait+Time2Retain -> Enabled but Offline",
       (d["cim"]["EnabledState"], d["cim"]["OperationalStatus"], d["cim"]["HealthState"]), (6, [13], 20))
 check("d: TSIH assigned", d["cim"]["TSIH"] > 0, True)
-sys.exit(1 if fails else 0)
+done()
 PY
 exit $fail
