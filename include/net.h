@@ -39,6 +39,11 @@ struct net_tcp {
 	uint32_t seq, ack;
 	uint8_t flags;
 	uint16_t vlan[2];       /* outer, inner 802.1Q ids (0 = none) */
+	/* The layer-2 domain the packet was seen in (VLAN ids, tunnel VNI or
+	 * ERSPAN session, packed by net.c): part of the flow key, so two
+	 * tenants reusing the same addresses and ports stay apart. 0 when
+	 * the packet carried none (or the run ignores them). */
+	uint64_t domain;
 	const uint8_t *payload; /* captured TCP payload */
 	uint32_t payload_len;   /* bytes present at payload */
 	uint32_t payload_missing; /* bytes the IP length says exist beyond caplen */
