@@ -96,6 +96,11 @@ check-peers: $(BIN) $(TOOLS)
 bench: deps all
 	@bench/run.sh $(BUILD)
 
+# Many sessions and a lossy capture (bench/README.md); reports, never fails
+# on a missed target.
+bench-scale: deps all
+	@bench/scale.sh $(BUILD)
+
 clean:
 	rm -rf build build-san build-fuzz
 
@@ -117,7 +122,7 @@ FUZZ_CFLAGS  := -std=c11 -D_GNU_SOURCE $(WARN) -g -O1 $(FUZZ_SAN) -Iinclude -MMD
 FUZZ_OBJ     := $(ENGINE_SRC:%.c=$(FUZZ_BUILD)/%.o)
 FUZZ_BINS    := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard fuzz/fuzz_*.c))
 
-.PHONY: fuzz-build fuzz-ci bench-caps
+.PHONY: fuzz-build fuzz-ci bench-caps bench-scale
 
 $(FUZZ_BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)

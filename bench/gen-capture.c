@@ -1,6 +1,7 @@
 /* gen-capture.c - writes a large, reproducible iSCSI capture for `make bench`.
  *
  *   gen-capture -o FILE -m MSS -s BYTES [-c CONNS] [-S SEED]
+ *   gen-capture -o FILE -m MSS -n SESSIONS [-i IOS] [-x CHURN] [-S SEED]
  *
  * The output is a classic pcap (nanosecond magic 0xa1b23c4d, Ethernet) of
  * CONNS iSCSI sessions, one TCP connection each: a three-way handshake, a
@@ -14,6 +15,17 @@
  * Generation stops as soon as BYTES have been written (then every session
  * logs out), so with the same seed a smaller file is the same traffic as the
  * start of a larger one. The same seed always gives the same bytes.
+ *
+ * With -n (`make bench-scale`) the shape is many small sessions instead:
+ * SESSIONS sessions log in (up to GEN_SCALE_MAX, each from its own
+ * initiator address, to one of GEN_SCALE_TARGETS targets, the TSIH counted
+ * per target as a target does, so TSIHs repeat across targets), then IOS
+ * small I/O batches (one READ(10) or WRITE(10) of 512 bytes to 4 KiB) and
+ * CHURN logout-and-login-again events (the same initiator, ISID and target
+ * on a new TCP connection: a new session of the same identity, RFC 7143
+ * §4.4.3) are spread at random over the sessions; at the end every session
+ * is still logged in (the capture stops, the sessions do not). Between two events some 20 µs pass, so a churn-heavy capture
+ * spans minutes.
  *
  * On stdout: `pdus N`, `packets N`, `bytes N`, `conns N` and one
  * `op NAME N` line per opcode seen (NAME as iscsiwatch --pdus prints it).
@@ -35,6 +47,8 @@
 
 #define GEN_PORT 3260
 #define GEN_MAX_CONNS 1024
+#define GEN_SCALE_MAX 1000000
+#define GEN_SCALE_TARGETS 64
 #define GEN_BATCH_MAX 4
 #define GEN_STREAM_CAP ((size_t)8 << 20)
 #define GEN_OUT_CAP ((size_t)8 << 20)
@@ -167,6 +181,7 @@ struct conn {
 	uint32_t first_burst;
 	uint32_t max_burst;
 	bool immediate;
+	uint32_t gen; /* -n: logins so far (churn) */
 };
 
 static struct {
@@ -180,6 +195,8 @@ static uint64_t op_count[64];
 static uint64_t pdu_count;
 static uint8_t *pattern;
 static size_t pattern_pos;
+static bool scale;			     /* -n: many small sessions */
+static uint16_t tsih_next[GEN_SCALE_TARGETS]; /* per target (§11.13.1) */
 
 static const char *const op_names[64] = {
 	[0x00] = "NOP_OUT",   [0x01] = "SCSI_CMD",   [0x02] = "TMF_REQ",
@@ -428,10 +445,11 @@ static void conn_open(struct conn *c)
 
 	uint32_t itt = c->itt++;
 	char iname[64], tname[80];
+	int ntargets = scale ? GEN_SCALE_TARGETS : 4;
 	snprintf(iname, sizeof(iname), "iqn.2004-10.com.ubuntu:01:bench%04d",
 		 c->idx);
 	snprintf(tname, sizeof(tname),
-		 "iqn.2003-01.org.linux-iscsi.bench:target%d", c->idx % 4);
+		 "iqn.2003-01.org.linux-iscsi.bench:target%d", c->idx % ntargets);
 
 	/* security stage, no authentication (§6.3.1) */
 	struct text t = {.len = 0};
@@ -455,7 +473,7 @@ static void conn_open(struct conn *c)
 	login_pdu(c, INI, 1, 3, &t, itt, first_statsn + 1);
 	flush(c, INI);
 	t.len = 0;
-	text_add(&t, "TargetAlias", "bench-target%d", c->idx % 4);
+	text_add(&t, "TargetAlias", "bench-target%d", c->idx % ntargets);
 	op_keys(&t, c, false);
 	login_pdu(c, TGT, 1, 3, &t, itt, 0);
 	flush(c, TGT);
@@ -483,6 +501,8 @@ static void scsi_cmd(struct conn *c, bool write, uint32_t itt, uint32_t len,
 
 static uint32_t rand_len(void)
 {
+	if (scale)
+		return rng_range(1, 8) * 512; /* 512 bytes .. 4 KiB */
 	return rng_range(16, 64) * 4096; /* 64 .. 256 KiB */
 }
 
@@ -648,7 +668,22 @@ static void conn_close(struct conn *c)
 	emit(c, INI, TCP_ACK, NULL, 0);
 }
 
-static void conn_init(struct conn *c, int i)
+/* -n: up to GEN_SCALE_MAX initiators, each its own address in 10.64/10,
+ * one of GEN_SCALE_TARGETS target portals, and a TSIH the target hands
+ * out from its own counter (never 0, §11.12.6). */
+static void conn_scale_identity(struct conn *c)
+{
+	uint32_t i = (uint32_t)c->idx, t = i % GEN_SCALE_TARGETS;
+	c->s[INI].ip = 0x0a400000u + i;
+	c->s[TGT].ip = 0x0a010001u + t;
+	c->s[INI].port = (uint16_t)(33000 + (c->gen * 7919u) % 30000);
+	c->isid[3] = (uint8_t)(i >> 16);
+	if (++tsih_next[t] == 0)
+		tsih_next[t] = 1;
+	c->tsih = tsih_next[t];
+}
+
+static void conn_init(struct conn *c, int i, uint32_t gen)
 {
 	static const uint32_t mrdsl_i[] = {8192, 32768, 65536, 262144};
 	static const uint32_t mrdsl_t[] = {8192, 65536};
@@ -656,6 +691,7 @@ static void conn_init(struct conn *c, int i)
 
 	memset(c, 0, sizeof(*c));
 	c->idx = i;
+	c->gen = gen;
 	c->s[INI].ip = 0x0a000000u | (uint32_t)(i / 200) << 8 |
 		       (uint32_t)(10 + i % 200);
 	c->s[TGT].ip = 0x0a010001u + (uint32_t)(i % 4);
@@ -677,6 +713,8 @@ static void conn_init(struct conn *c, int i)
 	c->statsn = (uint32_t)rng_next();
 	c->itt = (uint32_t)rng_next() & 0x00ffffff;
 	c->ttt = 0x1000;
+	if (scale)
+		conn_scale_identity(c);
 	c->lun = (uint64_t)(i % 3) << 48; /* peripheral addressing, §11.2.5 */
 	c->lba = rng_range(0, 1 << 20);
 	c->mrdsl_i = mrdsl_i[rng_range(0, 3)];
@@ -686,10 +724,34 @@ static void conn_init(struct conn *c, int i)
 	c->immediate = rng_range(0, 1);
 }
 
+/* -n: IOS small I/O batches and CHURN logouts each followed by a new
+ * login of the same identity, interleaved at random. */
+static void scale_events(struct conn *conns, int n, long ios, long churn)
+{
+	while (ios > 0 || churn > 0) {
+		struct conn *c = &conns[rng_range(0, (uint32_t)n - 1)];
+		if (churn > 0 && (ios == 0 || rng_range(0, (uint32_t)(ios + churn) - 1) < churn)) {
+			conn_close(c);
+			conn_init(c, c->idx, c->gen + 1);
+			conn_open(c);
+			churn--;
+		} else {
+			if (rng_range(0, 1))
+				do_reads(c, 1);
+			else
+				do_writes(c, 1);
+			ios--;
+		}
+		now_ns += rng_range(5000, 35000);
+	}
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: gen-capture -o FILE -m MSS -s BYTES "
-			"[-c CONNS] [-S SEED]\n");
+			"[-c CONNS] [-S SEED]\n"
+			"       gen-capture -o FILE -m MSS -n SESSIONS [-i IOS] "
+			"[-x CHURN] [-S SEED]\n");
 	exit(2);
 }
 
@@ -698,8 +760,9 @@ int main(int argc, char **argv)
 	const char *path = NULL;
 	uint64_t size = 0, seed = 0x15c51b3e2c4ull;
 	int nconns = 64, opt;
+	long nscale = 0, ios = 0, churn = 0;
 
-	while ((opt = getopt(argc, argv, "o:m:s:c:S:")) != -1) {
+	while ((opt = getopt(argc, argv, "o:m:s:c:S:n:i:x:")) != -1) {
 		switch (opt) {
 		case 'o':
 			path = optarg;
@@ -716,12 +779,29 @@ int main(int argc, char **argv)
 		case 'S':
 			seed = strtoull(optarg, NULL, 0);
 			break;
+		case 'n':
+			nscale = strtol(optarg, NULL, 0);
+			break;
+		case 'i':
+			ios = strtol(optarg, NULL, 0);
+			break;
+		case 'x':
+			churn = strtol(optarg, NULL, 0);
+			break;
 		default:
 			usage();
 		}
 	}
-	if (!path || mss < 536 || mss > 65000 || size == 0 || nconns < 1 ||
-	    nconns > GEN_MAX_CONNS)
+	scale = nscale != 0;
+	if (scale) {
+		if (nscale < 1 || nscale > GEN_SCALE_MAX || ios < 0 ||
+		    churn < 0 || size != 0)
+			usage();
+		nconns = (int)nscale;
+	} else if (size == 0 || nconns < 1 || nconns > GEN_MAX_CONNS) {
+		usage();
+	}
+	if (!path || mss < 536 || mss > 65000)
 		usage();
 
 	rng_state = seed;
@@ -751,10 +831,12 @@ int main(int argc, char **argv)
 
 	now_ns = GEN_EPOCH * 1000000000ull;
 	for (int i = 0; i < nconns; i++) {
-		conn_init(&conns[i], i);
+		conn_init(&conns[i], i, 0);
 		conn_open(&conns[i]);
 		now_ns += rng_range(1000, 50000);
 	}
+	if (scale)
+		scale_events(conns, nconns, ios, churn);
 	while (out.total < size) {
 		struct conn *c = &conns[rng_range(0, (uint32_t)nconns - 1)];
 		uint32_t r = rng_range(0, 99);
@@ -766,7 +848,7 @@ int main(int argc, char **argv)
 			do_nop(c);
 		now_ns += rng_range(500, 20000);
 	}
-	for (int i = 0; i < nconns; i++) {
+	for (int i = 0; i < nconns && !scale; i++) {
 		conn_close(&conns[i]);
 		now_ns += rng_range(1000, 50000);
 	}
