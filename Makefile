@@ -35,8 +35,13 @@ LIB        := $(BUILD)/libiscsiwatch.a
 BIN        := $(BUILD)/iscsiwatch
 TESTBIN    := $(BUILD)/check_iscsiwatch
 TOOLS      := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
+# The DSP0004 checker shared by the unit tests and build/tools/mof-check.
+MOFCHECK_OBJ := $(BUILD)/tests/mofcheck.o
+# The shipped CIM schema, embedded for --mof-schema (one source: data/).
+SCHEMA_OBJ := $(BUILD)/gen/schema_mof.o
+PREFIX     ?= /usr/local
 
-.PHONY: all deps demo check unit check-captures check-peers check-san bench fuzz clean format
+.PHONY: all deps demo check unit check-captures check-peers check-san bench fuzz clean format install
 
 all: $(BIN) $(TOOLS)
 
@@ -51,8 +56,27 @@ $(LIB): $(ENGINE_OBJ) $(TUI_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(BUILD)/src/main.o $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PKG_LIBS) $(CURSES_LIBS) -lm
+$(BIN): $(BUILD)/src/main.o $(SCHEMA_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SCHEMA_OBJ) $(LIB) $(PKG_LIBS) $(CURSES_LIBS) -lm
+
+# data/iscsiwatch.mof as a C array (od: no xxd needed), NUL-terminated.
+$(BUILD)/gen/schema_mof.c: data/iscsiwatch.mof
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from data/iscsiwatch.mof by the Makefile */'; \
+	   echo '#include "schema.h"'; \
+	   echo 'const char schema_mof[] = {'; \
+	   od -An -v -tx1 $< | sed -e 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	   echo '0x00};'; \
+	   echo 'const size_t schema_mof_len = sizeof(schema_mof) - 1;'; } > $@.tmp
+	@mv $@.tmp $@
+
+$(SCHEMA_OBJ): $(BUILD)/gen/schema_mof.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+install: $(BIN)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/iscsiwatch
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/iscsiwatch
+	install -m 644 data/iscsiwatch.mof $(DESTDIR)$(PREFIX)/share/iscsiwatch/iscsiwatch.mof
 
 # The runner's suite list is made from the file names: tests/check_foo.c
 # must define `Suite *foo_suite(void)`.
@@ -64,8 +88,12 @@ $(BUILD)/suites.h: $(TEST_SRC)
 
 $(TEST_OBJ): $(BUILD)/suites.h
 
-$(TESTBIN): $(TEST_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(LIB) $(CHECK_LIBS) $(PKG_LIBS) $(CURSES_LIBS) -lm
+$(TESTBIN): $(TEST_OBJ) $(MOFCHECK_OBJ) $(SCHEMA_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(MOFCHECK_OBJ) $(SCHEMA_OBJ) $(LIB) $(CHECK_LIBS) $(PKG_LIBS) $(CURSES_LIBS) -lm
+
+$(BUILD)/tools/mof-check: tests/tools/mof-check.c $(MOFCHECK_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(MOFCHECK_OBJ)
 
 $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -107,7 +135,7 @@ clean:
 format:
 	clang-format -i include/*.h src/*.c tests/*.c $(wildcard tui/*.c)
 
--include $(ENGINE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(BUILD)/src/main.d
+-include $(ENGINE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(BUILD)/src/main.d $(MOFCHECK_OBJ:.o=.d)
 
 # ---- fuzzing (clang + libFuzzer, ASan + UBSan): fuzz/README in docs/robustness.md
 # The engine is rebuilt with clang into build-fuzz/ (never mixed with build/).

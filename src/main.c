@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "export.h"
 #include "pdu_print.h"
+#include "schema.h"
 #include "scsi.h"
 #include "session.h"
 #include "track.h"
@@ -77,6 +78,7 @@ static void usage(FILE *out)
 		"      --pdus       print one line per iSCSI PDU on stdout\n"
 		"      --json FILE  write the sessions as JSON ('-' for stdout)\n"
 		"      --mof FILE   write the sessions as MOF instances\n"
+		"      --mof-schema print the CIM schema (MOF) of those instances\n"
 		"      --events FILE  append one JSON line per change (NDJSON)\n"
 		"      --perspective target|initiator\n"
 		"                   whose view the CIM instances take (default target)\n"
@@ -210,7 +212,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	enum { OPT_PDUS = 256, OPT_VERSION, OPT_JSON, OPT_MOF, OPT_EVENTS,
 	       OPT_PERSPECTIVE, OPT_NO_PROMISC, OPT_DURATION, OPT_TUI,
 	       OPT_NO_TUI, OPT_REALTIME, OPT_MAX_FLOWS, OPT_FLOW_IDLE,
-	       OPT_OOO_STREAM, OPT_OOO_TOTAL, OPT_MAX_SESSIONS, OPT_TEXT_CAP };
+	       OPT_OOO_STREAM, OPT_OOO_TOTAL, OPT_MAX_SESSIONS, OPT_TEXT_CAP,
+	       OPT_MOF_SCHEMA };
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -218,6 +221,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"verbose", no_argument, NULL, 'v'},
 		{"json", required_argument, NULL, OPT_JSON},
 		{"mof", required_argument, NULL, OPT_MOF},
+		{"mof-schema", no_argument, NULL, OPT_MOF_SCHEMA},
 		{"events", required_argument, NULL, OPT_EVENTS},
 		{"perspective", required_argument, NULL, OPT_PERSPECTIVE},
 		{"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
@@ -390,6 +394,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			return 1;
 		case OPT_VERSION:
 			printf("iscsiwatch %s\n", ISCSIWATCH_VERSION);
+			return 1;
+		case OPT_MOF_SCHEMA:
+			fwrite(schema_mof, 1, schema_mof_len, stdout);
 			return 1;
 		default:
 			usage(stderr);
