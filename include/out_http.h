@@ -1,0 +1,72 @@
+/* out_http.h - the sensor's HTTP endpoint (libmicrohttpd), driven from
+ * the capture loop: no thread of its own, so a handler reads the session
+ * model with nothing else running and needs no lock.
+ *
+ * The server answers from a small route table (method, path, body cap,
+ * handler); /metrics and /sessions are two rows, and a later POST route
+ * is one more. A request is bounded everywhere: at most HTTP_CONN_MAX
+ * connections, HTTP_CONN_MEMORY bytes of headers per connection (larger
+ * requests get 431/413 from libmicrohttpd), a route's max_body bytes of
+ * body (more: 413), HTTP_CONN_TIMEOUT_S seconds idle.
+ *
+ * Ownership: routes and user are borrowed until http_free(). A handler
+ * fills reply->body with a malloc'd buffer that the server frees.
+ */
+#ifndef ISCSIWATCH_OUT_HTTP_H
+#define ISCSIWATCH_OUT_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#define HTTP_CONN_MAX 16u
+#define HTTP_CONN_MEMORY (32u * 1024u)
+#define HTTP_CONN_TIMEOUT_S 10u
+#define HTTP_DEFAULT_ADDR "127.0.0.1"
+
+struct http_request {
+	const char *method; /* "GET", "HEAD" (served by a GET route), "POST" */
+	const char *path;
+	const char *body;   /* NULL when none */
+	size_t body_len;
+};
+
+struct http_reply {
+	unsigned status;          /* 200 unless the handler says */
+	const char *content_type; /* static string */
+	char *body;               /* malloc'd, freed by the server */
+	size_t len;
+};
+
+/* 0 with reply filled, or negative: the server answers 500. */
+typedef int (*http_handler)(void *user, const struct http_request *rq,
+			    struct http_reply *rp);
+
+struct http_route {
+	const char *method;
+	const char *path;
+	size_t max_body; /* 0: a body is refused (413) */
+	http_handler fn;
+};
+
+/* "[ADDR:]PORT": "9464" (loopback), "0.0.0.0:9464", "[::1]:9464",
+ * "localhost:9464". Port 0 takes a free port. 0, or -1 with err. */
+int http_parse_listen(const char *spec, struct sockaddr_storage *ss,
+		      socklen_t *len, char *err, size_t errlen);
+
+struct http_server;
+
+/* Binds and listens now (before privileges are dropped). NULL with a
+ * one-line message in err on failure. */
+struct http_server *http_new(const char *spec, const struct http_route *routes,
+			     size_t nroutes, void *user, char *err,
+			     size_t errlen);
+/* Serves whatever is ready, waiting at most wait_ms for something
+ * (0: never blocks). */
+void http_poll(struct http_server *h, int wait_ms);
+/* The address bound, e.g. "127.0.0.1:9464" (port 0 resolved). */
+const char *http_address(const struct http_server *h);
+/* http_free(NULL) does nothing. */
+void http_free(struct http_server *h);
+
+#endif

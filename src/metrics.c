@@ -1,0 +1,467 @@
+/* metrics.c - the Prometheus text exposition (format 0.0.4) of the
+ * sensor's counters and of every session in the table (metrics.h).
+ *
+ * Rendered on request into a memory stream; nothing is kept between two
+ * renders except the login-failure tally, which must be a counter that
+ * only grows even when a failed session leaves the table.
+ */
+#include "metrics.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cim.h"
+#include "login.h"
+#include "scsi.h"
+
+/* ---- login failures, tallied as they happen ---- */
+
+struct fail_key {
+	char initiator[NEG_STR_MAX];
+	char target[NEG_STR_MAX];
+	uint8_t cls, detail;
+	uint64_t count;
+};
+
+struct metrics {
+	struct fail_key *keys;
+	size_t nkeys, alloc;
+	struct fail_key other[32]; /* past the cap: by status only */
+	size_t nother;
+	struct session_listener listener;
+};
+
+static struct fail_key *fail_find(struct metrics *m, const char *ini,
+				  const char *tgt, uint8_t cls, uint8_t detail)
+{
+	for (size_t i = 0; i < m->nkeys; i++) {
+		struct fail_key *k = &m->keys[i];
+		if (k->cls == cls && k->detail == detail &&
+		    strcmp(k->initiator, ini) == 0 && strcmp(k->target, tgt) == 0)
+			return k;
+	}
+	if (m->nkeys >= METRICS_FAIL_KEYS_MAX)
+		return NULL;
+	if (m->nkeys == m->alloc) {
+		size_t n = m->alloc ? m->alloc * 2 : 16;
+		struct fail_key *k = realloc(m->keys, n * sizeof(*k));
+		if (!k)
+			return NULL;
+		m->keys = k;
+		m->alloc = n;
+	}
+	struct fail_key *k = &m->keys[m->nkeys++];
+	memset(k, 0, sizeof(*k));
+	snprintf(k->initiator, sizeof(k->initiator), "%s", ini);
+	snprintf(k->target, sizeof(k->target), "%s", tgt);
+	k->cls = cls;
+	k->detail = detail;
+	return k;
+}
+
+/* Past METRICS_FAIL_KEYS_MAX (or out of memory): counted by status
+ * alone; the last slot takes every status beyond the table. */
+static struct fail_key *other_find(struct metrics *m, uint8_t cls,
+				   uint8_t detail)
+{
+	const size_t max = sizeof(m->other) / sizeof(m->other[0]);
+	for (size_t i = 0; i < m->nother; i++)
+		if (m->other[i].cls == cls && m->other[i].detail == detail)
+			return &m->other[i];
+	if (m->nother == max)
+		return &m->other[max - 1];
+	struct fail_key *k = &m->other[m->nother++];
+	k->cls = cls;
+	k->detail = detail;
+	return k;
+}
+
+static void metrics_event(void *user, const struct session *s,
+			  const struct sconn *c, const struct sess_event *ev)
+{
+	struct metrics *m = user;
+	(void)c;
+	/* The leading login's failure (session.c "login_failed"); the
+	 * status is on the session by then. */
+	if (!ev->kind || strcmp(ev->kind, "login_failed") != 0)
+		return;
+	struct fail_key *k = fail_find(m, s->initiator_name, s->target_name,
+				       s->fail_class, s->fail_detail);
+	if (!k)
+		k = other_find(m, s->fail_class, s->fail_detail);
+	k->count++;
+}
+
+struct metrics *metrics_new(void)
+{
+	struct metrics *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->listener.user = m;
+	m->listener.event = metrics_event;
+	return m;
+}
+
+void metrics_free(struct metrics *m)
+{
+	if (!m)
+		return;
+	free(m->keys);
+	free(m);
+}
+
+const struct session_listener *metrics_listener(struct metrics *m)
+{
+	return &m->listener;
+}
+
+/* ---- the format ---- */
+
+size_t metrics_escape_label(const char *in, size_t inlen, char *out,
+			    size_t outlen)
+{
+	if (!outlen)
+		return 0;
+	/* Valid UTF-8 first (the exposition format requires it), then the
+	 * three escapes the format defines for label values. */
+	char clean[3 * NEG_STR_MAX + 4];
+	if (inlen > NEG_STR_MAX)
+		inlen = NEG_STR_MAX;
+	size_t n = cim_utf8_clean(in, inlen, clean, sizeof(clean));
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)clean[i];
+		const char *esc = ch == '\\' ? "\\\\"
+				  : ch == '"' ? "\\\""
+				  : ch == '\n' ? "\\n"
+					       : NULL;
+		size_t need = esc ? 2 : 1;
+		/* A multi-byte character goes in whole or not at all. */
+		if (!esc && ch >= 0xc0) {
+			need = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
+			if (need > n - i)
+				need = n - i;
+		}
+		if (need >= outlen - o)
+			break;
+		if (esc) {
+			memcpy(out + o, esc, 2);
+		} else {
+			memcpy(out + o, clean + i, need);
+			i += need - 1;
+		}
+		o += need;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* Nanoseconds as exact decimal seconds ("0.000002047", "17.179869183"). */
+static void put_seconds(FILE *fp, uint64_t ns)
+{
+	char frac[16];
+	snprintf(frac, sizeof(frac), "%09" PRIu64, ns % 1000000000u);
+	size_t n = strlen(frac);
+	while (n > 1 && frac[n - 1] == '0')
+		frac[--n] = '\0';
+	fprintf(fp, "%" PRIu64 ".%s", ns / 1000000000u, frac);
+}
+
+static void put_help(FILE *fp, const char *name, const char *type,
+		     const char *help)
+{
+	fprintf(fp, "# HELP %s ", name);
+	for (const char *p = help; *p; p++) {
+		if (*p == '\\')
+			fputs("\\\\", fp);
+		else if (*p == '\n')
+			fputs("\\n", fp);
+		else
+			fputc(*p, fp);
+	}
+	fprintf(fp, "\n# TYPE %s %s\n", name, type);
+}
+
+/* One octave per bucket: the last sub-bucket of each power of two from
+ * 2^10 ns up to 2^33 ns, i.e. le from about 2 us to about 17 s. */
+#define LAT_FIRST_OCTAVE 10u
+#define LAT_OCTAVES 24u
+static uint64_t lat_bounds[LAT_OCTAVES];
+static unsigned lat_bucket[LAT_OCTAVES]; /* the scsi.h bucket it closes */
+
+size_t metrics_latency_bounds(const uint64_t **bounds)
+{
+	if (!lat_bounds[0]) {
+		for (unsigned i = 0; i < LAT_OCTAVES; i++) {
+			unsigned b = (LAT_FIRST_OCTAVE - SCSI_HIST_MIN_SHIFT + i) *
+					     SCSI_HIST_SUB +
+				     SCSI_HIST_SUB - 1;
+			lat_bucket[i] = b;
+			lat_bounds[i] = scsi_hist_upper(b);
+		}
+	}
+	*bounds = lat_bounds;
+	return LAT_OCTAVES;
+}
+
+/* ---- sensor series ---- */
+
+static void lower_name(const char *in, char *out, size_t len)
+{
+	size_t i = 0;
+	for (; in[i] && i + 1 < len; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	out[i] = '\0';
+}
+
+static void render_sensor(FILE *fp, const struct metrics_meta *mm,
+			  const struct session *first)
+{
+	char name[96], low[64];
+	if (mm->version) {
+		put_help(fp, "iscsiwatch_build_info", "gauge",
+			 "The running iscsiwatch version (value 1).");
+		char v[64];
+		metrics_escape_label(mm->version, strlen(mm->version), v,
+				     sizeof(v));
+		fprintf(fp, "iscsiwatch_build_info{version=\"%s\"} 1\n", v);
+	}
+	for (int i = 0; i < CTR_MAX; i++) {
+		lower_name(counter_name((enum counter_id)i), low, sizeof(low));
+		snprintf(name, sizeof(name), "iscsiwatch_%s_total", low);
+		put_help(fp, name, "counter", counter_text((enum counter_id)i));
+		fprintf(fp, "%s %" PRIu64 "\n", name,
+			mm->counters ? mm->counters->v[i] : 0);
+	}
+	put_help(fp, "iscsiwatch_capture_dropped_packets_total", "counter",
+		 "Packets the capture lost before iscsiwatch saw them "
+		 "(pcap_stats: by the kernel buffer, by the interface).");
+	fprintf(fp,
+		"iscsiwatch_capture_dropped_packets_total{by=\"kernel\"} %" PRIu64
+		"\n"
+		"iscsiwatch_capture_dropped_packets_total{by=\"interface\"} %" PRIu64
+		"\n",
+		mm->drops, mm->ifdrops);
+	put_help(fp, "iscsiwatch_sessions", "gauge",
+		 "Sessions in the table by state (CIM Status).");
+	uint64_t by[ST_ERROR + 1] = {0};
+	for (const struct session *s = first; s; s = s->next)
+		if ((unsigned)s->status <= ST_ERROR)
+			by[s->status]++;
+	for (int st = 0; st <= ST_ERROR; st++)
+		fprintf(fp, "iscsiwatch_sessions{state=\"%s\"} %" PRIu64 "\n",
+			session_status_word((enum sess_status)st), by[st]);
+}
+
+static void render_fail(FILE *fp, const struct fail_key *k, const char *ini,
+			const char *tgt)
+{
+	char i[3 * NEG_STR_MAX + 8], t[3 * NEG_STR_MAX + 8], why[160];
+	metrics_escape_label(ini, strlen(ini), i, sizeof(i));
+	metrics_escape_label(tgt, strlen(tgt), t, sizeof(t));
+	const char *r = login_status_str(k->cls, k->detail);
+	metrics_escape_label(r, strlen(r), why, sizeof(why));
+	fprintf(fp,
+		"iscsiwatch_login_failures_total{initiator=\"%s\",target=\"%s\","
+		"status=\"0x%02x%02x\",reason=\"%s\"} %" PRIu64 "\n",
+		i, t, k->cls, k->detail, why, k->count);
+}
+
+static void render_failures(FILE *fp, const struct metrics *m)
+{
+	put_help(fp, "iscsiwatch_login_failures_total", "counter",
+		 "Leading logins that failed, by initiator, target and "
+		 "Status-Class/Status-Detail (RFC 7143 11.13.5).");
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->nkeys; i++)
+		render_fail(fp, &m->keys[i], m->keys[i].initiator,
+			    m->keys[i].target);
+	for (size_t i = 0; i < m->nother; i++)
+		render_fail(fp, &m->other[i], "(other)", "(other)");
+}
+
+/* ---- per-session series ---- */
+
+struct slabels {
+	char s[8 * NEG_STR_MAX];
+};
+
+static void session_labels(const struct session *s, struct slabels *l)
+{
+	char ini[3 * NEG_STR_MAX + 8], tgt[3 * NEG_STR_MAX + 8], isid[16] = "",
+						   tsih[8] = "";
+	metrics_escape_label(s->initiator_name, strlen(s->initiator_name), ini,
+			     sizeof(ini));
+	metrics_escape_label(s->target_name, strlen(s->target_name), tgt,
+			     sizeof(tgt));
+	if (s->isid_known)
+		snprintf(isid, sizeof(isid), "%02x%02x%02x%02x%02x%02x",
+			 s->isid[0], s->isid[1], s->isid[2], s->isid[3],
+			 s->isid[4], s->isid[5]);
+	if (s->tsih_known)
+		snprintf(tsih, sizeof(tsih), "%u", s->tsih);
+	snprintf(l->s, sizeof(l->s),
+		 "seq=\"%" PRIu64 "\",initiator=\"%s\",target=\"%s\","
+		 "isid=\"%s\",tsih=\"%s\",state=\"%s\"",
+		 s->seq, ini, tgt, isid, tsih, session_status_word(s->status));
+}
+
+/* Each family is written for every session before the next family:
+ * the format wants a metric's samples together under one TYPE line. */
+enum family {
+	F_CONNECTIONS,
+	F_COMMANDS,
+	F_BYTES,
+	F_LATENCY,
+	F_ERRORS,
+	F_MAX
+};
+
+static const struct {
+	const char *name, *type, *help;
+} families[F_MAX] = {
+	[F_CONNECTIONS] = {"iscsiwatch_session_connections", "gauge",
+			   "Connections of the session in full feature phase."},
+	[F_COMMANDS] = {"iscsiwatch_session_commands_total", "counter",
+			"SCSI commands of the session by kind (read, write, other)."},
+	[F_BYTES] = {"iscsiwatch_session_bytes_total", "counter",
+		     "Data of READ and WRITE commands (direction read or write)."},
+	[F_LATENCY] = {"iscsiwatch_session_command_latency_seconds", "histogram",
+		       "SCSI command to completion time (capture time stamps)."},
+	[F_ERRORS] = {"iscsiwatch_session_errors_total", "counter",
+		      "Errors of the session by kind."},
+};
+
+static void render_latency(FILE *fp, const char *lab, const struct scsi_hist *h)
+{
+	const uint64_t *bounds;
+	size_t n = metrics_latency_bounds(&bounds);
+	uint64_t cum = 0;
+	unsigned next = 0;
+	for (size_t i = 0; i < n; i++) {
+		for (; next <= lat_bucket[i]; next++)
+			cum += h->b[next];
+		fprintf(fp, "%s_bucket{%s,le=\"", families[F_LATENCY].name, lab);
+		put_seconds(fp, bounds[i]);
+		fprintf(fp, "\"} %" PRIu64 "\n", cum);
+	}
+	fprintf(fp, "%s_bucket{%s,le=\"+Inf\"} %" PRIu64 "\n",
+		families[F_LATENCY].name, lab, h->count);
+	fprintf(fp, "%s_sum{%s} ", families[F_LATENCY].name, lab);
+	put_seconds(fp, h->sum_ns);
+	fprintf(fp, "\n%s_count{%s} %" PRIu64 "\n", families[F_LATENCY].name,
+		lab, h->count);
+}
+
+static void render_errors(FILE *fp, const char *lab, const struct session *s)
+{
+	uint64_t hd = 0, dd = 0, rej = 0;
+	for (const struct sconn *c = s->conns; c; c = c->next) {
+		hd += c->hdigest_errors;
+		dd += c->ddigest_errors;
+		rej += c->rejects;
+	}
+	static const struct scsi_stats none;
+	const struct scsi_stats *st = s->scsi ? &s->scsi->stats : &none;
+	const struct {
+		const char *kind;
+		uint64_t v;
+	} e[] = {
+		{"header_digest", hd},
+		{"data_digest", dd},
+		{"reject", rej},
+		{"check_condition", st->check_conditions},
+		{"busy", st->busy},
+		{"reservation_conflict", st->reservation_conflicts},
+		{"task_set_full", st->task_set_full},
+		{"target_failure", st->target_failures},
+		{"command_timeout", st->aged_out},
+		{"connection_timeout", st->conn_timeout_errors},
+	};
+	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
+		fprintf(fp, "%s{%s,kind=\"%s\"} %" PRIu64 "\n",
+			families[F_ERRORS].name, lab, e[i].kind, e[i].v);
+}
+
+static void render_family(FILE *fp, enum family f, const char *lab,
+			  const struct session *s)
+{
+	const struct scsi_stats *st = s->scsi ? &s->scsi->stats : NULL;
+	const char *n = families[f].name;
+	switch (f) {
+	case F_CONNECTIONS:
+		fprintf(fp, "%s{%s} %u\n", n, lab,
+			session_current_connections(s));
+		break;
+	case F_COMMANDS:
+		if (!st)
+			break;
+		fprintf(fp,
+			"%s{%s,op=\"read\"} %" PRIu64 "\n"
+			"%s{%s,op=\"write\"} %" PRIu64 "\n"
+			"%s{%s,op=\"other\"} %" PRIu64 "\n",
+			n, lab, st->reads, n, lab, st->writes, n, lab,
+			st->others);
+		break;
+	case F_BYTES:
+		if (!st)
+			break;
+		fprintf(fp,
+			"%s{%s,direction=\"read\"} %" PRIu64 "\n"
+			"%s{%s,direction=\"write\"} %" PRIu64 "\n",
+			n, lab, st->bytes_read, n, lab, st->bytes_written);
+		break;
+	case F_LATENCY:
+		if (st)
+			render_latency(fp, lab, &st->latency);
+		break;
+	case F_ERRORS:
+		render_errors(fp, lab, s);
+		break;
+	case F_MAX:
+		break;
+	}
+}
+
+char *metrics_render(const struct metrics *m, const struct session *first,
+		     const struct metrics_meta *mm, size_t *len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&buf, &n);
+	if (!fp)
+		return NULL;
+	render_sensor(fp, mm, first);
+	render_failures(fp, m);
+	struct slabels *lab = malloc(sizeof(*lab));
+	if (!lab) {
+		fclose(fp);
+		free(buf);
+		return NULL;
+	}
+	for (int f = 0; f < F_MAX; f++) {
+		put_help(fp, families[f].name, families[f].type,
+			 families[f].help);
+		for (const struct session *s = first; s; s = s->next) {
+			session_labels(s, lab);
+			render_family(fp, (enum family)f, lab->s, s);
+		}
+	}
+	free(lab);
+	if (ferror(fp)) {
+		fclose(fp);
+		free(buf);
+		return NULL;
+	}
+	if (fclose(fp) != 0) {
+		free(buf);
+		return NULL;
+	}
+	if (len)
+		*len = n;
+	return buf;
+}

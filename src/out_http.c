@@ -1,0 +1,289 @@
+/* out_http.c - the HTTP endpoint on libmicrohttpd in "external select"
+ * mode: MHD_run_wait() is called from the capture loop (out_http.h).
+ */
+#include "out_http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct http_server {
+	struct MHD_Daemon *d;
+	const struct http_route *routes;
+	size_t nroutes;
+	void *user;
+	char addr[80];
+};
+
+/* Per request, from the first call of the access handler to the
+ * completion callback. */
+struct http_req_state {
+	const struct http_route *route;
+	char *body;
+	size_t len;
+	size_t alloc;
+	int refuse; /* status to answer without calling the route */
+};
+
+int http_parse_listen(const char *spec, struct sockaddr_storage *ss,
+		      socklen_t *len, char *err, size_t errlen)
+{
+	char host[64];
+	const char *port = spec;
+	const char *colon = strrchr(spec, ':');
+	snprintf(host, sizeof(host), "%s", HTTP_DEFAULT_ADDR);
+	if (colon) {
+		size_t hl = (size_t)(colon - spec);
+		const char *h = spec;
+		if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+			h++;
+			hl -= 2;
+		}
+		if (hl == 0 || hl >= sizeof(host)) {
+			snprintf(err, errlen, "--listen %s: bad address", spec);
+			return -1;
+		}
+		memcpy(host, h, hl);
+		host[hl] = '\0';
+		port = colon + 1;
+	}
+	if (strcmp(host, "localhost") == 0)
+		snprintf(host, sizeof(host), "%s", HTTP_DEFAULT_ADDR);
+	char *end;
+	errno = 0;
+	unsigned long p = strtoul(port, &end, 10);
+	if (errno || *end || end == port || port[0] == '-' || p > 65535) {
+		snprintf(err, errlen, "--listen %s: bad port (want [ADDR:]PORT)",
+			 spec);
+		return -1;
+	}
+	memset(ss, 0, sizeof(*ss));
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)p);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)p);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	snprintf(err, errlen,
+		 "--listen %s: '%s' is not an IPv4 or IPv6 address", spec, host);
+	return -1;
+}
+
+static enum MHD_Result reply_text(struct MHD_Connection *conn,
+				  unsigned status, const char *text,
+				  const char *allow)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				"text/plain; charset=utf-8");
+	if (allow)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	enum MHD_Result ret = MHD_queue_response(conn, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* The route for path; *wrong_method is set when the path exists with
+ * another method only. HEAD is served by the GET route (the library
+ * sends the headers alone). */
+static const struct http_route *route_find(const struct http_server *h,
+					   const char *method, const char *path,
+					   const char **allow)
+{
+	*allow = NULL;
+	const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+	for (size_t i = 0; i < h->nroutes; i++) {
+		if (strcmp(h->routes[i].path, path) != 0)
+			continue;
+		if (strcmp(h->routes[i].method, m) == 0)
+			return &h->routes[i];
+		*allow = h->routes[i].method;
+	}
+	return NULL;
+}
+
+static int body_append(struct http_req_state *rs, const char *p, size_t n)
+{
+	if (n > rs->route->max_body - rs->len)
+		return -1;
+	if (rs->len + n + 1 > rs->alloc) {
+		size_t a = rs->alloc ? rs->alloc : 1024;
+		while (a < rs->len + n + 1)
+			a *= 2;
+		if (a > rs->route->max_body + 1)
+			a = rs->route->max_body + 1;
+		char *b = realloc(rs->body, a);
+		if (!b)
+			return -1;
+		rs->body = b;
+		rs->alloc = a;
+	}
+	memcpy(rs->body + rs->len, p, n);
+	rs->len += n;
+	rs->body[rs->len] = '\0';
+	return 0;
+}
+
+static enum MHD_Result run_route(struct http_server *h,
+				 struct MHD_Connection *conn, const char *url,
+				 const char *method, struct http_req_state *rs)
+{
+	struct http_request rq = {
+		.method = method,
+		.path = url,
+		.body = rs->body,
+		.body_len = rs->len,
+	};
+	struct http_reply rp = {.status = 200,
+				.content_type = "text/plain; charset=utf-8"};
+	if (rs->route->fn(h->user, &rq, &rp) != 0 || !rp.body) {
+		free(rp.body);
+		return reply_text(conn, 500, "internal error\n", NULL);
+	}
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+		rp.len, rp.body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(rp.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+				rp.content_type);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	enum MHD_Result ret = MHD_queue_response(conn, rp.status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload_data,
+				  size_t *upload_size, void **con_cls)
+{
+	struct http_server *h = cls;
+	struct http_req_state *rs = *con_cls;
+	(void)version;
+	if (!rs) {
+		const char *allow;
+		const struct http_route *rt = route_find(h, method, url, &allow);
+		if (!rt && allow)
+			return reply_text(conn, 405, "method not allowed\n",
+					  allow);
+		if (!rt)
+			return reply_text(conn, 404,
+					  "not found (try /metrics or /sessions)\n",
+					  NULL);
+		rs = calloc(1, sizeof(*rs));
+		if (!rs)
+			return MHD_NO;
+		rs->route = rt;
+		*con_cls = rs;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		/* Past the cap the rest is read and thrown away, then 413. */
+		if (!rs->refuse && body_append(rs, upload_data, *upload_size))
+			rs->refuse = 413;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rs->refuse)
+		return reply_text(conn, (unsigned)rs->refuse,
+				  "request body too large\n", NULL);
+	return run_route(h, conn, url, method, rs);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+			 void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	struct http_req_state *rs = *con_cls;
+	if (rs) {
+		free(rs->body);
+		free(rs);
+		*con_cls = NULL;
+	}
+}
+
+struct http_server *http_new(const char *spec, const struct http_route *routes,
+			     size_t nroutes, void *user, char *err,
+			     size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	if (http_parse_listen(spec, &ss, &sl, err, errlen) != 0)
+		return NULL;
+	struct http_server *h = calloc(1, sizeof(*h));
+	if (!h) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	h->routes = routes;
+	h->nroutes = nroutes;
+	h->user = user;
+	unsigned flags = ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0;
+	/* No MHD_USE_INTERNAL_POLLING_THREAD: the capture loop runs it. */
+	h->d = MHD_start_daemon(
+		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
+		(const struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)HTTP_CONN_MAX, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+		(size_t)HTTP_CONN_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)HTTP_CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+		on_completed, NULL, MHD_OPTION_END);
+	if (!h->d) {
+		int e = errno;
+		snprintf(err, errlen, "--listen %s: cannot listen%s%s", spec,
+			 e ? ": " : "", e ? strerror(e) : "");
+		free(h);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *di =
+		MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	uint16_t port = di ? di->port : 0;
+	char host[INET6_ADDRSTRLEN] = "?";
+	if (ss.ss_family == AF_INET6) {
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr,
+			  host, sizeof(host));
+		snprintf(h->addr, sizeof(h->addr), "[%s]:%u", host, port);
+	} else {
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, host,
+			  sizeof(host));
+		snprintf(h->addr, sizeof(h->addr), "%s:%u", host, port);
+	}
+	return h;
+}
+
+void http_poll(struct http_server *h, int wait_ms)
+{
+	if (h)
+		MHD_run_wait(h->d, wait_ms < 0 ? 0 : wait_ms);
+}
+
+const char *http_address(const struct http_server *h)
+{
+	return h->addr;
+}
+
+void http_free(struct http_server *h)
+{
+	if (!h)
+		return;
+	MHD_stop_daemon(h->d);
+	free(h);
+}
