@@ -56,7 +56,9 @@ enum sess_status {
 #define DEG_REJECT 0x04        /* Reject PDUs */
 #define DEG_RETRANS 0x08       /* retransmission storm */
 #define DEG_OVERLAP 0x10       /* overlapping retransmission, other data */
-#define DEG_GAP 0x20           /* capture lost bytes of the session */
+#define DEG_GAP 0x20           /* capture lost bytes: never degrades, only
+				* marks the session incomplete (the loss
+				* is the sensor's, not the SAN's) */
 
 enum conn_phase {
 	CP_LOGIN,       /* login in progress */

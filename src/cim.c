@@ -594,8 +594,8 @@ static enum sess_status conn_status(const struct sconn *c)
 	case CP_LOGIN:
 		return ST_STARTING;
 	case CP_FULL:
-		return c->hdigest_errors || c->ddigest_errors || c->rejects ||
-				       c->gaps
+		/* Gaps are the capture's loss, not the connection's. */
+		return c->hdigest_errors || c->ddigest_errors || c->rejects
 			       ? ST_DEGRADED
 			       : ST_OK;
 	case CP_LOGOUT:

@@ -638,11 +638,19 @@ void session_conn_trouble(struct session_table *st, struct session *s,
 			  struct sconn *c, uint64_t now, unsigned deg,
 			  const char *detail)
 {
-	(void)c;
+	if (deg == DEG_GAP) {
+		/* A gap is bytes the sensor did not see (kernel or mirror
+		 * port drops, the snap length, a memory cap): the endpoints
+		 * had them, or TCP would have sent them again. It makes the
+		 * capture incomplete; the session's health stays its own. */
+		if (!s->incomplete)
+			session_event(st, s, c, now, "capture_gap", "%s",
+				      detail);
+		s->incomplete = true;
+		return;
+	}
 	bool first = !(s->degraded & deg);
 	s->degraded |= deg;
-	if (deg == DEG_GAP)
-		s->incomplete = true;
 	if (first)
 		session_event(st, s, c, now, "session_trouble", "%s", detail);
 	session_update(st, s, now, detail);

@@ -300,6 +300,38 @@ START_TEST(test_orphan_and_trouble)
 }
 END_TEST
 
+/* Capture loss (a TCP gap, kernel drops) is the sensor's: the session
+ * is marked incomplete and told once, its status and health stay. */
+START_TEST(test_capture_loss_not_degrading)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct session *s = session_orphan(r.st, 1 * SEC);
+	struct sconn *c = session_conn_add(r.st, s, &r.flow[0], 0, 1 * SEC, false);
+	ck_assert_int_eq(s->status, ST_OK);
+	int n = r.nevents;
+	session_conn_trouble(r.st, s, c, 2 * SEC, DEG_GAP, "gap");
+	ck_assert_int_eq(s->status, ST_OK);
+	ck_assert_uint_eq(session_health(s->status), 5);
+	ck_assert(s->incomplete);
+	ck_assert_uint_eq(s->degraded, 0);
+	ck_assert_int_eq(r.nevents, n + 1);
+	ck_assert_str_eq(r.last_kind, "capture_gap");
+	session_conn_trouble(r.st, s, c, 3 * SEC, DEG_GAP, "gap");
+	ck_assert_int_eq(r.nevents, n + 1); /* told once */
+	/* Kernel drops on a second session: incomplete, one event, OK. */
+	struct session *s2 = session_orphan(r.st, 4 * SEC);
+	session_conn_add(r.st, s2, &r.flow[1], 0, 4 * SEC, false);
+	n = r.nevents;
+	session_table_capture_loss(r.st, 5 * SEC, "drops");
+	ck_assert_int_eq(s2->status, ST_OK);
+	ck_assert(s2->incomplete);
+	ck_assert_int_eq(r.nevents, n + 1);
+	ck_assert_str_eq(r.last_kind, "capture_loss");
+	rig_free(&r);
+}
+END_TEST
+
 START_TEST(test_caps)
 {
 	struct rig r;
@@ -350,6 +382,7 @@ Suite *session_suite(void)
 	tcase_add_test(core, test_failed_and_abandoned);
 	tcase_add_test(core, test_logout_refused_and_unrequested);
 	tcase_add_test(core, test_orphan_and_trouble);
+	tcase_add_test(core, test_capture_loss_not_degrading);
 	suite_add_tcase(s, core);
 	TCase *lim = tcase_create("limits");
 	tcase_add_test(lim, test_caps);
