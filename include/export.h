@@ -56,14 +56,19 @@ char *export_json_string(const struct session *first,
 
 /* ---- the NDJSON event sink ----
  * One JSON object a line, flushed per line:
- * {"ts": RFC 3339, "kind", "session": Name|null, "instance_id",
- *  "cid": n|null, "detail"}. */
+ * {"ts": RFC 3339, "kind", "session": Name|null, "instance_id", "seq",
+ *  "cid": n|null, who (event_who.h: names, ISID, TSIH, endpoints, each
+ *  null when unknown), "detail"}. */
 struct events_sink;
 
 struct events_sink *events_open(const char *path, enum perspective p,
 				char *err, size_t errlen);
 /* The listener to hand to session_table_listen(); valid until close. */
 const struct session_listener *events_listener(struct events_sink *es);
+/* Closes and opens the file again at its path (after logrotate moved
+ * it: SIGHUP). Nothing for stdout. 0, or -1 with err (the old file is
+ * kept open then). */
+int events_reopen(struct events_sink *es, char *err, size_t errlen);
 /* Write errors seen so far (a full disk must not stop the capture). */
 uint64_t events_errors(const struct events_sink *es);
 /* Closes the file (not stdout); 0, or -1 if any write failed. */

@@ -13,9 +13,11 @@
 #include <string.h>
 
 #include "cim.h"
+#include "event_who.h"
 
 struct events_sink {
 	FILE *fp;
+	char path[4096]; /* for events_reopen() */
 	bool is_stdout;
 	enum perspective persp; /* for a future per-view field */
 	uint64_t errors;
@@ -54,6 +56,28 @@ static void events_event(void *user, const struct session *s,
 	json_object_set_new(o, "cid",
 			    c && c->cid_known ? json_integer(c->cid)
 					      : json_null());
+	/* Who, so that a consumer of the events alone (a SIEM) can tell
+	 * who failed a login without joining them to the JSON export. */
+	struct event_who w;
+	event_who_fill(s, c, &w);
+	json_object_set_new(o, "initiator", jstr(w.initiator));
+	json_object_set_new(o, "target", jstr(w.target));
+	json_object_set_new(o, "isid", w.isid[0] ? json_string(w.isid)
+						 : json_null());
+	json_object_set_new(o, "tsih", w.tsih >= 0 ? json_integer(w.tsih)
+						   : json_null());
+	json_object_set_new(o, "initiator_address",
+			    w.initiator_addr[0] ? json_string(w.initiator_addr)
+						: json_null());
+	json_object_set_new(o, "initiator_port",
+			    w.initiator_port >= 0 ? json_integer(w.initiator_port)
+						  : json_null());
+	json_object_set_new(o, "target_address",
+			    w.target_addr[0] ? json_string(w.target_addr)
+					     : json_null());
+	json_object_set_new(o, "target_port",
+			    w.target_port >= 0 ? json_integer(w.target_port)
+					       : json_null());
 	json_object_set_new(o, "detail", jstr(ev->detail));
 	char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
@@ -85,6 +109,7 @@ struct events_sink *events_open(const char *path, enum perspective p,
 			return NULL;
 		}
 	}
+	snprintf(es->path, sizeof(es->path), "%s", path);
 	es->persp = p;
 	es->listener.user = es;
 	es->listener.event = events_event;
@@ -94,6 +119,23 @@ struct events_sink *events_open(const char *path, enum perspective p,
 const struct session_listener *events_listener(struct events_sink *es)
 {
 	return &es->listener;
+}
+
+int events_reopen(struct events_sink *es, char *err, size_t errlen)
+{
+	if (es->is_stdout)
+		return 0;
+	/* Opened before the old one is closed: if the new path cannot be
+	 * opened, events keep going to the old file rather than nowhere. */
+	FILE *fp = fopen(es->path, "a");
+	if (!fp) {
+		snprintf(err, errlen, "%s: %s", es->path, strerror(errno));
+		return -1;
+	}
+	if (fclose(es->fp) != 0)
+		es->errors++;
+	es->fp = fp;
+	return 0;
 }
 
 uint64_t events_errors(const struct events_sink *es)
