@@ -65,9 +65,12 @@ void scsi_hist_add(struct scsi_hist *h, uint64_t ns);
 /* The value below which `pct` percent (0..100) of the samples lie, as
  * the upper bound of its bucket (clamped to max_ns); 0 when empty. */
 uint64_t scsi_hist_percentile(const struct scsi_hist *h, double pct);
-/* Bucket of a value and that bucket's upper bound (for tests). */
+/* Bucket of a value and that bucket's upper bound, inclusive
+ * (UINT64_MAX for the last). */
 unsigned scsi_hist_bucket(uint64_t ns);
 uint64_t scsi_hist_upper(unsigned bucket);
+/* Its lower bound (inclusive; 0 for the first bucket). */
+uint64_t scsi_hist_lower(unsigned bucket);
 
 struct scsi_sense_count {
 	uint8_t key, asc, ascq;

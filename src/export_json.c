@@ -490,6 +490,36 @@ static json_t *jrate(double v)
 	return json_real((double)(int64_t)(v * 1000.0 + 0.5) / 1000.0);
 }
 
+/* The histogram's non-empty buckets, log-scale (scsi.h: four a power
+ * of two), bounds inclusive; the last bucket has no upper bound. */
+static json_t *hist_buckets_json(const struct scsi_hist *h)
+{
+	json_t *a = json_array();
+	for (unsigned i = 0; i < SCSI_HIST_BUCKETS; i++) {
+		if (!h->b[i])
+			continue;
+		uint64_t hi = scsi_hist_upper(i);
+		json_array_append_new(
+		    a, json_pack("{s:o,s:o,s:o}", "min", jint(scsi_hist_lower(i)),
+				 "max", hi == UINT64_MAX ? json_null() : jint(hi),
+				 "count", jint(h->b[i])));
+	}
+	return a;
+}
+
+static json_t *latency_json(const struct scsi_hist *h)
+{
+	if (!h->count)
+		return json_null();
+	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "count",
+			 jint(h->count), "min", jint(h->min_ns), "mean",
+			 jint(h->sum_ns / h->count), "max", jint(h->max_ns),
+			 "p50", jint(scsi_hist_percentile(h, 50)), "p95",
+			 jint(scsi_hist_percentile(h, 95)), "p99",
+			 jint(scsi_hist_percentile(h, 99)), "buckets",
+			 hist_buckets_json(h));
+}
+
 static json_t *scsi_stats_json(const struct scsi_stats *st, uint64_t now)
 {
 	json_t *o = json_object();
@@ -545,16 +575,7 @@ static json_t *scsi_stats_json(const struct scsi_stats *st, uint64_t now)
 	set(sc, "last_command", jtime(st->last_ns));
 	set(o, "scsi", sc);
 
-	const struct scsi_hist *h = &st->latency;
-	set(o, "latency_ns",
-	    h->count ? json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "count",
-				 jint(h->count), "min", jint(h->min_ns),
-				 "mean", jint(h->sum_ns / h->count), "max",
-				 jint(h->max_ns), "p50",
-				 jint(scsi_hist_percentile(h, 50)), "p95",
-				 jint(scsi_hist_percentile(h, 95)), "p99",
-				 jint(scsi_hist_percentile(h, 99)))
-		     : json_null());
+	set(o, "latency_ns", latency_json(&st->latency));
 
 	json_t *sense = json_array();
 	for (unsigned i = 0; i < st->nsense && i < SCSI_SENSE_TABLE_MAX; i++) {

@@ -217,6 +217,15 @@ uint64_t scsi_hist_upper(unsigned b)
 	return ((4 + sub + 1) << (msb - 2)) - 1;
 }
 
+uint64_t scsi_hist_lower(unsigned b)
+{
+	if (b == 0)
+		return 0;
+	if (b >= SCSI_HIST_BUCKETS)
+		b = SCSI_HIST_BUCKETS - 1;
+	return scsi_hist_upper(b - 1) + 1;
+}
+
 void scsi_hist_add(struct scsi_hist *h, uint64_t ns)
 {
 	if (h->count == 0 || ns < h->min_ns)

@@ -16,6 +16,7 @@
 #include "cim.h"
 #include "cim_fixture.h"
 #include "export.h"
+#include "scsi.h"
 
 static const char *const SOURCES[] = {"captures/demo.pcapng"};
 
@@ -726,6 +727,60 @@ START_TEST(test_json_login_unseen_nulls)
 }
 END_TEST
 
+/* Issue 14: the latency histogram's buckets (log-scale, non-empty only)
+ * add up to the number of timed commands, and their bounds hold every
+ * sample. */
+START_TEST(test_json_latency_buckets)
+{
+	static const uint64_t lat[] = {500,	  1100,	    1300,  90000,
+				       90001,	  2500000,  1ull << 39,
+				       1ull << 41, 1ull << 45};
+	struct session *s = fx_session(FX_INAME, FX_TNAME);
+	s->scsi = scsi_sess_new();
+	ck_assert_ptr_nonnull(s->scsi);
+	for (size_t i = 0; i < sizeof(lat) / sizeof(lat[0]); i++) {
+		scsi_hist_add(&s->scsi->stats.latency, lat[i]);
+		s->scsi->stats.scsi_cmds++;
+		s->scsi->stats.scsi_rsps++;
+	}
+	struct export_meta m = meta();
+	char *text = export_json_string(s, &m);
+	json_t *root = json_loads(text, 0, NULL);
+	ck_assert_ptr_nonnull(root);
+	json_t *l = jget(root, "sessions.0.stats.latency_ns");
+	jint_eq(l, "count", (long long)(sizeof(lat) / sizeof(lat[0])));
+	json_t *b = jget(l, "buckets");
+	ck_assert(json_is_array(b));
+	long long sum = 0, prev_max = -1;
+	for (size_t i = 0; i < json_array_size(b); i++) {
+		json_t *e = json_array_get(b, i);
+		long long lo = json_integer_value(json_object_get(e, "min"));
+		json_t *hi = json_object_get(e, "max");
+		long long n = json_integer_value(json_object_get(e, "count"));
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_gt(lo, prev_max); /* ascending, disjoint */
+		size_t inside = 0;
+		for (size_t k = 0; k < sizeof(lat) / sizeof(lat[0]); k++)
+			inside += (long long)lat[k] >= lo &&
+				  (json_is_null(hi) ||
+				   (long long)lat[k] <= json_integer_value(hi));
+		ck_assert_int_eq((long long)inside, n);
+		ck_assert(json_is_null(hi) || json_integer_value(hi) >= lo);
+		prev_max = json_is_null(hi) ? INT64_MAX : json_integer_value(hi);
+		sum += n;
+	}
+	ck_assert_int_eq(sum, json_integer_value(jget(
+				  root, "sessions.0.stats.scsi.commands")));
+	/* 2^41 and 2^45 share the open-ended last bucket. */
+	jnull(json_array_get(b, json_array_size(b) - 1), "max");
+	json_decref(root);
+	free(text);
+	scsi_sess_free(s->scsi);
+	s->scsi = NULL;
+	fx_free(s);
+}
+END_TEST
+
 START_TEST(test_mof_snippet)
 {
 	struct session *s = two_sessions();
@@ -1024,6 +1079,7 @@ Suite *export_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_json_document);
 	tcase_add_test(tc, test_json_login_unseen_nulls);
+	tcase_add_test(tc, test_json_latency_buckets);
 	tcase_add_test(tc, test_mof_snippet);
 	tcase_add_test(tc, test_table);
 	tcase_add_test(tc, test_events_ndjson);

@@ -381,6 +381,12 @@ START_TEST(test_hist_buckets)
 					  b + 1);
 		}
 	}
+	/* Bounds tile the line: each bucket starts where the last ended. */
+	ck_assert_uint_eq(scsi_hist_lower(0), 0);
+	for (unsigned b = 1; b < SCSI_HIST_BUCKETS; b++) {
+		ck_assert_uint_eq(scsi_hist_lower(b), scsi_hist_upper(b - 1) + 1);
+		ck_assert_uint_eq(scsi_hist_bucket(scsi_hist_lower(b)), b);
+	}
 	struct scsi_hist h;
 	memset(&h, 0, sizeof(h));
 	ck_assert_uint_eq(scsi_hist_percentile(&h, 99), 0);
