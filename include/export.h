@@ -1,5 +1,5 @@
 /* export.h - the output side: sessions as JSON, MOF, an NDJSON event
- * stream and a text table (formats: docs/output.md).
+ * stream, a text table and an HTML report (formats: docs/output.md).
  *
  * Every CIM value comes from cim.h; nothing here computes one. Outputs
  * are deterministic: nothing is taken from the wall clock, so the same
@@ -48,6 +48,14 @@ int export_json_list(const char *path, const struct session *first,
 int export_mof_list(const char *path, const struct session *first,
 		    const struct export_meta *m, char *err, size_t errlen);
 void export_table_list(FILE *fp, const struct session *first,
+		       const struct export_meta *m);
+
+/* The HTML report (--html): one self-contained page, no fetches. */
+int export_html(const char *path, const struct session_table *st,
+		const struct export_meta *m, char *err, size_t errlen);
+int export_html_list(const char *path, const struct session *first,
+		     const struct export_meta *m, char *err, size_t errlen);
+void export_html_write(FILE *fp, const struct session *first,
 		       const struct export_meta *m);
 
 /* The JSON document as a string (malloc'd; caller frees), or NULL. */

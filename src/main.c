@@ -79,6 +79,8 @@ static void usage(FILE *out)
 		"      --json FILE  write the sessions as JSON ('-' for stdout)\n"
 		"      --mof FILE   write the sessions as MOF instances\n"
 		"      --mof-schema print the CIM schema (MOF) of those instances\n"
+		"      --html FILE  write a self-contained HTML report (table,\n"
+		"                   timeline, latency histograms)\n"
 		"      --events FILE  append one JSON line per change (NDJSON)\n"
 		"      --perspective target|initiator\n"
 		"                   whose view the CIM instances take (default target)\n"
@@ -108,7 +110,7 @@ struct opts {
 	uint16_t ports[MAX_PORTS];
 	size_t nports;
 	bool pdus;
-	const char *json_path, *mof_path, *events_path;
+	const char *json_path, *mof_path, *events_path, *html_path;
 	enum perspective persp;
 	int verbose;
 	int buffer_mb, snaplen;
@@ -213,7 +215,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	       OPT_PERSPECTIVE, OPT_NO_PROMISC, OPT_DURATION, OPT_TUI,
 	       OPT_NO_TUI, OPT_REALTIME, OPT_MAX_FLOWS, OPT_FLOW_IDLE,
 	       OPT_OOO_STREAM, OPT_OOO_TOTAL, OPT_MAX_SESSIONS, OPT_TEXT_CAP,
-	       OPT_MOF_SCHEMA };
+	       OPT_MOF_SCHEMA, OPT_HTML };
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, OPT_VERSION},
@@ -222,6 +224,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		{"json", required_argument, NULL, OPT_JSON},
 		{"mof", required_argument, NULL, OPT_MOF},
 		{"mof-schema", no_argument, NULL, OPT_MOF_SCHEMA},
+		{"html", required_argument, NULL, OPT_HTML},
 		{"events", required_argument, NULL, OPT_EVENTS},
 		{"perspective", required_argument, NULL, OPT_PERSPECTIVE},
 		{"no-promisc", no_argument, NULL, OPT_NO_PROMISC},
@@ -331,6 +334,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_MOF:
 			o->mof_path = optarg;
+			break;
+		case OPT_HTML:
+			o->html_path = optarg;
 			break;
 		case OPT_EVENTS:
 			o->events_path = optarg;
@@ -546,7 +552,7 @@ static int write_exports(struct run *r, bool json, bool mof)
 	meta_fill(r, &m);
 	char xerr[EXPORT_ERR_MAX];
 	int rc = 0;
-	const char *done[2];
+	const char *done[3];
 	size_t ndone = 0;
 	bool asked = false;
 	if (json && r->o->json_path) {
@@ -573,15 +579,29 @@ static int write_exports(struct run *r, bool json, bool mof)
 			done[ndone++] = r->o->mof_path;
 		}
 	}
+	if (json && r->o->html_path) { /* the report goes with the JSON */
+		asked = true;
+		if (export_html(r->o->html_path, r->st, &m, xerr, sizeof(xerr))) {
+			rc = -1;
+			if (r->ui)
+				ui_message(r->ui, "%s", xerr);
+			else
+				fprintf(stderr, "iscsiwatch: %s\n", xerr);
+		} else {
+			done[ndone++] = r->o->html_path;
+		}
+	}
 	if (r->ui && rc == 0) {
 		if (!asked)
 			ui_message(r->ui, "no %s file given (start with %s FILE)",
 				   json ? "JSON" : "MOF",
 				   json ? "--json" : "--mof");
 		else
-			ui_message(r->ui, "wrote %s%s%s", done[0],
+			ui_message(r->ui, "wrote %s%s%s%s%s", done[0],
 				   ndone > 1 ? " and " : "",
-				   ndone > 1 ? done[1] : "");
+				   ndone > 1 ? done[1] : "",
+				   ndone > 2 ? " and " : "",
+				   ndone > 2 ? done[2] : "");
 	}
 	return rc;
 }
@@ -790,6 +810,7 @@ int main(int argc, char **argv)
 	bool live = o.nifaces > 0;
 	bool stdout_taken = o.pdus || (o.json_path && !strcmp(o.json_path, "-")) ||
 			    (o.mof_path && !strcmp(o.mof_path, "-")) ||
+			    (o.html_path && !strcmp(o.html_path, "-")) ||
 			    (o.events_path && !strcmp(o.events_path, "-"));
 	bool use_tui = o.tui == 1 ||
 		       (o.tui == -1 && live && !stdout_taken &&

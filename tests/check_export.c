@@ -929,6 +929,44 @@ START_TEST(test_escaping_table)
 }
 END_TEST
 
+/* The HTML report: hostile names stay text - markup characters become
+ * entities, controls and bidi overrides visible escapes, invalid UTF-8
+ * U+FFFD - and the page fetches nothing. */
+START_TEST(test_escaping_html)
+{
+	struct session *s = bad_session();
+	struct session *x = fx_session("iqn.x:<script>alert(1)</script>",
+				       "iqn.y:a\xe2\x80\xae"
+				       "evil&co");
+	x->seq = 1;
+	s->next = x;
+	struct export_meta m = meta();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(fp);
+	export_html_write(fp, s, &m);
+	fclose(fp);
+	assert_valid_utf8(text, len);
+	for (size_t i = 0; i < len; i++)
+		ck_assert_msg(text[i] == '\n' || (unsigned char)text[i] >= 0x20,
+			      "control byte 0x%02x at %zu", text[i], i);
+	ck_assert_ptr_null(strstr(text, "<script"));
+	ck_assert_ptr_nonnull(strstr(text, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	ck_assert_ptr_nonnull(strstr(text, "a&quot;b\\c\\x01\\x1B[31m\\x0A\xef\xbf\xbd"));
+	ck_assert_ptr_nonnull(strstr(text, "a\\u202Eevil&amp;co"));
+	ck_assert_ptr_null(strstr(text, "\xe2\x80\xae"));
+	ck_assert_ptr_nonnull(strstr(text, "default-src 'none'"));
+	/* One table row per session. */
+	size_t rows = 0;
+	for (const char *p = text; (p = strstr(p, "<tr class=\"session\"")); p++)
+		rows++;
+	ck_assert_uint_eq(rows, 2);
+	free(text);
+	fx_free(s);
+}
+END_TEST
+
 START_TEST(test_events_ndjson)
 {
 	char path[] = "/tmp/iscsiwatch-ev-XXXXXX";
@@ -1088,6 +1126,7 @@ Suite *export_suite(void)
 	tcase_add_test(tc, test_escaping_json);
 	tcase_add_test(tc, test_escaping_mof);
 	tcase_add_test(tc, test_escaping_table);
+	tcase_add_test(tc, test_escaping_html);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_atomic);

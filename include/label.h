@@ -1,0 +1,41 @@
+/* label.h - the short words of the operator's view (issue 14): why a
+ * session ended or failed, and iSCSI names shortened around the part that
+ * tells two apart. The table, the UI, the events pane and the HTML report
+ * all use these, so a reason or a name reads the same everywhere.
+ *
+ * Everything here is a pure function of its arguments; nothing allocates.
+ */
+#ifndef ISCSIWATCH_LABEL_H
+#define ISCSIWATCH_LABEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "session.h"
+
+#define LABEL_REASON_MAX 32
+
+/* Why s is not simply OK, in a few words: "auth 0x0201",
+ * "no target 0x0203", "no response" (login never answered), "lost",
+ * "logout", "reinstated", "digest", ...; "" when there is nothing to
+ * say. Always NUL-terminates buf (len >= 1). Returns buf. */
+const char *label_reason(const struct session *s, char *buf, size_t len);
+
+/* The word for a login Status-Class/Detail (RFC 7143 §11.13.5):
+ * "auth" for 0x0201, "no target" for 0x0203, ... */
+const char *label_login_word(unsigned cls, unsigned detail);
+
+/* Fits an (already display-escaped, UTF-8) iSCSI name into `width`
+ * terminal columns, keeping what tells names apart:
+ *  - iqn.YYYY-MM.authority:unique - the unique part after ':' stays
+ *    whole as long as it fits, with the start of the name before it
+ *    ("iqn.1991-05…:esx15.corp.example.com"); a unique part too long for
+ *    the width loses its middle ("iqn…:esx15.c…ple.com"), never both
+ *    ends;
+ *  - eui./naa. and anything else: a middle ellipsis keeps both ends.
+ * "…" is "~" when ascii. Pads with spaces to width when pad. out gets at
+ * most outlen-1 bytes, NUL-terminated. Returns the bytes written. */
+size_t label_name(const char *name, size_t width, bool pad, bool ascii,
+		  char *out, size_t outlen);
+
+#endif
