@@ -5,7 +5,8 @@ set -eu
 PKGS="build-essential pkg-config libpcap-dev libiscsi-dev libiscsi-bin
 libncurses-dev check libjansson-dev libmicrohttpd-dev tgt istgt tshark tcpdump clang
 libclang-rt-14-dev python3 python3-scapy tmux tcpreplay iproute2 valgrind
-time prometheus"
+time prometheus
+chromium python3-jsonschema"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
