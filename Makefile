@@ -4,7 +4,7 @@
 # SAN=1 (AddressSanitizer + UndefinedBehaviorSanitizer build in build-san/).
 
 CC      ?= cc
-PKGS    := libpcap libiscsi jansson libmicrohttpd ncursesw check
+PKGS    := libpcap libiscsi jansson libmicrohttpd libxml-2.0 ncursesw check
 SAN     ?=
 ifeq ($(SAN),1)
 BUILD   ?= build-san
@@ -21,7 +21,7 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -I$
            -MMD -MP
 # pkg-config only when the libraries are there: `make deps` must run first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs libpcap libiscsi jansson libmicrohttpd 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs libpcap libiscsi jansson libmicrohttpd libxml-2.0 2>/dev/null)
 CURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null)
 CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
 

@@ -1,6 +1,7 @@
 #!/bin/bash
 # fuzz/run.sh BUILD-FUZZ-DIR - runs each libFuzzer target for FUZZ_SECONDS
-# (default 60) on a corpus seeded from captures/ and tests/regress/.
+# (default 60) on a corpus seeded from captures/, tests/regress/ and, for
+# the WBEM endpoint, the request documents in fuzz/cimxml/.
 #
 # Working corpora live in BUILD-FUZZ-DIR/corpus/<target> (never committed);
 # crashes, leaks and timeouts are written to BUILD-FUZZ-DIR/artifacts/.
@@ -12,7 +13,7 @@ set -u
 B=${1:-build-fuzz}
 S=${FUZZ_SECONDS:-60}
 cd "$(dirname "$0")/.." || exit 2
-TARGETS=${FUZZ_TARGETS:-"framer login pcap"}
+TARGETS=${FUZZ_TARGETS:-"framer login pcap cimxml"}
 
 # Seed corpora from the captures (the tool links the plain engine build).
 if [ ! -x "$B/seeds" ] || [ fuzz/seeds.c -nt "$B/seeds" ]; then
@@ -23,6 +24,7 @@ fi
 rm -rf "$B/seeds.d"
 mkdir -p "$B/seeds.d/pcap" "$B/seeds.d/framer" "$B/seeds.d/login" "$B/artifacts"
 "$B/seeds" "$B/seeds.d" captures/*.pcap* captures/crafted/*.pcap* || exit 2
+cp -r fuzz/cimxml "$B/seeds.d/cimxml"
 
 fail=0
 for t in $TARGETS; do
@@ -31,13 +33,15 @@ for t in $TARGETS; do
 	mkdir -p "$corpus"
 	regress=()
 	[ -d "tests/regress/$t" ] && regress=("tests/regress/$t")
+	dict=fuzz/iscsi.dict
 	case $t in
 	pcap) maxlen=65536 ;;
+	cimxml) maxlen=16384 dict=fuzz/cimxml.dict ;;
 	*) maxlen=16384 ;;
 	esac
 	log="$B/fuzz_$t.log"
 	"$bin" -max_total_time="$S" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=$maxlen -dict=fuzz/iscsi.dict -print_final_stats=1 \
+		-max_len=$maxlen -dict=$dict -print_final_stats=1 \
 		-artifact_prefix="$B/artifacts/$t-" \
 		"$corpus" "$B/seeds.d/$t" "${regress[@]}" >"$log" 2>&1
 	rc=$?

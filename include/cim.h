@@ -63,6 +63,22 @@ size_t cim_session_props(const struct session *s, enum perspective p,
 size_t cim_conn_props(const struct session *s, const struct sconn *c,
 		      enum perspective p, struct cim_prop *out, size_t max);
 
+/* The properties the concrete classes add (data/iscsiwatch.mof):
+ * ISCSIWATCH_iSCSISession after cim_session_props(), and
+ * ISCSIWATCH_iSCSIConnection after cim_conn_props(). observed_by names
+ * the sensor (host and capture source; NULL: null). Every property is
+ * always written, null when unknown. */
+#define CIM_SESSION_CLASS "ISCSIWATCH_iSCSISession"
+#define CIM_CONN_CLASS "ISCSIWATCH_iSCSIConnection"
+#define CIM_SESSION_EXT_NPROPS 8
+#define CIM_CONN_EXT_NPROPS 5
+size_t cim_session_ext_props(const struct session *s, enum perspective p,
+			     const char *observed_by, struct cim_prop *out,
+			     size_t max);
+size_t cim_conn_ext_props(const struct session *s, const struct sconn *c,
+			  enum perspective p, const char *observed_by,
+			  struct cim_prop *out, size_t max);
+
 /* The property called name in props[0..n), or NULL. */
 const struct cim_prop *cim_find(const struct cim_prop *props, size_t n,
 				const char *name);

@@ -3,7 +3,8 @@
 # ones when run as root, otherwise prints the exact command and fails.
 set -eu
 PKGS="build-essential pkg-config libpcap-dev libiscsi-dev libiscsi-bin
-libncurses-dev check libjansson-dev libmicrohttpd-dev tgt istgt tshark tcpdump clang
+libncurses-dev check libjansson-dev libmicrohttpd-dev libxml2-dev tgt istgt
+tshark tcpdump clang
 libclang-rt-14-dev python3 python3-scapy tmux tcpreplay iproute2 valgrind
 time prometheus
 chromium python3-jsonschema"

@@ -760,3 +760,69 @@ size_t cim_conn_props(const struct session *s, const struct sconn *c,
 	}
 	return b.n;
 }
+
+/* ---- ISCSIWATCH_ subclass properties (data/iscsiwatch.mof) ---- */
+
+/* SystemName (cim-mapping.md): the target portal seen from the target,
+ * the initiator's address seen from the initiator. */
+static void prop_system_name(struct builder *b, const struct sconn *c,
+			     enum perspective persp)
+{
+	char a[64];
+	if (!c) {
+		prop_null(b, "SystemName", CIM_T_STRING);
+	} else if (persp == PERSP_INITIATOR) {
+		net_addr_str(&c->initiator.addr, a, sizeof(a));
+		prop_str(b, "SystemName", a);
+	} else {
+		prop_str(b, "SystemName", cim_ep_str(&c->target, a, sizeof(a)));
+	}
+}
+
+size_t cim_session_ext_props(const struct session *s, enum perspective persp,
+			     const char *observed_by, struct cim_prop *out,
+			     size_t max)
+{
+	struct builder b = {.out = out, .max = max};
+	prop_system_name(&b, leading_conn(s), persp);
+	prop_str(&b, "ObservedBy", observed_by);
+	prop_str(&b, "InitiatorName",
+		 s->initiator_name[0] ? s->initiator_name : NULL);
+	prop_str(&b, "InitiatorAlias",
+		 s->initiator_alias[0] ? s->initiator_alias : NULL);
+	prop_str(&b, "TargetName", s->target_name[0] ? s->target_name : NULL);
+	prop_str(&b, "TargetAlias", s->target_alias[0] ? s->target_alias : NULL);
+	if (s->isid_known) {
+		char isid[13];
+		isid_hex(s->isid, isid);
+		sappend(prop_new(&b, "ISID", CIM_T_STRING), "0x%s", isid);
+	} else {
+		prop_null(&b, "ISID", CIM_T_STRING);
+	}
+	if (s->tpgt_known)
+		prop_uint(&b, "TPGT", CIM_T_UINT16, s->tpgt);
+	else
+		prop_null(&b, "TPGT", CIM_T_UINT16);
+	return b.n;
+}
+
+size_t cim_conn_ext_props(const struct session *s, const struct sconn *c,
+			  enum perspective persp, const char *observed_by,
+			  struct cim_prop *out, size_t max)
+{
+	struct builder b = {.out = out, .max = max};
+	char a[64];
+	(void)s;
+	prop_system_name(&b, c, persp);
+	prop_str(&b, "ObservedBy", observed_by);
+	prop_str(&b, "InitiatorAddress", cim_ep_str(&c->initiator, a, sizeof(a)));
+	prop_str(&b, "TargetAddress", cim_ep_str(&c->target, a, sizeof(a)));
+	/* Version-active of the final Login Response (RFC 7143 11.13.4):
+	 * the number the inherited boolean ActiveiSCSIVersion cannot hold. */
+	if (c->version_active >= 0 && c->version_active <= 255)
+		prop_uint(&b, "VersionActive", CIM_T_UINT8,
+			  (uint32_t)c->version_active);
+	else
+		prop_null(&b, "VersionActive", CIM_T_UINT8);
+	return b.n;
+}

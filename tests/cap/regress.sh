@@ -1,6 +1,7 @@
 #!/bin/bash
 # Replays every fuzzer finding kept under tests/regress/<target>/ through
-# the normal (or SAN=1) build: framer and login inputs through
+# the normal (or SAN=1) build: framer, login and cimxml inputs (cimxml
+# also replays its seed requests, fuzz/cimxml/) through
 # build/tools/fuzz-replay-<target> (the fuzz target without libFuzzer),
 # pcap inputs through `iscsiwatch -r FILE --json` (exit 0 or 1, one line
 # of error at most, and a JSON that parses when written).
@@ -10,12 +11,14 @@ cd "$(dirname "$0")/../.." || exit 2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
-for t in framer login pcap; do
+for t in framer login pcap cimxml; do
 	tool=$B/tools/fuzz-replay-$t
 	[ -x "$tool" ] || { echo "FAIL: no $tool"; exit 1; }
-	n=$(find tests/regress/$t -type f ! -name README.md 2>/dev/null | wc -l)
+	dirs=$(ls -d tests/regress/$t fuzz/$t 2>/dev/null)
+	[ -n "$dirs" ] || continue
+	n=$(find $dirs -type f ! -name README.md 2>/dev/null | wc -l)
 	[ "$n" -eq 0 ] && continue
-	out=$(find tests/regress/$t -type f ! -name README.md -print0 |
+	out=$(find $dirs -type f ! -name README.md -print0 |
 		xargs -0 "$tool" 2>&1)
 	rc=$?
 	if [ $rc -ne 0 ]; then
