@@ -23,6 +23,10 @@
 	X(FLOWS_EVICTED_IDLE, "flows evicted after being idle")                \
 	X(FLOWS_CAP_HIT, "packets dropped: flow table full")                   \
 	X(FLOWS_CLOSED, "flows closed by FIN or RST")                          \
+	X(FLOWS_SUPERSEDED, "flows ended by a new handshake on their ports")   \
+	X(FLOWS_EVICTED_NOT_ISCSI, "flows evicted when full: not iSCSI")       \
+	X(FLOWS_EVICTED_UNKNOWN, "flows evicted when full: not yet known")     \
+	X(FLOWS_EVICTED_EMPTY, "flows evicted when full: iSCSI port, empty")   \
 	X(TCP_RETRANSMITTED, "TCP segments entirely retransmitted")            \
 	X(TCP_OVERLAP, "TCP segments partly overlapping earlier data")         \
 	X(TCP_OVERLAP_MISMATCH, "overlaps carrying different data")            \
@@ -31,6 +35,10 @@
 	X(TCP_GAPS, "gaps in a TCP stream (lost data)")                        \
 	X(TCP_GAP_BYTES, "bytes lost in gaps")                                 \
 	X(TCP_MIDSTREAM, "TCP directions first seen mid-stream")               \
+	X(TCP_RST_OUT_OF_WINDOW, "RSTs outside the window (ignored)")          \
+	X(TCP_FIN_OUT_OF_WINDOW, "FINs outside the window (ignored)")          \
+	X(TCP_SYN_IN_WINDOW, "SYNs inside a used stream (ignored)")            \
+	X(TCP_SYN_RESTART, "TCP directions restarted by a new ISN")            \
 	X(PDUS, "iSCSI PDUs framed")                                           \
 	X(PDU_RESYNC, "framer resynchronisations on a BHS")                    \
 	X(PDU_RESYNC_SKIPPED, "bytes skipped while resynchronising")           \

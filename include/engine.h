@@ -27,6 +27,10 @@ enum conn_end {
 	CONN_END_IDLE,    /* silent beyond the idle timeout */
 	CONN_END_EVICTED, /* pushed out by the flow cap */
 	CONN_END_CAPTURE, /* the capture ended with it open */
+	/* A new handshake on the same 4-tuple before its close was seen
+	 * (source port reused, initiator rebooted): it dropped without a
+	 * close on the wire. */
+	CONN_END_SUPERSEDED,
 };
 
 /* What a sink sees of one TCP connection. */

@@ -76,6 +76,8 @@ enum sess_end_reason {
 	END_LOGIN_FAILED,
 	END_CONN_REINSTATED, /* (connections) same CID logged in again */
 	END_CONN_CLOSED,     /* (connections) TCP closed */
+	END_CONN_SUPERSEDED, /* (connections) a new TCP connection on its
+				ports began before its close was seen */
 };
 
 struct sconn {
@@ -209,6 +211,10 @@ void session_logout_response(struct session_table *st, struct session *s,
 /* The TCP connection ended (FIN, RST, silence, end of capture). */
 void session_conn_closed(struct session_table *st, struct session *s,
 			 struct sconn *c, uint64_t now, bool capture_end);
+/* The TCP connection was replaced by a new handshake on its 4-tuple
+ * before any close was seen: as closed, with that reason. */
+void session_conn_superseded(struct session_table *st, struct session *s,
+			     struct sconn *c, uint64_t now);
 /* Trouble on c that degrades the session: one of DEG_*. */
 void session_conn_trouble(struct session_table *st, struct session *s,
 			  struct sconn *c, uint64_t now, unsigned deg,

@@ -6,6 +6,13 @@
  * copy). Segments ahead of the next expected byte are copied into an
  * out-of-order list under two caps: per stream and over all streams
  * (`struct tcp_pool`). Lost bytes are reported as explicit gaps.
+ *
+ * Control flags are followed as the endpoints would take them (RFC 5961's
+ * spirit, as Suricata and Zeek do): a RST or FIN counts only inside the
+ * receiving side's window, a SYN with a new ISN restarts a direction that
+ * has carried nothing yet, and a SYN far from a stream that has carried
+ * data is held as a possible new connection on the same ports (the engine
+ * decides when the handshake's SYN/ACK confirms it).
  */
 #ifndef ISCSIWATCH_TCP_H
 #define ISCSIWATCH_TCP_H
@@ -37,6 +44,13 @@ struct tcp_pool {
 };
 
 #define TCP_OOO_CAP_STREAM_DEFAULT (4u << 20)
+/* How far past the furthest position a stream is known to have reached
+ * (bytes seen, or acknowledged by the peer) a RST, FIN or SYN still counts
+ * as inside the window. The advertised window is not tracked (its scale
+ * is in the SYN options, often not captured): a fixed bound, larger than
+ * the windows of ordinary stacks' ACK-clocked flights, and still a 1 in
+ * 4096 chance for a blind spoofer. */
+#define TCP_WINDOW_SLACK (1u << 20)
 #define TCP_OOO_CAP_TOTAL_DEFAULT (256u << 20)
 
 struct tcp_seg; /* out-of-order node, private to tcp.c */
@@ -48,9 +62,17 @@ struct tcp_stream {
 	bool fin_seen;
 	bool rst_seen;
 	bool midstream;   /* first segment was not a SYN */
+	/* A SYN far outside this stream after it carried data (source port
+	 * reused, initiator rebooted): a new connection if the peer answers
+	 * it (SYN/ACK acknowledging reuse_isn + 1). */
+	bool reuse_syn;
+	uint32_t reuse_isn;
 	uint32_t base;    /* sequence number of offset 0 */
 	uint64_t next;    /* offset of the next byte expected */
 	uint64_t acked;   /* highest offset the peer acknowledged */
+	uint64_t high;    /* end of the furthest payload byte seen */
+	bool lone_byte;   /* the last in-order segment was one byte (a
+			     zero-window probe, maybe) */
 	struct tcp_seg *ooo; /* sorted by offset, non-overlapping */
 	size_t ooo_bytes;
 	/* Retransmissions of this direction whose bytes differed from the
@@ -62,11 +84,25 @@ struct tcp_stream {
 
 /* One segment of this direction. `missing` is how many payload bytes the
  * IP length promised beyond what was captured (snap length): they become
- * a gap. */
+ * a gap. `peer` is the other direction (NULL if unknown): a RST from a
+ * direction that never sent anything counts only if its ACK acknowledges
+ * the peer's stream (a refused connection, RFC 9293 §3.10.7.1).
+ * Afterwards rst_seen / fin_seen say whether an in-window RST / FIN
+ * arrived; out-of-window ones are counted (CTR_TCP_RST_OUT_OF_WINDOW,
+ * CTR_TCP_FIN_OUT_OF_WINDOW) and change nothing. */
 void tcp_stream_segment(struct tcp_stream *s, struct tcp_pool *pool,
-			uint32_t seq, uint8_t flags, const uint8_t *p,
+			const struct tcp_stream *peer, uint32_t seq,
+			uint32_t ack, uint8_t flags, const uint8_t *p,
 			uint32_t n, uint32_t missing, const struct tcp_cb *cb,
 			void *user);
+
+/* Whether `ack`, sent by the peer of stream s, acknowledges a position s
+ * has reached (up to its furthest byte, plus the SYN or FIN). */
+bool tcp_stream_ack_valid(const struct tcp_stream *s, uint32_t ack);
+
+/* Whether a SYN/ACK acknowledging `ack` answers the pending new-connection
+ * SYN of stream s (see reuse_syn). */
+bool tcp_stream_reuse_answered(const struct tcp_stream *s, uint32_t ack);
 
 /* The peer acknowledged `ack`: bytes before it were received by the
  * endpoint, so a hole below it that the capture never filled is a loss. */

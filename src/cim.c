@@ -348,6 +348,8 @@ static const char *end_text(enum sess_end_reason r)
 		return "the same CID logged in again";
 	case END_CONN_CLOSED:
 		return "TCP connection closed";
+	case END_CONN_SUPERSEDED:
+		return "TCP connection replaced by a new one on the same ports";
 	case END_NONE:
 		break;
 	}

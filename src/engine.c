@@ -278,6 +278,8 @@ static void conn_close(struct engine *e, struct flow *f, enum conn_end why)
 		ctr_inc(&e->ctr, CTR_FLOWS_CLOSED);
 	else if (why == CONN_END_IDLE)
 		ctr_inc(&e->ctr, CTR_FLOWS_EVICTED_IDLE);
+	else if (why == CONN_END_SUPERSEDED)
+		ctr_inc(&e->ctr, CTR_FLOWS_SUPERSEDED);
 	flow_table_remove(e->flows, f);
 }
 
@@ -301,6 +303,32 @@ static bool engine_make_room(struct engine *e)
 		return false;
 	conn_close(e, f, CONN_END_EVICTED);
 	return true;
+}
+
+/* The SYN/ACK of packet t (from direction *dir of `old`) answers a SYN
+ * that came far outside the old stream: a new connection on the same
+ * 4-tuple whose predecessor's close was never seen. The old one ends
+ * (CONN_END_SUPERSEDED) and a new flow starts with that SYN; *dir becomes
+ * the SYN/ACK's direction in it. NULL when the new flow cannot be made. */
+static struct flow *engine_supersede(struct engine *e, struct flow *old,
+				     const struct net_tcp *t, int *dir)
+{
+	uint32_t isn = old->dir[1 - *dir].reuse_isn;
+	struct net_tcp syn = *t;
+	syn.src = t->dst;
+	syn.dst = t->src;
+	syn.sport = t->dport;
+	syn.dport = t->sport;
+	conn_close(e, old, CONN_END_SUPERSEDED);
+	int d;
+	struct flow *f = flow_lookup(e->flows, &syn, e->now, true, &d);
+	if (!f)
+		return NULL;
+	tcp_stream_segment(&f->dir[0], &e->pool, NULL, isn, 0, TCP_SYN_FLAG,
+			   NULL, 0, 0, &tcp_cbs, NULL);
+	f->pkts[0]++;
+	*dir = 1;
+	return f;
 }
 
 void engine_packet(struct engine *e, const struct packet *pkt)
@@ -337,6 +365,11 @@ void engine_packet(struct engine *e, const struct packet *pkt)
 			ctr_inc(&e->ctr, CTR_PKT_NOT_ISCSI_PORT);
 		return;
 	}
+	if ((t.flags & (TCP_SYN_FLAG | TCP_ACK_FLAG | TCP_RST_FLAG)) ==
+		    (TCP_SYN_FLAG | TCP_ACK_FLAG) &&
+	    tcp_stream_reuse_answered(&f->dir[1 - dir], t.ack) &&
+	    !(f = engine_supersede(e, f, &t, &dir)))
+		return;
 	struct conn *c = f->user;
 	if (!c && !(c = conn_new(e, f))) {
 		flow_table_remove(e->flows, f);
@@ -350,13 +383,15 @@ void engine_packet(struct engine *e, const struct packet *pkt)
 	f->pkts[dir]++;
 	f->bytes[dir] += t.payload_len;
 	int other = 1 - dir;
-	if (t.flags & TCP_ACK_FLAG)
+	/* A RST's acknowledgment is not taken: a spoofed one would move the
+	 * peer's stream (and declare holes lost) before its window check. */
+	if ((t.flags & (TCP_ACK_FLAG | TCP_RST_FLAG)) == TCP_ACK_FLAG)
 		tcp_stream_ack(&f->dir[other], &e->pool, t.ack, &tcp_cbs,
 			       &c->side[other]);
 	uint32_t mism = f->dir[dir].overlap_mismatch;
-	tcp_stream_segment(&f->dir[dir], &e->pool, t.seq, t.flags, t.payload,
-			   t.payload_len, t.payload_missing, &tcp_cbs,
-			   &c->side[dir]);
+	tcp_stream_segment(&f->dir[dir], &e->pool, &f->dir[other], t.seq,
+			   t.ack, t.flags, t.payload, t.payload_len,
+			   t.payload_missing, &tcp_cbs, &c->side[dir]);
 	if (f->dir[dir].overlap_mismatch != mism && !c->ignored)
 		SINKS_CALL(e, c, anomaly, dir, ENGINE_AN_OVERLAP_MISMATCH);
 	if (f->dir[dir].rst_seen)

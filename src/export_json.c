@@ -348,6 +348,7 @@ static const char *end_reason_name(enum sess_end_reason r)
 	    [END_LOGIN_FAILED] = "login_failed",
 	    [END_CONN_REINSTATED] = "connection_reinstated",
 	    [END_CONN_CLOSED] = "closed",
+	    [END_CONN_SUPERSEDED] = "superseded",
 	};
 	return (unsigned)r < sizeof(n) / sizeof(n[0]) ? n[r] : NULL;
 }

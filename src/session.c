@@ -407,8 +407,9 @@ static void session_reinstate(struct session_table *st, struct session *s,
 		    strcmp(o->initiator_name, s->initiator_name) ||
 		    strcmp(o->target_name, s->target_name))
 			continue;
+		/* A connection already lost keeps its end and why. */
 		for (struct sconn *c = o->conns; c; c = c->next)
-			if (c->phase != CP_ENDED) {
+			if (c->phase != CP_ENDED && c->phase != CP_LOST) {
 				c->phase = CP_ENDED;
 				c->end_reason = END_REINSTATED;
 				c->end_ns = c->end_ns ? c->end_ns : now;
@@ -632,6 +633,17 @@ void session_conn_closed(struct session_table *st, struct session *s,
 	session_event(st, s, c, now, "connection_lost",
 		      "CID %u closed without logout", c->cid);
 	session_update(st, s, now, "connection lost");
+}
+
+void session_conn_superseded(struct session_table *st, struct session *s,
+			     struct sconn *c, uint64_t now)
+{
+	/* Dropped without logout, like a RST (the endpoint that reused the
+	 * ports had lost the old connection); only the reason differs. */
+	bool full = c->phase == CP_FULL;
+	session_conn_closed(st, s, c, now, false);
+	if (full)
+		c->end_reason = END_CONN_SUPERSEDED;
 }
 
 void session_conn_trouble(struct session_table *st, struct session *s,

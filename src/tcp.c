@@ -180,8 +180,92 @@ static bool tcp_store(struct tcp_stream *s, struct tcp_pool *pool,
 	return true;
 }
 
+/* The furthest position the stream is known to have reached: bytes seen,
+ * or acknowledged by the peer (the capture may have missed some). */
+static uint64_t tcp_reach(const struct tcp_stream *s)
+{
+	uint64_t r = s->next > s->acked ? s->next : s->acked;
+	return r > s->high ? r : s->high;
+}
+
+/* Whether stream position `off` (signed: before offset 0 is negative) is
+ * inside the receiver's window: from what it has acknowledged (RCV.NXT as
+ * far as the capture knows, less `below`) to TCP_WINDOW_SLACK past the
+ * stream's reach (RFC 5961 §3.2, §5.2: the advertised window is not
+ * tracked, see TCP_WINDOW_SLACK). */
+static bool tcp_in_window(const struct tcp_stream *s, int64_t off,
+			  uint64_t below)
+{
+	int64_t lo = (int64_t)s->acked - (int64_t)below;
+	return off >= lo && off <= (int64_t)(tcp_reach(s) + TCP_WINDOW_SLACK);
+}
+
+bool tcp_stream_ack_valid(const struct tcp_stream *s, uint32_t ack)
+{
+	if (!s->started)
+		return false;
+	/* The SYN and a FIN take a sequence number each. */
+	int64_t a = tcp_unwrap(s, ack);
+	return a >= 0 && a <= (int64_t)tcp_reach(s) + 1;
+}
+
+bool tcp_stream_reuse_answered(const struct tcp_stream *s, uint32_t ack)
+{
+	return s->reuse_syn && ack == s->reuse_isn + 1;
+}
+
+/* Nothing but the SYN has gone through this direction. */
+static bool tcp_fresh(const struct tcp_stream *s)
+{
+	return s->syn_seen && s->next == 0 && s->high == 0 && !s->ooo &&
+	       !s->fin_seen && !s->rst_seen;
+}
+
+/* A SYN. Before any data, a new ISN restarts the direction (the first SYN
+ * went unanswered and the stack tried again with another). After data, a
+ * SYN inside the window is ignored (RFC 5961 §4: the endpoint answers it
+ * with a challenge ACK); one far outside may open a new connection on the
+ * same ports, which only the peer's SYN/ACK confirms. */
+static void tcp_syn(struct tcp_stream *s, struct tcp_pool *pool, uint32_t seq)
+{
+	if (!s->started) {
+		s->started = true;
+		s->syn_seen = true;
+		s->base = seq + 1; /* the SYN takes one number */
+		return;
+	}
+	if (s->syn_seen && seq + 1 == s->base)
+		return; /* retransmitted */
+	if (tcp_fresh(s)) {
+		ctr_inc(pool->ctr, CTR_TCP_SYN_RESTART);
+		s->base = seq + 1;
+		s->acked = 0;
+		s->reuse_syn = false;
+		return;
+	}
+	if (tcp_in_window(s, tcp_unwrap(s, seq + 1), TCP_WINDOW_SLACK)) {
+		ctr_inc(pool->ctr, CTR_TCP_SYN_IN_WINDOW);
+		return;
+	}
+	s->reuse_syn = true;
+	s->reuse_isn = seq;
+}
+
+/* A RST from a direction that never sent anything counts when its ACK
+ * acknowledges the peer's stream: the answer to a SYN (RFC 9293
+ * §3.10.7.3, a refused connection). */
+static bool tcp_rst_valid(const struct tcp_stream *s,
+			  const struct tcp_stream *peer, uint32_t seq,
+			  uint32_t ack, uint8_t flags)
+{
+	if (s->started)
+		return tcp_in_window(s, tcp_unwrap(s, seq), 0);
+	return peer && (flags & TCP_ACK_FLAG) && tcp_stream_ack_valid(peer, ack);
+}
+
 void tcp_stream_segment(struct tcp_stream *s, struct tcp_pool *pool,
-			uint32_t seq, uint8_t flags, const uint8_t *p,
+			const struct tcp_stream *peer, uint32_t seq,
+			uint32_t ack, uint8_t flags, const uint8_t *p,
 			uint32_t n, uint32_t missing, const struct tcp_cb *cb,
 			void *user)
 {
@@ -192,12 +276,20 @@ void tcp_stream_segment(struct tcp_stream *s, struct tcp_pool *pool,
 	if (!p)
 		p = no_bytes;
 	if (flags & TCP_SYN_FLAG) {
-		if (!s->started) {
-			s->started = true;
-			s->syn_seen = true;
-			s->base = seq + 1; /* the SYN takes one number */
-		}
+		tcp_syn(s, pool, seq);
 		return; /* data on a SYN is not used by iSCSI */
+	}
+	if (flags & TCP_RST_FLAG) {
+		/* RFC 5961 §3: a RST outside the window is a blind attack
+		 * (or a stale segment); the endpoint ignores it, so do we,
+		 * payload included. */
+		if (!tcp_rst_valid(s, peer, seq, ack, flags)) {
+			ctr_inc(pool->ctr, CTR_TCP_RST_OUT_OF_WINDOW);
+			return;
+		}
+		s->rst_seen = true;
+		if (!s->started)
+			return;
 	}
 	if (!s->started) {
 		s->started = true;
@@ -207,11 +299,17 @@ void tcp_stream_segment(struct tcp_stream *s, struct tcp_pool *pool,
 		if (cb->gap)
 			cb->gap(user, TCP_GAP_MIDSTREAM, 0);
 	}
-	if (flags & TCP_RST_FLAG)
-		s->rst_seen = true;
-	if (flags & TCP_FIN_FLAG)
-		s->fin_seen = true;
 	uint64_t total = (uint64_t)n + missing;
+	if ((flags & TCP_FIN_FLAG) && !s->fin_seen) {
+		/* The FIN sits after the segment's data; it may already have
+		 * been acknowledged (a retransmission of a FIN the capture
+		 * missed), hence one below RCV.NXT. */
+		int64_t at = tcp_unwrap(s, seq) + (int64_t)total;
+		if (tcp_in_window(s, at, 1))
+			s->fin_seen = true;
+		else
+			ctr_inc(pool->ctr, CTR_TCP_FIN_OUT_OF_WINDOW);
+	}
 	if (total == 0)
 		return;
 	int64_t soff = tcp_unwrap(s, seq);
@@ -236,16 +334,29 @@ void tcp_stream_segment(struct tcp_stream *s, struct tcp_pool *pool,
 	}
 	uint64_t off = (uint64_t)soff;
 	if (off + total <= s->next) {
-		ctr_inc(pool->ctr, CTR_TCP_RETRANSMITTED);
+		/* One byte just before the next: a keepalive (RFC 9293
+		 * §3.8.4, some stacks send a garbage byte) or a repeated
+		 * zero-window probe. Not data, not an anomaly. */
+		if (!(total == 1 && off + 1 == s->next))
+			ctr_inc(pool->ctr, CTR_TCP_RETRANSMITTED);
 		return;
 	}
+	if (off + total > s->high)
+		s->high = off + total;
 	if (off <= s->next) {
-		if (off < s->next)
+		/* A lone byte at the next position may be a zero-window
+		 * probe (RFC 9293 §3.8.6.1): the same byte comes again at
+		 * the head of the segment sent when the window opens, an
+		 * expected overlap rather than an anomaly. */
+		bool probe_again = s->lone_byte && off + 1 == s->next;
+		if (off < s->next && !probe_again)
 			ctr_inc(pool->ctr, CTR_TCP_OVERLAP);
+		s->lone_byte = total == 1 && off == s->next;
 		tcp_deliver(s, pool, off, p, n, missing, cb, user);
 		tcp_drain(s, pool, cb, user);
 		return;
 	}
+	s->lone_byte = false;
 	ctr_inc(pool->ctr, CTR_TCP_OUT_OF_ORDER);
 	while (!tcp_store(s, pool, off, p, n, missing)) {
 		/* A cap: the hole will not be filled in time. Give up on it
@@ -275,6 +386,10 @@ void tcp_stream_ack(struct tcp_stream *s, struct tcp_pool *pool, uint32_t ack,
 	if (sa <= 0)
 		return;
 	uint64_t a = (uint64_t)sa;
+	/* An ACK for bytes far beyond anything this direction sent is not
+	 * the endpoint's (RFC 5961 §5.2): it would declare holes lost. */
+	if (a > tcp_reach(s) + TCP_WINDOW_SLACK)
+		return;
 	if (a > s->acked)
 		s->acked = a;
 	/* The endpoint has bytes we never saw, and later ones are waiting:

@@ -331,7 +331,9 @@ static void t_close(void *user, struct engine_conn *ec, int slot,
 	struct scsi_io io;
 	if (t->c && t->c->scsi && t_io(st, t, &x, &io))
 		scsi_conn_closed(&io, ec->now_ns, why == CONN_END_IDLE);
-	if (t->s && t->c)
+	if (t->s && t->c && why == CONN_END_SUPERSEDED)
+		session_conn_superseded(st, t->s, t->c, ec->now_ns);
+	else if (t->s && t->c)
 		session_conn_closed(st, t->s, t->c, ec->now_ns,
 				    why == CONN_END_CAPTURE);
 	if (t->login)

@@ -248,7 +248,14 @@ START_TEST(test_rst_and_idle)
 	feed(e, 1 * SEC, &k);
 	frame(&k, 1, 40000, 2, 3260, 2, TCP_ACK_FLAG, pdu, 48);
 	feed(e, 1 * SEC, &k);
+	/* A RST from a direction never seen, acknowledging nothing, is a
+	 * blind one (RFC 5961): counted, ignored. */
 	frame(&k, 2, 3260, 1, 40000, 9, TCP_RST_FLAG, NULL, 0);
+	feed(e, 2 * SEC, &k);
+	ck_assert_int_eq(r.closes, 0);
+	ck_assert_uint_eq(engine_counters(e)->v[CTR_TCP_RST_OUT_OF_WINDOW], 1);
+	/* The initiator's RST at its next sequence number ends it. */
+	frame(&k, 1, 40000, 2, 3260, 50, TCP_RST_FLAG, NULL, 0);
 	feed(e, 2 * SEC, &k);
 	ck_assert_int_eq(r.last_end, CONN_END_RST);
 	/* A second connection goes silent; time moves on. */

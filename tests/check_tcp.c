@@ -53,14 +53,14 @@ static void rig_init(struct rig *r, uint32_t isn)
 	r->pool.ooo_cap_stream = 1 << 20;
 	r->pool.ooo_cap_total = 1 << 20;
 	r->pool.ctr = &r->ctr;
-	tcp_stream_segment(&r->s, &r->pool, isn, TCP_SYN_FLAG, NULL, 0, 0,
+	tcp_stream_segment(&r->s, &r->pool, NULL, isn, 0, TCP_SYN_FLAG, NULL, 0, 0,
 			   &cbs, &r->k);
 }
 
 /* Sends the text at stream offset off (sequence isn+1+off). */
 static void seg(struct rig *r, uint32_t isn, uint32_t off, const char *txt)
 {
-	tcp_stream_segment(&r->s, &r->pool, isn + 1 + off, TCP_ACK_FLAG,
+	tcp_stream_segment(&r->s, &r->pool, NULL, isn + 1 + off, 0, TCP_ACK_FLAG,
 			   (const uint8_t *)txt, (uint32_t)strlen(txt), 0,
 			   &cbs, &r->k);
 }
@@ -172,10 +172,10 @@ START_TEST(test_midstream)
 	memset(&r, 0, sizeof(r));
 	r.pool.ooo_cap_stream = r.pool.ooo_cap_total = 1 << 20;
 	r.pool.ctr = &r.ctr;
-	tcp_stream_segment(&r.s, &r.pool, 5000, TCP_ACK_FLAG,
+	tcp_stream_segment(&r.s, &r.pool, NULL, 5000, 0, TCP_ACK_FLAG,
 			   (const uint8_t *)"xyz", 3, 0, &cbs, &r.k);
 	/* A retransmission from before the start is trimmed to it. */
-	tcp_stream_segment(&r.s, &r.pool, 4998, TCP_ACK_FLAG,
+	tcp_stream_segment(&r.s, &r.pool, NULL, 4998, 0, TCP_ACK_FLAG,
 			   (const uint8_t *)"vwxyz!", 6, 0, &cbs, &r.k);
 	ck_assert_str_eq(result(&r), "^xyz!");
 	ck_assert(r.s.midstream);
@@ -187,14 +187,14 @@ START_TEST(test_snaplen_missing)
 {
 	struct rig r;
 	rig_init(&r, 0);
-	tcp_stream_segment(&r.s, &r.pool, 1, TCP_ACK_FLAG,
+	tcp_stream_segment(&r.s, &r.pool, NULL, 1, 0, TCP_ACK_FLAG,
 			   (const uint8_t *)"ab", 2, 3, &cbs, &r.k);
 	seg(&r, 0, 5, "f");
 	ck_assert_str_eq(result(&r), "ab###f");
 	/* Out of order with a cut tail, then the hole filled. */
 	struct rig q;
 	rig_init(&q, 0);
-	tcp_stream_segment(&q.s, &q.pool, 1 + 3, TCP_ACK_FLAG,
+	tcp_stream_segment(&q.s, &q.pool, NULL, 1 + 3, 0, TCP_ACK_FLAG,
 			   (const uint8_t *)"de", 2, 2, &cbs, &q.k);
 	seg(&q, 0, 0, "abc");
 	seg(&q, 0, 7, "h");
@@ -227,9 +227,9 @@ START_TEST(test_global_cap)
 	rig_init(&a, 0);
 	rig_init(&b, 0);
 	struct tcp_pool pool = {100, 6, 0, &a.ctr};
-	tcp_stream_segment(&a.s, &pool, 1 + 2, TCP_ACK_FLAG,
+	tcp_stream_segment(&a.s, &pool, NULL, 1 + 2, 0, TCP_ACK_FLAG,
 			   (const uint8_t *)"cdef", 4, 0, &cbs, &a.k);
-	tcp_stream_segment(&b.s, &pool, 1 + 2, TCP_ACK_FLAG,
+	tcp_stream_segment(&b.s, &pool, NULL, 1 + 2, 0, TCP_ACK_FLAG,
 			   (const uint8_t *)"CDEF", 4, 0, &cbs, &b.k);
 	ck_assert_uint_le(pool.ooo_total, 6);
 	ck_assert_uint_eq(a.ctr.v[CTR_TCP_OOO_CAP_HIT], 1);
@@ -264,7 +264,7 @@ START_TEST(test_shuffled)
 			int len = 4 + ((seed + (unsigned)i) % 3 == 0 ? 2 : 0);
 			if (o + len > 32)
 				len = 32 - o;
-			tcp_stream_segment(&r.s, &r.pool, seed * 7919u + 1 + (uint32_t)o,
+			tcp_stream_segment(&r.s, &r.pool, NULL, seed * 7919u + 1 + (uint32_t)o, 0,
 					   TCP_ACK_FLAG, (const uint8_t *)txt + o,
 					   (uint32_t)len, 0, &cbs, &r.k);
 		}
@@ -272,6 +272,174 @@ START_TEST(test_shuffled)
 		ck_assert_uint_eq(r.ctr.v[CTR_TCP_OVERLAP_MISMATCH], 0);
 		ck_assert_uint_eq(r.pool.ooo_total, 0);
 	}
+}
+END_TEST
+
+/* ---- control flags as the endpoints take them (RFC 5961) ---- */
+
+/* A control segment (no payload) at sequence number seq. */
+static void ctl(struct rig *r, const struct tcp_stream *peer, uint32_t seq,
+		uint32_t ack, uint8_t flags)
+{
+	tcp_stream_segment(&r->s, &r->pool, peer, seq, ack, flags, NULL, 0, 0,
+			   &cbs, &r->k);
+}
+
+START_TEST(test_rst_out_of_window_ignored)
+{
+	struct rig r;
+	rig_init(&r, 1000);
+	seg(&r, 1000, 0, "abcdef");
+	tcp_stream_ack(&r.s, &r.pool, 1000 + 1 + 6, &cbs, &r.k);
+	/* Blind spoofs: far ahead, far behind, just past the slack, and
+	 * before what the receiver has acknowledged. */
+	const uint32_t bad[] = {1000 + 1 + 0x40000000u, 1000 + 1 - 0x40000000u,
+				1000 + 1 + 6 + TCP_WINDOW_SLACK + 1, 1000 + 1 + 5};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ctl(&r, NULL, bad[i], 0, TCP_RST_FLAG | TCP_ACK_FLAG);
+	ck_assert(!r.s.rst_seen);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_RST_OUT_OF_WINDOW], 4);
+	/* The stream is untouched: the next bytes follow on. */
+	seg(&r, 1000, 6, "gh");
+	ck_assert_str_eq(result(&r), "abcdefgh");
+	/* At the next sequence number, and anywhere inside the window, a
+	 * RST counts. */
+	ctl(&r, NULL, 1000 + 1 + 8 + 4096, 0, TCP_RST_FLAG);
+	ck_assert(r.s.rst_seen);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_RST_OUT_OF_WINDOW], 4);
+}
+END_TEST
+
+START_TEST(test_rst_of_unstarted_direction)
+{
+	/* The peer sent a SYN; this side never spoke. Its RST counts only
+	 * if it acknowledges the SYN (a refused connection). */
+	struct rig peer, r;
+	rig_init(&peer, 500);
+	memset(&r, 0, sizeof(r));
+	r.pool = peer.pool;
+	r.pool.ctr = &r.ctr;
+	ctl(&r, &peer.s, 0, 0, TCP_RST_FLAG);
+	ctl(&r, &peer.s, 0, 500 + 1 + 0x10000000u, TCP_RST_FLAG | TCP_ACK_FLAG);
+	ck_assert(!r.s.rst_seen);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_RST_OUT_OF_WINDOW], 2);
+	ctl(&r, &peer.s, 0, 500 + 1, TCP_RST_FLAG | TCP_ACK_FLAG);
+	ck_assert(r.s.rst_seen);
+	ck_assert(!r.s.midstream); /* no stream began */
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_MIDSTREAM], 0);
+}
+END_TEST
+
+START_TEST(test_fin_window)
+{
+	struct rig r;
+	rig_init(&r, 7);
+	seg(&r, 7, 0, "abc");
+	tcp_stream_ack(&r.s, &r.pool, 7 + 1 + 3, &cbs, &r.k);
+	ctl(&r, NULL, 7 + 1 + 3 + 0x20000000u, 0, TCP_FIN_FLAG | TCP_ACK_FLAG);
+	ck_assert(!r.s.fin_seen);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_FIN_OUT_OF_WINDOW], 1);
+	/* Data and FIN in one segment: the FIN sits after the data. */
+	tcp_stream_segment(&r.s, &r.pool, NULL, 7 + 1 + 3, 0,
+			   TCP_FIN_FLAG | TCP_ACK_FLAG, (const uint8_t *)"de", 2,
+			   0, &cbs, &r.k);
+	ck_assert(r.s.fin_seen);
+	ck_assert_str_eq(result(&r), "abcde");
+	/* A FIN retransmitted after the peer acknowledged it is no anomaly. */
+	tcp_stream_ack(&r.s, &r.pool, 7 + 1 + 5 + 1, &cbs, &r.k);
+	ctl(&r, NULL, 7 + 1 + 5, 0, TCP_FIN_FLAG | TCP_ACK_FLAG);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_FIN_OUT_OF_WINDOW], 1);
+
+	/* A FIN the capture missed, acknowledged by the peer, then sent
+	 * again: one below the acknowledged position is in the window. */
+	struct rig q;
+	rig_init(&q, 7);
+	seg(&q, 7, 0, "abc");
+	tcp_stream_ack(&q.s, &q.pool, 7 + 1 + 3 + 1, &cbs, &q.k);
+	ctl(&q, NULL, 7 + 1 + 3, 0, TCP_FIN_FLAG | TCP_ACK_FLAG);
+	ck_assert(q.s.fin_seen);
+	ck_assert_uint_eq(q.ctr.v[CTR_TCP_FIN_OUT_OF_WINDOW], 0);
+}
+END_TEST
+
+START_TEST(test_isn_restart)
+{
+	/* An unanswered SYN, then the real one with another ISN: the
+	 * direction follows the second. */
+	struct rig r;
+	rig_init(&r, 0x11111111u);
+	ctl(&r, NULL, 0x11111111u, 0, TCP_SYN_FLAG); /* retransmitted */
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_SYN_RESTART], 0);
+	ctl(&r, NULL, 0x7000, 0, TCP_SYN_FLAG);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_SYN_RESTART], 1);
+	seg(&r, 0x7000, 0, "login");
+	ck_assert_str_eq(result(&r), "login");
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_RETRANSMITTED], 0);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_OUT_OF_ORDER], 0);
+	/* After data a new ISN no longer restarts the direction. */
+	ctl(&r, NULL, 0x7000 + 2, 0, TCP_SYN_FLAG);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_SYN_RESTART], 1);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_SYN_IN_WINDOW], 1);
+	ck_assert(!r.s.reuse_syn);
+	seg(&r, 0x7000, 5, "!");
+	ck_assert_str_eq(result(&r), "login!");
+}
+END_TEST
+
+START_TEST(test_four_tuple_reuse)
+{
+	struct rig r;
+	rig_init(&r, 100);
+	seg(&r, 100, 0, "old stream");
+	/* A SYN far from the old stream is held, not taken: only the
+	 * peer's SYN/ACK makes it a new connection. */
+	ctl(&r, NULL, 0x90000000u, 0, TCP_SYN_FLAG);
+	ck_assert(r.s.reuse_syn);
+	ck_assert(!tcp_stream_reuse_answered(&r.s, 0x90000000u));
+	ck_assert(!tcp_stream_reuse_answered(&r.s, 100 + 1 + 10));
+	ck_assert(tcp_stream_reuse_answered(&r.s, 0x90000001u));
+	/* Meanwhile the old stream goes on untouched. */
+	seg(&r, 100, 10, "+");
+	ck_assert_str_eq(result(&r), "old stream+");
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_SYN_RESTART], 0);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_SYN_IN_WINDOW], 0);
+}
+END_TEST
+
+START_TEST(test_keepalive_and_zero_window_probe)
+{
+	struct rig r;
+	rig_init(&r, 40);
+	seg(&r, 40, 0, "abcd");
+	ctl(&r, NULL, 40 + 1 + 3, 0, TCP_ACK_FLAG); /* keepalive, no byte */
+	seg(&r, 40, 3, "?");  /* keepalive, one garbage byte at next-1 */
+	seg(&r, 40, 4, "e");  /* zero-window probe: the next byte */
+	seg(&r, 40, 4, "e");  /* probed again */
+	seg(&r, 40, 4, "efgh"); /* the window opened */
+	ck_assert_str_eq(result(&r), "abcdefgh");
+	ck_assert_int_eq(r.k.gaps, 0);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_RETRANSMITTED], 0);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_OVERLAP], 0);
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_OUT_OF_ORDER], 0);
+	/* An ordinary overlap is still counted. */
+	seg(&r, 40, 6, "ghij");
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_OVERLAP], 1);
+	ck_assert_str_eq(result(&r), "abcdefghij");
+}
+END_TEST
+
+START_TEST(test_spoofed_ack_ignored)
+{
+	/* An ACK far beyond anything sent would declare the hole lost. */
+	struct rig r;
+	rig_init(&r, 100);
+	seg(&r, 100, 0, "ab");
+	seg(&r, 100, 5, "fg");
+	tcp_stream_ack(&r.s, &r.pool, 100 + 1 + 0x30000000u, &cbs, &r.k);
+	ck_assert_str_eq(result(&r), "ab");
+	ck_assert_uint_eq(r.ctr.v[CTR_TCP_GAPS], 0);
+	seg(&r, 100, 2, "cde");
+	ck_assert_str_eq(result(&r), "abcdefg");
 }
 END_TEST
 
@@ -289,6 +457,15 @@ Suite *tcp_suite(void)
 	tcase_add_test(core, test_midstream);
 	tcase_add_test(core, test_snaplen_missing);
 	suite_add_tcase(s, core);
+	TCase *st = tcase_create("state");
+	tcase_add_test(st, test_rst_out_of_window_ignored);
+	tcase_add_test(st, test_rst_of_unstarted_direction);
+	tcase_add_test(st, test_fin_window);
+	tcase_add_test(st, test_isn_restart);
+	tcase_add_test(st, test_four_tuple_reuse);
+	tcase_add_test(st, test_keepalive_and_zero_window_probe);
+	tcase_add_test(st, test_spoofed_ack_ignored);
+	suite_add_tcase(s, st);
 	TCase *lim = tcase_create("limits");
 	tcase_add_test(lim, test_caps);
 	tcase_add_test(lim, test_global_cap);
