@@ -25,13 +25,20 @@ PKG_LIBS   = $(shell pkg-config --libs libpcap libiscsi jansson libmicrohttpd li
 CURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null)
 CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
 
-ENGINE_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+# Three archives: the engine (no curses in it), the curses front end and
+# the command line (cli/ minus main.c, so the tests can check the option
+# table); the program is cli/main.c over the three.
+ENGINE_SRC := $(wildcard src/*.c)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 TUI_SRC    := $(wildcard tui/*.c)
 TUI_OBJ    := $(TUI_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC    := $(filter-out cli/main.c,$(wildcard cli/*.c))
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC   := $(wildcard tests/check_*.c)
 TEST_OBJ   := $(TEST_SRC:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libiscsiwatch.a
+TUI_LIB    := $(BUILD)/libiscsiwatch-tui.a
+CLI_LIB    := $(BUILD)/libiscsiwatch-cli.a
 BIN        := $(BUILD)/iscsiwatch
 TESTBIN    := $(BUILD)/check_iscsiwatch
 TOOLS      := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools/*.c))
@@ -52,12 +59,21 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(LIB): $(ENGINE_OBJ) $(TUI_OBJ)
+$(LIB): $(ENGINE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(BUILD)/src/main.o $(SCHEMA_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SCHEMA_OBJ) $(LIB) $(PKG_LIBS) $(CURSES_LIBS) -lm
+$(TUI_LIB): $(TUI_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(CLI_LIB): $(CLI_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/cli/main.o $(SCHEMA_OBJ) $(CLI_LIB) $(TUI_LIB) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SCHEMA_OBJ) $(CLI_LIB) $(TUI_LIB) $(LIB) \
+		$(PKG_LIBS) $(CURSES_LIBS) -lm
 
 # data/iscsiwatch.mof as a C array (od: no xxd needed), NUL-terminated.
 $(BUILD)/gen/schema_mof.c: data/iscsiwatch.mof
@@ -88,8 +104,9 @@ $(BUILD)/suites.h: $(TEST_SRC)
 
 $(TEST_OBJ): $(BUILD)/suites.h
 
-$(TESTBIN): $(TEST_OBJ) $(MOFCHECK_OBJ) $(SCHEMA_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(MOFCHECK_OBJ) $(SCHEMA_OBJ) $(LIB) $(CHECK_LIBS) $(PKG_LIBS) $(CURSES_LIBS) -lm
+$(TESTBIN): $(TEST_OBJ) $(MOFCHECK_OBJ) $(SCHEMA_OBJ) $(CLI_LIB) $(TUI_LIB) $(LIB)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(MOFCHECK_OBJ) $(SCHEMA_OBJ) \
+		$(CLI_LIB) $(TUI_LIB) $(LIB) $(CHECK_LIBS) $(PKG_LIBS) -lm
 
 $(BUILD)/tools/mof-check: tests/tools/mof-check.c $(MOFCHECK_OBJ)
 	@mkdir -p $(dir $@)
@@ -108,12 +125,16 @@ demo: deps
 # then a short libFuzzer pass over the three fuzz targets.
 check: deps
 	@$(MAKE) --no-print-directory unit check-captures
-	@$(MAKE) --no-print-directory SAN=1 unit check-captures
+	@$(MAKE) --no-print-directory check-san
 	@$(MAKE) --no-print-directory check-peers
 	@$(MAKE) --no-print-directory fuzz-ci
 
 unit: $(TESTBIN)
 	CK_DEFAULT_TIMEOUT=60 $(TESTBIN)
+
+# The unit and capture tests again, built with ASan+UBSan in build-san/.
+check-san:
+	@$(MAKE) --no-print-directory SAN=1 unit check-captures
 
 check-captures: $(BIN) $(TOOLS)
 	@tests/captures.sh $(BUILD)
@@ -133,9 +154,10 @@ clean:
 	rm -rf build build-san build-fuzz
 
 format:
-	clang-format -i include/*.h src/*.c tests/*.c $(wildcard tui/*.c)
+	clang-format -i include/*.h src/*.c tests/*.c tui/*.[ch] cli/*.[ch]
 
--include $(ENGINE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUI_OBJ:.o=.d) $(BUILD)/src/main.d $(MOFCHECK_OBJ:.o=.d)
+-include $(ENGINE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUI_OBJ:.o=.d) \
+	$(CLI_OBJ:.o=.d) $(BUILD)/cli/main.d $(MOFCHECK_OBJ:.o=.d)
 
 # ---- fuzzing (clang + libFuzzer, ASan + UBSan): fuzz/README in docs/robustness.md
 # The engine is rebuilt with clang into build-fuzz/ (never mixed with build/).

@@ -1,0 +1,646 @@
+/* run.c - one run of iscsiwatch: open the capture and the outputs, read
+ * packets until the end (or a signal, or q), write the exports, close.
+ *
+ * Signals only set flags (stop, write-now); the loop looks at them
+ * between packets and at every read timeout of a live capture.
+ */
+#include "run.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "counters.h"
+#include "engine.h"
+#include "export.h"
+#include "iscsi.h"
+#include "pdu_print.h"
+#include "scsi.h"
+#include "session.h"
+#include "track.h"
+#include "version.h"
+
+#include "../tui/ui.h"
+
+#define DRAW_INTERVAL 0.25  /* the UI redraws at 4 Hz */
+#define LIVE_TICK_NS 1000000000ull
+
+static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t hup_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void on_hup_signal(int sig)
+{
+	(void)sig;
+	hup_requested = 1;
+}
+
+/* "tcp port P", or "tcp and (port A or port B ...)". */
+static char *default_filter(const uint16_t *ports, size_t n)
+{
+	static const uint16_t dflt = ISCSI_DEFAULT_PORT;
+	if (!n) {
+		ports = &dflt;
+		n = 1;
+	}
+	size_t len = 32 + n * 16;
+	char *s = malloc(len);
+	if (!s)
+		return NULL;
+	if (n == 1) {
+		snprintf(s, len, "tcp port %u", ports[0]);
+		return s;
+	}
+	size_t o = (size_t)snprintf(s, len, "tcp and (");
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(s + o, len - o, "%sport %u",
+				      i ? " or " : "", ports[i]);
+	snprintf(s + o, len - o, ")");
+	return s;
+}
+
+static void print_counters(struct counters *c)
+{
+	for (int i = 0; i < CTR_MAX; i++)
+		fprintf(stderr, "%12" PRIu64 "  %s\n", c->v[i],
+			counter_text((enum counter_id)i));
+}
+
+/* initgroups, setgid, setuid - in that order, every one must work
+ * (a process left with root's groups or gid is not unprivileged). */
+static int drop_privileges(const char *user, char *err, size_t len)
+{
+	errno = 0;
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		snprintf(err, len, "-Z %s: %s", user,
+			 errno ? strerror(errno) : "no such user");
+		return -1;
+	}
+	uid_t uid = pw->pw_uid;
+	gid_t gid = pw->pw_gid;
+	if (initgroups(pw->pw_name, gid) != 0) {
+		snprintf(err, len, "-Z %s: initgroups: %s", user,
+			 strerror(errno));
+		return -1;
+	}
+	if (setgid(gid) != 0) {
+		snprintf(err, len, "-Z %s: setgid(%u): %s", user, (unsigned)gid,
+			 strerror(errno));
+		return -1;
+	}
+	if (setuid(uid) != 0) {
+		snprintf(err, len, "-Z %s: setuid(%u): %s", user, (unsigned)uid,
+			 strerror(errno));
+		return -1;
+	}
+	if (uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
+		snprintf(err, len, "-Z %s: root could be regained", user);
+		return -1;
+	}
+	return 0;
+}
+
+static double mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static uint64_t wall_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Everything one run holds. */
+struct run {
+	const struct cli_opts *o;
+	struct capture *cap;
+	bool live;
+	struct engine *eng;
+	struct counters *ctr;
+	struct session_table *st;
+	struct track tr;
+	struct events_sink *events;
+	struct ui *ui;
+	const struct session_listener *events_l;
+	struct session_listener fan; /* events_l and the UI */
+	uint64_t first_ns, last_ns, packets;
+	uint64_t drops, ifdrops, lost_seen;
+	uint64_t last_tick;
+	double start_mono, next_draw;
+	bool ended;   /* the capture ended (files, -c, --duration) */
+	bool quit;    /* q in the UI */
+	const char *sources[CLI_MAX_FILES + CLI_MAX_IFACES];
+	size_t nsources;
+	char label[256];
+	bool use_tui, stdout_taken;
+};
+
+static void fan_event(void *user, const struct session *s,
+		      const struct sconn *c, const struct sess_event *ev)
+{
+	struct run *r = user;
+	if (r->events_l && r->events_l->event)
+		r->events_l->event(r->events_l->user, s, c, ev);
+	if (r->ui)
+		ui_event(r->ui, s, c, ev);
+}
+
+/* The UI's throughput and IOPS columns: the SCSI layer's last interval. */
+static void ui_rates(void *user, const struct session *s, struct vm_rates *out)
+{
+	const struct run *r = user;
+	struct scsi_figures f;
+	scsi_figures(s, r->live ? wall_ns() : r->last_ns, &f);
+	out->known = f.io_seen;
+	out->bytes_per_s = f.mbps * 1e6;
+	out->iops = f.iops;
+}
+
+static void meta_fill(const struct run *r, struct export_meta *m)
+{
+	*m = (struct export_meta){
+		.version = ISCSIWATCH_VERSION,
+		.perspective = r->o->persp,
+		.sources = r->sources,
+		.nsources = r->nsources,
+		.counters = r->ctr,
+		.first_ns = r->first_ns,
+		.last_ns = r->last_ns,
+		.drops = r->drops,
+		.ifdrops = r->ifdrops,
+		.live = r->live,
+	};
+}
+
+/* Writes the requested JSON and/or MOF now. With the UI the outcome goes
+ * to its status line, otherwise to stderr (errors only). */
+static int write_exports(struct run *r, bool json, bool mof)
+{
+	struct export_meta m;
+	meta_fill(r, &m);
+	char xerr[EXPORT_ERR_MAX];
+	int rc = 0;
+	const char *done[3];
+	size_t ndone = 0;
+	bool asked = false;
+	if (json && r->o->json_path) {
+		asked = true;
+		if (export_json(r->o->json_path, r->st, &m, xerr, sizeof(xerr))) {
+			rc = -1;
+			if (r->ui)
+				ui_message(r->ui, "%s", xerr);
+			else
+				fprintf(stderr, "iscsiwatch: %s\n", xerr);
+		} else {
+			done[ndone++] = r->o->json_path;
+		}
+	}
+	if (mof && r->o->mof_path) {
+		asked = true;
+		if (export_mof(r->o->mof_path, r->st, &m, xerr, sizeof(xerr))) {
+			rc = -1;
+			if (r->ui)
+				ui_message(r->ui, "%s", xerr);
+			else
+				fprintf(stderr, "iscsiwatch: %s\n", xerr);
+		} else {
+			done[ndone++] = r->o->mof_path;
+		}
+	}
+	if (json && r->o->html_path) { /* the report goes with the JSON */
+		asked = true;
+		if (export_html(r->o->html_path, r->st, &m, xerr, sizeof(xerr))) {
+			rc = -1;
+			if (r->ui)
+				ui_message(r->ui, "%s", xerr);
+			else
+				fprintf(stderr, "iscsiwatch: %s\n", xerr);
+		} else {
+			done[ndone++] = r->o->html_path;
+		}
+	}
+	if (r->ui && rc == 0) {
+		if (!asked)
+			ui_message(r->ui, "no %s file given (start with %s FILE)",
+				   json ? "JSON" : "MOF",
+				   json ? "--json" : "--mof");
+		else
+			ui_message(r->ui, "wrote %s%s%s%s%s", done[0],
+				   ndone > 1 ? " and " : "",
+				   ndone > 1 ? done[1] : "",
+				   ndone > 2 ? " and " : "",
+				   ndone > 2 ? done[2] : "");
+	}
+	return rc;
+}
+
+/* Kernel drop counters; a new loss marks the sessions being watched. */
+static void check_drops(struct run *r, uint64_t now)
+{
+	if (!r->live)
+		return;
+	uint64_t d, ifd;
+	if (capture_stats(r->cap, &d, &ifd) != 0)
+		return;
+	r->drops = d;
+	r->ifdrops = ifd;
+	if (d + ifd > r->lost_seen) {
+		char why[128];
+		snprintf(why, sizeof(why),
+			 "the capture dropped %" PRIu64
+			 " packet(s) (kernel %" PRIu64 ", interface %" PRIu64
+			 ") while the session was observed",
+			 d + ifd - r->lost_seen, d, ifd);
+		r->lost_seen = d + ifd;
+		session_table_capture_loss(r->st, now, why);
+	}
+}
+
+/* Time-driven states: by the wall clock when live (silent connections,
+ * Time2Wait + Time2Retain), by capture time for files. */
+static void tick(struct run *r, bool force)
+{
+	uint64_t now = r->live ? wall_ns() : r->last_ns;
+	if (!now || (!force && now - r->last_tick < LIVE_TICK_NS))
+		return;
+	r->last_tick = now;
+	if (r->live)
+		engine_tick(r->eng, now);
+	session_table_tick(r->st, now);
+	check_drops(r, now);
+}
+
+static void ui_service(struct run *r, bool force)
+{
+	if (!r->ui)
+		return;
+	bool redraw = force;
+	enum ui_action a;
+	while ((a = ui_key(r->ui)) != UI_IDLE) {
+		switch (a) {
+		case UI_QUIT:
+			r->quit = true;
+			return;
+		case UI_WRITE_JSON:
+			write_exports(r, true, false);
+			redraw = true;
+			break;
+		case UI_WRITE_MOF:
+			write_exports(r, false, true);
+			redraw = true;
+			break;
+		case UI_REDRAW:
+			redraw = true;
+			break;
+		default:
+			break;
+		}
+	}
+	double now = mono_now();
+	if (!redraw && now < r->next_draw)
+		return;
+	r->next_draw = now + DRAW_INTERVAL;
+	struct ui_status s = {
+		.packets = r->ctr->v[CTR_PACKETS],
+		.bytes = r->ctr->v[CTR_BYTES],
+		.drops = r->drops,
+		.ifdrops = r->ifdrops,
+		.source = r->label,
+		.live = r->live,
+		.ended = r->ended,
+	};
+	ui_draw(r->ui, session_first(r->st), &s);
+}
+
+/* --realtime: waits until the packet's capture offset has passed on the
+ * wall clock, serving the UI meanwhile. */
+static void pace(struct run *r, uint64_t ts_ns)
+{
+	if (!r->o->realtime || !r->first_ns || ts_ns <= r->first_ns)
+		return;
+	double due = r->start_mono + (double)(ts_ns - r->first_ns) / 1e9;
+	for (;;) {
+		double now = mono_now();
+		if (now >= due || stop_requested || r->quit)
+			return;
+		double wait = due - now;
+		if (wait > 0.05)
+			wait = 0.05;
+		struct timespec ts = {0, (long)(wait * 1e9)};
+		nanosleep(&ts, NULL);
+		ui_service(r, false);
+		if (hup_requested) {
+			hup_requested = 0;
+			write_exports(r, true, true);
+		}
+	}
+}
+
+static void end_capture(struct run *r)
+{
+	if (r->ended)
+		return;
+	r->ended = true;
+	engine_finish(r->eng);
+	tick(r, true);
+}
+
+/* -c COUNT / --duration: wall clock when live, capture time for files. */
+static bool limit_reached(const struct run *r)
+{
+	if (r->o->count && r->packets >= r->o->count)
+		return true;
+	if (r->o->duration <= 0)
+		return false;
+	double spent = r->live ? mono_now() - r->start_mono
+			       : r->first_ns ? (double)(r->last_ns - r->first_ns) / 1e9
+					     : 0;
+	return spent >= r->o->duration;
+}
+
+static void loop(struct run *r)
+{
+	char err[CAPTURE_ERRLEN];
+	struct packet pkt;
+	unsigned since_clock = 0;
+	r->start_mono = mono_now();
+	while (!stop_requested && !r->quit) {
+		if (hup_requested) {
+			hup_requested = 0;
+			write_exports(r, true, true);
+		}
+		if (r->ended || (r->ui && ui_paused(r->ui) && !r->live)) {
+			/* Nothing to read: only the UI (or a replay paused). */
+			if (!r->ui)
+				break;
+			struct timespec ts = {0, 20000000};
+			nanosleep(&ts, NULL);
+			ui_service(r, false);
+			continue;
+		}
+		int rc = capture_next(r->cap, &pkt, err, sizeof(err));
+		if (rc == 0) {
+			end_capture(r);
+			ui_service(r, true);
+			continue;
+		}
+		if (rc < 0) {
+			if (r->ui)
+				ui_message(r->ui, "warning: %s", err);
+			else
+				fprintf(stderr, "iscsiwatch: warning: %s\n", err);
+			continue;
+		}
+		if (rc == CAPTURE_TIMEOUT) {
+			if (limit_reached(r)) {
+				end_capture(r);
+				continue;
+			}
+			tick(r, false);
+			ui_service(r, false);
+			continue;
+		}
+		if (!r->first_ns) {
+			r->first_ns = pkt.ts_ns;
+			if (!r->live) /* --realtime paces from the first packet */
+				r->start_mono = mono_now();
+		}
+		pace(r, pkt.ts_ns);
+		if (pkt.ts_ns > r->last_ns)
+			r->last_ns = pkt.ts_ns;
+		engine_packet(r->eng, &pkt);
+		r->packets++;
+		if (r->o->pdus && ferror(stdout))
+			break;
+		if (limit_reached(r)) {
+			end_capture(r);
+			continue;
+		}
+		/* The clock is read every 32 packets, not each one. */
+		if (++since_clock >= 32 || r->o->realtime) {
+			since_clock = 0;
+			tick(r, false);
+			ui_service(r, false);
+		} else if (!r->live) {
+			tick(r, false);
+		}
+	}
+	/* Stopped by SIGINT/SIGTERM or q: close what is open. */
+	end_capture(r);
+}
+
+/* SIGPIPE ignored: a closed stdout (| head) ends us quietly rather
+ * than by signal. */
+static void signals_install(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = {0};
+	sa.sa_handler = on_stop_signal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = on_hup_signal;
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+static int capture_start(struct run *r, char *err, size_t errlen)
+{
+	const struct cli_opts *o = r->o;
+	if (r->live) {
+		char *f = o->filter ? NULL : default_filter(o->ports, o->nports);
+		struct capture_live_opts lo = {
+			.snaplen = (int)(o->snaplen ? o->snaplen : CLI_LIVE_SNAPLEN),
+			.buffer_mb = (int)o->buffer_mb,
+			.promisc = o->promisc,
+			.timeout_ms = 100,
+			.filter = o->filter ? o->filter : f,
+		};
+		r->cap = capture_open_live(o->ifaces, o->nifaces, &lo, err,
+					   errlen);
+		if (r->cap && !r->use_tui)
+			fprintf(stderr, "iscsiwatch: listening on %s%s (%s)\n",
+				o->ifaces[0], o->nifaces > 1 ? " and more" : "",
+				lo.filter);
+		free(f);
+		for (size_t i = 0; i < o->nifaces; i++)
+			r->sources[r->nsources++] = o->ifaces[i];
+	} else {
+		r->cap = capture_open_files(o->files, o->nfiles, o->filter, err,
+					    errlen);
+		for (size_t i = 0; i < o->nfiles; i++)
+			r->sources[r->nsources++] = o->files[i];
+	}
+	if (!r->cap)
+		return -1;
+	/* Robustness fix: snprintf returns the length it wanted, so n can
+	 * pass the end of label (many -r files): stop there, or
+	 * sizeof - n wraps and the next call writes past the buffer. */
+	for (size_t i = 0, n = 0; i < r->nsources && n < sizeof(r->label); i++)
+		n += (size_t)snprintf(r->label + n, sizeof(r->label) - n,
+				      "%s%s", i ? "," : "", r->sources[i]);
+	return 0;
+}
+
+static int engine_start(struct run *r)
+{
+	const struct cli_opts *o = r->o;
+	struct engine_opts eo;
+	engine_opts_default(&eo);
+	eo.ports = o->ports;
+	eo.nports = o->nports;
+	if (o->max_flows)
+		eo.flows.max_flows = o->max_flows;
+	if (o->flow_idle_s)
+		eo.flows.idle_ns = o->flow_idle_s * 1000000000ull;
+	if (o->ooo_stream)
+		eo.ooo_cap_stream = o->ooo_stream;
+	if (o->ooo_total)
+		eo.ooo_cap_total = o->ooo_total;
+	r->eng = engine_new(&eo);
+	r->ctr = r->eng ? engine_counters(r->eng) : NULL;
+	r->st = r->eng ? session_table_new(o->max_sessions, r->ctr) : NULL;
+	return r->st ? 0 : -1;
+}
+
+static void sinks_start(struct run *r)
+{
+	static char outbuf[1 << 16];
+	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
+	r->tr = (struct track){r->st, (uint32_t)r->o->text_cap};
+	struct engine_sink ts = track_sink(&r->tr);
+	engine_add_sink(r->eng, &ts);
+	if (r->o->pdus) {
+		struct engine_sink s = pdu_print_sink(stdout);
+		engine_add_sink(r->eng, &s);
+	}
+}
+
+/* Opens everything, in the order that keeps privileges shortest: the
+ * capture, then -Z, then every output file. 0, or the exit status after
+ * one line on stderr. */
+static int run_open(struct run *r)
+{
+	char err[CAPTURE_ERRLEN];
+	if (capture_start(r, err, sizeof(err)) != 0) {
+		fprintf(stderr, "iscsiwatch: %s\n", err);
+		return 1;
+	}
+	/* Before any output file is opened (the exports, the events). */
+	if (r->o->user && drop_privileges(r->o->user, err, sizeof(err)) != 0) {
+		fprintf(stderr, "iscsiwatch: %s; refusing to go on\n", err);
+		return 1;
+	}
+	if (engine_start(r) != 0) {
+		fprintf(stderr, "iscsiwatch: out of memory\n");
+		return 1;
+	}
+	if (r->o->events_path) {
+		char eerr[EXPORT_ERR_MAX];
+		r->events = events_open(r->o->events_path, r->o->persp, eerr,
+					sizeof(eerr));
+		if (!r->events) {
+			fprintf(stderr, "iscsiwatch: %s\n", eerr);
+			return 1;
+		}
+		r->events_l = events_listener(r->events);
+	}
+	r->fan = (struct session_listener){.user = r, .event = fan_event};
+	session_table_listen(r->st, &r->fan);
+	sinks_start(r);
+	if (r->use_tui) {
+		setvbuf(stdout, NULL, _IONBF, 0);
+		r->ui = ui_new(r->o->persp, ISCSIWATCH_VERSION, err, sizeof(err));
+		if (!r->ui) {
+			fprintf(stderr, "iscsiwatch: %s\n", err);
+			return 1;
+		}
+		ui_set_rates(r->ui, ui_rates, r);
+	}
+	return 0;
+}
+
+/* After the loop: the exports, the table, what was lost. The exit
+ * status: 0, or 1 when an output could not be written. */
+static int run_finish(struct run *r)
+{
+	const struct cli_opts *o = r->o;
+	ui_free(r->ui);
+	r->ui = NULL;
+	int rc = 0;
+	if (write_exports(r, true, true) != 0)
+		rc = 1;
+	if (!r->stdout_taken && !r->use_tui) {
+		struct export_meta m;
+		meta_fill(r, &m);
+		export_table(stdout, r->st, &m);
+	}
+	if (r->live && (r->drops || r->ifdrops))
+		fprintf(stderr,
+			"iscsiwatch: %" PRIu64 " packets dropped by the kernel, "
+			"%" PRIu64 " by the interface\n",
+			r->drops, r->ifdrops);
+	if (o->verbose)
+		print_counters(r->ctr);
+	/* A reader that went away (`--events - | head`) ends us quietly,
+	 * as for every other stdout output. */
+	if (r->events) {
+		int erc = events_close(r->events);
+		r->events = NULL;
+		if (erc != 0 &&
+		    !(strcmp(o->events_path, "-") == 0 && errno == EPIPE)) {
+			fprintf(stderr,
+				"iscsiwatch: writing events to %s failed\n",
+				o->events_path);
+			rc = 1;
+		}
+	}
+	if (fflush(stdout) != 0 && errno != EPIPE) {
+		fprintf(stderr, "iscsiwatch: writing output: %s\n",
+			strerror(errno));
+		rc = 1;
+	}
+	return rc;
+}
+
+/* The one cleanup path: whatever run_open got to, in reverse order. */
+static void run_close(struct run *r)
+{
+	ui_free(r->ui);
+	if (r->events)
+		events_close(r->events);
+	session_table_free(r->st);
+	engine_free(r->eng);
+	capture_free(r->cap);
+}
+
+int run_capture(const struct cli_opts *o)
+{
+	struct run r = {.o = o, .live = o->nifaces > 0};
+	r.stdout_taken = cli_stdout_taken(o);
+	r.use_tui = cli_wants_tui(o);
+	signals_install();
+	int rc = run_open(&r);
+	if (rc == 0) {
+		loop(&r);
+		rc = run_finish(&r);
+	}
+	run_close(&r);
+	return rc;
+}
