@@ -1,10 +1,11 @@
 # iscsiwatch - one plain Makefile. `make demo`, `make check`, `make bench`.
 #
 # Variables you may override: CC, CFLAGS, LDFLAGS, BUILD (output folder),
-# SAN=1 (AddressSanitizer + UndefinedBehaviorSanitizer build in build-san/).
+# SAN=1 (AddressSanitizer + UndefinedBehaviorSanitizer build in build-san/),
+# PREFIX (default /usr/local) and DESTDIR for `make install`.
 
 CC      ?= cc
-PKGS    := libpcap libiscsi jansson libmicrohttpd libxml-2.0 ncursesw check
+PKGS    := libpcap libiscsi jansson libmicrohttpd libxml-2.0 ncursesw
 SAN     ?=
 ifeq ($(SAN),1)
 BUILD   ?= build-san
@@ -23,6 +24,7 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -I$
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs libpcap libiscsi jansson libmicrohttpd libxml-2.0 2>/dev/null)
 CURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null)
+CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
 
 # Three archives: the engine (no curses in it), the curses front end and
@@ -46,14 +48,18 @@ TOOLS      := $(patsubst tests/tools/%.c,$(BUILD)/tools/%,$(wildcard tests/tools
 MOFCHECK_OBJ := $(BUILD)/tests/mofcheck.o
 # The shipped CIM schema, embedded for --mof-schema (one source: data/).
 SCHEMA_OBJ := $(BUILD)/gen/schema_mof.o
-PREFIX     ?= /usr/local
 
-.PHONY: all deps demo check unit check-captures check-peers check-san bench fuzz clean format install
+.PHONY: all deps deps-test demo check unit check-captures check-peers check-san bench fuzz clean format \
+	install uninstall
 
 all: $(BIN) $(TOOLS)
 
+# What building and running need (make demo); and what the tests need too.
 deps:
 	@scripts/deps.sh
+
+deps-test:
+	@scripts/deps.sh test
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -89,10 +95,6 @@ $(BUILD)/gen/schema_mof.c: data/iscsiwatch.mof
 $(SCHEMA_OBJ): $(BUILD)/gen/schema_mof.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/iscsiwatch
-	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/iscsiwatch
-	install -m 644 data/iscsiwatch.mof $(DESTDIR)$(PREFIX)/share/iscsiwatch/iscsiwatch.mof
 
 # The runner's suite list is made from the file names: tests/check_foo.c
 # must define `Suite *foo_suite(void)`.
@@ -103,6 +105,7 @@ $(BUILD)/suites.h: $(TEST_SRC)
 	@mv $@.tmp $@
 
 $(TEST_OBJ): $(BUILD)/suites.h
+$(TEST_OBJ): PKG_CFLAGS += $(CHECK_CFLAGS)
 
 $(TESTBIN): $(TEST_OBJ) $(MOFCHECK_OBJ) $(SCHEMA_OBJ) $(CLI_LIB) $(TUI_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TEST_OBJ) $(MOFCHECK_OBJ) $(SCHEMA_OBJ) \
@@ -123,7 +126,7 @@ demo: deps
 # The whole suite: unit tests and capture tests, then again under
 # ASan+UBSan, then the real-peer rig (tgtd, istgt, libiscsi, tshark),
 # then a short libFuzzer pass over the three fuzz targets.
-check: deps
+check: deps-test
 	@$(MAKE) --no-print-directory unit check-captures
 	@$(MAKE) --no-print-directory check-san
 	@$(MAKE) --no-print-directory check-peers
@@ -142,7 +145,7 @@ check-captures: $(BIN) $(TOOLS)
 check-peers: $(BIN) $(TOOLS)
 	@tests/peers.sh $(BUILD)
 
-bench: deps all
+bench: deps-test all
 	@bench/run.sh $(BUILD)
 
 # Many sessions and a lossy capture (bench/README.md); reports, never fails
@@ -152,6 +155,34 @@ bench-scale: deps all
 
 clean:
 	rm -rf build build-san build-fuzz
+
+# ---- install: the program, its man page, bash completion, systemd unit
+# and the CIM schema of its instances. The unit runs @SBINDIR@/iscsiwatch.
+PREFIX        ?= /usr/local
+DESTDIR       ?=
+SBINDIR       := $(PREFIX)/sbin
+MAN8DIR       := $(PREFIX)/share/man/man8
+COMPLETIONDIR := $(PREFIX)/share/bash-completion/completions
+UNITDIR       := $(PREFIX)/lib/systemd/system
+DATADIR       := $(PREFIX)/share/iscsiwatch
+INSTALLED     := $(SBINDIR)/iscsiwatch $(MAN8DIR)/iscsiwatch.8 \
+                 $(COMPLETIONDIR)/iscsiwatch $(UNITDIR)/iscsiwatch@.service \
+                 $(DATADIR)/iscsiwatch.mof
+
+install: $(BIN)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MAN8DIR) \
+		$(DESTDIR)$(COMPLETIONDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)
+	install -m 755 $(BIN) $(DESTDIR)$(SBINDIR)/iscsiwatch
+	install -m 644 man/iscsiwatch.8 $(DESTDIR)$(MAN8DIR)/iscsiwatch.8
+	install -m 644 dist/iscsiwatch.bash $(DESTDIR)$(COMPLETIONDIR)/iscsiwatch
+	sed 's|@SBINDIR@|$(SBINDIR)|g' dist/iscsiwatch@.service \
+		> $(DESTDIR)$(UNITDIR)/iscsiwatch@.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/iscsiwatch@.service
+	install -m 644 data/iscsiwatch.mof $(DESTDIR)$(DATADIR)/iscsiwatch.mof
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 
 format:
 	clang-format -i include/*.h src/*.c tests/*.c tui/*.[ch] cli/*.[ch]

@@ -2,6 +2,7 @@
  * (run.c). Exit status: 0 done, 1 the capture or an output failed,
  * 2 bad use. */
 #include "options.h"
+#include "outputs.h"
 #include "run.h"
 
 int main(int argc, char **argv)
@@ -10,7 +11,7 @@ int main(int argc, char **argv)
 	cli_opts_init(&o);
 	enum cli_parse_result pr = cli_parse(argc, argv, &o);
 	if (pr == CLI_RUN)
-		pr = cli_check_outputs(&o);
+		pr = outputs_check(&o);
 	int rc = pr == CLI_DONE ? 0 : 2;
 	if (pr == CLI_RUN)
 		rc = run_capture(&o);

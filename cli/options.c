@@ -504,13 +504,3 @@ bool cli_wants_tui(const struct cli_opts *o)
 	       (o->tui == -1 && o->nifaces > 0 && !cli_stdout_taken(o) &&
 		isatty(STDOUT_FILENO) && isatty(STDIN_FILENO));
 }
-
-enum cli_parse_result cli_check_outputs(const struct cli_opts *o)
-{
-	if (cli_wants_tui(o) && cli_stdout_taken(o)) {
-		fprintf(stderr, "iscsiwatch: --tui needs the terminal: do not "
-				"send --pdus/--json/--mof/--events to stdout\n");
-		return CLI_USAGE;
-	}
-	return CLI_RUN;
-}

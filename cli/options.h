@@ -86,9 +86,6 @@ enum cli_parse_result cli_parse(int argc, char **argv, struct cli_opts *o);
 bool cli_stdout_taken(const struct cli_opts *o);
 /* Whether the run shows the curses UI (--tui, or live on a terminal). */
 bool cli_wants_tui(const struct cli_opts *o);
-/* The outputs, checked before anything is opened: CLI_RUN, or CLI_USAGE
- * after one line on stderr. */
-enum cli_parse_result cli_check_outputs(const struct cli_opts *o);
 
 /* The whole --help text. */
 void cli_help(FILE *out);

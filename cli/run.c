@@ -7,9 +7,7 @@
 #include "run.h"
 
 #include <errno.h>
-#include <grp.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +27,8 @@
 #include "version.h"
 
 #include "../tui/ui.h"
+#include "hints.h"
+#include "outputs.h"
 
 #define DRAW_INTERVAL 0.25  /* the UI redraws at 4 Hz */
 #define LIVE_TICK_NS 1000000000ull
@@ -77,41 +77,6 @@ static void print_counters(struct counters *c)
 	for (int i = 0; i < CTR_MAX; i++)
 		fprintf(stderr, "%12" PRIu64 "  %s\n", c->v[i],
 			counter_text((enum counter_id)i));
-}
-
-/* initgroups, setgid, setuid - in that order, every one must work
- * (a process left with root's groups or gid is not unprivileged). */
-static int drop_privileges(const char *user, char *err, size_t len)
-{
-	errno = 0;
-	struct passwd *pw = getpwnam(user);
-	if (!pw) {
-		snprintf(err, len, "-Z %s: %s", user,
-			 errno ? strerror(errno) : "no such user");
-		return -1;
-	}
-	uid_t uid = pw->pw_uid;
-	gid_t gid = pw->pw_gid;
-	if (initgroups(pw->pw_name, gid) != 0) {
-		snprintf(err, len, "-Z %s: initgroups: %s", user,
-			 strerror(errno));
-		return -1;
-	}
-	if (setgid(gid) != 0) {
-		snprintf(err, len, "-Z %s: setgid(%u): %s", user, (unsigned)gid,
-			 strerror(errno));
-		return -1;
-	}
-	if (setuid(uid) != 0) {
-		snprintf(err, len, "-Z %s: setuid(%u): %s", user, (unsigned)uid,
-			 strerror(errno));
-		return -1;
-	}
-	if (uid != 0 && (setuid(0) == 0 || geteuid() == 0)) {
-		snprintf(err, len, "-Z %s: root could be regained", user);
-		return -1;
-	}
-	return 0;
 }
 
 static double mono_now(void)
@@ -543,7 +508,7 @@ static int run_open(struct run *r)
 		return 1;
 	}
 	/* Before any output file is opened (the exports, the events). */
-	if (r->o->user && drop_privileges(r->o->user, err, sizeof(err)) != 0) {
+	if (r->o->user && cli_drop_privileges(r->o->user, err, sizeof(err)) != 0) {
 		fprintf(stderr, "iscsiwatch: %s; refusing to go on\n", err);
 		return 1;
 	}
@@ -596,6 +561,9 @@ static int run_finish(struct run *r)
 			"iscsiwatch: %" PRIu64 " packets dropped by the kernel, "
 			"%" PRIu64 " by the interface\n",
 			r->drops, r->ifdrops);
+	char hint[512];
+	if (!session_first(r->st) && hint_no_sessions(r->ctr, hint, sizeof(hint)))
+		fprintf(stderr, "iscsiwatch: %s\n", hint);
 	if (o->verbose)
 		print_counters(r->ctr);
 	/* A reader that went away (`--events - | head`) ends us quietly,

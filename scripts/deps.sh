@@ -1,13 +1,23 @@
 #!/bin/sh
 # Checks for the Debian packages iscsiwatch needs; installs the missing
 # ones when run as root, otherwise prints the exact command and fails.
+#
+#   scripts/deps.sh         what building and running need (make demo)
+#   scripts/deps.sh test    that, and what only the tests need (make check)
+#
+# A library the program links goes in BUILD; a tool or peer only a test
+# uses goes in TEST.
 set -eu
-PKGS="build-essential pkg-config libpcap-dev libiscsi-dev libiscsi-bin
-libncurses-dev check libjansson-dev libmicrohttpd-dev libxml2-dev tgt istgt
-tshark tcpdump clang
-libclang-rt-14-dev python3 python3-scapy tmux tcpreplay iproute2 valgrind
-time prometheus
-chromium python3-jsonschema"
+BUILD="build-essential pkg-config libpcap-dev libiscsi-dev libncurses-dev
+libjansson-dev libmicrohttpd-dev libxml2-dev"
+TEST="check libiscsi-bin tgt istgt tshark tcpdump clang libclang-rt-14-dev
+python3 python3-scapy tmux tcpreplay iproute2 valgrind time prometheus
+chromium python3-jsonschema mandoc man-db"
+case "${1:-}" in
+"") PKGS=$BUILD ;;
+test) PKGS="$BUILD $TEST" ;;
+*) echo "usage: scripts/deps.sh [test]" >&2; exit 2 ;;
+esac
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

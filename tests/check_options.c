@@ -7,7 +7,7 @@
 #include "../cli/options.h"
 #include "check_suites.h"
 
-#define MAX_ARGS 16
+#define MAX_ARGS 32
 
 /* Parses a NULL-terminated argument list (after the program name). */
 static enum cli_parse_result parse(struct cli_opts *o, const char *const *args)

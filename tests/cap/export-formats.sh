@@ -62,10 +62,11 @@ for s in doc["sessions"]:
 PY
 	ls "$T" | grep -q '\.tmp\.' && { echo "FAIL $n: temporary file left"; fail=1; }
 done
-# An export into a missing directory: exit 1, one line, no file.
+# An export into a missing directory: refused at start (issue 13), exit 2,
+# one line, no file.
 "$BIN" -r captures/demo.pcapng --json "$T/none/x.json" >/dev/null 2>"$T/err"
 rc=$?
-[ $rc -eq 1 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -e "$T/none/x.json" ] ||
+[ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && [ ! -e "$T/none/x.json" ] ||
 	{ echo "FAIL: unwritable --json gave status $rc: $(cat "$T/err")"; fail=1; }
 [ $fail -eq 0 ] && echo "ok: $(ls captures/*.pcapng | wc -l) captures exported to JSON, MOF and NDJSON"
 exit $fail

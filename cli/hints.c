@@ -1,0 +1,47 @@
+/* hints.c - the packets a run set aside, by counter (hints.h). */
+#include "hints.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+/* One row per counter of packets the engine could not follow. A new
+ * reason (a tunnel kind, an eviction) is one more row. */
+static const struct {
+	enum counter_id id;
+	const char *what; /* after "N packets were " */
+	const char *fix;
+} set_aside[] = {
+	{CTR_PKT_LINKTYPE_UNSUPPORTED,
+	 "of a link type iscsiwatch does not decode",
+	 "capture on an Ethernet interface (or -i any), or convert the file "
+	 "with editcap -T ether"},
+	{CTR_PKT_IP_FRAGMENT, "IP fragments, dropped",
+	 "capture where the traffic is not fragmented (before the tunnel or "
+	 "with a larger MTU)"},
+	{CTR_FLOWS_CAP_HIT, "dropped because the flow table was full",
+	 "raise --max-flows, or narrow the capture with a BPF filter such as "
+	 "'tcp port 3260'"},
+};
+
+int hint_no_sessions(const struct counters *c, char *buf, size_t len)
+{
+	size_t best = 0, kinds = 0;
+	uint64_t most = 0;
+	for (size_t i = 0; i < sizeof(set_aside) / sizeof(set_aside[0]); i++) {
+		uint64_t n = c->v[set_aside[i].id];
+		if (!n)
+			continue;
+		kinds++;
+		if (n > most) {
+			most = n;
+			best = i;
+		}
+	}
+	if (!kinds)
+		return 0;
+	snprintf(buf, len, "0 sessions; %" PRIu64 " %s %s: %s%s", most,
+		 most == 1 ? "packet was" : "packets were", set_aside[best].what,
+		 set_aside[best].fix,
+		 kinds > 1 ? " (more set aside: see -v)" : "");
+	return 1;
+}
