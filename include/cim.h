@@ -29,7 +29,7 @@ enum cim_type {
 	CIM_T_UINT16,
 	CIM_T_UINT32,
 	CIM_T_BOOLEAN,
-	CIM_T_DATETIME,     /* ns since the epoch, UTC */
+	CIM_T_DATETIME,     /* ns since the epoch, UTC; 0: the 0 interval */
 	CIM_T_UINT16_ARRAY, /* arr[0..n) */
 	CIM_T_STRING_ARRAY, /* n NUL-terminated strings packed in s */
 };
@@ -52,7 +52,7 @@ struct cim_prop {
 };
 
 #define CIM_SESSION_NPROPS 32 /* every property of the seed class */
-#define CIM_CONN_NPROPS 17
+#define CIM_CONN_NPROPS 19
 
 /* Fills out[0..max) with the CIM_iSCSISession properties of s, in the
  * seed's order, as seen from perspective p. Returns how many were
@@ -72,6 +72,11 @@ size_t cim_conn_props(const struct session *s, const struct sconn *c,
 #define CIM_CONN_CLASS "ISCSIWATCH_iSCSIConnection"
 #define CIM_SESSION_EXT_NPROPS 8
 #define CIM_CONN_EXT_NPROPS 5
+/* Room for the properties of either concrete class. */
+#define CIM_PROPS_MAX (CIM_SESSION_NPROPS + CIM_SESSION_EXT_NPROPS)
+/* ObservedBy: the capture files, or "<host>: <interfaces>" when live. */
+void cim_observed_by(const char *const *sources, size_t n, bool live,
+		     char *buf, size_t len);
 size_t cim_session_ext_props(const struct session *s, enum perspective p,
 			     const char *observed_by, struct cim_prop *out,
 			     size_t max);
@@ -88,7 +93,9 @@ const char *cim_array_str(const struct cim_prop *p, unsigned i);
 
 /* Datetimes. buf needs CIM_TIME_BUF bytes.
  * RFC 3339 UTC with microseconds: 2026-11-23T22:09:01.123456Z
- * CIM (DSP0004):                  20261123220901.123456+000 */
+ * CIM (DSP0004):                  20261123220901.123456+000
+ * ns 0 is the 0 interval (a TimeOfLastStateChange that never changed):
+ * "PT0S" (ISO 8601 duration) and 00000000000000.000000:000. */
 #define CIM_TIME_BUF 40
 const char *cim_time_rfc3339(uint64_t ns, char *buf, size_t len);
 const char *cim_time_mof(uint64_t ns, char *buf, size_t len);

@@ -261,6 +261,10 @@ struct neg_result {
 	uint8_t state; /* enum neg_state */
 	uint8_t flags; /* NEG_RF_* */
 	uint32_t v;    /* meaningful for DEFAULT, NEGOTIATED, REJECTED */
+	/* With NEG_RF_VIOLATION on a numeric or boolean key: the value the
+	 * §13 result function gives for the offer and the answer (what the
+	 * answer should have been); v keeps what the wire said. */
+	uint32_t allowed;
 };
 
 /* Result of key k. login_seen: the login of this connection was seen

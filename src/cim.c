@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "login.h"
 #include "net.h"
@@ -106,7 +107,74 @@ static void prop_neg(struct builder *b, const char *name, enum cim_type type,
 		prop_null(b, name, type);
 		return;
 	}
-	prop_uint(b, name, type, type == CIM_T_BOOLEAN ? r->v != 0 : r->v);
+	/* An answer the §13 result function does not allow: the value in
+	 * effect is the one it gives (StatusDescriptions names the
+	 * violation, neg_violations()). */
+	uint32_t v = r->flags & NEG_RF_VIOLATION ? r->allowed : r->v;
+	prop_uint(b, name, type, type == CIM_T_BOOLEAN ? v != 0 : v);
+}
+
+/* A login refused by the target (status class 1 or more) never reached
+ * its operational stage: nothing it offered is in effect. */
+static bool session_login_failed(const struct session *s)
+{
+	return s->status == ST_ERROR;
+}
+
+static bool conn_login_failed(const struct sconn *c)
+{
+	return c->status_known && c->status_class != 0;
+}
+
+/* The negotiated session keys, by CIM name and key name. */
+#define NEG_SESSION_KEYS(X)                                                   \
+	X("InitialR2T", "InitialR2T", initial_r2t, CIM_T_BOOLEAN)              \
+	X("ImmediateData", "ImmediateData", immediate_data, CIM_T_BOOLEAN)     \
+	X("MaxOutstandingR2T", "MaxOutstandingR2T", max_outstanding_r2t,       \
+	  CIM_T_UINT32)                                                         \
+	X("MaxUnsolicitedFirstDataBurstLength", "FirstBurstLength",            \
+	  first_burst_length, CIM_T_UINT32)                                     \
+	X("MaxDataBurstLength", "MaxBurstLength", max_burst_length,            \
+	  CIM_T_UINT32)                                                         \
+	X("DataSequenceInOrder", "DataSequenceInOrder",                        \
+	  data_sequence_in_order, CIM_T_BOOLEAN)                                \
+	X("DataPDUInOrder", "DataPDUInOrder", data_pdu_in_order,               \
+	  CIM_T_BOOLEAN)                                                        \
+	X("ErrorRecoveryLevel", "ErrorRecoveryLevel", error_recovery_level,    \
+	  CIM_T_UINT32)                                                         \
+	X("MaxConnectionsPerSession", "MaxConnections", max_connections,       \
+	  CIM_T_UINT32)                                                         \
+	X("DefaultTimeToWait", "DefaultTime2Wait", default_time2wait,          \
+	  CIM_T_UINT32)                                                         \
+	X("DefaultTimeToRetain", "DefaultTime2Retain", default_time2retain,    \
+	  CIM_T_UINT32)
+
+static void neg_value_str(const struct neg_result *r, uint32_t v,
+			  enum cim_type type, char *buf, size_t len)
+{
+	(void)r;
+	if (type == CIM_T_BOOLEAN)
+		snprintf(buf, len, "%s", v ? "Yes" : "No");
+	else
+		snprintf(buf, len, "%u", v);
+}
+
+/* "; MaxBurstLength=16777215 answered, above the offer: 262144 in
+ * effect" for every answer that breaks its result function. */
+static void neg_violations(const struct neg_values *v, struct cim_prop *p)
+{
+	char a[16], e[16];
+#define X(cim, key, field, type)                                               \
+	if (v->field.flags & NEG_RF_VIOLATION) {                               \
+		neg_value_str(&v->field, v->field.v, type, a, sizeof(a));      \
+		neg_value_str(&v->field, v->field.allowed, type, e,            \
+			      sizeof(e));                                      \
+		sappend(p, "; target answered " key "=%s, which the result "   \
+			   "function (RFC 7143 section 13) does not allow: %s " \
+			   "in effect", a, e);                                  \
+	}
+	NEG_SESSION_KEYS(X)
+#undef X
 }
 
 static bool neg_has_value(const struct neg_result *r)
@@ -147,6 +215,10 @@ const char *cim_time_rfc3339(uint64_t ns, char *buf, size_t len)
 {
 	struct tm tm;
 	unsigned us;
+	if (ns == 0) { /* the 0 interval, as an ISO 8601 duration */
+		snprintf(buf, len, "PT0S");
+		return buf;
+	}
 	if (!split_time(ns, &tm, &us)) {
 		snprintf(buf, len, "?");
 		return buf;
@@ -161,6 +233,10 @@ const char *cim_time_mof(uint64_t ns, char *buf, size_t len)
 {
 	struct tm tm;
 	unsigned us;
+	if (ns == 0) { /* the 0 interval (DSP0004 5.2.4) */
+		snprintf(buf, len, "00000000000000.000000:000");
+		return buf;
+	}
 	if (!split_time(ns, &tm, &us)) {
 		snprintf(buf, len, "00000000000000.000000+000");
 		return buf;
@@ -404,21 +480,23 @@ static void status_description(const struct session *s, struct cim_prop *p)
 			sappend(p, " to %s", s->redirect);
 		break;
 	}
-	/* Trouble seen before the session reached its present state (a
+	/* StatusDescriptions is Indexed with OperationalStatus (one
+	 * status, one entry): what else matters goes in the same entry.
+	 * Trouble seen before the session reached its present state (a
 	 * capture gap, digest errors) still matters to whoever reads an
-	 * ended session: say so in a second entry. */
+	 * ended session. */
 	unsigned past = s->degraded & ~(unsigned)DEG_CONN_LOST;
 	if (s->status != ST_DEGRADED && past) {
-		sarray_next(p);
-		sappend(p, "Earlier:");
+		sappend(p, "; earlier:");
 		deg_reasons(p, past);
 	}
 	/* Kernel drops and caps hide traffic without degrading the session
 	 * itself; whoever reads the instance must still know. */
-	if (s->incomplete && !(s->degraded & DEG_GAP)) {
-		sarray_next(p);
-		sappend(p, "Incomplete: part of this session was not seen (capture drops, a gap or a cap)");
-	}
+	if (s->incomplete && !(s->degraded & DEG_GAP))
+		sappend(p, "; incomplete: part of this session was not seen "
+			   "(capture drops, a gap or a cap)");
+	if (s->login_observed && !session_login_failed(s))
+		neg_violations(&s->vals, p);
 }
 
 static void session_description(const struct session *s, struct cim_prop *p)
@@ -531,7 +609,11 @@ size_t cim_session_props(const struct session *s, enum perspective persp,
 	prop_uint(&b, "HealthState", CIM_T_UINT16, session_health(s->status));
 	prop_null(&b, "OtherEnabledState", CIM_T_STRING);
 	prop_uint(&b, "EnabledDefault", CIM_T_UINT16, 2);
-	prop_time(&b, "TimeOfLastStateChange", s->state_ns);
+	/* The 0 interval while the state has not changed since the session
+	 * was first seen (CIM_EnabledLogicalElement.TimeOfLastStateChange);
+	 * cim_time_mof(0) writes it. */
+	p = prop_new(&b, "TimeOfLastStateChange", CIM_T_DATETIME);
+	p->ns = s->state_ns > s->install_ns ? s->state_ns : 0;
 
 	p = prop_new(&b, "InstanceID", CIM_T_STRING);
 	cim_session_instance_id(s, p->s, sizeof(p->s));
@@ -564,6 +646,8 @@ size_t cim_session_props(const struct session *s, enum perspective persp,
 	prop_uint(&b, "CurrentConnections", CIM_T_UINT32,
 		  session_current_connections(s));
 
+	/* A refused login negotiated nothing: no value, not even a default. */
+	lo = lo && !session_login_failed(s);
 	prop_neg(&b, "InitialR2T", CIM_T_BOOLEAN, &v->initial_r2t, lo);
 	prop_neg(&b, "ImmediateData", CIM_T_BOOLEAN, &v->immediate_data, lo);
 	prop_neg(&b, "MaxOutstandingR2T", CIM_T_UINT32,
@@ -630,13 +714,46 @@ static const char *phase_text(enum conn_phase ph)
 
 /* HeaderDigestMethod / DataDigestMethod: 2 No Digest, 3 CRC32C. */
 static void prop_digest(struct builder *b, const char *name,
-			const struct neg_result *r)
+			const struct neg_result *r, bool failed)
 {
-	if (!neg_has_value(r))
+	if (!neg_has_value(r) || failed)
 		prop_null(b, name, CIM_T_UINT16);
 	else
 		prop_uint(b, name, CIM_T_UINT16,
 			  r->v == NEG_DIGEST_CRC32C ? 3 : 2);
+}
+
+/* AuthenticationMethodUsed's ValueMap: 2 None, 3 SRP, 4 CHAP,
+ * 5 Kerberos. SPKM1/SPKM2 (RFC 7143 12.1) have no value in it. */
+static bool auth_in_map(uint32_t m)
+{
+	return m == NEG_AUTH_NONE || m == NEG_AUTH_SRP || m == NEG_AUTH_CHAP ||
+	       m == NEG_AUTH_KRB5;
+}
+
+/* One entry, Indexed with the connection's OperationalStatus. */
+static void conn_status_description(const struct sconn *c,
+				    enum sess_status st, struct cim_prop *p)
+{
+	sarray_next(p);
+	sappend(p, "%s: %s", session_status_word(st), phase_text(c->phase));
+	if (c->end_ns)
+		sappend(p, " (%s)", end_text(c->end_reason));
+	if (conn_login_failed(c))
+		sappend(p, "; login refused: %s (0x%02x%02x)",
+			login_status_str(c->status_class, c->status_detail),
+			c->status_class, c->status_detail);
+	if (c->hdigest_errors || c->ddigest_errors)
+		sappend(p, "; digest errors");
+	if (c->rejects)
+		sappend(p, "; Reject PDUs");
+	if (c->gaps)
+		sappend(p, "; the capture lost bytes of it");
+	const struct neg_result *am = &c->vals.auth_method;
+	if (neg_has_value(am) && !auth_in_map(am->v))
+		sappend(p, "; authenticated with %s, which "
+			   "AuthenticationMethodUsed has no value for",
+			am->v == NEG_AUTH_SPKM1 ? "SPKM1" : "SPKM2");
 }
 
 /* Markers (RFC 3720 §A.3): OFMarker turns on initiator-to-target
@@ -690,6 +807,9 @@ size_t cim_conn_props(const struct session *s, const struct sconn *c,
 	p = prop_new(&b, "OperationalStatus", CIM_T_UINT16_ARRAY);
 	p->n = 1;
 	p->arr[0] = session_op_status(st);
+	conn_status_description(c, st, prop_new(&b, "StatusDescriptions",
+						 CIM_T_STRING_ARRAY));
+	prop_str(&b, "Status", session_status_word(st));
 	prop_uint(&b, "HealthState", CIM_T_UINT16, session_health(st));
 	/* A lost TCP connection is gone for good: Disabled, not the
 	 * session's "Enabled but Offline". */
@@ -702,39 +822,48 @@ size_t cim_conn_props(const struct session *s, const struct sconn *c,
 	else
 		prop_null(&b, "ConnectionID", CIM_T_UINT32);
 
+	/* A refused login left nothing in effect (cim-mapping.md). */
+	bool failed = conn_login_failed(c);
 	/* Perspective target: it receives what it declared itself. */
 	const struct neg_result *rx =
 	    persp == PERSP_INITIATOR ? &v->mrdsl_initiator : &v->mrdsl_target;
 	const struct neg_result *tx =
 	    persp == PERSP_INITIATOR ? &v->mrdsl_target : &v->mrdsl_initiator;
-	if (neg_has_value(rx))
+	if (neg_has_value(rx) && !failed)
 		prop_uint(&b, "MaxReceiveDataSegmentLength", CIM_T_UINT32,
 			  rx->v);
 	else
 		prop_null(&b, "MaxReceiveDataSegmentLength", CIM_T_UINT32);
-	if (neg_has_value(tx))
+	if (neg_has_value(tx) && !failed)
 		prop_uint(&b, "MaxTransmitDataSegmentLength", CIM_T_UINT32,
 			  tx->v);
 	else
 		prop_null(&b, "MaxTransmitDataSegmentLength", CIM_T_UINT32);
 
-	prop_digest(&b, "HeaderDigestMethod", &v->header_digest);
-	prop_digest(&b, "DataDigestMethod", &v->data_digest);
+	prop_digest(&b, "HeaderDigestMethod", &v->header_digest, failed);
+	prop_digest(&b, "DataDigestMethod", &v->data_digest, failed);
 
 	bool i2t = marker_on(&v->ofmarker), t2i = marker_on(&v->ifmarker);
-	prop_uint(&b, "ReceivingMarkers", CIM_T_BOOLEAN,
-		  persp == PERSP_INITIATOR ? t2i : i2t);
-	prop_uint(&b, "SendingMarkers", CIM_T_BOOLEAN,
-		  persp == PERSP_INITIATOR ? i2t : t2i);
+	if (failed) {
+		prop_null(&b, "ReceivingMarkers", CIM_T_BOOLEAN);
+		prop_null(&b, "SendingMarkers", CIM_T_BOOLEAN);
+	} else {
+		prop_uint(&b, "ReceivingMarkers", CIM_T_BOOLEAN,
+			  persp == PERSP_INITIATOR ? t2i : i2t);
+		prop_uint(&b, "SendingMarkers", CIM_T_BOOLEAN,
+			  persp == PERSP_INITIATOR ? i2t : t2i);
+	}
 
-	/* An integer: the published MOF's boolean type is a mistake. */
+	/* Typed boolean by the DMTF schema and Microsoft's class: TRUE for
+	 * any Version-active but 0. The number is VersionActive
+	 * (cim_conn_ext_props). */
 	if (c->version_active >= 0 && c->version_active <= 255)
-		prop_uint(&b, "ActiveiSCSIVersion", CIM_T_UINT8,
-			  (uint32_t)c->version_active);
+		prop_uint(&b, "ActiveiSCSIVersion", CIM_T_BOOLEAN,
+			  c->version_active != 0);
 	else
-		prop_null(&b, "ActiveiSCSIVersion", CIM_T_UINT8);
+		prop_null(&b, "ActiveiSCSIVersion", CIM_T_BOOLEAN);
 
-	if (neg_has_value(&v->auth_method)) {
+	if (neg_has_value(&v->auth_method) && auth_in_map(v->auth_method.v)) {
 		uint32_t m;
 		switch (v->auth_method.v) {
 		case NEG_AUTH_NONE:
@@ -749,8 +878,8 @@ size_t cim_conn_props(const struct session *s, const struct sconn *c,
 		case NEG_AUTH_KRB5:
 			m = 5;
 			break;
-		default: /* SPKM1, SPKM2 */
-			m = 1;
+		default: /* auth_in_map() keeps SPKM out */
+			m = 0;
 			break;
 		}
 		prop_uint(&b, "AuthenticationMethodUsed", CIM_T_UINT16, m);
@@ -764,6 +893,29 @@ size_t cim_conn_props(const struct session *s, const struct sconn *c,
 }
 
 /* ---- ISCSIWATCH_ subclass properties (data/iscsiwatch.mof) ---- */
+
+/* Files need no host: the same capture gives the same export anywhere. */
+void cim_observed_by(const char *const *sources, size_t n, bool live,
+		     char *buf, size_t len)
+{
+	size_t o = 0;
+	buf[0] = '\0';
+	if (live) {
+		char host[256];
+		if (gethostname(host, sizeof(host)) != 0)
+			snprintf(host, sizeof(host), "?");
+		host[sizeof(host) - 1] = '\0';
+		int w = snprintf(buf, len, "%s: ", host);
+		o = w < 0 ? 0 : (size_t)w < len ? (size_t)w : len - 1;
+	}
+	for (size_t i = 0; i < n && o + 1 < len; i++) {
+		int w = snprintf(buf + o, len - o, "%s%s", i ? ", " : "",
+				 sources[i]);
+		if (w < 0)
+			break;
+		o += (size_t)w < len - o ? (size_t)w : len - o - 1;
+	}
+}
 
 /* SystemName (cim-mapping.md): the target portal seen from the target,
  * the initiator's address seen from the initiator. */

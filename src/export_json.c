@@ -68,8 +68,10 @@ static json_t *cim_value(const struct cim_prop *p)
 		return json_integer(p->u);
 	case CIM_T_BOOLEAN:
 		return json_boolean(p->u);
-	case CIM_T_DATETIME:
-		return jtime(p->ns);
+	case CIM_T_DATETIME: { /* 0: the 0 interval, "PT0S" */
+		char b[CIM_TIME_BUF];
+		return json_string(cim_time_rfc3339(p->ns, b, sizeof(b)));
+	}
 	case CIM_T_UINT16_ARRAY: {
 		json_t *a = json_array();
 		for (unsigned i = 0; i < p->n; i++)
@@ -86,9 +88,13 @@ static json_t *cim_value(const struct cim_prop *p)
 	return json_null();
 }
 
-static json_t *cim_object(const struct cim_prop *props, size_t n)
+/* The instance's concrete class first ("__CLASS", as WMI names it), then
+ * every property of that class (data/iscsiwatch.mof). */
+static json_t *cim_object(const char *cls, const struct cim_prop *props,
+			  size_t n)
 {
 	json_t *o = json_object();
+	set(o, "__CLASS", json_string(cls));
 	for (size_t i = 0; i < n; i++)
 		set(o, props[i].name, cim_value(&props[i]));
 	return o;
@@ -353,13 +359,22 @@ static const char *end_reason_name(enum sess_end_reason r)
 	return (unsigned)r < sizeof(n) / sizeof(n[0]) ? n[r] : NULL;
 }
 
+/* Whether c's login reached its operational stage, so that RFC defaults
+ * apply to what it did not say: not for a login the target refused. */
+static bool conn_negotiated(const struct sconn *c)
+{
+	return c->login_observed && !(c->status_known && c->status_class);
+}
+
 static json_t *conn_json(const struct session *s, const struct sconn *c,
-			 enum perspective persp, struct cim_prop *props)
+			 enum perspective persp, const char *obs,
+			 struct cim_prop *props)
 {
 	char a[64];
 	json_t *o = json_object();
-	size_t n = cim_conn_props(s, c, persp, props, CIM_SESSION_NPROPS);
-	set(o, "cim", cim_object(props, n));
+	size_t n = cim_conn_props(s, c, persp, props, CIM_PROPS_MAX);
+	n += cim_conn_ext_props(s, c, persp, obs, props + n, CIM_PROPS_MAX - n);
+	set(o, "cim", cim_object(CIM_CONN_CLASS, props, n));
 	set(o, "initiator", json_string(cim_ep_str(&c->initiator, a, sizeof(a))));
 	set(o, "target", json_string(cim_ep_str(&c->target, a, sizeof(a))));
 	set(o, "leading", json_boolean(c->leading));
@@ -385,7 +400,7 @@ static json_t *conn_json(const struct session *s, const struct sconn *c,
 	set(o, "gaps", json_integer((json_int_t)c->gaps));
 	if (!c->leading)
 		set(o, "negotiation",
-		    negotiation_json(&c->neg, c->login_observed, true));
+		    negotiation_json(&c->neg, conn_negotiated(c), true));
 	return o;
 }
 
@@ -406,13 +421,14 @@ static json_t *events_json(const struct session *s)
 }
 
 static json_t *session_json(const struct session *s, enum perspective persp,
-			    struct cim_prop *props)
+			    const char *obs, struct cim_prop *props)
 {
 	char a[64], isid[16];
 	json_t *o = json_object();
-	size_t n = cim_session_props(s, persp, props, CIM_SESSION_NPROPS);
+	size_t n = cim_session_props(s, persp, props, CIM_PROPS_MAX);
+	n += cim_session_ext_props(s, persp, obs, props + n, CIM_PROPS_MAX - n);
 	set(o, "seq", json_integer((json_int_t)s->seq));
-	set(o, "cim", cim_object(props, n));
+	set(o, "cim", cim_object(CIM_SESSION_CLASS, props, n));
 
 	json_t *ia = json_array(), *ta = json_array();
 	for (const struct sconn *c = s->conns; c; c = c->next) {
@@ -440,13 +456,13 @@ static json_t *session_json(const struct session *s, enum perspective persp,
 
 	const struct sconn *lc = leading(s);
 	set(o, "negotiation",
-	    lc ? negotiation_json(&lc->neg, lc->login_observed, false)
+	    lc ? negotiation_json(&lc->neg, conn_negotiated(lc), false)
 	       : json_object());
 	set(o, "auth", auth_json(lc));
 
 	json_t *conns = json_array();
 	for (const struct sconn *c = s->conns; c; c = c->next)
-		json_array_append_new(conns, conn_json(s, c, persp, props));
+		json_array_append_new(conns, conn_json(s, c, persp, obs, props));
 	set(o, "connections", conns);
 
 	json_t *disc = json_array();
@@ -676,9 +692,11 @@ static void scsi_json_add(json_t *sj, const struct session *s, uint64_t now)
 static json_t *document(const struct session *first,
 			const struct export_meta *m)
 {
-	struct cim_prop *props = calloc(CIM_SESSION_NPROPS, sizeof(*props));
+	struct cim_prop *props = calloc(CIM_PROPS_MAX, sizeof(*props));
 	if (!props)
 		return NULL;
+	char obs[CIM_STR_MAX];
+	cim_observed_by(m->sources, m->nsources, m->live, obs, sizeof(obs));
 	json_t *root = json_object();
 	set(root, "iscsiwatch",
 	    json_pack("{s:s,s:s,s:i}", "version",
@@ -705,7 +723,7 @@ static json_t *document(const struct session *first,
 	set(root, "capture", cap);
 	json_t *arr = json_array();
 	for (const struct session *s = first; s; s = s->next) {
-		json_t *sj = session_json(s, m->perspective, props);
+		json_t *sj = session_json(s, m->perspective, obs, props);
 		scsi_json_add(sj, s, m->last_ns);
 		json_array_append_new(arr, sj);
 	}

@@ -1,10 +1,15 @@
 /* export_mof.c - sessions as MOF instances (DMTF DSP0004 syntax).
  *
  * The namespace is the one the seed class lives in on Windows Server
- * (SMiSCSITargetProv, Root\CIMv2\Storage\iScsiTarget). Null properties
- * are omitted, so a consumer sees the class default or NULL. Strings are
- * escaped as DSP0004 allows: \" \\ and \xNN for every control byte and
- * every byte of invalid UTF-8, so the file is always valid UTF-8.
+ * (SMiSCSITargetProv, Root\CIMv2\Storage\iScsiTarget). Instances are of
+ * the concrete classes of data/iscsiwatch.mof (iscsiwatch --mof-schema):
+ * each session "as $s<i>", each of its connections "as $c<i>_<j>", and
+ * one CIM_NetworkPipeComposition per connection linking the two. Null
+ * properties are omitted, so a consumer sees the class default or NULL.
+ * Strings are escaped as DSP0004 allows: \" \\ and \xNN for every control
+ * byte and every byte of invalid UTF-8, so the file is always valid
+ * UTF-8; a literal ends after a \xNN followed by a hex digit, because
+ * DSP0004 reads up to 4 digits and DSP0221 any number ("ctl\x07" "face").
  */
 #include "export.h"
 
@@ -16,18 +21,29 @@
 
 #define MOF_NAMESPACE "\\\\.\\Root\\CIMv2\\Storage\\iScsiTarget"
 
+static bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
 static void mof_string(FILE *fp, const char *s)
 {
 	size_t n = strlen(s);
+	bool after_x = false; /* the last thing written was \xNN */
 	fputc('"', fp);
 	for (size_t i = 0; i < n;) {
 		unsigned char c = (unsigned char)s[i];
+		if (after_x && is_hex((char)c))
+			fputs("\" \"", fp); /* adjacent literals concatenate */
+		after_x = false;
 		if (c == '"' || c == '\\') {
 			fputc('\\', fp);
 			fputc(c, fp);
 			i++;
 		} else if (c < 0x20 || c == 0x7f) {
 			fprintf(fp, "\\x%02X", c);
+			after_x = true;
 			i++;
 		} else if (c < 0x80) {
 			fputc(c, fp);
@@ -46,6 +62,7 @@ static void mof_string(FILE *fp, const char *s)
 				i += take;
 			} else {
 				fprintf(fp, "\\x%02X", c);
+				after_x = true;
 				i++;
 			}
 		}
@@ -89,10 +106,10 @@ static void mof_value(FILE *fp, const struct cim_prop *p)
 	}
 }
 
-static void mof_instance(FILE *fp, const char *cls,
+static void mof_instance(FILE *fp, const char *cls, const char *alias,
 			 const struct cim_prop *props, size_t n)
 {
-	fprintf(fp, "instance of %s\n{\n", cls);
+	fprintf(fp, "instance of %s as $%s\n{\n", cls, alias);
 	for (size_t i = 0; i < n; i++) {
 		if (props[i].null)
 			continue;
@@ -116,14 +133,33 @@ static void mof_write(FILE *fp, const struct session *first,
 	fputs("#pragma namespace(", fp);
 	mof_string(fp, MOF_NAMESPACE);
 	fputs(")\n\n", fp);
-	for (const struct session *s = first; s; s = s->next) {
-		size_t n = cim_session_props(s, m->perspective, props,
-					     CIM_SESSION_NPROPS);
-		mof_instance(fp, "CIM_iSCSISession", props, n);
-		for (const struct sconn *c = s->conns; c; c = c->next) {
-			n = cim_conn_props(s, c, m->perspective, props,
-					   CIM_SESSION_NPROPS);
-			mof_instance(fp, "CIM_iSCSIConnection", props, n);
+	char obs[CIM_STR_MAX];
+	cim_observed_by(m->sources, m->nsources, m->live, obs, sizeof(obs));
+	size_t si = 0;
+	for (const struct session *s = first; s; s = s->next, si++) {
+		char sa[32], ca[48];
+		enum perspective p = m->perspective;
+		size_t n = cim_session_props(s, p, props, CIM_PROPS_MAX);
+		n += cim_session_ext_props(s, p, obs, props + n,
+					   CIM_PROPS_MAX - n);
+		snprintf(sa, sizeof(sa), "s%zu", si);
+		mof_instance(fp, CIM_SESSION_CLASS, sa, props, n);
+		size_t ci = 0;
+		for (const struct sconn *c = s->conns; c; c = c->next, ci++) {
+			n = cim_conn_props(s, c, p, props, CIM_PROPS_MAX);
+			n += cim_conn_ext_props(s, c, p, obs, props + n,
+						CIM_PROPS_MAX - n);
+			snprintf(ca, sizeof(ca), "c%zu_%zu", si, ci);
+			mof_instance(fp, CIM_CONN_CLASS, ca, props, n);
+			/* The session aggregates the connection; its
+			 * connections are combined in parallel, so no
+			 * order (AggregationSequence 0). */
+			fprintf(fp,
+				"instance of CIM_NetworkPipeComposition\n{\n"
+				"    GroupComponent = $%s;\n"
+				"    PartComponent = $%s;\n"
+				"    AggregationSequence = 0;\n};\n\n",
+				sa, ca);
 		}
 	}
 }
@@ -137,7 +173,7 @@ int export_mof_list(const char *path, const struct session *first,
 		errlen = sizeof(ebuf);
 	}
 	int rc = -1;
-	struct cim_prop *props = calloc(CIM_SESSION_NPROPS, sizeof(*props));
+	struct cim_prop *props = calloc(CIM_PROPS_MAX, sizeof(*props));
 	if (!props) {
 		snprintf(err, errlen, "%s: out of memory", path);
 	} else {

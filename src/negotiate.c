@@ -355,7 +355,7 @@ static struct neg_result key_raw(const struct neg *n, enum neg_key k,
 {
 	const struct neg_key_info *ki = &key_table[k];
 	const struct neg_entry *e = &n->e[k];
-	struct neg_result r = {NEG_UNKNOWN, 0, 0};
+	struct neg_result r = {NEG_UNKNOWN, 0, 0, 0};
 	if (e->side[0].repeated || e->side[1].repeated)
 		r.flags |= NEG_RF_REPEATED;
 	if (e->offerer == NEG_TARGET)
@@ -405,18 +405,25 @@ static struct neg_result key_raw(const struct neg *n, enum neg_key k,
 	if (!offer_ok)
 		return r;
 	bool bad = false;
+	/* What the result function allows (§13: Minimum, Maximum, AND, OR of
+	 * offer and answer): always the offer when the answer breaks it. */
+	r.allowed = r.v;
 	switch (ki->rule) {
 	case NEG_R_MIN:
 		bad = ans->num > offer->num;
+		r.allowed = bad ? offer->num : r.v;
 		break;
 	case NEG_R_MAX:
 		bad = ans->num < offer->num;
+		r.allowed = bad ? offer->num : r.v;
 		break;
 	case NEG_R_AND:
 		bad = ans->num && !offer->num;
+		r.allowed = bad ? 0 : r.v;
 		break;
 	case NEG_R_OR:
 		bad = !ans->num && offer->num;
+		r.allowed = bad ? 1 : r.v;
 		break;
 	case NEG_R_LIST:
 		/* one value, taken from the offer (§6.2.1) */
@@ -460,7 +467,7 @@ static bool has_value(const struct neg_result *r)
 struct neg_result neg_key_result(const struct neg *n, enum neg_key k,
 				 bool login_seen)
 {
-	struct neg_result r = {NEG_UNKNOWN, 0, 0};
+	struct neg_result r = {NEG_UNKNOWN, 0, 0, 0};
 	if ((unsigned)k >= NK_COUNT)
 		return r;
 	r = key_raw(n, k, login_seen);
@@ -496,7 +503,7 @@ struct neg_result neg_mrdsl_result(const struct neg *n, enum neg_side receiver,
 				   bool login_seen)
 {
 	const struct neg_entry *e = &n->e[NK_MAX_RECV_DSL];
-	struct neg_result r = {NEG_UNKNOWN, 0, 0};
+	struct neg_result r = {NEG_UNKNOWN, 0, 0, 0};
 	if (e->side[receiver].repeated)
 		r.flags |= NEG_RF_REPEATED;
 	if (n->mrdsl_redeclared[receiver])

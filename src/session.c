@@ -45,7 +45,7 @@ uint16_t session_op_status(enum sess_status st)
 {
 	static const uint16_t v[] = {
 		[ST_STARTING] = 8, [ST_OK] = 2,    [ST_DEGRADED] = 3,
-		[ST_STOPPING] = 2, [ST_LOST] = 13, [ST_STOPPED] = 10,
+		[ST_STOPPING] = 9, [ST_LOST] = 13, [ST_STOPPED] = 10,
 		[ST_ERROR] = 6,
 	};
 	return v[st];
@@ -83,8 +83,11 @@ uint16_t session_health(enum sess_status st)
 unsigned session_current_connections(const struct session *s)
 {
 	unsigned n = 0;
+	/* A connection whose Logout Request awaits its response is still
+	 * in Full Feature Phase (RFC 7143 11.14: the logout completes with
+	 * the response). */
 	for (const struct sconn *c = s->conns; c; c = c->next)
-		n += c->phase == CP_FULL;
+		n += c->phase == CP_FULL || c->phase == CP_LOGOUT;
 	return n;
 }
 
@@ -428,7 +431,9 @@ void session_login_end(struct session_table *st, struct session *s,
 	c->status_class = cls;
 	c->status_detail = detail;
 	c->state_ns = now;
-	neg_compute(&c->neg, c->login_observed, &c->vals);
+	/* A refused login never reached its operational stage: no RFC
+	 * default is in effect, only what was said. */
+	neg_compute(&c->neg, c->login_observed && cls == 0, &c->vals);
 	const struct neg_result *tpgt = &c->vals.tpgt;
 	if (tpgt->state == NEG_NEGOTIATED) {
 		s->tpgt = (uint16_t)tpgt->v;

@@ -246,6 +246,103 @@ START_TEST(test_session_failed_login)
 	ASSERT_U(C, "EnabledState", 3);
 	ASSERT_U(C, "HealthState", 20);
 	ASSERT_U(C, "AuthenticationMethodUsed", 4);
+	/* Nothing was negotiated: no value, not even an RFC default. */
+	static const char *const neg[] = {
+	    "InitialR2T", "ImmediateData", "MaxOutstandingR2T",
+	    "MaxUnsolicitedFirstDataBurstLength", "MaxDataBurstLength",
+	    "DataSequenceInOrder", "DataPDUInOrder", "ErrorRecoveryLevel",
+	    "MaxConnectionsPerSession", "DefaultTimeToWait",
+	    "DefaultTimeToRetain"};
+	for (size_t i = 0; i < sizeof(neg) / sizeof(neg[0]); i++)
+		ASSERT_NULL(S, neg[i]);
+	ASSERT_NULL(C, "HeaderDigestMethod");
+	ASSERT_NULL(C, "DataDigestMethod");
+	ASSERT_NULL(C, "MaxReceiveDataSegmentLength");
+	ASSERT_NULL(C, "MaxTransmitDataSegmentLength");
+	ASSERT_S(C, "Status", "Error");
+	ck_assert_ptr_nonnull(strstr(cim_array_str(C("StatusDescriptions"), 0),
+				     "authentication failure (0x0201)"));
+	fx_free(s);
+}
+END_TEST
+
+/* A close-session Logout Request waiting for its response (cim-mapping:
+ * {9} Stopping first, the connection still counted). */
+START_TEST(test_logout_pending)
+{
+	struct session *s = fx_session(FX_INAME, FX_TNAME);
+	struct sconn *c = fx_conn(s, 0, FX_NORMAL_I, FX_NORMAL_T, true);
+	c->phase = CP_LOGOUT;
+	s->status = ST_STOPPING;
+	derive(s, PERSP_TARGET);
+	ASSERT_OPST(S, 9);
+	ASSERT_S(S, "Status", "Stopping");
+	ASSERT_U(S, "EnabledState", 4);
+	ASSERT_U(S, "CurrentConnections", 1);
+	ck_assert_uint_eq(S("StatusDescriptions")->n, 1);
+	ASSERT_OPST(C, 9);
+	ASSERT_S(C, "Status", "Stopping");
+	fx_free(s);
+}
+END_TEST
+
+/* TimeOfLastStateChange: the 0 interval until the state changes. */
+START_TEST(test_state_never_changed)
+{
+	struct session *s = fx_session(FX_INAME, FX_TNAME);
+	fx_conn(s, 0, NULL, NULL, false);
+	s->status = ST_STARTING;
+	s->state_ns = s->install_ns;
+	derive(s, PERSP_TARGET);
+	const struct cim_prop *p = S("TimeOfLastStateChange");
+	ck_assert(!p->null);
+	ck_assert_uint_eq(p->ns, 0);
+	char b[CIM_TIME_BUF];
+	ck_assert_str_eq(cim_time_mof(p->ns, b, sizeof(b)),
+			 "00000000000000.000000:000");
+	ck_assert_str_eq(cim_time_rfc3339(p->ns, b, sizeof(b)), "PT0S");
+	s->state_ns = s->install_ns + 5;
+	derive(s, PERSP_TARGET);
+	ck_assert_uint_eq(S("TimeOfLastStateChange")->ns, s->install_ns + 5);
+	fx_free(s);
+}
+END_TEST
+
+/* SPKM has no value in AuthenticationMethodUsed's ValueMap. */
+START_TEST(test_spkm)
+{
+	struct session *s = fx_session(FX_INAME, FX_TNAME);
+	fx_conn(s, 0, "AuthMethod=SPKM1,None\n" FX_OPER_I_TEXT,
+		"AuthMethod=SPKM1\n" FX_OPER_T_TEXT, true);
+	derive(s, PERSP_TARGET);
+	ASSERT_NULL(C, "AuthenticationMethodUsed");
+	ASSERT_NULL(C, "MutualAuthentication");
+	ck_assert_ptr_nonnull(strstr(cim_array_str(C("StatusDescriptions"), 0),
+				     "SPKM1"));
+	fx_free(s);
+}
+END_TEST
+
+/* Answers the result function does not allow (RFC 7143 §13.8 Minimum,
+ * §13.9 Maximum): the CIM value is the allowed one, the violation is in
+ * StatusDescriptions. */
+START_TEST(test_violation)
+{
+	struct session *s = fx_session(FX_INAME, FX_TNAME);
+	fx_conn(s, 0,
+		"MaxBurstLength=65536\nDefaultTime2Wait=4\nInitialR2T=Yes",
+		"MaxBurstLength=262144\nDefaultTime2Wait=1\nInitialR2T=No",
+		true);
+	derive(s, PERSP_TARGET);
+	ASSERT_U(S, "MaxDataBurstLength", 65536);
+	ASSERT_U(S, "DefaultTimeToWait", 4);
+	ASSERT_U(S, "InitialR2T", 1);
+	const char *d = cim_array_str(S("StatusDescriptions"), 0);
+	ck_assert_uint_eq(S("StatusDescriptions")->n, 1);
+	ck_assert_ptr_nonnull(strstr(d, "MaxBurstLength=262144"));
+	ck_assert_ptr_nonnull(strstr(d, "DefaultTime2Wait=1"));
+	ck_assert_ptr_nonnull(strstr(d, "InitialR2T=No"));
+	ck_assert_ptr_nonnull(strstr(d, "65536 in effect"));
 	fx_free(s);
 }
 END_TEST
@@ -309,7 +406,7 @@ START_TEST(test_session_states)
 	    {ST_LOST, 13, 6, 20, "Lost Comm",
 	     "Lost communication: every connection dropped without logout"},
 	    {ST_STOPPED, 10, 3, 5, "Stopped", "Stopped: logged out"},
-	    {ST_STOPPING, 2, 4, 5, "Stopping", "Stopping: logout requested"},
+	    {ST_STOPPING, 9, 4, 5, "Stopping", "Stopping: logout requested"},
 	};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		struct session *s = fx_session(FX_INAME, FX_TNAME);
@@ -529,6 +626,10 @@ Suite *cim_suite(void)
 	tcase_add_test(tc, test_session_login_unseen);
 	tcase_add_test(tc, test_session_discovery);
 	tcase_add_test(tc, test_session_failed_login);
+	tcase_add_test(tc, test_logout_pending);
+	tcase_add_test(tc, test_state_never_changed);
+	tcase_add_test(tc, test_spkm);
+	tcase_add_test(tc, test_violation);
 	tcase_add_test(tc, test_session_lost);
 	tcase_add_test(tc, test_session_degraded);
 	tcase_add_test(tc, test_session_states);

@@ -1,10 +1,9 @@
-/* Exporters: JSON read back with jansson, MOF checked against the class
- * declarations in tests/mof/classes.mof by a small MOF parser (no MOF
- * compiler is packaged in Debian), NDJSON, the table, escaping, secrets,
- * and atomic writes. */
+/* Exporters: JSON read back with jansson, MOF checked by the DSP0004
+ * checker (tests/mofcheck.c: no MOF compiler is packaged in Debian)
+ * against the DMTF parents and the shipped schema, NDJSON, the table,
+ * escaping, secrets, and atomic writes. */
 #include "check_suites.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -13,9 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../tests/mofcheck.h"
 #include "cim.h"
 #include "cim_fixture.h"
 #include "export.h"
+#include "schema.h"
 #include "scsi.h"
 
 static const char *const SOURCES[] = {"captures/demo.pcapng"};
@@ -157,393 +158,31 @@ static char *table_text(const struct session *first, size_t *len)
 	return buf;
 }
 
-/* ---- a small MOF parser (DSP0004 subset) ---- */
+/* ---- MOF: the DSP0004 checker (tests/mofcheck.c) ---- */
 
-enum tk { T_EOF, T_ID, T_INT, T_STR, T_PUNCT };
-
-struct lex {
-	const char *p, *end;
-	int line;
-	enum tk kind;
-	char id[128];
-	long long ival;
-	char str[4096]; /* decoded */
-	size_t slen;
-	char punct;
-};
-
-static void lex_fail(const struct lex *lx, const char *what)
-{
-	ck_abort_msg("MOF line %d: %s", lx->line, what);
-}
-
-static void lex_string(struct lex *lx)
-{
-	lx->slen = 0;
-	lx->p++; /* " */
-	for (;;) {
-		if (lx->p >= lx->end)
-			lex_fail(lx, "unterminated string");
-		unsigned char c = (unsigned char)*lx->p++;
-		if (c == '"')
-			break;
-		if (c < 0x20 || c == 0x7f)
-			lex_fail(lx, "raw control character in a string");
-		if (c == '\\') {
-			if (lx->p >= lx->end)
-				lex_fail(lx, "escape at end");
-			char e = *lx->p++;
-			const char *simple = strchr("btnfr\"'\\", e);
-			if (e && simple) {
-				static const char map[] = "\b\t\n\f\r\"'\\";
-				c = (unsigned char)map[simple - "btnfr\"'\\"];
-			} else if (e == 'x' || e == 'X') {
-				/* \x followed by 1 to 4 hex digits */
-				unsigned v = 0, k = 0;
-				while (k < 4 && lx->p < lx->end &&
-				       isxdigit((unsigned char)*lx->p)) {
-					char h = *lx->p++;
-					v = v * 16 + (unsigned)(isdigit((unsigned char)h)
-								    ? h - '0'
-								    : (h | 0x20) - 'a' + 10);
-					k++;
-				}
-				if (!k)
-					lex_fail(lx, "\\x without digits");
-				c = (unsigned char)v;
-			} else {
-				lex_fail(lx, "bad escape");
-			}
-		}
-		if (lx->slen + 1 < sizeof(lx->str))
-			lx->str[lx->slen++] = (char)c;
-	}
-	lx->str[lx->slen] = '\0';
-}
-
-static void lex_next(struct lex *lx)
-{
-	for (;;) {
-		while (lx->p < lx->end && isspace((unsigned char)*lx->p)) {
-			if (*lx->p == '\n')
-				lx->line++;
-			lx->p++;
-		}
-		if (lx->end - lx->p >= 2 && lx->p[0] == '/' && lx->p[1] == '/') {
-			while (lx->p < lx->end && *lx->p != '\n')
-				lx->p++;
-			continue;
-		}
-		break;
-	}
-	if (lx->p >= lx->end) {
-		lx->kind = T_EOF;
-		return;
-	}
-	char c = *lx->p;
-	if (isalpha((unsigned char)c) || c == '_') {
-		size_t n = 0;
-		while (lx->p < lx->end && (isalnum((unsigned char)*lx->p) ||
-					   *lx->p == '_')) {
-			if (n + 1 < sizeof(lx->id))
-				lx->id[n++] = *lx->p;
-			lx->p++;
-		}
-		lx->id[n] = '\0';
-		lx->kind = T_ID;
-	} else if (isdigit((unsigned char)c) || c == '-') {
-		char *e;
-		lx->ival = strtoll(lx->p, &e, 10);
-		if (e == lx->p)
-			lex_fail(lx, "bad number");
-		lx->p = e;
-		lx->kind = T_INT;
-	} else if (c == '"') {
-		lex_string(lx);
-		lx->kind = T_STR;
-	} else if (strchr("{}[]();=,#:", c)) {
-		lx->punct = c;
-		lx->p++;
-		lx->kind = T_PUNCT;
-	} else {
-		lex_fail(lx, "unexpected character");
-	}
-}
-
-static void expect_punct(struct lex *lx, char c)
-{
-	if (lx->kind != T_PUNCT || lx->punct != c) {
-		char m[32];
-		snprintf(m, sizeof(m), "expected '%c'", c);
-		lex_fail(lx, m);
-	}
-	lex_next(lx);
-}
-
-static void expect_id(struct lex *lx, const char *id)
-{
-	if (lx->kind != T_ID || (id && strcasecmp(lx->id, id) != 0))
-		lex_fail(lx, id ? id : "identifier expected");
-	if (!id)
-		return;
-	lex_next(lx);
-}
-
-struct mof_prop {
-	char name[128], type[128];
-	bool array;
-};
-struct mof_class {
-	char name[128];
-	struct mof_prop p[48];
-	size_t n;
-};
-
-static void pragma(struct lex *lx, char *ns, size_t nslen)
-{
-	expect_punct(lx, '#');
-	expect_id(lx, "pragma");
-	expect_id(lx, "namespace");
-	expect_punct(lx, '(');
-	if (lx->kind != T_STR)
-		lex_fail(lx, "namespace string expected");
-	size_t k = lx->slen < nslen - 1 ? lx->slen : nslen - 1;
-	memcpy(ns, lx->str, k);
-	ns[k] = '\0';
-	lex_next(lx);
-	expect_punct(lx, ')');
-}
-
-/* A value: returns its shape for type checks. */
-struct mof_val {
-	enum tk kind; /* T_STR, T_INT, T_ID (TRUE/FALSE), T_PUNCT ({...}) */
-	char str[4096];
-	long long ival;
-	bool boolean;
-	size_t nelem;
-	enum tk elem_kind;
-};
-
-static void value(struct lex *lx, struct mof_val *v)
-{
-	memset(v, 0, sizeof(*v));
-	if (lx->kind == T_PUNCT && lx->punct == '{') {
-		lex_next(lx);
-		v->kind = T_PUNCT;
-		while (!(lx->kind == T_PUNCT && lx->punct == '}')) {
-			struct mof_val *e = malloc(sizeof(*e));
-			ck_assert_ptr_nonnull(e);
-			value(lx, e);
-			if (e->kind == T_PUNCT)
-				lex_fail(lx, "nested array");
-			if (v->nelem && e->kind != v->elem_kind)
-				lex_fail(lx, "mixed array");
-			v->elem_kind = e->kind;
-			v->nelem++;
-			free(e);
-			if (lx->kind == T_PUNCT && lx->punct == ',')
-				lex_next(lx);
-			else if (!(lx->kind == T_PUNCT && lx->punct == '}'))
-				lex_fail(lx, "',' or '}' expected");
-		}
-		lex_next(lx);
-		return;
-	}
-	if (lx->kind == T_STR) {
-		v->kind = T_STR;
-		/* Adjacent literals concatenate (DSP0004). */
-		while (lx->kind == T_STR) {
-			size_t have = strlen(v->str);
-			size_t k = sizeof(v->str) - 1 - have;
-			if (lx->slen < k)
-				k = lx->slen;
-			memcpy(v->str + have, lx->str, k);
-			v->str[have + k] = '\0';
-			lex_next(lx);
-		}
-		return;
-	}
-	if (lx->kind == T_INT) {
-		v->kind = T_INT;
-		v->ival = lx->ival;
-		lex_next(lx);
-		return;
-	}
-	if (lx->kind == T_ID && (strcasecmp(lx->id, "TRUE") == 0 ||
-				 strcasecmp(lx->id, "FALSE") == 0)) {
-		v->kind = T_ID;
-		v->boolean = strcasecmp(lx->id, "TRUE") == 0;
-		lex_next(lx);
-		return;
-	}
-	lex_fail(lx, "value expected");
-}
-
-static size_t parse_classes(const char *text, struct mof_class *cls,
-			    size_t max)
-{
-	struct lex lx = {.p = text, .end = text + strlen(text), .line = 1};
-	size_t n = 0;
-	char ns[256];
-	lex_next(&lx);
-	while (lx.kind != T_EOF) {
-		if (lx.kind == T_PUNCT && lx.punct == '#') {
-			pragma(&lx, ns, sizeof(ns));
-			continue;
-		}
-		expect_id(&lx, "class");
-		ck_assert_uint_lt(n, max);
-		struct mof_class *c = &cls[n++];
-		c->n = 0;
-		expect_id(&lx, NULL);
-		snprintf(c->name, sizeof(c->name), "%s", lx.id);
-		lex_next(&lx);
-		expect_punct(&lx, '{');
-		while (!(lx.kind == T_PUNCT && lx.punct == '}')) {
-			if (lx.kind == T_PUNCT && lx.punct == '[') {
-				while (!(lx.kind == T_PUNCT && lx.punct == ']'))
-					lex_next(&lx);
-				lex_next(&lx);
-			}
-			ck_assert_uint_lt(c->n, sizeof(c->p) / sizeof(c->p[0]));
-			struct mof_prop *p = &c->p[c->n++];
-			expect_id(&lx, NULL);
-			snprintf(p->type, sizeof(p->type), "%s", lx.id);
-			lex_next(&lx);
-			expect_id(&lx, NULL);
-			snprintf(p->name, sizeof(p->name), "%s", lx.id);
-			lex_next(&lx);
-			p->array = false;
-			if (lx.kind == T_PUNCT && lx.punct == '[') {
-				lex_next(&lx);
-				expect_punct(&lx, ']');
-				p->array = true;
-			}
-			if (lx.kind == T_PUNCT && lx.punct == '=') {
-				struct mof_val v;
-				lex_next(&lx);
-				value(&lx, &v);
-			}
-			expect_punct(&lx, ';');
-		}
-		lex_next(&lx);
-		expect_punct(&lx, ';');
-	}
-	return n;
-}
-
-static bool is_mof_datetime(const char *s)
-{
-	if (strlen(s) != 25)
-		return false;
-	for (int i = 0; i < 25; i++) {
-		if (i == 14) {
-			if (s[i] != '.')
-				return false;
-		} else if (i == 21) {
-			if (s[i] != '+' && s[i] != '-')
-				return false;
-		} else if (!isdigit((unsigned char)s[i])) {
-			return false;
-		}
-	}
-	return true;
-}
-
-static void check_type(const struct lex *lx, const struct mof_prop *p,
-		       const struct mof_val *v)
-{
-	enum tk want;
-	long long max = -1;
-	if (strcmp(p->type, "string") == 0 || strcmp(p->type, "datetime") == 0)
-		want = T_STR;
-	else if (strcmp(p->type, "boolean") == 0)
-		want = T_ID;
-	else {
-		want = T_INT;
-		max = strcmp(p->type, "uint8") == 0    ? 255
-		      : strcmp(p->type, "uint16") == 0 ? 65535
-						       : 4294967295LL;
-	}
-	if (p->array) {
-		if (v->kind != T_PUNCT || (v->nelem && v->elem_kind != want))
-			lex_fail(lx, p->name);
-		return;
-	}
-	if (v->kind != want)
-		lex_fail(lx, p->name);
-	if (want == T_INT && (v->ival < 0 || v->ival > max))
-		lex_fail(lx, "integer out of range");
-	if (strcmp(p->type, "datetime") == 0 && !is_mof_datetime(v->str))
-		lex_fail(lx, "bad datetime");
-	if (strcmp(p->name, "Caption") == 0 && strlen(v->str) > 64)
-		lex_fail(lx, "Caption longer than MaxLen(64)");
-}
-
-/* Parses a whole MOF output against the classes; returns instances. */
+/* Checks a whole MOF output against the DMTF parents and the shipped
+ * schema; returns the number of instances (sessions, connections and
+ * compositions). */
 static size_t mof_check(const char *text)
 {
-	size_t clen;
-	char *ctext = slurp("tests/mof/classes.mof", &clen);
-	ck_assert_msg(ctext != NULL, "tests/mof/classes.mof not found");
-	struct mof_class *cls = calloc(4, sizeof(*cls));
-	ck_assert_ptr_nonnull(cls);
-	size_t ncls = parse_classes(ctext, cls, 4);
-	ck_assert_uint_eq(ncls, 2);
-	free(ctext);
-
-	struct lex lx = {.p = text, .end = text + strlen(text), .line = 1};
-	struct mof_val *v = malloc(sizeof(*v));
-	ck_assert_ptr_nonnull(v);
-	size_t inst = 0;
-	char ns[256] = "";
-	lex_next(&lx);
-	while (lx.kind != T_EOF) {
-		if (lx.kind == T_PUNCT && lx.punct == '#') {
-			pragma(&lx, ns, sizeof(ns));
-			ck_assert_str_eq(ns, "\\\\.\\Root\\CIMv2\\Storage\\iScsiTarget");
-			continue;
-		}
-		expect_id(&lx, "instance");
-		expect_id(&lx, "of");
-		expect_id(&lx, NULL);
-		const struct mof_class *c = NULL;
-		for (size_t i = 0; i < ncls; i++)
-			if (strcasecmp(cls[i].name, lx.id) == 0)
-				c = &cls[i];
-		if (!c)
-			lex_fail(&lx, "undeclared class");
-		lex_next(&lx);
-		expect_punct(&lx, '{');
-		bool seen[48] = {false};
-		while (!(lx.kind == T_PUNCT && lx.punct == '}')) {
-			expect_id(&lx, NULL);
-			const struct mof_prop *p = NULL;
-			size_t pi = 0;
-			for (size_t i = 0; i < c->n; i++)
-				if (strcasecmp(c->p[i].name, lx.id) == 0) {
-					p = &c->p[i];
-					pi = i;
-				}
-			if (!p)
-				lex_fail(&lx, "undeclared property");
-			if (seen[pi])
-				lex_fail(&lx, "property given twice");
-			seen[pi] = true;
-			lex_next(&lx);
-			expect_punct(&lx, '=');
-			value(&lx, v);
-			check_type(&lx, p, v);
-			expect_punct(&lx, ';');
-		}
-		lex_next(&lx);
-		expect_punct(&lx, ';');
-		inst++;
-	}
-	ck_assert_str_ne(ns, "");
-	free(v);
-	free(cls);
-	return inst;
+	struct mofc *m = mofc_new();
+	ck_assert_ptr_nonnull(m);
+	size_t len;
+	char *d = slurp("tests/mof/dmtf.mof", &len);
+	ck_assert_msg(d != NULL, "tests/mof/dmtf.mof not found");
+	mofc_load_schema(m, d, len, "dmtf.mof");
+	free(d);
+	mofc_load_schema(m, schema_mof, schema_mof_len, "iscsiwatch.mof");
+	mofc_allow_zero(m, "ErrorRecoveryLevel");
+	mofc_allow_zero(m, "ConnectionID");
+	mofc_allow_zero(m, "CurrentConnections");
+	size_t n = mofc_check_instances(m, text, strlen(text), "export",
+					"\\\\.\\Root\\CIMv2\\Storage\\iScsiTarget");
+	for (unsigned i = 0; i < mofc_errors(m) && mofc_error(m, i); i++)
+		ck_abort_msg("MOF: %s\n%s", mofc_error(m, i), text);
+	ck_assert_uint_eq(mofc_errors(m), 0);
+	mofc_free(m);
+	return n;
 }
 
 /* ---- core ---- */
@@ -608,7 +247,14 @@ START_TEST(test_json_document)
 
 	/* Every CIM property, by CIM name, null where unknown. */
 	json_t *cim = jget(root, "sessions.0.cim");
-	ck_assert_uint_eq(json_object_size(cim), CIM_SESSION_NPROPS);
+	/* __CLASS and every property of the concrete class. */
+	ck_assert_uint_eq(json_object_size(cim),
+			  1 + CIM_SESSION_NPROPS + CIM_SESSION_EXT_NPROPS);
+	jstr_eq(cim, "__CLASS", "ISCSIWATCH_iSCSISession");
+	jstr_eq(cim, "ISID", "0x400001370000");
+	jstr_eq(cim, "ObservedBy", "captures/demo.pcapng");
+	jstr_eq(root, "sessions.0.connections.0.cim.__CLASS",
+		"ISCSIWATCH_iSCSIConnection");
 	jstr_eq(cim, "Name",
 		"iqn.1993-08.org.debian:01:abcdef,i,0x400001370000,"
 		"iqn.2003-01.org.linux-iscsi.tgt:disk1,t,0x0001");
@@ -790,7 +436,7 @@ START_TEST(test_mof_snippet)
 	    "// iscsiwatch 9.9.9: 2 iSCSI sessions, perspective target\n"
 	    "#pragma namespace(\"\\\\\\\\.\\\\Root\\\\CIMv2\\\\Storage\\\\"
 	    "iScsiTarget\")\n\n"
-	    "instance of CIM_iSCSISession\n{\n"
+	    "instance of ISCSIWATCH_iSCSISession as $s0\n{\n"
 	    "    Caption = \"iSCSI Normal session TSIH 0x0005 to "
 	    "iqn.2003-01.org.linux-isc...\";\n";
 	ck_assert_msg(strncmp(t, head, strlen(head)) == 0, "MOF head:\n%.400s", t);
@@ -827,8 +473,14 @@ START_TEST(test_mof_snippet)
 	    "    MaxConnectionsPerSession = 1;\n"
 	    "    DefaultTimeToWait = 2;\n"
 	    "    DefaultTimeToRetain = 0;\n"
+	    "    SystemName = \"192.0.2.2:3260\";\n"
+	    "    ObservedBy = \"captures/demo.pcapng\";\n"
+	    "    InitiatorName = \"iqn.1993-08.org.debian:01:abcdef\";\n"
+	    "    TargetName = \"iqn.2003-01.org.linux-iscsi.tgt:disk1\";\n"
+	    "    ISID = \"0x400001370000\";\n"
+	    "    TPGT = 1;\n"
 	    "};\n\n"
-	    "instance of CIM_iSCSIConnection\n{\n"
+	    "instance of ISCSIWATCH_iSCSIConnection as $c0_0\n{\n"
 	    "    Caption = \"iSCSI connection CID 0\";\n";
 	ck_assert_msg(strstr(t, body) != NULL, "MOF body:\n%s", t);
 	ck_assert_ptr_nonnull(strstr(t, "    ConnectionID = 0;\n"
@@ -838,15 +490,24 @@ START_TEST(test_mof_snippet)
 					"    DataDigestMethod = 2;\n"
 					"    ReceivingMarkers = FALSE;\n"
 					"    SendingMarkers = FALSE;\n"
-					"    ActiveiSCSIVersion = 0;\n"
+					"    ActiveiSCSIVersion = FALSE;\n"
 					"    AuthenticationMethodUsed = 4;\n"
-					"    MutualAuthentication = TRUE;\n};\n"));
+					"    MutualAuthentication = TRUE;\n"
+					"    SystemName = \"192.0.2.2:3260\";\n"
+					"    ObservedBy = \"captures/demo.pcapng\";\n"
+					"    InitiatorAddress = \"192.0.2.1:40000\";\n"
+					"    TargetAddress = \"192.0.2.2:3260\";\n"
+					"    VersionActive = 0;\n};\n\n"
+					"instance of CIM_NetworkPipeComposition\n{\n"
+					"    GroupComponent = $s0;\n"
+					"    PartComponent = $c0_0;\n"
+					"    AggregationSequence = 0;\n};\n"));
 	/* Null properties are omitted. */
 	ck_assert_ptr_null(strstr(t, "OtherEnabledState"));
 	ck_assert_ptr_nonnull(strstr(
 	    t, "StatusDescriptions = {\"Login failed: authentication failure "
 	       "(0x0201)\"};"));
-	ck_assert_uint_eq(mof_check(t), 4);
+	ck_assert_uint_eq(mof_check(t), 6);
 	ck_assert_ptr_null(strstr(t, "0102030405060708"));
 	free(t);
 	fx_free(s);
@@ -908,7 +569,23 @@ START_TEST(test_escaping_mof)
 	assert_valid_utf8(t, n);
 	ck_assert_ptr_nonnull(
 	    strstr(t, "\"iqn.x:a\\\"b\\\\c\\x01\\x1B[31m\\x0A\\xFF\\xC3(z"));
-	ck_assert_uint_eq(mof_check(t), 2);
+	ck_assert_uint_eq(mof_check(t), 3);
+	free(t);
+	fx_free(s);
+}
+END_TEST
+
+/* A control character before a hex digit: DSP0004 would read "\x07fa"
+ * as one escape, DSP0221 "\x07face": the literal ends after it. */
+START_TEST(test_escaping_mof_hex)
+{
+	struct session *s = fx_session("iqn.x:ctl\x07" "face", "iqn.y:t\x1f" "0\x7f");
+	fx_conn(s, 0, FX_NORMAL_I, FX_NORMAL_T, true);
+	size_t n;
+	char *t = mof_text(s, &n);
+	ck_assert_ptr_nonnull(strstr(t, "\"iqn.x:ctl\\x07\" \"face"));
+	ck_assert_ptr_nonnull(strstr(t, "\"iqn.y:t\\x1F\" \"0\\x7F\""));
+	ck_assert_uint_eq(mof_check(t), 3);
 	free(t);
 	fx_free(s);
 }
@@ -1125,6 +802,7 @@ Suite *export_suite(void)
 	tc = tcase_create("malformed");
 	tcase_add_test(tc, test_escaping_json);
 	tcase_add_test(tc, test_escaping_mof);
+	tcase_add_test(tc, test_escaping_mof_hex);
 	tcase_add_test(tc, test_escaping_table);
 	tcase_add_test(tc, test_escaping_html);
 	suite_add_tcase(s, tc);

@@ -135,5 +135,5 @@ check("events: 5 sessions enabled", sum(1 for n, k in kinds if k == "session_ena
 done()
 PY
 rc=$?
-grep -q "instance of CIM_iSCSISession" "$mof" || { echo "FAIL: no MOF instance"; exit 1; }
+grep -q "instance of ISCSIWATCH_iSCSISession" "$mof" || { echo "FAIL: no MOF instance"; exit 1; }
 exit $rc
