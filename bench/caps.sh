@@ -3,7 +3,7 @@
 # Generates three hostile captures (bench/gen-hostile.c) into a temporary
 # folder and prints iscsiwatch's peak RSS on each (/usr/bin/time -f %M)
 # with the counter that shows the cap at work:
-#   syn    1,000,000 SYNs, each a new flow      -> FLOW_MAX_DEFAULT (65536)
+#   syn    1,000,000 SYNs, each a new flow      -> FLOW_MAX_DEFAULT (65536), empty flows cycle
 #   holes  10,000 flows, each 5 x 8948 bytes    -> TCP_OOO_CAP_TOTAL_DEFAULT
 #          waiting behind a lost segment           (256 MiB), per stream 4 MiB
 #   login  one Login Request with C=1 for 20,000 -> TEXT_CAP_DEFAULT (64 KiB)
@@ -43,7 +43,7 @@ run() {
 # about 8 KiB once it is an iSCSI connection (two framers, the login
 # state, the tracker), so 65536 flows ~ 512 MiB; out-of-order segments
 # cost their bytes plus a node.
-run syn $(( 65536 * 8 + 65536 )) "flow table full"
+run syn $(( 65536 * 8 + 65536 )) "evicted when full: iSCSI port"
 run holes $(( 256 * 1024 + 10000 * 10 + 65536 )) "dropped by a memory cap"
 run login $(( 64 + 65536 )) "per-login cap"
 exit $fail

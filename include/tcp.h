@@ -62,6 +62,8 @@ struct tcp_stream {
 	bool fin_seen;
 	bool rst_seen;
 	bool midstream;   /* first segment was not a SYN */
+	bool lone_byte;   /* the last in-order segment was one byte (a
+			     zero-window probe, maybe) */
 	/* A SYN far outside this stream after it carried data (source port
 	 * reused, initiator rebooted): a new connection if the peer answers
 	 * it (SYN/ACK acknowledging reuse_isn + 1). */
@@ -71,8 +73,6 @@ struct tcp_stream {
 	uint64_t next;    /* offset of the next byte expected */
 	uint64_t acked;   /* highest offset the peer acknowledged */
 	uint64_t high;    /* end of the furthest payload byte seen */
-	bool lone_byte;   /* the last in-order segment was one byte (a
-			     zero-window probe, maybe) */
 	struct tcp_seg *ooo; /* sorted by offset, non-overlapping */
 	size_t ooo_bytes;
 	/* Retransmissions of this direction whose bytes differed from the

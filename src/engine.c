@@ -126,6 +126,14 @@ static void conn_apply_wants(struct conn *c)
 	c->view.want_set = false;
 }
 
+/* Found not to be iSCSI: its packets are dropped from now on, and the
+ * flow is the first to go when the table is full. */
+static void conn_ignore(struct conn *c)
+{
+	c->ignored = true;
+	flow_set_class(c->e->flows, c->flow, FLOW_NOT_ISCSI);
+}
+
 static void on_pdu_begin(void *user, const struct pdu *p)
 {
 	struct side *s = user;
@@ -139,13 +147,15 @@ static void on_pdu_begin(void *user, const struct pdu *p)
 			c->probe = false;
 			c->flow->target = 1 - s->dir;
 		} else {
-			c->ignored = true;
+			conn_ignore(c);
 			return;
 		}
 	}
-	if (p->opcode == OP_LOGIN_REQ && c->flow->target != 1 - s->dir)
-		c->flow->target = 1 - s->dir; /* the Login's sender is the
-						  initiator, whatever ports say */
+	if (p->opcode == OP_LOGIN_REQ) {
+		/* the Login's sender is the initiator, whatever ports say */
+		c->flow->target = 1 - s->dir;
+		flow_set_class(e->flows, c->flow, FLOW_LOGGED_IN);
+	}
 	SINKS_CALL(e, c, pdu_begin, s->dir, p);
 }
 
@@ -196,7 +206,7 @@ static void on_tcp_data(void *user, const uint8_t *p, size_t n)
 	/* Off the iSCSI ports, a stream that does not open with a Login
 	 * Request is not iSCSI: drop it before the framer scans it all. */
 	if (c->probe && !s->fr && n > 0 && (p[0] & 0x3f) != OP_LOGIN_REQ)
-		c->ignored = true;
+		conn_ignore(c);
 	if (c->ignored || !side_framer(s))
 		return;
 	framer_feed(s->fr, &framer_cbs, s, p, n);
@@ -210,7 +220,7 @@ static void on_tcp_gap(void *user, enum tcp_gap_kind kind, uint64_t bytes)
 	if (c->ignored)
 		return;
 	if (c->probe && kind == TCP_GAP_MIDSTREAM) {
-		c->ignored = true; /* cannot prove it is iSCSI */
+		conn_ignore(c); /* cannot prove it is iSCSI */
 		return;
 	}
 	if (side_framer(s))
@@ -248,6 +258,7 @@ static struct conn *conn_new(struct engine *e, struct flow *f)
 		f->target = 0;
 	else if (!t0 && !t1)
 		c->probe = true;
+	flow_set_class(e->flows, f, c->probe ? FLOW_UNKNOWN : FLOW_PORT_EMPTY);
 	f->user = c;
 	for (int i = 0; i < e->nsinks; i++)
 		if (e->sinks[i].conn_open)
@@ -293,16 +304,28 @@ void engine_tick(struct engine *e, uint64_t now_ns)
 		conn_close(e, f, CONN_END_IDLE);
 }
 
-/* The table is full: make room by ending the least recently used flow
- * if it never carried payload (a SYN flood fills the table with those);
- * real connections are never pushed out for a newcomer. */
-static bool engine_make_room(struct engine *e)
+/* The table is full: push out the flow flow_victim() allows for a
+ * newcomer (on an iSCSI port or not), counted by its class. Real
+ * connections are never pushed out: the newcomer is refused instead. */
+static void engine_make_room(struct engine *e, bool on_port)
 {
-	struct flow *f = flow_oldest(e->flows);
-	if (!f || f->bytes[0] || f->bytes[1])
-		return false;
+	enum counter_id kind;
+	struct flow *f = flow_victim(e->flows, on_port, &kind);
+	if (!f)
+		return;
+	ctr_inc(&e->ctr, kind);
 	conn_close(e, f, CONN_END_EVICTED);
-	return true;
+}
+
+/* A connection found not to be iSCSI keeps only its flow entry (so its
+ * packets are dropped at once): framers and held segments go. */
+static void conn_shed(struct engine *e, struct conn *c)
+{
+	for (int d = 0; d < 2; d++) {
+		free(c->side[d].fr);
+		c->side[d].fr = NULL;
+		tcp_stream_free(&c->flow->dir[d], &e->pool);
+	}
 }
 
 /* The SYN/ACK of packet t (from direction *dir of `old`) answers a SYN
@@ -357,9 +380,12 @@ void engine_packet(struct engine *e, const struct packet *pkt)
 	 * has ended, or of one the capture joined late. */
 	bool create = syn_only || (on_port && (has_data || (t.flags & TCP_SYN_FLAG)));
 	int dir = 0;
-	struct flow *f = flow_lookup(e->flows, &t, e->now, create, &dir);
-	if (!f && create && engine_make_room(e))
-		f = flow_lookup(e->flows, &t, e->now, create, &dir);
+	struct flow *f = flow_lookup(e->flows, &t, e->now, false, &dir);
+	if (!f && create) {
+		if (flow_full(e->flows))
+			engine_make_room(e, on_port);
+		f = flow_lookup(e->flows, &t, e->now, true, &dir);
+	}
 	if (!f) {
 		if (!on_port)
 			ctr_inc(&e->ctr, CTR_PKT_NOT_ISCSI_PORT);
@@ -382,6 +408,8 @@ void engine_packet(struct engine *e, const struct packet *pkt)
 	c->view.now_ns = e->now;
 	f->pkts[dir]++;
 	f->bytes[dir] += t.payload_len;
+	if (has_data && f->cls == FLOW_PORT_EMPTY)
+		flow_set_class(e->flows, f, FLOW_PORT);
 	int other = 1 - dir;
 	/* A RST's acknowledgment is not taken: a spoofed one would move the
 	 * peer's stream (and declare holes lost) before its window check. */
@@ -394,6 +422,8 @@ void engine_packet(struct engine *e, const struct packet *pkt)
 			   t.payload_missing, &tcp_cbs, &c->side[dir]);
 	if (f->dir[dir].overlap_mismatch != mism && !c->ignored)
 		SINKS_CALL(e, c, anomaly, dir, ENGINE_AN_OVERLAP_MISMATCH);
+	if (c->ignored)
+		conn_shed(e, c);
 	if (f->dir[dir].rst_seen)
 		conn_close(e, f, CONN_END_RST);
 	else if (f->dir[0].fin_seen && f->dir[1].fin_seen)

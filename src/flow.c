@@ -1,4 +1,4 @@
-/* flow.c - seeded hash table of TCP flows with an LRU list. */
+/* flow.c - seeded hash table of TCP flows with an LRU list per class. */
 #include "flow.h"
 
 #include <stdlib.h>
@@ -13,7 +13,9 @@ struct flow_table {
 	size_t nbuckets; /* power of two */
 	size_t count;
 	uint64_t next_id;
-	struct flow *lru_head, *lru_tail; /* head = least recently used */
+	uint64_t touches; /* flow.touch of the most recently used flow */
+	/* One list per class; head = least recently used. */
+	struct flow *lru_head[FLOW_CLASSES], *lru_tail[FLOW_CLASSES];
 	struct flow *last; /* the flow of the previous packet: most packets
 			      follow one of the same connection */
 };
@@ -42,11 +44,13 @@ static uint64_t ep_hash(uint64_t seed, const struct net_addr *a, uint16_t port)
 	return h;
 }
 
-/* Symmetric: both directions of a connection hash alike. */
+/* Symmetric: both directions of a connection hash alike. The layer-2
+ * domain keeps two tenants reusing addresses and ports apart. */
 static uint64_t flow_hash(const struct flow_table *ft, const struct net_tcp *t)
 {
-	return ep_hash(ft->seed, &t->src, t->sport) +
-	       ep_hash(ft->seed, &t->dst, t->dport);
+	uint64_t h = ep_hash(ft->seed, &t->src, t->sport) +
+		     ep_hash(ft->seed, &t->dst, t->dport);
+	return t->domain ? mix64(h ^ t->domain) : h;
 }
 
 static bool addr_eq(const struct net_addr *x, const struct net_addr *y)
@@ -86,8 +90,9 @@ void flow_table_free(struct flow_table *ft)
 {
 	if (!ft)
 		return;
-	while (ft->lru_head)
-		flow_table_remove(ft, ft->lru_head);
+	struct flow *f;
+	while ((f = flow_oldest(ft)))
+		flow_table_remove(ft, f);
 	free(ft->buckets);
 	free(ft);
 }
@@ -97,23 +102,23 @@ static void lru_unlink(struct flow_table *ft, struct flow *f)
 	if (f->lru_prev)
 		f->lru_prev->lru_next = f->lru_next;
 	else
-		ft->lru_head = f->lru_next;
+		ft->lru_head[f->cls] = f->lru_next;
 	if (f->lru_next)
 		f->lru_next->lru_prev = f->lru_prev;
 	else
-		ft->lru_tail = f->lru_prev;
+		ft->lru_tail[f->cls] = f->lru_prev;
 	f->lru_prev = f->lru_next = NULL;
 }
 
 static void lru_append(struct flow_table *ft, struct flow *f)
 {
-	f->lru_prev = ft->lru_tail;
+	f->lru_prev = ft->lru_tail[f->cls];
 	f->lru_next = NULL;
-	if (ft->lru_tail)
-		ft->lru_tail->lru_next = f;
+	if (f->lru_prev)
+		f->lru_prev->lru_next = f;
 	else
-		ft->lru_head = f;
-	ft->lru_tail = f;
+		ft->lru_head[f->cls] = f;
+	ft->lru_tail[f->cls] = f;
 }
 
 /* Doubles the bucket array while the load is above one; a failed
@@ -142,6 +147,8 @@ static void flow_grow(struct flow_table *ft)
 /* Whether packet t belongs to flow f; *dir is its sending endpoint. */
 static bool flow_match(const struct flow *f, const struct net_tcp *t, int *dir)
 {
+	if (f->domain != t->domain)
+		return false;
 	if (ep_eq(&f->ep[0], &t->src, t->sport) &&
 	    ep_eq(&f->ep[1], &t->dst, t->dport)) {
 		*dir = 0;
@@ -171,6 +178,8 @@ static struct flow *flow_create(struct flow_table *ft, const struct net_tcp *t,
 	f->ep[0].port = t->sport;
 	f->ep[1].addr = t->dst;
 	f->ep[1].port = t->dport;
+	f->domain = t->domain;
+	f->cls = FLOW_UNKNOWN;
 	f->target = -1;
 	f->id = ft->next_id++;
 	f->first_ns = now;
@@ -203,24 +212,66 @@ struct flow *flow_lookup(struct flow_table *ft, const struct net_tcp *t,
 			*dir = 0;
 		}
 	}
-	if (ft->lru_tail != f) {
+	if (ft->lru_tail[f->cls] != f) {
 		lru_unlink(ft, f);
 		lru_append(ft, f);
 	}
+	f->touch = ++ft->touches;
 	ft->last = f;
 	if (now > f->last_ns)
 		f->last_ns = now;
 	return f;
 }
 
+void flow_set_class(struct flow_table *ft, struct flow *f,
+		    enum flow_class cls)
+{
+	if (f->cls == cls || (unsigned)cls >= FLOW_CLASSES)
+		return;
+	lru_unlink(ft, f);
+	f->cls = cls;
+	lru_append(ft, f);
+}
+
+/* Each list is in touch order, so the oldest flow is the oldest head. */
 struct flow *flow_oldest(const struct flow_table *ft)
 {
-	return ft->lru_head;
+	struct flow *old = NULL;
+	for (int c = 0; c < FLOW_CLASSES; c++) {
+		struct flow *h = ft->lru_head[c];
+		if (h && (!old || h->touch < old->touch))
+			old = h;
+	}
+	return old;
 }
 
 size_t flow_count(const struct flow_table *ft)
 {
 	return ft->count;
+}
+
+bool flow_full(const struct flow_table *ft)
+{
+	return ft->count >= ft->lim.max_flows;
+}
+
+struct flow *flow_victim(const struct flow_table *ft, bool for_iscsi_port,
+			 enum counter_id *kind)
+{
+	struct flow *f;
+	if ((f = ft->lru_head[FLOW_NOT_ISCSI])) {
+		*kind = CTR_FLOWS_EVICTED_NOT_ISCSI;
+		return f;
+	}
+	if ((f = ft->lru_head[FLOW_UNKNOWN])) {
+		*kind = CTR_FLOWS_EVICTED_UNKNOWN;
+		return f;
+	}
+	if (for_iscsi_port && (f = ft->lru_head[FLOW_PORT_EMPTY])) {
+		*kind = CTR_FLOWS_EVICTED_EMPTY;
+		return f;
+	}
+	return NULL;
 }
 
 void flow_table_remove(struct flow_table *ft, struct flow *f)

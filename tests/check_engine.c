@@ -290,16 +290,23 @@ START_TEST(test_flow_cap_prefers_empty_flows)
 		frame(&k, 1, (uint16_t)(40000 + i), 2, 3260, 2, TCP_ACK_FLAG, pdu, 48);
 		feed(e, 1 * SEC, &k);
 	}
-	/* A SYN flood: empty flows push out only empty flows. */
+	/* A SYN flood: empty flows push out only empty flows, oldest first;
+	 * the real connections (payload on the iSCSI port) stay, though
+	 * they are the least recently used. */
 	for (uint16_t i = 0; i < 100; i++) {
 		frame(&k, 9, (uint16_t)(1000 + i), 2, 3260, 1, TCP_SYN_FLAG, NULL, 0);
 		feed(e, 2 * SEC, &k);
 	}
-	/* The least recently used flow carried payload: newcomers are
-	 * refused rather than pushing a real connection out. */
 	ck_assert_int_eq(r.pdus, 2);
-	ck_assert_int_eq(r.closes, 0);
-	ck_assert_uint_eq(engine_counters(e)->v[CTR_FLOWS_CAP_HIT], 98);
+	ck_assert_int_eq(r.closes, 98);
+	ck_assert_int_eq(r.last_end, CONN_END_EVICTED);
+	ck_assert_uint_eq(engine_counters(e)->v[CTR_FLOWS_EVICTED_EMPTY], 98);
+	ck_assert_uint_eq(engine_counters(e)->v[CTR_FLOWS_CAP_HIT], 0);
+	/* A newcomer off the iSCSI ports pushes out nothing on them. */
+	frame(&k, 9, 5000, 2, 443, 1, TCP_SYN_FLAG, NULL, 0);
+	feed(e, 2 * SEC, &k);
+	ck_assert_int_eq(r.closes, 98);
+	ck_assert_uint_eq(engine_counters(e)->v[CTR_FLOWS_CAP_HIT], 1);
 	/* The real connections are still there: their next PDU frames. */
 	bhs(pdu, 0x40, 0x80, 0, 2);
 	frame(&k, 1, 40000, 2, 3260, 50, TCP_ACK_FLAG, pdu, 48);
@@ -328,6 +335,81 @@ START_TEST(test_flow_cap_prefers_empty_flows)
 }
 END_TEST
 
+START_TEST(test_flow_cap_not_iscsi_first)
+{
+	/* The table full of HTTPS connections (known not iSCSI after their
+	 * first payload): a login on 3260 pushes the oldest out. */
+	struct engine_opts o;
+	engine_opts_default(&o);
+	o.flows.max_flows = 8;
+	struct rec r;
+	struct engine *e = mk(&r, &o);
+	struct pkt k;
+	static const uint8_t hello[8] = {0x16, 3, 1, 0, 4, 1, 0, 0};
+	for (uint16_t i = 0; i < 20; i++) {
+		frame(&k, 9, (uint16_t)(1000 + i), 2, 443, 1, TCP_SYN_FLAG, NULL, 0);
+		feed(e, 1 * SEC, &k);
+		frame(&k, 9, (uint16_t)(1000 + i), 2, 443, 2, TCP_ACK_FLAG, hello, 8);
+		feed(e, 1 * SEC, &k);
+	}
+	struct counters *ctr = engine_counters(e);
+	ck_assert_uint_eq(ctr->v[CTR_FLOWS_EVICTED_NOT_ISCSI], 12);
+	ck_assert_uint_eq(ctr->v[CTR_FLOWS_CAP_HIT], 0);
+	uint8_t pdu[48];
+	bhs(pdu, 0x43, 0x87, 0, 1);
+	frame(&k, 1, 40000, 2, 3260, 1, TCP_SYN_FLAG, NULL, 0);
+	feed(e, 2 * SEC, &k);
+	frame(&k, 1, 40000, 2, 3260, 2, TCP_ACK_FLAG, pdu, 48);
+	feed(e, 2 * SEC, &k);
+	ck_assert_uint_eq(ctr->v[CTR_FLOWS_EVICTED_NOT_ISCSI], 13);
+	/* Now the login is the oldest flow; 7 newer HTTPS flows and a
+	 * stream of new ones push out only each other. */
+	for (uint16_t i = 0; i < 30; i++) {
+		frame(&k, 9, (uint16_t)(2000 + i), 2, 443, 1, TCP_SYN_FLAG, NULL, 0);
+		feed(e, 3 * SEC, &k);
+	}
+	bhs(pdu, 0x40, 0x80, 0, 2);
+	frame(&k, 1, 40000, 2, 3260, 50, TCP_ACK_FLAG, pdu, 48);
+	feed(e, 4 * SEC, &k);
+	engine_finish(e);
+	ck_assert_int_eq(r.pdus, 2); /* the Login and the NOP-Out */
+	ck_assert_uint_eq(ctr->v[CTR_FLOWS_EVICTED_NOT_ISCSI] +
+				  ctr->v[CTR_FLOWS_EVICTED_UNKNOWN],
+			  13 + 30);
+	ck_assert_uint_eq(ctr->v[CTR_FLOWS_CAP_HIT], 0);
+	engine_free(e);
+}
+END_TEST
+
+START_TEST(test_flow_cap_logged_in_kept)
+{
+	/* Full of connections that logged in (off the iSCSI ports too): no
+	 * newcomer pushes one out, it is refused and counted. */
+	struct engine_opts o;
+	engine_opts_default(&o);
+	o.flows.max_flows = 3;
+	struct rec r;
+	struct engine *e = mk(&r, &o);
+	struct pkt k;
+	uint8_t pdu[48];
+	bhs(pdu, 0x43, 0x87, 0, 1);
+	for (uint16_t i = 0; i < 3; i++) {
+		frame(&k, 1, (uint16_t)(40000 + i), 2, 4000, 1, TCP_SYN_FLAG, NULL, 0);
+		feed(e, 1 * SEC, &k);
+		frame(&k, 1, (uint16_t)(40000 + i), 2, 4000, 2, TCP_ACK_FLAG, pdu, 48);
+		feed(e, 1 * SEC, &k);
+	}
+	ck_assert_int_eq(r.pdus, 3);
+	frame(&k, 9, 5000, 2, 443, 1, TCP_SYN_FLAG, NULL, 0);
+	feed(e, 2 * SEC, &k);
+	frame(&k, 9, 5001, 2, 3260, 1, TCP_SYN_FLAG, NULL, 0);
+	feed(e, 2 * SEC, &k);
+	ck_assert_int_eq(r.closes, 0);
+	ck_assert_uint_eq(engine_counters(e)->v[CTR_FLOWS_CAP_HIT], 2);
+	engine_free(e);
+}
+END_TEST
+
 Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
@@ -339,6 +421,8 @@ Suite *engine_suite(void)
 	suite_add_tcase(s, core);
 	TCase *lim = tcase_create("limits");
 	tcase_add_test(lim, test_flow_cap_prefers_empty_flows);
+	tcase_add_test(lim, test_flow_cap_not_iscsi_first);
+	tcase_add_test(lim, test_flow_cap_logged_in_kept);
 	suite_add_tcase(s, lim);
 	return s;
 }

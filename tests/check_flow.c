@@ -109,16 +109,99 @@ START_TEST(test_ipv6_keys)
 }
 END_TEST
 
+START_TEST(test_domain_keys)
+{
+	/* Two tenants on two VLANs (or VNIs) with the same addresses and
+	 * ports: two flows; both directions of each still meet. */
+	struct counters c = {{0}};
+	struct flow_limits lim = {8, 1000};
+	struct flow_table *ft = flow_table_new(&lim, &c);
+	struct net_tcp a = pkt(1, 5, 2, 3260), b = a;
+	b.domain = 100;
+	int dir;
+	struct flow *fa = flow_lookup(ft, &a, 1, true, &dir);
+	struct flow *fb = flow_lookup(ft, &b, 1, true, &dir);
+	ck_assert_ptr_ne(fa, fb);
+	ck_assert_uint_eq(fb->domain, 100);
+	struct net_tcp rb = pkt(2, 3260, 1, 5);
+	rb.domain = 100;
+	ck_assert_ptr_eq(flow_lookup(ft, &rb, 2, false, &dir), fb);
+	ck_assert_int_eq(dir, 1);
+	rb.domain = 0;
+	ck_assert_ptr_eq(flow_lookup(ft, &rb, 2, false, &dir), fa);
+	rb.domain = 200;
+	ck_assert_ptr_null(flow_lookup(ft, &rb, 2, false, &dir));
+	flow_table_free(ft);
+}
+END_TEST
+
+START_TEST(test_eviction_order)
+{
+	struct counters c = {{0}};
+	struct flow_limits lim = {16, 1000};
+	struct flow_table *ft = flow_table_new(&lim, &c);
+	struct flow *f[8];
+	int dir;
+	for (int i = 0; i < 8; i++) {
+		struct net_tcp t = pkt(1, (uint16_t)(1000 + i), 2, 3260);
+		f[i] = flow_lookup(ft, &t, (uint64_t)i, true, &dir);
+		ck_assert_int_eq(f[i]->cls, FLOW_UNKNOWN);
+	}
+	/* Oldest first: f0 f1 logged in, f2 f3 port with payload, f4 f5
+	 * port empty, f6 unknown, f7 not iSCSI. */
+	static const enum flow_class cls[8] = {
+		FLOW_LOGGED_IN, FLOW_LOGGED_IN, FLOW_PORT,    FLOW_PORT,
+		FLOW_PORT_EMPTY, FLOW_PORT_EMPTY, FLOW_UNKNOWN, FLOW_NOT_ISCSI};
+	for (int i = 0; i < 8; i++)
+		flow_set_class(ft, f[i], cls[i]);
+	ck_assert_ptr_eq(flow_oldest(ft), f[0]); /* classes keep LRU order */
+	enum counter_id kind = CTR_MAX;
+	/* Known not iSCSI first, though the newest. */
+	ck_assert_ptr_eq(flow_victim(ft, false, &kind), f[7]);
+	ck_assert_int_eq(kind, CTR_FLOWS_EVICTED_NOT_ISCSI);
+	flow_table_remove(ft, f[7]);
+	ck_assert_ptr_eq(flow_victim(ft, false, &kind), f[6]);
+	ck_assert_int_eq(kind, CTR_FLOWS_EVICTED_UNKNOWN);
+	flow_table_remove(ft, f[6]);
+	/* A newcomer off the iSCSI ports pushes out nothing on them. */
+	ck_assert_ptr_null(flow_victim(ft, false, &kind));
+	/* One on a port takes the oldest empty flow on a port. */
+	ck_assert_ptr_eq(flow_victim(ft, true, &kind), f[4]);
+	ck_assert_int_eq(kind, CTR_FLOWS_EVICTED_EMPTY);
+	flow_table_remove(ft, f[4]);
+	flow_table_remove(ft, f[5]);
+	/* Payload on a port, or a login: never. */
+	ck_assert_ptr_null(flow_victim(ft, true, &kind));
+	/* Using a flow moves it to the end of its class only. */
+	struct net_tcp t0 = pkt(1, 1000, 2, 3260);
+	ck_assert_ptr_eq(flow_lookup(ft, &t0, 20, false, &dir), f[0]);
+	ck_assert_ptr_eq(flow_oldest(ft), f[1]);
+	flow_set_class(ft, f[3], FLOW_NOT_ISCSI);
+	ck_assert_ptr_eq(flow_victim(ft, false, &kind), f[3]);
+	/* Idle order is across classes: f1, f2, f3, then f0. */
+	const struct flow *order[4] = {f[1], f[2], f[3], f[0]};
+	for (int i = 0; i < 4; i++) {
+		struct flow *o = flow_oldest(ft);
+		ck_assert_ptr_eq(o, order[i]);
+		flow_table_remove(ft, o);
+	}
+	ck_assert_ptr_null(flow_oldest(ft));
+	flow_table_free(ft);
+}
+END_TEST
+
 Suite *flow_suite(void)
 {
 	Suite *s = suite_create("flow");
 	TCase *core = tcase_create("core");
 	tcase_add_test(core, test_both_directions);
 	tcase_add_test(core, test_ipv6_keys);
+	tcase_add_test(core, test_domain_keys);
 	suite_add_tcase(s, core);
 	TCase *lim = tcase_create("limits");
 	tcase_add_test(lim, test_lru_and_cap);
 	tcase_add_test(lim, test_many_flows);
+	tcase_add_test(lim, test_eviction_order);
 	suite_add_tcase(s, lim);
 	return s;
 }

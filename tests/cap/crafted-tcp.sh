@@ -22,6 +22,14 @@ for n in tcp-spoofed-rst.pcap tcp-syn-retry.pcap tcp-port-reuse.pcap \
 	tcp-simultaneous-open.pcap tcp-keepalive.pcap; do
 	run "$n"
 done
+# Flow-table pressure: the committed flood (100 HTTPS flows) against a
+# 64-flow table, and the default table (65,536) against a flood of as many
+# flows, generated here (18 MB, not committed).
+run tcp-flood-443.pcap --max-flows 64
+python3 tests/gen/craft_tcp.py --flood 65536 "$tmp/flood-65536.pcap" >/dev/null || exit 1
+"$build/iscsiwatch" -r "$tmp/flood-65536.pcap" --json "$tmp/flood-65536.json" >/dev/null 2>&1
+echo $? >"$tmp/flood-65536.rc"
+rm -f "$tmp/flood-65536.pcap"
 # tshark's PDU lists (the reference decoder) where it sees the truth: a
 # spoofed RST/FIN far outside the window confuses its reassembly of that
 # direction, so there the truth is the same exchange without the spoofs
@@ -115,6 +123,28 @@ if len(d["sessions"]) == 2:
 ctr = d["capture"]["counters"]
 check(f"{name}: FLOWS_CREATED/CLOSED", (ctr["FLOWS_CREATED"], ctr["FLOWS_CLOSED"]), (2, 1))
 counters(name, {"FLOWS_SUPERSEDED": 1})
+
+# 100 flows on 443 fill a 64-flow table (36 push out older ones, known
+# not iSCSI after their first payload); the login on 3260 pushes out one
+# more and is found.
+name = "tcp-flood-443.pcap"
+check(f"{name}: exit status", rd(name + ".rc").strip(), "0")
+check(f"{name}: PDUs", ours(name), (INIT, TGT))
+d = doc(name)
+check(f"{name}: the session is found", len(d["sessions"]), 1)
+if d["sessions"]:
+    logged_out(name, d["sessions"][0], 1)
+counters(name, {"FLOWS_EVICTED_NOT_ISCSI": 37})
+check(f"{name}: FLOWS_CREATED", d["capture"]["counters"]["FLOWS_CREATED"], 101)
+
+name = "flood-65536"
+check(f"{name}: exit status", rd(name + ".rc").strip(), "0")
+d = doc(name)
+check(f"{name}: the session is found (default table size)", len(d["sessions"]), 1)
+if d["sessions"]:
+    logged_out(name, d["sessions"][0], 1)
+counters(name, {"FLOWS_EVICTED_NOT_ISCSI": 1})
+check(f"{name}: FLOWS_CREATED", d["capture"]["counters"]["FLOWS_CREATED"], 65537)
 
 if tshark_ok:
     check("tshark: eth-plain (the truth for the spoofed capture)", theirs("eth-plain.pcap"), (INIT, TGT))
