@@ -10,6 +10,7 @@
 
 #include "flow.h"
 #include "iscsi.h"
+#include "out_http.h"
 #include "schema.h"
 #include "session.h"
 #include "tcp.h"
@@ -190,6 +191,23 @@ static int apply_mof_schema(struct cli_opts *o, const struct cli_option *opt,
 	return 1;
 }
 
+/* --listen: checked now, so a bad address is a usage error (bound when
+ * the run opens, before the capture). */
+static int apply_listen(struct cli_opts *o, const struct cli_option *opt,
+			const char *arg)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char err[256];
+	if (http_parse_listen(arg, &ss, &sl, err, sizeof(err)) != 0) {
+		fprintf(stderr, "iscsiwatch: %s\n", err);
+		return -1;
+	}
+	o->listen = arg;
+	(void)opt;
+	return 0;
+}
+
 #define CAPS_HEADING "Caps (what happens at each: docs/robustness.md):"
 
 /* The order here is the order of --help and of the man page. */
@@ -240,6 +258,22 @@ const struct cli_option cli_options[] = {
 	 NULL, apply_string, FIELD(html_path), 0, 0, 0, NULL},
 	{"events", 0, "FILE", "append one JSON line per change (NDJSON)", NULL,
 	 apply_string, FIELD(events_path), 0, 0, 0, NULL},
+	{"export-every", 0, "SECONDS",
+	 "rewrite the --json and --mof files every SECONDS\n"
+	 "while capturing (atomically)",
+	 NULL, apply_u64, FIELD(export_every), 1, 86400, 0,
+	 "a number of seconds from 1 to 86400"},
+	{"listen", 0, "[ADDR:]PORT",
+	 "serve GET /metrics (Prometheus) and GET /sessions\n"
+	 "(the --json document) over HTTP; ADDR defaults to\n"
+	 "127.0.0.1, port 0 takes a free one",
+	 NULL, apply_listen, 0, 0, 0, 0, NULL},
+	{"syslog", 0, NULL,
+	 "send login failures, lost and degraded sessions\n"
+	 "to syslog (RFC 5424 with structured data)",
+	 NULL, apply_true, FIELD(syslog), 0, 0, 0, NULL},
+	{"syslog-socket", 0, "PATH", "the syslog socket (default /dev/log)",
+	 NULL, apply_string, FIELD(syslog_socket), 0, 0, 0, NULL},
 	{"perspective", 0, "target|initiator",
 	 "whose view the CIM instances take (default target)", NULL,
 	 apply_perspective, 0, 0, 0, 0, "target or initiator"},
@@ -448,6 +482,16 @@ static enum cli_parse_result check_combinations(const struct cli_opts *o)
 	}
 	if (o->realtime && o->nifaces) {
 		fprintf(stderr, "iscsiwatch: --realtime is for -r files\n");
+		return CLI_USAGE;
+	}
+	if (o->export_every && !o->json_path && !o->mof_path) {
+		fprintf(stderr,
+			"iscsiwatch: --export-every rewrites --json/--mof "
+			"files: give one\n");
+		return CLI_USAGE;
+	}
+	if (o->syslog_socket && !o->syslog) {
+		fprintf(stderr, "iscsiwatch: --syslog-socket is for --syslog\n");
 		return CLI_USAGE;
 	}
 	return CLI_RUN;

@@ -46,6 +46,11 @@ struct cli_opts {
 	/* caps (0: the module's default) */
 	uint64_t max_flows, flow_idle_s, ooo_stream, ooo_total, max_sessions;
 	uint64_t text_cap;
+	/* a sensor left running (cli/sensor.c) */
+	const char *listen;        /* --listen [ADDR:]PORT */
+	uint64_t export_every;     /* seconds; 0: exports at the end only */
+	bool syslog;
+	const char *syslog_socket; /* NULL: /dev/log */
 };
 
 struct cli_option;

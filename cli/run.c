@@ -26,12 +26,15 @@
 #include "track.h"
 #include "version.h"
 
+#include "sensor.h"
+
 #include "../tui/ui.h"
 #include "hints.h"
 #include "outputs.h"
 
 #define DRAW_INTERVAL 0.25  /* the UI redraws at 4 Hz */
 #define LIVE_TICK_NS 1000000000ull
+#define SERVE_INTERVAL 0.01 /* HTTP looked at every 10 ms at most */
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t hup_requested;
@@ -116,6 +119,8 @@ struct run {
 	size_t nsources;
 	char label[256];
 	bool use_tui, stdout_taken;
+	struct sensor *sensor;   /* --listen, --syslog; NULL without */
+	double next_serve, next_export;
 };
 
 static void fan_event(void *user, const struct session *s,
@@ -126,6 +131,7 @@ static void fan_event(void *user, const struct session *s,
 		r->events_l->event(r->events_l->user, s, c, ev);
 	if (r->ui)
 		ui_event(r->ui, s, c, ev);
+	sensor_event(r->sensor, s, c, ev);
 }
 
 /* The UI's throughput and IOPS columns: the SCSI layer's last interval. */
@@ -153,6 +159,11 @@ static void meta_fill(const struct run *r, struct export_meta *m)
 		.ifdrops = r->ifdrops,
 		.live = r->live,
 	};
+}
+
+static void meta_of_run(const void *user, struct export_meta *m)
+{
+	meta_fill(user, m);
 }
 
 /* Writes the requested JSON and/or MOF now. With the UI the outcome goes
@@ -228,11 +239,25 @@ static void check_drops(struct run *r, uint64_t now)
 	r->drops = d;
 	r->ifdrops = ifd;
 	if (d + ifd > r->lost_seen) {
-		char why[128];
+		/* The sensor's loss, not the SAN's: said once when it starts,
+		 * with what to do about it. */
+		if (r->lost_seen == 0) {
+			if (r->ui)
+				ui_message(r->ui,
+					   "warning: the capture drops packets: "
+					   "raise the buffer with -B MB");
+			else
+				fprintf(stderr,
+					"iscsiwatch: warning: the capture is dropping "
+					"packets (kernel %" PRIu64 ", interface %" PRIu64
+					"): raise the capture buffer with -B MB\n",
+					d, ifd);
+		}
+		char why[160];
 		snprintf(why, sizeof(why),
 			 "the capture dropped %" PRIu64
 			 " packet(s) (kernel %" PRIu64 ", interface %" PRIu64
-			 ") while the session was observed",
+			 ") while the session was observed; raise -B",
 			 d + ifd - r->lost_seen, d, ifd);
 		r->lost_seen = d + ifd;
 		session_table_capture_loss(r->st, now, why);
@@ -295,6 +320,36 @@ static void ui_service(struct run *r, bool force)
 	ui_draw(r->ui, session_first(r->st), &s);
 }
 
+/* HTTP requests and --export-every, at most every SERVE_INTERVAL. */
+static void serve(struct run *r)
+{
+	if (!r->sensor && !r->o->export_every)
+		return;
+	double now = mono_now();
+	if (now < r->next_serve)
+		return;
+	r->next_serve = now + SERVE_INTERVAL;
+	sensor_poll(r->sensor, 0);
+	if (r->o->export_every && !r->ended && now >= r->next_export) {
+		r->next_export = now + (double)r->o->export_every;
+		write_exports(r, true, true);
+	}
+}
+
+/* SIGHUP: the exports now, and the events file reopened at its path
+ * (after logrotate moved it). */
+static void on_hup(struct run *r)
+{
+	write_exports(r, true, true);
+	char err[EXPORT_ERR_MAX];
+	if (r->events && events_reopen(r->events, err, sizeof(err)) != 0) {
+		if (r->ui)
+			ui_message(r->ui, "reopening events: %s", err);
+		else
+			fprintf(stderr, "iscsiwatch: reopening events: %s\n", err);
+	}
+}
+
 /* --realtime: waits until the packet's capture offset has passed on the
  * wall clock, serving the UI meanwhile. */
 static void pace(struct run *r, uint64_t ts_ns)
@@ -312,9 +367,10 @@ static void pace(struct run *r, uint64_t ts_ns)
 		struct timespec ts = {0, (long)(wait * 1e9)};
 		nanosleep(&ts, NULL);
 		ui_service(r, false);
+		serve(r);
 		if (hup_requested) {
 			hup_requested = 0;
-			write_exports(r, true, true);
+			on_hup(r);
 		}
 	}
 }
@@ -350,15 +406,22 @@ static void loop(struct run *r)
 	while (!stop_requested && !r->quit) {
 		if (hup_requested) {
 			hup_requested = 0;
-			write_exports(r, true, true);
+			on_hup(r);
 		}
 		if (r->ended || (r->ui && ui_paused(r->ui) && !r->live)) {
-			/* Nothing to read: only the UI (or a replay paused). */
-			if (!r->ui)
+			/* Nothing to read: only the UI (or a replay paused),
+			 * and --listen serving the final state until a
+			 * signal. */
+			if (!r->ui && !sensor_serves(r->sensor))
 				break;
-			struct timespec ts = {0, 20000000};
-			nanosleep(&ts, NULL);
-			ui_service(r, false);
+			if (r->ui) {
+				struct timespec ts = {0, 20000000};
+				nanosleep(&ts, NULL);
+				ui_service(r, false);
+				sensor_poll(r->sensor, 0);
+			} else {
+				sensor_poll(r->sensor, 100);
+			}
 			continue;
 		}
 		int rc = capture_next(r->cap, &pkt, err, sizeof(err));
@@ -381,6 +444,7 @@ static void loop(struct run *r)
 			}
 			tick(r, false);
 			ui_service(r, false);
+			serve(r);
 			continue;
 		}
 		if (!r->first_ns) {
@@ -404,6 +468,7 @@ static void loop(struct run *r)
 			since_clock = 0;
 			tick(r, false);
 			ui_service(r, false);
+			serve(r);
 		} else if (!r->live) {
 			tick(r, false);
 		}
@@ -503,6 +568,12 @@ static void sinks_start(struct run *r)
 static int run_open(struct run *r)
 {
 	char err[CAPTURE_ERRLEN];
+	/* The listening socket before the capture and -Z: a port below
+	 * 1024 needs root, and a port in use is told before any packet. */
+	if (sensor_open(&r->sensor, r->o, err, sizeof(err)) != 0) {
+		fprintf(stderr, "iscsiwatch: %s\n", err);
+		return 1;
+	}
 	if (capture_start(r, err, sizeof(err)) != 0) {
 		fprintf(stderr, "iscsiwatch: %s\n", err);
 		return 1;
@@ -526,6 +597,7 @@ static int run_open(struct run *r)
 		}
 		r->events_l = events_listener(r->events);
 	}
+	sensor_attach(r->sensor, r->st, meta_of_run, r);
 	r->fan = (struct session_listener){.user = r, .event = fan_event};
 	session_table_listen(r->st, &r->fan);
 	sinks_start(r);
@@ -566,6 +638,10 @@ static int run_finish(struct run *r)
 		fprintf(stderr, "iscsiwatch: %s\n", hint);
 	if (o->verbose)
 		print_counters(r->ctr);
+	if (sensor_syslog_errors(r->sensor))
+		fprintf(stderr, "iscsiwatch: %" PRIu64
+				" syslog message(s) could not be sent\n",
+			sensor_syslog_errors(r->sensor));
 	/* A reader that went away (`--events - | head`) ends us quietly,
 	 * as for every other stdout output. */
 	if (r->events) {
@@ -593,6 +669,7 @@ static void run_close(struct run *r)
 	ui_free(r->ui);
 	if (r->events)
 		events_close(r->events);
+	sensor_close(r->sensor);
 	session_table_free(r->st);
 	engine_free(r->eng);
 	capture_free(r->cap);

@@ -7,11 +7,12 @@ _iscsiwatch()
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	local with_arg="-r -i -p -B -s -Z -c --duration --json --mof --html --events
 		--perspective --max-flows --flow-idle --ooo-cap-stream
-		--ooo-cap-total --max-sessions --text-cap"
+		--ooo-cap-total --max-sessions --text-cap --listen --export-every
+		--syslog-socket"
 	local without_arg="--no-promisc --tui --no-tui --realtime --pdus --mof-schema -v
-		--verbose -h --help --version"
+		--verbose -h --help --version --syslog"
 	case $prev in
-	-r | --json | --mof | --html | --events)
+	-r | --json | --mof | --html | --events | --syslog-socket)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-i)
@@ -24,8 +25,9 @@ _iscsiwatch()
 		COMPREPLY=($(compgen -W "target initiator" -- "$cur"))
 		return ;;
 	-p | -B | -s | -c | --duration | --max-flows | --flow-idle | \
-	--ooo-cap-stream | --ooo-cap-total | --max-sessions | --text-cap)
-		return ;; # a number
+	--ooo-cap-stream | --ooo-cap-total | --max-sessions | --text-cap | \
+	--export-every | --listen)
+		return ;; # a number (or ADDR:PORT)
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$with_arg $without_arg" -- "$cur"))

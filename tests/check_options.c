@@ -54,6 +54,15 @@ static const struct {
 	{{"-r", "a", "--max-flows", "16777216", NULL}, CLI_RUN},
 	{{"-r", "a", "--text-cap", "0", NULL}, CLI_USAGE},
 	{{"-r", "a", "--perspective", "both", NULL}, CLI_USAGE},
+	{{"-r", "a", "--listen", "9464", NULL}, CLI_RUN},
+	{{"-r", "a", "--listen", "[::1]:0", NULL}, CLI_RUN},
+	{{"-r", "a", "--listen", "65536", NULL}, CLI_USAGE},
+	{{"-r", "a", "--listen", "host.example:80", NULL}, CLI_USAGE},
+	{{"-r", "a", "--json", "x", "--export-every", "1", NULL}, CLI_RUN},
+	{{"-r", "a", "--export-every", "1", NULL}, CLI_USAGE}, /* no file */
+	{{"-r", "a", "--json", "x", "--export-every", "0", NULL}, CLI_USAGE},
+	{{"-r", "a", "--syslog", "--syslog-socket", "/s", NULL}, CLI_RUN},
+	{{"-r", "a", "--syslog-socket", "/s", NULL}, CLI_USAGE},
 	{{"--version", NULL}, CLI_DONE},
 };
 
