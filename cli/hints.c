@@ -8,19 +8,28 @@
  * reason (a tunnel kind, an eviction) is one more row. */
 static const struct {
 	enum counter_id id;
+	const char *unit; /* what the counter counts: "packet", "flow" */
 	const char *what; /* after "N packets were " */
 	const char *fix;
 } set_aside[] = {
-	{CTR_PKT_LINKTYPE_UNSUPPORTED,
+	{CTR_PKT_LINKTYPE_UNSUPPORTED, "packet",
 	 "of a link type iscsiwatch does not decode",
 	 "capture on an Ethernet interface (or -i any), or convert the file "
 	 "with editcap -T ether"},
-	{CTR_PKT_IP_FRAGMENT, "IP fragments, dropped",
+	{CTR_PKT_IP_FRAGMENT, "packet", "IP fragments, dropped",
 	 "capture where the traffic is not fragmented (before the tunnel or "
 	 "with a larger MTU)"},
-	{CTR_FLOWS_CAP_HIT, "dropped because the flow table was full",
+	{CTR_FLOWS_CAP_HIT, "packet", "dropped because the flow table was full",
 	 "raise --max-flows, or narrow the capture with a BPF filter such as "
 	 "'tcp port 3260'"},
+	{CTR_FLOWS_EVICTED_UNKNOWN, "flow",
+	 "pushed out of the full flow table before a login was seen",
+	 "raise --max-flows, or narrow the capture with a BPF filter"},
+	{CTR_FLOWS_EVICTED_EMPTY, "flow",
+	 "on an iSCSI port pushed out of the full flow table before any data",
+	 "raise --max-flows, or narrow the capture with a BPF filter"},
+	{CTR_PKT_TRUNCATED, "packet", "cut short by the snap length",
+	 "capture whole packets (-s 262144, tcpdump -s 0)"},
 };
 
 int hint_no_sessions(const struct counters *c, char *buf, size_t len)
@@ -39,9 +48,9 @@ int hint_no_sessions(const struct counters *c, char *buf, size_t len)
 	}
 	if (!kinds)
 		return 0;
-	snprintf(buf, len, "0 sessions; %" PRIu64 " %s %s: %s%s", most,
-		 most == 1 ? "packet was" : "packets were", set_aside[best].what,
-		 set_aside[best].fix,
+	snprintf(buf, len, "0 sessions; %" PRIu64 " %s%s %s: %s%s", most,
+		 set_aside[best].unit, most == 1 ? " was" : "s were",
+		 set_aside[best].what, set_aside[best].fix,
 		 kinds > 1 ? " (more set aside: see -v)" : "");
 	return 1;
 }

@@ -210,7 +210,12 @@ static int apply_listen(struct cli_opts *o, const struct cli_option *opt,
 
 #define CAPS_HEADING "Caps (what happens at each: docs/robustness.md):"
 
-/* The order here is the order of --help and of the man page. */
+/* The order here is the order of --help and of the man page. A new
+ * option is one row (a field in struct cli_opts and an apply function if
+ * no generic one fits), plus its entry in man/iscsiwatch.8 and
+ * dist/iscsiwatch.bash: tests/cap/install.sh fails until both list it.
+ * An option naming an output file also gets a row in outputs.c, so it is
+ * checked at start. */
 const struct cli_option cli_options[] = {
 	{NULL, 'r', "FILE",
 	 "read a pcap or pcapng file (repeatable: files are\n"
