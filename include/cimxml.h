@@ -76,4 +76,12 @@ int cimxml_handle(const char *body, size_t len, const struct cimxml_headers *h,
 
 void cimxml_reply_free(struct cimxml_reply *r);
 
+/* The POST /cimom route (out_http.h): the DSP0200 headers in, the reply
+ * with Content-Type application/xml, CIMOperation: MethodResponse and,
+ * for a protocol error, CIMError. 0, or -1 (the server answers 500). */
+struct http_request;
+struct http_reply;
+int cimxml_http(const struct cimxml_src *src, const struct http_request *rq,
+		struct http_reply *rp);
+
 #endif

@@ -29,13 +29,22 @@ struct http_request {
 	const char *path;
 	const char *body;   /* NULL when none */
 	size_t body_len;
+	/* A request header by name (case-insensitive), NULL when absent;
+	 * valid until the handler returns. */
+	const char *(*header)(const struct http_request *rq, const char *name);
+	void *conn; /* the server's, for header() */
 };
+
+#define HTTP_REPLY_HEADERS 4
 
 struct http_reply {
 	unsigned status;          /* 200 unless the handler says */
 	const char *content_type; /* static string */
 	char *body;               /* malloc'd, freed by the server */
 	size_t len;
+	/* Extra response headers (name, value), static strings; unused
+	 * slots NULL. DSP0200's CIMOperation and CIMError use them. */
+	const char *headers[HTTP_REPLY_HEADERS][2];
 };
 
 /* 0 with reply filled, or negative: the server answers 500. */

@@ -23,6 +23,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "cim.h"
+#include "out_http.h"
 
 #define NAME_LEN 256
 #define ID_LEN (CIM_STR_MAX * 3 + 1) /* a cleaned InstanceID */
@@ -1400,4 +1401,40 @@ void cimxml_reply_free(struct cimxml_reply *r)
 	free(r->body);
 	r->body = NULL;
 	r->len = 0;
+}
+
+static const char *hdr(const struct http_request *rq, const char *name)
+{
+	return rq->header ? rq->header(rq, name) : NULL;
+}
+
+int cimxml_http(const struct cimxml_src *src, const struct http_request *rq,
+		struct http_reply *rp)
+{
+	struct cimxml_headers h = {
+	    .operation = hdr(rq, "CIMOperation"),
+	    .method = hdr(rq, "CIMMethod"),
+	    .object = hdr(rq, "CIMObject"),
+	};
+	struct cimxml_reply r;
+	if (cimxml_handle(rq->body, rq->body_len, &h, src, &r) != 0)
+		return -1;
+	if (!r.body) { /* a protocol error: the status and CIMError say it */
+		r.body = calloc(1, 1);
+		r.len = 0;
+		if (!r.body)
+			return -1;
+	}
+	rp->status = (unsigned)r.http_status;
+	rp->content_type = "application/xml; charset=\"utf-8\"";
+	rp->body = r.body;
+	rp->len = r.len;
+	/* DSP0200 7.4.1: every response to an operation request says so. */
+	rp->headers[0][0] = "CIMOperation";
+	rp->headers[0][1] = "MethodResponse";
+	if (r.cim_error) {
+		rp->headers[1][0] = "CIMError";
+		rp->headers[1][1] = r.cim_error;
+	}
+	return 0;
 }

@@ -139,6 +139,11 @@ static int body_append(struct http_req_state *rs, const char *p, size_t n)
 	return 0;
 }
 
+static const char *req_header(const struct http_request *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
 static enum MHD_Result run_route(struct http_server *h,
 				 struct MHD_Connection *conn, const char *url,
 				 const char *method, struct http_req_state *rs)
@@ -148,6 +153,8 @@ static enum MHD_Result run_route(struct http_server *h,
 		.path = url,
 		.body = rs->body,
 		.body_len = rs->len,
+		.header = req_header,
+		.conn = conn,
 	};
 	struct http_reply rp = {.status = 200,
 				.content_type = "text/plain; charset=utf-8"};
@@ -164,6 +171,10 @@ static enum MHD_Result run_route(struct http_server *h,
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				rp.content_type);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	for (size_t i = 0; i < HTTP_REPLY_HEADERS; i++)
+		if (rp.headers[i][0] && rp.headers[i][1])
+			MHD_add_response_header(r, rp.headers[i][0],
+						rp.headers[i][1]);
 	enum MHD_Result ret = MHD_queue_response(conn, rp.status, r);
 	MHD_destroy_response(r);
 	return ret;

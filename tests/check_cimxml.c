@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
@@ -13,6 +14,7 @@
 #include "cim.h"
 #include "cim_fixture.h"
 #include "cimxml.h"
+#include "out_http.h"
 
 static struct session *sessions(void)
 {
@@ -636,6 +638,57 @@ START_TEST(test_escaping)
 }
 END_TEST
 
+/* The POST /cimom route: headers looked up through the request, DSP0200
+ * headers on the reply. */
+static const char *const *fake_headers;
+
+static const char *fake_header(const struct http_request *rq, const char *name)
+{
+	(void)rq;
+	for (size_t i = 0; fake_headers[i]; i += 2)
+		if (!strcasecmp(fake_headers[i], name))
+			return fake_headers[i + 1];
+	return NULL;
+}
+
+START_TEST(test_http_route)
+{
+	struct session *s = sessions();
+	struct cimxml_src src = SRC0;
+	src.first = s;
+	char *p = class_param("CIM_iSCSISession");
+	char *b = request("EnumerateInstanceNames", "root/cimv2", p);
+	static const char *const good[] = {
+	    "CIMOperation", "MethodCall", "CIMMethod", "EnumerateInstanceNames",
+	    "CIMObject", "root%2Fcimv2", NULL};
+	fake_headers = good;
+	struct http_request rq = {.method = "POST", .path = "/cimom", .body = b,
+				  .body_len = strlen(b), .header = fake_header};
+	struct http_reply rp = {0};
+	ck_assert_int_eq(cimxml_http(&src, &rq, &rp), 0);
+	ck_assert_uint_eq(rp.status, 200);
+	ck_assert_str_eq(rp.headers[0][0], "CIMOperation");
+	ck_assert_str_eq(rp.headers[0][1], "MethodResponse");
+	ck_assert_ptr_null(rp.headers[1][0]);
+	ck_assert_ptr_nonnull(strstr(rp.body, "<INSTANCENAME CLASSNAME=\"ISCSIWATCH_iSCSISession\""));
+	ck_assert_ptr_nonnull(strstr(rp.content_type, "application/xml"));
+	free(rp.body);
+	static const char *const mismatch[] = {
+	    "CIMOperation", "MethodCall", "CIMMethod", "GetClass", NULL};
+	fake_headers = mismatch;
+	memset(&rp, 0, sizeof(rp));
+	ck_assert_int_eq(cimxml_http(&src, &rq, &rp), 0);
+	ck_assert_uint_eq(rp.status, 400);
+	ck_assert_str_eq(rp.headers[1][0], "CIMError");
+	ck_assert_str_eq(rp.headers[1][1], "header-mismatch");
+	ck_assert_uint_eq(rp.len, 0);
+	free(rp.body);
+	free(b);
+	free(p);
+	fx_free(s);
+}
+END_TEST
+
 Suite *cimxml_suite(void)
 {
 	cimxml_init();
@@ -648,6 +701,7 @@ Suite *cimxml_suite(void)
 	tcase_add_test(tc, test_associations);
 	tcase_add_test(tc, test_classes);
 	tcase_add_test(tc, test_read_only);
+	tcase_add_test(tc, test_http_route);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_test(tc, test_malformed);
