@@ -477,7 +477,8 @@ static void el_start(struct out *o, const char *name)
 
 static void el_end(struct out *o)
 {
-	if (xmlTextWriterEndElement(o->w) < 0)
+	/* Full end tags: sblim-wbemcli's parser does not take <PROPERTY/>. */
+	if (xmlTextWriterFullEndElement(o->w) < 0)
 		o->oom = true;
 }
 
