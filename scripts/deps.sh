@@ -12,7 +12,7 @@ BUILD="build-essential pkg-config libpcap-dev libiscsi-dev libncurses-dev
 libjansson-dev libmicrohttpd-dev libxml2-dev"
 TEST="check libiscsi-bin tgt istgt tshark tcpdump clang libclang-rt-14-dev
 python3 python3-scapy tmux tcpreplay iproute2 valgrind time prometheus
-chromium python3-jsonschema mandoc man-db"
+chromium python3-jsonschema mandoc man-db sblim-wbemcli"
 case "${1:-}" in
 "") PKGS=$BUILD ;;
 test) PKGS="$BUILD $TEST" ;;
