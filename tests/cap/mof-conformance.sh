@@ -102,6 +102,43 @@ for jf in sorted(glob.glob(os.path.join(tmp, "*.json"))):
                 for k in ("HeaderDigestMethod", "DataDigestMethod",
                           "MaxReceiveDataSegmentLength", "MaxTransmitDataSegmentLength"):
                     check(f"{cw}: failed login, {k} null", cc[k], None)
+
+# The crafted corner states (captures/crafted/README.md, craft_cim.py).
+def only(name):
+    d = json.load(open(os.path.join(tmp, name + ".target.json")))
+    check(f"{name}: one session", len(d["sessions"]), 1)
+    return d["sessions"][0]
+s = only("cim-logout-pending.pcap")
+check("logout pending: Stopping first, still one connection",
+      (s["cim"]["OperationalStatus"], s["cim"]["Status"], s["cim"]["EnabledState"],
+       s["cim"]["CurrentConnections"]), ([9], "Stopping", 4, 1))
+s = only("cim-login-pending.pcap")
+check("login pending: Starting, the 0 interval",
+      (s["cim"]["OperationalStatus"], s["cim"]["TimeOfLastStateChange"]), ([8], "PT0S"))
+mof = open(os.path.join(tmp, "cim-login-pending.pcap.target.mof")).read()
+check("login pending: MOF 0 interval",
+      'TimeOfLastStateChange = "00000000000000.000000:000";' in mof, True)
+s = only("cim-failed-login.pcap")
+check("failed login: Error, nothing negotiated",
+      (s["cim"]["OperationalStatus"], [s["cim"][k] for k in NEG]), ([6], [None] * len(NEG)))
+cc = s["connections"][0]["cim"]
+check("failed login: no connection defaults",
+      [cc[k] for k in ("HeaderDigestMethod", "DataDigestMethod",
+                       "MaxReceiveDataSegmentLength", "MaxTransmitDataSegmentLength")],
+      [None] * 4)
+s = only("cim-spkm.pcap")
+cc = s["connections"][0]["cim"]
+check("spkm: AuthenticationMethodUsed null, named",
+      (cc["AuthenticationMethodUsed"], "SPKM1" in cc["StatusDescriptions"][0]), (None, True))
+mof = open(os.path.join(tmp, "cim-ctl-names.pcap.target.mof")).read()
+check("ctl names: literal split after \\x07", 'InitiatorName = "iqn.2026-11.test:ctl\\x07" "face";' in mof, True)
+check("ctl names: literal split after \\x7F", 'InitiatorAlias = "al\\x1B[31mias\\x7F" "0";' in mof, True)
+s = only("cim-violation.pcap")
+d = s["cim"]["StatusDescriptions"]
+check("violation: result-function values, one indexed entry",
+      (s["cim"]["MaxDataBurstLength"], s["cim"]["DefaultTimeToWait"], len(d)), (262144, 2, 1))
+check("violation: both answers named",
+      ("MaxBurstLength=1048576" in d[0], "DefaultTime2Wait=1" in d[0]), (True, True))
 done()
 PY
 exit $fail
