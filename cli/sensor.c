@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cim.h"
+#include "cimxml.h"
 #include "metrics.h"
 #include "out_http.h"
 #include "out_syslog.h"
@@ -69,9 +71,29 @@ static int route_sessions(void *user, const struct http_request *rq,
 	return 0;
 }
 
+/* WBEM: CIM-XML operations (DSP0200) on the same instances as --mof. */
+static int route_cimom(void *user, const struct http_request *rq,
+		       struct http_reply *rp)
+{
+	struct sensor *sv = user;
+	struct export_meta em = {0};
+	if (sv->meta)
+		sv->meta(sv->user, &em);
+	char obs[CIM_STR_MAX];
+	cim_observed_by(em.sources, em.nsources, em.live, obs, sizeof(obs));
+	struct cimxml_src src = {
+	    .first = sv->st ? session_first(sv->st) : NULL,
+	    .persp = em.perspective,
+	    .observed_by = obs,
+	    .host = http_address(sv->http),
+	};
+	return cimxml_http(&src, rq, rp);
+}
+
 static const struct http_route routes[] = {
 	{"GET", "/metrics", 0, route_metrics},
 	{"GET", "/sessions", 0, route_sessions},
+	{"POST", "/cimom", CIMXML_MAX_REQUEST, route_cimom},
 };
 
 int sensor_open(struct sensor **out, const struct cli_opts *o, char *err,
@@ -87,6 +109,7 @@ int sensor_open(struct sensor **out, const struct cli_opts *o, char *err,
 	}
 	if (o->listen) {
 		sv->metrics = metrics_new();
+		cimxml_init();
 		sv->http = sv->metrics ? http_new(o->listen, routes,
 						  sizeof(routes) / sizeof(routes[0]),
 						  sv, err, errlen)
