@@ -10,6 +10,14 @@
  * SESSION_CONNS_MAX connections (older ended ones dropped first).
  * The model owns sessions and connections; sinks borrow them while a
  * callback or an export runs.
+ *
+ * Cost: nothing on the per-PDU or per-login path looks at every session.
+ * Live sessions are indexed by identity (ISID, InitiatorName, TargetName;
+ * the TPGT and the TSIH are compared within one identity's few sessions),
+ * which finds the session a connection joins (MC/S, by TSIH) and the ones
+ * a leading login reinstates; a connection reaches its session through
+ * its flow (track.c); lost sessions waiting for Time2Retain are a list of
+ * their own, so the timer looks at those only.
  */
 #ifndef ISCSIWATCH_SESSION_H
 #define ISCSIWATCH_SESSION_H
@@ -151,6 +159,12 @@ struct session {
 	uint64_t events_dropped;
 	struct scsi_sess *scsi; /* SCSI layer (scsi.h); NULL until used */
 	int logout_reason;      /* of the pending Logout Request (§11.14.1) */
+	/* private to session.c: the identity index (live sessions whose
+	 * ISID is known) and the list of lost sessions */
+	uint64_t ident_hash;
+	struct session *ident_next;
+	struct session *lost_prev, *lost_next;
+	bool in_ident, in_lost;
 };
 
 /* ---- the table of sessions ---- */

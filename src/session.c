@@ -5,9 +5,11 @@
 #include "login.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "scsi.h"
 
@@ -18,7 +20,14 @@ struct session_table {
 	struct counters *ctr;
 	struct session *head, *tail;
 	struct session_listener listener;
+	/* identity index: chains in creation order, live sessions only */
+	struct session **ident;
+	size_t nident, ident_buckets; /* buckets: a power of two */
+	uint64_t seed;
+	struct session *lost_head, *lost_tail; /* status ST_LOST */
 };
+
+#define SESSION_IDENT_BUCKETS_MIN 256u
 
 /* ---- status vocabulary (cim-mapping.md) ---- */
 
@@ -101,7 +110,155 @@ struct session_table *session_table_new(size_t max_sessions,
 		return NULL;
 	st->max = max_sessions ? max_sessions : SESSION_MAX_DEFAULT;
 	st->ctr = ctr;
+	st->ident_buckets = SESSION_IDENT_BUCKETS_MIN;
+	st->ident = calloc(st->ident_buckets, sizeof(*st->ident));
+	if (!st->ident) {
+		free(st);
+		return NULL;
+	}
+	/* Names come off the wire: a secret seed keeps chosen names from
+	 * piling into one chain. */
+	if (getrandom(&st->seed, sizeof(st->seed), GRND_NONBLOCK) !=
+	    (ssize_t)sizeof(st->seed))
+		st->seed = (uint64_t)(uintptr_t)st ^ 0x9e3779b97f4a7c15ull;
 	return st;
+}
+
+/* ---- indexes ---- */
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	size_t n = strlen(s);
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = mix64(h ^ w);
+		s += 8;
+		n -= 8;
+	}
+	uint64_t w = 0;
+	memcpy(&w, s, n);
+	return mix64(h ^ w ^ (uint64_t)n << 56);
+}
+
+/* The I_T nexus of §4.4.3 without the TPGT (known only at the end of a
+ * login): ISID, InitiatorName, TargetName. */
+static uint64_t ident_hash(const struct session_table *st,
+			   const uint8_t isid[6], const char *iname,
+			   const char *tname)
+{
+	uint64_t w = 0;
+	memcpy(&w, isid, 6);
+	uint64_t h = mix64(st->seed ^ w);
+	h = hash_str(h, iname);
+	return hash_str(h ^ 0x5a, tname);
+}
+
+static void ident_append(struct session_table *st, struct session *s)
+{
+	struct session **link =
+	    &st->ident[s->ident_hash & (st->ident_buckets - 1)];
+	while (*link)
+		link = &(*link)->ident_next;
+	*link = s;
+	s->ident_next = NULL;
+}
+
+/* Doubles the buckets; chains keep creation order because a new chain
+ * takes its sessions from one old chain, in order. Without memory the
+ * table stays as it is (longer chains, still correct). */
+static void ident_grow(struct session_table *st)
+{
+	size_t n = st->ident_buckets * 2;
+	struct session **nb = calloc(n, sizeof(*nb));
+	if (!nb)
+		return;
+	struct session **old = st->ident;
+	size_t on = st->ident_buckets;
+	st->ident = nb;
+	st->ident_buckets = n;
+	for (size_t i = 0; i < on; i++) {
+		struct session *s = old[i];
+		while (s) {
+			struct session *next = s->ident_next;
+			ident_append(st, s);
+			s = next;
+		}
+	}
+	free(old);
+}
+
+static void ident_add(struct session_table *st, struct session *s)
+{
+	if (st->nident >= st->ident_buckets)
+		ident_grow(st);
+	s->ident_hash =
+	    ident_hash(st, s->isid, s->initiator_name, s->target_name);
+	ident_append(st, s);
+	s->in_ident = true;
+	st->nident++;
+}
+
+static void ident_del(struct session_table *st, struct session *s)
+{
+	if (!s->in_ident)
+		return;
+	struct session **link =
+	    &st->ident[s->ident_hash & (st->ident_buckets - 1)];
+	while (*link != s)
+		link = &(*link)->ident_next;
+	*link = s->ident_next;
+	s->ident_next = NULL;
+	s->in_ident = false;
+	st->nident--;
+}
+
+/* The first live session of this identity in creation order, for
+ * ident_next_of() to walk on. */
+static struct session *ident_first(const struct session_table *st,
+				   const uint8_t isid[6], const char *iname,
+				   const char *tname, uint64_t *h)
+{
+	*h = ident_hash(st, isid, iname, tname);
+	return st->ident[*h & (st->ident_buckets - 1)];
+}
+
+static void lost_link(struct session_table *st, struct session *s)
+{
+	s->lost_prev = st->lost_tail;
+	s->lost_next = NULL;
+	if (st->lost_tail)
+		st->lost_tail->lost_next = s;
+	else
+		st->lost_head = s;
+	st->lost_tail = s;
+	s->in_lost = true;
+}
+
+static void lost_unlink(struct session_table *st, struct session *s)
+{
+	if (!s->in_lost)
+		return;
+	if (s->lost_prev)
+		s->lost_prev->lost_next = s->lost_next;
+	else
+		st->lost_head = s->lost_next;
+	if (s->lost_next)
+		s->lost_next->lost_prev = s->lost_prev;
+	else
+		st->lost_tail = s->lost_prev;
+	s->lost_prev = s->lost_next = NULL;
+	s->in_lost = false;
 }
 
 static void session_free(struct session *s)
@@ -125,6 +282,7 @@ void session_table_free(struct session_table *st)
 		st->head = s->next;
 		session_free(s);
 	}
+	free(st->ident);
 	free(st);
 }
 
@@ -227,9 +385,15 @@ static void session_set_status(struct session_table *st, struct session *s,
 		return;
 	if (session_enabled_state(s->status) != session_enabled_state(to))
 		s->state_ns = now;
+	if (s->status == ST_LOST)
+		lost_unlink(st, s);
 	s->status = to;
-	if (to == ST_LOST)
+	if (to == ST_LOST) {
 		s->lost_ns = now;
+		lost_link(st, s);
+	}
+	if (status_final(to))
+		ident_del(st, s); /* nothing joins or reinstates it now */
 	session_event(st, s, NULL, now, status_event(to), "%s", why);
 }
 
@@ -276,30 +440,52 @@ static void session_update(struct session_table *st, struct session *s,
 	session_set_status(st, s, now, to, why);
 }
 
+static int seq_cmp(const void *a, const void *b)
+{
+	const struct session *x = *(const struct session *const *)a;
+	const struct session *y = *(const struct session *const *)b;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* §6.1 of RFC 7143's timers: after Time2Wait + Time2Retain the target
+ * drops the session state. Unknown values fall back to the RFC defaults,
+ * which is what the target uses when none was negotiated. */
+static uint64_t retain_ns(const struct session *s)
+{
+	uint64_t wait = s->vals.default_time2wait.state == NEG_NEGOTIATED
+			    ? s->vals.default_time2wait.v
+			    : 2;
+	uint64_t retain = s->vals.default_time2retain.state == NEG_NEGOTIATED
+			      ? s->vals.default_time2retain.v
+			      : 20;
+	return (wait + retain) * 1000000000ull;
+}
+
 void session_table_tick(struct session_table *st, uint64_t now_ns)
 {
-	for (struct session *s = st->head; s; s = s->next) {
-		if (s->status != ST_LOST)
-			continue;
-		/* §6.1 of RFC 7143's timers: after Time2Wait + Time2Retain
-		 * the target drops the session state. Unknown values fall
-		 * back to the RFC defaults, which is what the target uses
-		 * when none was negotiated. */
-		uint64_t wait = s->vals.default_time2wait.state == NEG_NEGOTIATED
-					? s->vals.default_time2wait.v
-					: 2;
-		uint64_t retain =
-			s->vals.default_time2retain.state == NEG_NEGOTIATED
-				? s->vals.default_time2retain.v
-				: 20;
-		if (now_ns - s->lost_ns >= (wait + retain) * 1000000000ull) {
-			s->end_reason = END_RETAIN_EXPIRED;
-			session_set_status(st, s, s->lost_ns + (wait + retain) *
-								 1000000000ull,
-					   ST_STOPPED,
-					   "Time2Wait + Time2Retain passed");
-		}
+	/* Only lost sessions can expire. Those that do are ended in
+	 * creation order, so the events come out as they always did. */
+	size_t n = 0;
+	for (struct session *s = st->lost_head; s; s = s->lost_next)
+		n += now_ns - s->lost_ns >= retain_ns(s);
+	if (n == 0)
+		return;
+	struct session *one, **due = n == 1 ? &one : malloc(n * sizeof(*due));
+	if (!due)
+		return; /* the next tick tries again */
+	size_t k = 0;
+	for (struct session *s = st->lost_head; s && k < n; s = s->lost_next)
+		if (now_ns - s->lost_ns >= retain_ns(s))
+			due[k++] = s;
+	qsort(due, k, sizeof(*due), seq_cmp);
+	for (size_t i = 0; i < k; i++) {
+		struct session *s = due[i];
+		s->end_reason = END_RETAIN_EXPIRED;
+		session_set_status(st, s, s->lost_ns + retain_ns(s), ST_STOPPED,
+				   "Time2Wait + Time2Retain passed");
 	}
+	if (due != &one)
+		free(due);
 }
 
 /* ---- changes ---- */
@@ -310,35 +496,53 @@ static void copy_str(char *dst, const struct neg_str *src)
 		snprintf(dst, NEG_STR_MAX, "%s", src->s);
 }
 
-static bool identity_eq(const struct session *s, const struct neg *neg,
-			const uint8_t isid[6])
+static bool identity_eq(const struct session *s, const uint8_t isid[6],
+			const char *iname, const char *tname)
 {
 	return s->isid_known && memcmp(s->isid, isid, 6) == 0 &&
-	       strcmp(s->initiator_name, neg->initiator_name.s) == 0 &&
-	       strcmp(s->target_name, neg->target_name.s) == 0;
+	       strcmp(s->initiator_name, iname) == 0 &&
+	       strcmp(s->target_name, tname) == 0;
+}
+
+/* The names as the session would store them (truncated like copy_str),
+ * so a lookup compares what the index holds. */
+static void login_names(const struct neg *neg, char iname[NEG_STR_MAX],
+			char tname[NEG_STR_MAX])
+{
+	iname[0] = tname[0] = '\0';
+	copy_str(iname, &neg->initiator_name);
+	copy_str(tname, &neg->target_name);
 }
 
 struct session *session_login_begin(struct session_table *st, uint64_t now,
 				    const struct neg *neg,
 				    const uint8_t isid[6], uint16_t tsih)
 {
+	char iname[NEG_STR_MAX], tname[NEG_STR_MAX];
+	login_names(neg, iname, tname);
 	if (tsih != 0) {
-		/* A connection joining a session (§5.3.2? MC/S): same
-		 * initiator, ISID and target, and the TSIH the target gave. */
-		for (struct session *s = st->head; s; s = s->next)
-			if (s->tsih_known && s->tsih == tsih &&
-			    !status_final(s->status) &&
-			    identity_eq(s, neg, isid))
+		/* A connection joining a session (§4.3.1, MC/S): same
+		 * initiator, ISID and target, and the TSIH the target gave;
+		 * the target scopes TSIHs, so equal TSIHs of other
+		 * identities are other sessions. */
+		uint64_t h;
+		for (struct session *s =
+			 ident_first(st, isid, iname, tname, &h);
+		     s; s = s->ident_next)
+			if (s->ident_hash == h && s->tsih_known &&
+			    s->tsih == tsih &&
+			    identity_eq(s, isid, iname, tname))
 				return s;
 	}
 	struct session *s = session_new(st, now);
 	if (!s)
 		return NULL;
-	copy_str(s->initiator_name, &neg->initiator_name);
-	copy_str(s->target_name, &neg->target_name);
+	memcpy(s->initiator_name, iname, NEG_STR_MAX);
+	memcpy(s->target_name, tname, NEG_STR_MAX);
 	copy_str(s->initiator_alias, &neg->initiator_alias);
 	memcpy(s->isid, isid, 6);
 	s->isid_known = true;
+	ident_add(st, s);
 	if (tsih != 0) {
 		/* Its leading login happened before the capture. */
 		s->tsih = tsih;
@@ -401,25 +605,36 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 
 /* Ends every other live session of the same I_T nexus (§6.3.5 session
  * reinstatement: a leading login for an identity that has a session). */
+static void session_reinstate_one(struct session_table *st, struct session *o,
+				  uint64_t now)
+{
+	/* A connection already lost keeps its end and why. */
+	for (struct sconn *c = o->conns; c; c = c->next)
+		if (c->phase != CP_ENDED && c->phase != CP_LOST) {
+			c->phase = CP_ENDED;
+			c->end_reason = END_REINSTATED;
+			c->end_ns = c->end_ns ? c->end_ns : now;
+		}
+	o->end_reason = END_REINSTATED;
+	session_set_status(st, o, now, ST_STOPPED,
+			   "reinstated by a new leading login");
+}
+
+/* Ends every other live session of the same I_T nexus (§6.3.5 session
+ * reinstatement: a leading login for an identity that has a session).
+ * The identity index holds only live sessions, in creation order. */
 static void session_reinstate(struct session_table *st, struct session *s,
 			      uint64_t now)
 {
-	for (struct session *o = st->head; o; o = o->next) {
-		if (o == s || status_final(o->status) || !o->tpgt_known ||
-		    o->tpgt != s->tpgt || memcmp(o->isid, s->isid, 6) ||
-		    strcmp(o->initiator_name, s->initiator_name) ||
-		    strcmp(o->target_name, s->target_name))
-			continue;
-		/* A connection already lost keeps its end and why. */
-		for (struct sconn *c = o->conns; c; c = c->next)
-			if (c->phase != CP_ENDED && c->phase != CP_LOST) {
-				c->phase = CP_ENDED;
-				c->end_reason = END_REINSTATED;
-				c->end_ns = c->end_ns ? c->end_ns : now;
-			}
-		o->end_reason = END_REINSTATED;
-		session_set_status(st, o, now, ST_STOPPED,
-				   "reinstated by a new leading login");
+	struct session *o = st->ident[s->ident_hash & (st->ident_buckets - 1)];
+	while (o) {
+		/* Ending o takes it out of the chain: step on first. */
+		struct session *next = o->ident_next;
+		if (o != s && o->ident_hash == s->ident_hash && o->tpgt_known &&
+		    o->tpgt == s->tpgt &&
+		    identity_eq(o, s->isid, s->initiator_name, s->target_name))
+			session_reinstate_one(st, o, now);
+		o = next;
 	}
 }
 

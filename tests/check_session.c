@@ -19,14 +19,16 @@ struct rig {
 	struct neg neg;
 	int nevents;
 	char last_kind[32];
+	const struct session *ev_sess[64]; /* of event i, i < 64 */
 };
 
 static void on_event(void *user, const struct session *s,
 		     const struct sconn *c, const struct sess_event *ev)
 {
-	(void)s;
 	(void)c;
 	struct rig *r = user;
+	if (r->nevents < 64)
+		r->ev_sess[r->nevents] = s;
 	r->nevents++;
 	snprintf(r->last_kind, sizeof(r->last_kind), "%s", ev->kind);
 }
@@ -370,6 +372,182 @@ START_TEST(test_caps)
 }
 END_TEST
 
+/* ---- indexes: the same answers as a scan over every session ---- */
+
+/* The rig's negotiation with other names. */
+static void neg_named(struct neg *n, const char *iname, const char *tname)
+{
+	char t[512];
+	neg_init(n);
+	snprintf(t, sizeof(t),
+		 "InitiatorName=%s|TargetName=%s|SessionType=Normal|"
+		 "MaxConnections=4|DefaultTime2Wait=2|DefaultTime2Retain=3|",
+		 iname, tname);
+	text(n, NEG_INITIATOR, t);
+	text(n, NEG_TARGET,
+	     "TargetPortalGroupTag=1|MaxConnections=4|"
+	     "DefaultTime2Wait=2|DefaultTime2Retain=3|");
+}
+
+static struct sconn *login_as(struct rig *r, struct session **sp,
+			      const struct neg *n, const uint8_t isid[6],
+			      int fi, uint64_t t, uint16_t tsih, uint16_t cid,
+			      uint16_t assigned)
+{
+	struct session *s = session_login_begin(r->st, t, n, isid, tsih);
+	ck_assert_ptr_nonnull(s);
+	struct sconn *c = session_conn_add(r->st, s, &r->flow[fi], 0, t, true);
+	ck_assert_ptr_nonnull(c);
+	c->leading = tsih == 0;
+	c->cid = cid;
+	c->cid_known = true;
+	c->neg = *n;
+	session_login_end(r->st, s, c, t + 1, 0, 0, assigned, 0);
+	*sp = s;
+	return c;
+}
+
+#define MANY 2000 /* well past the index's first size: it grows */
+
+/* Reinstatement (§6.3.5) among thousands of live sessions: only the
+ * session of the same ISID, names and TPGT ends. */
+START_TEST(test_index_reinstatement_among_many)
+{
+	struct rig r;
+	rig_init(&r, MANY + 10);
+	struct session **all = calloc(MANY, sizeof(*all));
+	ck_assert_ptr_nonnull(all);
+	struct neg n;
+	neg_named(&n, "iqn.2026-11.test:i", "iqn.2026-11.test:t");
+	for (unsigned i = 0; i < MANY; i++) {
+		uint8_t isid[6] = {0x80,      1, 2, 3, (uint8_t)(i >> 8),
+				   (uint8_t)i};
+		login_as(&r, &all[i], &n, isid, 0, (uint64_t)i * SEC, 0, 0,
+			 (uint16_t)(i + 1));
+	}
+	uint8_t isid[6] = {0x80, 1, 2, 3, 1234 >> 8, 1234 & 0xff};
+	struct session *b;
+	login_as(&r, &b, &n, isid, 1, (uint64_t)MANY * SEC, 0, 0, 9);
+	for (unsigned i = 0; i < MANY; i++)
+		ck_assert_int_eq(all[i]->status,
+				 i == 1234 ? ST_STOPPED : ST_OK);
+	ck_assert_int_eq(all[1234]->end_reason, END_REINSTATED);
+	ck_assert_int_eq(b->status, ST_OK);
+	/* Another target, same initiator and ISID: another nexus. */
+	struct neg other;
+	neg_named(&other, "iqn.2026-11.test:i", "iqn.2026-11.test:t2");
+	struct session *c;
+	login_as(&r, &c, &other, isid, 2, (uint64_t)(MANY + 1) * SEC, 0, 0, 9);
+	ck_assert_int_eq(b->status, ST_OK);
+	/* A different TPGT is a different portal group: no reinstatement. */
+	struct neg tp;
+	neg_init(&tp);
+	text(&tp, NEG_INITIATOR,
+	     "InitiatorName=iqn.2026-11.test:i|"
+	     "TargetName=iqn.2026-11.test:t2|");
+	text(&tp, NEG_TARGET, "TargetPortalGroupTag=2|");
+	struct session *d;
+	login_as(&r, &d, &tp, isid, 3, (uint64_t)(MANY + 2) * SEC, 0, 0, 10);
+	ck_assert_uint_eq(d->tpgt, 2);
+	ck_assert_int_eq(c->status, ST_OK);
+	ck_assert_int_eq(d->status, ST_OK);
+	free(all);
+	rig_free(&r);
+}
+END_TEST
+
+/* A target numbers its own sessions: the same TSIH from other
+ * initiators, or to other targets, is another session; a connection
+ * joins (MC/S) only the live session of its own identity. */
+START_TEST(test_index_tsih_reuse_and_mcs_join)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct neg a, b, t2;
+	neg_named(&a, "iqn.2026-11.test:a", "iqn.2026-11.test:t");
+	neg_named(&b, "iqn.2026-11.test:b", "iqn.2026-11.test:t");
+	neg_named(&t2, "iqn.2026-11.test:a", "iqn.2026-11.test:t2");
+	struct session *sa, *sb, *st2, *j;
+	login_as(&r, &sa, &a, ISID, 0, 1 * SEC, 0, 0, 7);
+	login_as(&r, &sb, &b, ISID, 1, 2 * SEC, 0, 0, 7);
+	login_as(&r, &st2, &t2, ISID, 2, 3 * SEC, 0, 0, 7);
+	ck_assert_int_eq(sa->status, ST_OK);
+	ck_assert_int_eq(sb->status, ST_OK);
+	ck_assert_int_eq(st2->status, ST_OK);
+	/* Second connections with TSIH 7: each joins its own session. */
+	login_as(&r, &j, &b, ISID, 3, 4 * SEC, 7, 1, 7);
+	ck_assert_ptr_eq(j, sb);
+	ck_assert_uint_eq(sb->nconns, 2);
+	login_as(&r, &j, &a, ISID, 4, 5 * SEC, 7, 1, 7);
+	ck_assert_ptr_eq(j, sa);
+	login_as(&r, &j, &t2, ISID, 5, 6 * SEC, 7, 1, 7);
+	ck_assert_ptr_eq(j, st2);
+	ck_assert_uint_eq(session_count(r.st), 3);
+	/* Another ISID with TSIH 7: not a's session; one is made. */
+	uint8_t isid2[6] = {0x80, 9, 9, 9, 0, 2};
+	login_as(&r, &j, &a, isid2, 6, 7 * SEC, 7, 0, 7);
+	ck_assert_ptr_ne(j, sa);
+	ck_assert_uint_eq(session_count(r.st), 4);
+	/* An ended session is never joined: b logs out, then a connection
+	 * with b's identity and TSIH is a session whose login was missed. */
+	session_logout_request(r.st, sb, sb->conns, 8 * SEC, 0, 0);
+	session_logout_response(r.st, sb, sb->conns, 8 * SEC + 1, 0);
+	ck_assert_int_eq(sb->status, ST_STOPPED);
+	login_as(&r, &j, &b, ISID, 7, 9 * SEC, 7, 0, 7);
+	ck_assert_ptr_ne(j, sb);
+	ck_assert(!j->login_observed);
+	ck_assert_uint_eq(session_count(r.st), 5);
+	rig_free(&r);
+}
+END_TEST
+
+/* Lost sessions expire on the timer in creation order, whatever order
+ * they were lost in, and the others are not touched. */
+START_TEST(test_index_lost_expire_in_order)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct session *s[6];
+	struct sconn *c[6];
+	for (int i = 0; i < 6; i++) {
+		char iname[64];
+		snprintf(iname, sizeof(iname), "iqn.2026-11.test:i%d", i);
+		struct neg n;
+		neg_named(&n, iname, "iqn.2026-11.test:t");
+		c[i] = login_as(&r, &s[i], &n, ISID, i, (uint64_t)i * SEC, 0, 0,
+				(uint16_t)(i + 1));
+	}
+	/* Lost in the order 4, 1, 3 (5 is lost and comes back). */
+	session_conn_closed(r.st, s[4], c[4], 10 * SEC, false);
+	session_conn_closed(r.st, s[1], c[1], 11 * SEC, false);
+	session_conn_closed(r.st, s[3], c[3], 12 * SEC, false);
+	session_conn_closed(r.st, s[5], c[5], 12 * SEC, false);
+	struct session *j;
+	struct neg n5;
+	neg_named(&n5, "iqn.2026-11.test:i5", "iqn.2026-11.test:t");
+	login_as(&r, &j, &n5, ISID, 6, 13 * SEC, 6, 0, 6);
+	ck_assert_ptr_eq(j, s[5]);
+	ck_assert_int_eq(s[5]->status, ST_OK);
+	int before = r.nevents;
+	ck_assert_int_lt(before + 2, 64);
+	/* Time2Wait 2 + Time2Retain 3: 5 s after 10 and 11, not after 12. */
+	session_table_tick(r.st, 16 * SEC + SEC / 2);
+	ck_assert_int_eq(r.nevents - before, 2);
+	ck_assert_int_eq(s[4]->status, ST_STOPPED);
+	ck_assert_int_eq(s[1]->status, ST_STOPPED);
+	ck_assert_int_eq(s[3]->status, ST_LOST);
+	/* s[1] was made first, so its event comes first. */
+	ck_assert_ptr_eq(r.ev_sess[before], s[1]);
+	ck_assert_ptr_eq(r.ev_sess[before + 1], s[4]);
+	session_table_tick(r.st, 18 * SEC);
+	ck_assert_int_eq(s[3]->status, ST_STOPPED);
+	for (int i = 0; i < 6; i++)
+		if (i != 1 && i != 3 && i != 4)
+			ck_assert_int_eq(s[i]->status, ST_OK);
+	rig_free(&r);
+}
+END_TEST
+
 Suite *session_suite(void)
 {
 	Suite *s = suite_create("session");
@@ -384,6 +562,11 @@ Suite *session_suite(void)
 	tcase_add_test(core, test_orphan_and_trouble);
 	tcase_add_test(core, test_capture_loss_not_degrading);
 	suite_add_tcase(s, core);
+	TCase *idx = tcase_create("index");
+	tcase_add_test(idx, test_index_reinstatement_among_many);
+	tcase_add_test(idx, test_index_tsih_reuse_and_mcs_join);
+	tcase_add_test(idx, test_index_lost_expire_in_order);
+	suite_add_tcase(s, idx);
 	TCase *lim = tcase_create("limits");
 	tcase_add_test(lim, test_caps);
 	suite_add_tcase(s, lim);
