@@ -143,5 +143,10 @@ void framer_gap(struct framer *f, const struct framer_cb *cb, void *user,
  * header still waiting for the 4 bytes that may be its digest is
  * delivered). Feeding more afterwards starts with a resync. */
 void framer_finish(struct framer *f, const struct framer_cb *cb, void *user);
+/* The resynchronisation scan on its own: the first offset i (i + 48 <= n)
+ * where a BHS plausible for f's direction starts in p, or n - 47 (0 when
+ * n < 48) when there is none. f is not changed. For the tests: the
+ * vectorised screen must give what one offset at a time gives. */
+size_t framer_scan(const struct framer *f, const uint8_t *p, size_t n);
 
 #endif

@@ -1090,6 +1090,87 @@ END_TEST
 
 /* Random bytes and random damage: whatever comes, events are well
  * formed (checked by the callbacks) and the same for every chunking. */
+/* The resync scan screens 16 offsets at a time and checks only what the
+ * screen lets through: it must find exactly what checking one offset at
+ * a time finds (a 48-byte window is checked alone, without the screen's
+ * wide path), for every byte 0 and byte 1, with and without AHS length
+ * and data, in both directions and unknown, at every lane of the 16. */
+static size_t scan_one_by_one(const struct framer *f, const uint8_t *p,
+			      size_t n)
+{
+	for (size_t j = 0; j + 48 <= n; j++)
+		if (framer_scan(f, p + j, 48) == 0)
+			return j;
+	return n < 48 ? 0 : n - 47;
+}
+
+START_TEST(test_scan_screen_exhaustive)
+{
+	struct framer f;
+	framer_init(&f, NULL);
+	static const uint8_t b4s[] = {0, 1, 0x80};
+	uint8_t buf[17 + 48 + 40];
+	size_t found = 0;
+	for (unsigned dir = 0; dir <= 2; dir++) {
+		f.dir = (uint8_t)dir;
+		for (unsigned b0 = 0; b0 < 256; b0++)
+			for (unsigned b1 = 0; b1 < 256; b1++)
+				for (unsigned v = 0; v < 6; v++) {
+					size_t k = (b0 + b1 + v) % 17;
+					memset(buf, 0xff, sizeof(buf));
+					uint8_t *h = buf + k;
+					memset(h, 0, 48);
+					h[0] = (uint8_t)b0;
+					h[1] = (uint8_t)b1;
+					h[4] = b4s[v % 3];
+					h[7] = v >= 3 ? 0x10 : 0;
+					size_t want = scan_one_by_one(
+					    &f, buf, sizeof(buf));
+					REQUIRE(
+					    framer_scan(&f, buf, sizeof(buf)) ==
+					    want);
+					found += want == k;
+				}
+	}
+	/* Not vacuous: many headers are plausible where they were put. */
+	ck_assert_uint_gt(found, 1000);
+	ck_assert_uint_eq(framer_scan(&f, buf, 47), 0);
+}
+END_TEST
+
+/* The same on random bytes and on mostly-zero bytes (sparse disks),
+ * rescanning from just after each hit, from every start offset mod 16. */
+START_TEST(test_scan_screen_random)
+{
+	struct framer f;
+	framer_init(&f, NULL);
+	size_t n = 1 << 18, hits = 0;
+	uint8_t *b = malloc(n);
+	ck_assert_ptr_nonnull(b);
+	uint32_t x = 12345;
+	for (size_t i = 0; i < n; i++) {
+		x = x * 1103515245u + 12345u;
+		uint8_t r = (uint8_t)(x >> 16);
+		/* second half: zeros with a byte here and there */
+		b[i] = i < n / 2 ? r : ((x >> 8) % 61 == 0 ? r : 0);
+	}
+	for (unsigned dir = 0; dir <= 2; dir++) {
+		f.dir = (uint8_t)dir;
+		for (size_t i = dir; i + 48 <= n;) {
+			size_t got = framer_scan(&f, b + i, n - i);
+			size_t want = scan_one_by_one(&f, b + i, n - i);
+			REQUIRE(got == want);
+			if (i + got + 48 > n)
+				break;
+			hits++;
+			i += got + 1;
+		}
+	}
+	ck_assert_uint_gt(hits, 100);
+	free(b);
+}
+END_TEST
+
 START_TEST(test_garbage)
 {
 	struct stream s;
@@ -1150,6 +1231,8 @@ Suite *framer_suite(void)
 	tcase_add_test(tc, test_resync_over_zeros);
 	tcase_add_test(tc, test_finish_inside);
 	tcase_add_test(tc, test_garbage);
+	tcase_add_test(tc, test_scan_screen_exhaustive);
+	tcase_add_test(tc, test_scan_screen_random);
 	suite_add_tcase(s, tc);
 	return s;
 }
