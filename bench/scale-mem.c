@@ -7,8 +7,8 @@
  * `iscsiwatch -r FILE` does (no exports), then, before the end of the
  * capture is declared (so sessions still logged in stay so), walks the
  * session table and prints the heap bytes of the model by component, per
- * session: the session record and its parts (names, event history,
- * SendTargets results, negotiated values), the connection records (the
+ * session: the session record (names, negotiated values), its event
+ * history and SendTargets results, the connection records (the
  * login's negotiation record, the values), and the SCSI state of sessions
  * and connections. Heap blocks are measured with malloc_usable_size, so
  * the allocator's rounding is counted too. Flows, reassembly and framers
@@ -40,6 +40,8 @@ struct tally {
 
 enum {
 	M_SESSION,
+	M_EVENTS,
+	M_TARGETS,
 	M_SCONN,
 	M_SCSI_SESS,
 	M_SCSI_CONN,
@@ -79,16 +81,20 @@ int main(int argc, char **argv)
 			engine_packet(eng, &pkt);
 
 	struct tally t[M_COUNT] = {
-		[M_SESSION] = {"session records", 0},
-		[M_SCONN] = {"connection records", 0},
-		[M_SCSI_SESS] = {"SCSI state, sessions", 0},
-		[M_SCSI_CONN] = {"SCSI state, connections", 0},
+	    [M_SESSION] = {"session records", 0},
+	    [M_EVENTS] = {"event rings", 0},
+	    [M_TARGETS] = {"SendTargets results", 0},
+	    [M_SCONN] = {"connection records", 0},
+	    [M_SCSI_SESS] = {"SCSI state, sessions", 0},
+	    [M_SCSI_CONN] = {"SCSI state, connections", 0},
 	};
 	uint64_t nsess = 0, nlive = 0, nconn = 0;
 	for (const struct session *s = session_first(st); s; s = s->next) {
 		nsess++;
 		nlive += s->status == ST_OK || s->status == ST_DEGRADED;
 		t[M_SESSION].bytes += malloc_usable_size((void *)s);
+		t[M_EVENTS].bytes += malloc_usable_size(s->events);
+		t[M_TARGETS].bytes += malloc_usable_size(s->targets);
 		if (s->scsi)
 			t[M_SCSI_SESS].bytes += malloc_usable_size(s->scsi);
 		for (const struct sconn *c = s->conns; c; c = c->next) {
@@ -113,14 +119,11 @@ int main(int argc, char **argv)
 	       (double)total / n);
 	/* The parts of the fixed-size records, for what to shrink first. */
 	printf("record layout (bytes):\n");
-	printf("  struct session %zu: names %zu, events %zu, targets %zu, "
-	       "values %zu\n",
+	printf("  struct session %zu: names %zu, values %zu; an event %zu\n",
 	       sizeof(struct session),
 	       4 * FIELD_SIZE(struct session, initiator_name) +
-		       FIELD_SIZE(struct session, redirect),
-	       FIELD_SIZE(struct session, events),
-	       FIELD_SIZE(struct session, targets),
-	       FIELD_SIZE(struct session, vals));
+		   FIELD_SIZE(struct session, redirect),
+	       FIELD_SIZE(struct session, vals), sizeof(struct sess_event));
 	printf("  struct sconn %zu: negotiation record %zu, values %zu\n",
 	       sizeof(struct sconn), FIELD_SIZE(struct sconn, neg),
 	       FIELD_SIZE(struct sconn, vals));

@@ -7,7 +7,10 @@
  *
  * Memory: sessions are capped (SESSION_MAX_DEFAULT); each session keeps
  * at most SESSION_EVENTS_MAX events (oldest dropped, counted) and
- * SESSION_CONNS_MAX connections (older ended ones dropped first).
+ * SESSION_CONNS_MAX connections (older ended ones dropped first). What
+ * a session rarely needs is on the heap and made on first use: the event
+ * ring grows from SESSION_EVENTS_MIN, SendTargets results only exist in
+ * discovery sessions, the SCSI state only after a command.
  * The model owns sessions and connections; sinks borrow them while a
  * callback or an export runs.
  *
@@ -34,6 +37,7 @@ struct scsi_sess;
 
 #define SESSION_MAX_DEFAULT 65536u
 #define SESSION_EVENTS_MAX 64u
+#define SESSION_EVENTS_MIN 4u /* first size of the ring */
 #define SESSION_CONNS_MAX 64u
 #define SESSION_TARGETS_MAX 64u /* SendTargets results kept */
 
@@ -151,11 +155,16 @@ struct session {
 	bool incomplete;        /* a cap or gap hid part of it */
 	struct sconn *conns;    /* in login order */
 	unsigned nconns;
-	struct discovered_target targets[SESSION_TARGETS_MAX];
-	unsigned ntargets;
+	/* SendTargets results: heap, grown as they come, at most
+	 * SESSION_TARGETS_MAX (then counted in targets_dropped) */
+	struct discovered_target *targets;
+	unsigned ntargets, targets_cap;
 	uint32_t targets_dropped;
-	struct sess_event events[SESSION_EVENTS_MAX]; /* ring */
-	unsigned nevents, event_head;
+	/* Event history: a ring on the heap that grows with use up to
+	 * SESSION_EVENTS_MAX, then drops the oldest (counted). Read it with
+	 * session_event_at(). */
+	struct sess_event *events;
+	unsigned nevents, event_head, events_cap;
 	uint64_t events_dropped;
 	struct scsi_sess *scsi; /* SCSI layer (scsi.h); NULL until used */
 	int logout_reason;      /* of the pending Logout Request (§11.14.1) */
@@ -239,7 +248,14 @@ struct session *session_orphan(struct session_table *st, uint64_t now);
 /* A SendTargets answer (discovery): one target and its addresses. */
 void session_discovered(struct session *s, const char *name,
 			const char *addresses);
-/* Records an event and tells the listener. */
+/* Event i of s's history, 0 the oldest kept, i < s->nevents. */
+const struct sess_event *session_event_at(const struct session *s, unsigned i);
+/* Frees what a session holds on the heap besides its connections (the
+ * event ring, the SendTargets results): for sessions made outside a
+ * table (test fixtures); a table frees its own. */
+void session_parts_free(struct session *s);
+/* Records an event and tells the listener (st may be NULL: no table, no
+ * listener). */
 void session_event(struct session_table *st, struct session *s,
 		   const struct sconn *c, uint64_t now, const char *kind,
 		   const char *fmt, ...) __attribute__((format(printf, 6, 7)));

@@ -384,12 +384,9 @@ static unsigned tl_session(FILE *fp, const struct span *sp,
 		state_class(s->status), x0, y + 4, x1 - x0 < 2 ? 2 : x1 - x0,
 		session_status_word(s->status),
 		label_reason(s, reason, sizeof(reason)));
-	unsigned n = s->nevents < SESSION_EVENTS_MAX ? s->nevents
-						     : SESSION_EVENTS_MAX;
+	unsigned n = s->nevents;
 	for (unsigned i = 0; i < n; i++)
-		tl_event(fp,
-			 sp, &s->events[(s->event_head + i) % SESSION_EVENTS_MAX],
-			 y + 10);
+		tl_event(fp, sp, session_event_at(s, i), y + 10);
 	y += TL_LANE;
 	for (const struct sconn *c = s->conns; c; c = c->next) {
 		char ie[64], te[64];
@@ -511,14 +508,12 @@ static void session_section(FILE *fp, const struct session *s)
 		fputs("<h3>Command latency</h3>\n", fp);
 		histogram(fp, &st->latency);
 	}
-	unsigned n = s->nevents < SESSION_EVENTS_MAX ? s->nevents
-						     : SESSION_EVENTS_MAX;
+	unsigned n = s->nevents;
 	fprintf(fp, "<details><summary>%u event%s%s</summary>\n<table>\n", n,
 		n == 1 ? "" : "s",
 		s->events_dropped ? " (older ones dropped)" : "");
 	for (unsigned i = 0; i < n; i++) {
-		const struct sess_event *ev =
-		    &s->events[(s->event_head + i) % SESSION_EVENTS_MAX];
+		const struct sess_event *ev = session_event_at(s, i);
 		fputs("<tr><td>", fp);
 		put_time(fp, ev->ts_ns);
 		fprintf(fp, "</td><td class=\"%s\">",

@@ -407,11 +407,9 @@ static json_t *conn_json(const struct session *s, const struct sconn *c,
 static json_t *events_json(const struct session *s)
 {
 	json_t *a = json_array();
-	unsigned n = s->nevents < SESSION_EVENTS_MAX ? s->nevents
-						     : SESSION_EVENTS_MAX;
+	unsigned n = s->nevents;
 	for (unsigned i = 0; i < n; i++) {
-		const struct sess_event *ev =
-		    &s->events[(s->event_head + i) % SESSION_EVENTS_MAX];
+		const struct sess_event *ev = session_event_at(s, i);
 		json_array_append_new(
 		    a, json_pack("{s:o,s:o,s:o}", "ts", jtime(ev->ts_ns),
 				 "kind", jstr(ev->kind ? ev->kind : "?"),
@@ -689,14 +687,9 @@ static void scsi_json_add(json_t *sj, const struct session *s, uint64_t now)
 	}
 }
 
-static json_t *document(const struct session *first,
-			const struct export_meta *m)
+/* Everything but the sessions; "sessions" is its last member. */
+static json_t *document_head(const struct export_meta *m)
 {
-	struct cim_prop *props = calloc(CIM_PROPS_MAX, sizeof(*props));
-	if (!props)
-		return NULL;
-	char obs[CIM_STR_MAX];
-	cim_observed_by(m->sources, m->nsources, m->live, obs, sizeof(obs));
 	json_t *root = json_object();
 	set(root, "iscsiwatch",
 	    json_pack("{s:s,s:s,s:i}", "version",
@@ -721,15 +714,90 @@ static json_t *document(const struct session *first,
 	set(cap, "drops", json_integer((json_int_t)m->drops));
 	set(cap, "ifdrops", json_integer((json_int_t)m->ifdrops));
 	set(root, "capture", cap);
-	json_t *arr = json_array();
-	for (const struct session *s = first; s; s = s->next) {
-		json_t *sj = session_json(s, m->perspective, obs, props);
-		scsi_json_add(sj, s, m->last_ns);
-		json_array_append_new(arr, sj);
-	}
-	set(root, "sessions", arr);
+	set(root, "sessions", json_array());
+	return root;
+}
+
+static json_t *session_full_json(const struct session *s,
+				 const struct export_meta *m, const char *obs,
+				 struct cim_prop *props)
+{
+	json_t *sj = session_json(s, m->perspective, obs, props);
+	scsi_json_add(sj, s, m->last_ns);
+	return sj;
+}
+
+static json_t *document(const struct session *first,
+			const struct export_meta *m)
+{
+	struct cim_prop *props = calloc(CIM_PROPS_MAX, sizeof(*props));
+	if (!props)
+		return NULL;
+	char obs[CIM_STR_MAX];
+	cim_observed_by(m->sources, m->nsources, m->live, obs, sizeof(obs));
+	json_t *root = document_head(m);
+	json_t *arr = json_object_get(root, "sessions");
+	for (const struct session *s = first; s; s = s->next)
+		json_array_append_new(arr, session_full_json(s, m, obs, props));
 	free(props);
 	return root;
+}
+
+#define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
+
+/* The text of document(), written one session at a time so that memory
+ * holds one session's tree, not every session's (a JSON tree costs tens
+ * of KB a session). The bytes are json_dumps()'s: a session sits two
+ * levels deep, so its lines get 4 more spaces, and the head ends with
+ * the empty "sessions" array that is opened here instead. */
+static int document_write(FILE *fp, const struct session *first,
+			  const struct export_meta *m)
+{
+	static const char empty_tail[] = "[]\n}";
+	struct cim_prop *props = calloc(CIM_PROPS_MAX, sizeof(*props));
+	char obs[CIM_STR_MAX];
+	cim_observed_by(m->sources, m->nsources, m->live, obs, sizeof(obs));
+	json_t *root = props ? document_head(m) : NULL;
+	char *head = root ? json_dumps(root, JSON_FLAGS) : NULL;
+	json_decref(root);
+	size_t hl = head ? strlen(head) : 0;
+	if (!head || hl < sizeof(empty_tail) - 1 ||
+	    strcmp(head + hl - (sizeof(empty_tail) - 1), empty_tail) != 0) {
+		free(head);
+		free(props);
+		return -1;
+	}
+	if (!first) {
+		fputs(head, fp);
+		free(head);
+		free(props);
+		return 0;
+	}
+	fwrite(head, 1, hl - (sizeof(empty_tail) - 1), fp);
+	free(head);
+	fputs("[\n    ", fp);
+	int rc = 0;
+	for (const struct session *s = first; s && rc == 0; s = s->next) {
+		json_t *sj = session_full_json(s, m, obs, props);
+		char *t = sj ? json_dumps(sj, JSON_FLAGS) : NULL;
+		json_decref(sj);
+		if (!t) {
+			rc = -1;
+			break;
+		}
+		for (const char *c = t; *c; c++) {
+			if (*c == '\n')
+				fputs("\n    ", fp);
+			else
+				fputc(*c, fp);
+		}
+		free(t);
+		if (s->next)
+			fputs(",\n    ", fp);
+	}
+	fputs("\n  ]\n}", fp);
+	free(props);
+	return rc;
 }
 
 char *export_json_string(const struct session *first,
@@ -738,7 +806,7 @@ char *export_json_string(const struct session *first,
 	json_t *root = document(first, m);
 	if (!root)
 		return NULL;
-	char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	char *s = json_dumps(root, JSON_FLAGS);
 	json_decref(root);
 	return s;
 }
@@ -751,21 +819,19 @@ int export_json_list(const char *path, const struct session *first,
 		err = ebuf;
 		errlen = sizeof(ebuf);
 	}
-	char *text = export_json_string(first, m);
-	if (!text) {
-		snprintf(err, errlen, "%s: out of memory building JSON", path);
-		if (err == ebuf)
-			fprintf(stderr, "iscsiwatch: %s\n", err);
-		return -1;
-	}
 	struct atomic_file af;
 	int rc = atomic_open(&af, path, err, errlen);
 	if (rc == 0) {
-		fputs(text, af.fp);
-		fputc('\n', af.fp);
-		rc = atomic_commit(&af, err, errlen);
+		if (document_write(af.fp, first, m) != 0) {
+			snprintf(err, errlen, "%s: out of memory building JSON",
+				 path);
+			atomic_abort(&af);
+			rc = -1;
+		} else {
+			fputc('\n', af.fp);
+			rc = atomic_commit(&af, err, errlen);
+		}
 	}
-	free(text);
 	if (rc != 0 && err == ebuf)
 		fprintf(stderr, "iscsiwatch: %s\n", err);
 	return rc;

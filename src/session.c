@@ -270,7 +270,18 @@ static void session_free(struct session *s)
 		free(c);
 	}
 	scsi_sess_free(s->scsi);
+	session_parts_free(s);
 	free(s);
+}
+
+void session_parts_free(struct session *s)
+{
+	free(s->events);
+	s->events = NULL;
+	s->nevents = s->event_head = s->events_cap = 0;
+	free(s->targets);
+	s->targets = NULL;
+	s->ntargets = s->targets_cap = 0;
 }
 
 void session_table_free(struct session_table *st)
@@ -302,6 +313,41 @@ size_t session_count(const struct session_table *st)
 	return st->count;
 }
 
+const struct sess_event *session_event_at(const struct session *s, unsigned i)
+{
+	return &s->events[(s->event_head + i) % s->events_cap];
+}
+
+/* Room for one more event: the ring doubles (oldest first again) until
+ * SESSION_EVENTS_MAX; full, or without memory, the oldest goes. */
+static bool event_room(struct session *s)
+{
+	if (s->nevents < s->events_cap)
+		return true;
+	if (s->events_cap < SESSION_EVENTS_MAX) {
+		unsigned cap =
+		    s->events_cap ? s->events_cap * 2 : SESSION_EVENTS_MIN;
+		if (cap > SESSION_EVENTS_MAX)
+			cap = SESSION_EVENTS_MAX;
+		struct sess_event *e = malloc(cap * sizeof(*e));
+		if (e) {
+			for (unsigned i = 0; i < s->nevents; i++)
+				e[i] = *session_event_at(s, i);
+			free(s->events);
+			s->events = e;
+			s->events_cap = cap;
+			s->event_head = 0;
+			return true;
+		}
+	}
+	if (s->nevents == 0)
+		return false; /* no ring at all: the event is only counted */
+	s->event_head = (s->event_head + 1) % s->events_cap;
+	s->nevents--;
+	s->events_dropped++;
+	return true;
+}
+
 void session_event(struct session_table *st, struct session *s,
 		   const struct sconn *c, uint64_t now, const char *kind,
 		   const char *fmt, ...)
@@ -311,16 +357,13 @@ void session_event(struct session_table *st, struct session *s,
 	va_start(ap, fmt);
 	vsnprintf(ev.detail, sizeof(ev.detail), fmt, ap);
 	va_end(ap);
-	unsigned slot = (s->event_head + s->nevents) % SESSION_EVENTS_MAX;
-	if (s->nevents == SESSION_EVENTS_MAX) {
-		/* Full: the oldest goes, and we say so. */
-		s->event_head = (s->event_head + 1) % SESSION_EVENTS_MAX;
-		s->events_dropped++;
-	} else {
+	if (event_room(s)) {
+		s->events[(s->event_head + s->nevents) % s->events_cap] = ev;
 		s->nevents++;
+	} else {
+		s->events_dropped++;
 	}
-	s->events[slot] = ev;
-	if (st->listener.event)
+	if (st && st->listener.event)
 		st->listener.event(st->listener.user, s, c, &ev);
 }
 
@@ -902,9 +945,19 @@ struct session *session_orphan(struct session_table *st, uint64_t now)
 void session_discovered(struct session *s, const char *name,
 			const char *addresses)
 {
-	if (s->ntargets >= SESSION_TARGETS_MAX) {
-		s->targets_dropped++;
-		return;
+	if (s->ntargets == s->targets_cap) {
+		unsigned cap = s->targets_cap ? s->targets_cap * 2 : 4;
+		if (cap > SESSION_TARGETS_MAX)
+			cap = SESSION_TARGETS_MAX;
+		struct discovered_target *t =
+		    cap > s->targets_cap ? realloc(s->targets, cap * sizeof(*t))
+					 : NULL;
+		if (!t) {
+			s->targets_dropped++;
+			return;
+		}
+		s->targets = t;
+		s->targets_cap = cap;
 	}
 	struct discovered_target *t = &s->targets[s->ntargets++];
 	snprintf(t->name, sizeof(t->name), "%s", name);

@@ -350,8 +350,7 @@ START_TEST(test_caps)
 		session_event(r.st, s, NULL, 100 + i, "test", "event %u", i);
 	ck_assert_uint_eq(s->nevents, SESSION_EVENTS_MAX);
 	ck_assert_uint_eq(s->events_dropped, 11); /* 10 + session_found */
-	const struct sess_event *newest =
-		&s->events[(s->event_head + s->nevents - 1) % SESSION_EVENTS_MAX];
+	const struct sess_event *newest = session_event_at(s, s->nevents - 1);
 	char want[32];
 	snprintf(want, sizeof(want), "event %u", SESSION_EVENTS_MAX + 9);
 	ck_assert_str_eq(newest->detail, want);

@@ -482,9 +482,8 @@ START_TEST(test_detail)
 	fx_conn(s, 0, FX_NORMAL_I, FX_NORMAL_T, true);
 	session_discovered(s, "iqn.2024-01.org.example:found",
 			   "192.0.2.9:3260,1");
-	s->events[0] = (struct sess_event){FX_T0, "session_starting",
-					   "login\x1b[31m"};
-	s->nevents = 1;
+	session_event(NULL, s, NULL, FX_T0, "session_starting", "%s",
+		      "login\x1b[31m");
 	struct vm_text t;
 	vm_text_init(&t);
 	vm_detail(s, PERSP_TARGET, false, &t);

@@ -158,6 +158,7 @@ static inline void fx_free(struct session *s)
 			free(c);
 			c = cn;
 		}
+		session_parts_free(s);
 		free(s);
 		s = n;
 	}

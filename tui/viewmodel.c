@@ -1005,11 +1005,9 @@ void vm_detail(const struct session *s, enum perspective persp, bool ascii,
 	vm_text_addf(t, ascii, "%s", "");
 	vm_text_addf(t, ascii, "Events: %u%s", s->nevents,
 		     s->events_dropped ? " (older ones dropped)" : "");
-	unsigned ne = s->nevents < SESSION_EVENTS_MAX ? s->nevents
-						      : SESSION_EVENTS_MAX;
+	unsigned ne = s->nevents;
 	for (unsigned i = 0; i < ne; i++) {
-		const struct sess_event *ev =
-		    &s->events[(s->event_head + i) % SESSION_EVENTS_MAX];
+		const struct sess_event *ev = session_event_at(s, i);
 		char tb[CIM_TIME_BUF];
 		vm_text_addf(t, ascii, "  %s  %-22s %s",
 			     cim_time_rfc3339(ev->ts_ns, tb, sizeof(tb)),
