@@ -51,6 +51,7 @@ struct cli_opts {
 	uint64_t export_every;     /* seconds; 0: exports at the end only */
 	bool syslog;
 	const char *syslog_socket; /* NULL: /dev/log */
+	uint64_t keep_ended_s, keep_ended_max; /* retention */
 };
 
 struct cli_option;

@@ -546,6 +546,9 @@ static int engine_start(struct run *r)
 	r->eng = engine_new(&eo);
 	r->ctr = r->eng ? engine_counters(r->eng) : NULL;
 	r->st = r->eng ? session_table_new(o->max_sessions, r->ctr) : NULL;
+	if (r->st)
+		session_table_keep(r->st, o->keep_ended_s * 1000000000ull,
+				   (size_t)o->keep_ended_max);
 	return r->st ? 0 : -1;
 }
 

@@ -8,7 +8,7 @@ _iscsiwatch()
 	local with_arg="-r -i -p -B -s -Z -c --duration --json --mof --html --events
 		--perspective --max-flows --flow-idle --ooo-cap-stream
 		--ooo-cap-total --max-sessions --text-cap --listen --export-every
-		--syslog-socket"
+		--syslog-socket --keep-ended --keep-ended-max"
 	local without_arg="--no-promisc --tui --no-tui --realtime --pdus --mof-schema -v
 		--verbose -h --help --version --syslog"
 	case $prev in
@@ -26,7 +26,7 @@ _iscsiwatch()
 		return ;;
 	-p | -B | -s | -c | --duration | --max-flows | --flow-idle | \
 	--ooo-cap-stream | --ooo-cap-total | --max-sessions | --text-cap | \
-	--export-every | --listen)
+	--export-every | --listen | --keep-ended | --keep-ended-max)
 		return ;; # a number (or ADDR:PORT)
 	esac
 	if [[ $cur == -* ]]; then

@@ -32,6 +32,9 @@ struct export_meta {
 	uint64_t first_ns, last_ns;    /* capture times (0: none) */
 	uint64_t drops, ifdrops;       /* pcap_stats of a live capture */
 	bool live;
+	/* Sessions retention folded (session_summaries(); the table forms
+	 * fill it in); JSON shows them only when there are some. */
+	const struct sess_summary *summaries;
 };
 
 #define EXPORT_ERR_MAX 512

@@ -40,6 +40,12 @@ struct scsi_sess;
 #define SESSION_EVENTS_MIN 4u /* first size of the ring */
 #define SESSION_CONNS_MAX 64u
 #define SESSION_TARGETS_MAX 64u /* SendTargets results kept */
+/* Retention (--keep-ended): an ended session stays for this long (capture
+ * time) and among at most this many ended ones, then it is folded into
+ * the summary of its (initiator, target) pair. */
+#define SESSION_KEEP_ENDED_S_DEFAULT 3600u
+#define SESSION_KEEP_ENDED_MAX_DEFAULT 1000u
+#define SESSION_SUMMARIES_MAX 65536u /* pairs; then one "other" summary */
 
 /* CIM EnabledState values used (cim-mapping.md). */
 enum cim_enabled {
@@ -94,6 +100,7 @@ enum sess_end_reason {
 
 struct sconn {
 	struct sconn *next;
+	bool released; /* its TCP connection is closed: nobody holds it */
 	uint64_t flow_id;
 	struct flow_ep initiator, target; /* TCP endpoints */
 	bool cid_known;
@@ -169,11 +176,31 @@ struct session {
 	struct scsi_sess *scsi; /* SCSI layer (scsi.h); NULL until used */
 	int logout_reason;      /* of the pending Logout Request (§11.14.1) */
 	/* private to session.c: the identity index (live sessions whose
-	 * ISID is known) and the list of lost sessions */
+	 * ISID is known), the list of lost sessions, the list of ended
+	 * ones in the order they ended (retention) */
+	struct session *prev;
 	uint64_t ident_hash;
 	struct session *ident_next;
 	struct session *lost_prev, *lost_next;
-	bool in_ident, in_lost;
+	struct session *ended_next;
+	uint64_t ended_ns;
+	bool in_ident, in_lost, in_ended;
+};
+
+/* What is left of the ended sessions of one (initiator, target) pair once
+ * retention folded them (names "" when unknown, or for the one summary
+ * that takes every pair beyond SESSION_SUMMARIES_MAX: `other`). */
+struct sess_summary {
+	struct sess_summary *next; /* in the order pairs were first folded */
+	struct sess_summary *hnext;
+	uint64_t hash;
+	bool other;
+	char *initiator_name, *target_name;
+	uint64_t sessions; /* sessions folded in */
+	uint64_t logins;   /* of those, with their leading login seen */
+	uint64_t failures; /* ended by a failed or abandoned login */
+	uint64_t first_ns; /* earliest install time among them */
+	uint64_t last_ns;  /* latest state change (their end) */
 };
 
 /* ---- the table of sessions ---- */
@@ -197,8 +224,20 @@ void session_table_listen(struct session_table *st,
 const struct session *session_first(const struct session_table *st);
 size_t session_count(const struct session_table *st);
 /* Moves states that depend on time alone (a lost session whose
- * Time2Wait + Time2Retain have passed becomes Stopped). */
+ * Time2Wait + Time2Retain have passed becomes Stopped), then folds the
+ * ended sessions retention lets go of (session_table_keep). Sessions
+ * borrowed from the table are invalid after it. */
 void session_table_tick(struct session_table *st, uint64_t now_ns);
+/* Retention: ended sessions are kept keep_ns after they ended and at
+ * most keep_max of them (0 for either: the default); older ones are
+ * folded into summaries by session_table_tick(). An ended session whose
+ * TCP connection is still open waits for it to close. */
+void session_table_keep(struct session_table *st, uint64_t keep_ns,
+			size_t keep_max);
+/* Summaries of folded sessions in first-fold order (NULL: none). */
+const struct sess_summary *session_summaries(const struct session_table *st);
+/* Sessions folded so far (the sum of the summaries' `sessions`). */
+uint64_t session_folded(const struct session_table *st);
 
 /* The capture lost packets (kernel drops of a live capture) at time now:
  * every session not ended is marked incomplete, with one "capture_loss"

@@ -5,7 +5,9 @@
 int export_json(const char *path, const struct session_table *st,
 		const struct export_meta *m, char *err, size_t errlen)
 {
-	return export_json_list(path, session_first(st), m, err, errlen);
+	struct export_meta mm = *m;
+	mm.summaries = session_summaries(st);
+	return export_json_list(path, session_first(st), &mm, err, errlen);
 }
 
 int export_mof(const char *path, const struct session_table *st,

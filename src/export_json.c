@@ -687,6 +687,29 @@ static void scsi_json_add(json_t *sj, const struct session *s, uint64_t now)
 	}
 }
 
+/* What retention folded, one object per (initiator, target) pair; the
+ * catch-all beyond SESSION_SUMMARIES_MAX pairs has null names and
+ * "other": true. */
+static json_t *summaries_json(const struct sess_summary *m)
+{
+	json_t *a = json_array();
+	for (; m; m = m->next) {
+		json_t *o = json_object();
+		set(o, "initiator",
+		    m->other ? json_null() : jstr_or_null(m->initiator_name));
+		set(o, "target",
+		    m->other ? json_null() : jstr_or_null(m->target_name));
+		set(o, "other", json_boolean(m->other));
+		set(o, "sessions", json_integer((json_int_t)m->sessions));
+		set(o, "logins", json_integer((json_int_t)m->logins));
+		set(o, "failures", json_integer((json_int_t)m->failures));
+		set(o, "first_seen", jtime(m->first_ns));
+		set(o, "last_seen", jtime(m->last_ns));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 /* Everything but the sessions; "sessions" is its last member. */
 static json_t *document_head(const struct export_meta *m)
 {
@@ -714,6 +737,8 @@ static json_t *document_head(const struct export_meta *m)
 	set(cap, "drops", json_integer((json_int_t)m->drops));
 	set(cap, "ifdrops", json_integer((json_int_t)m->ifdrops));
 	set(root, "capture", cap);
+	if (m->summaries)
+		set(root, "summaries", summaries_json(m->summaries));
 	set(root, "sessions", json_array());
 	return root;
 }

@@ -25,6 +25,16 @@ struct session_table {
 	size_t nident, ident_buckets; /* buckets: a power of two */
 	uint64_t seed;
 	struct session *lost_head, *lost_tail; /* status ST_LOST */
+	/* retention: ended sessions in the order they ended */
+	uint64_t keep_ns;
+	size_t keep_max;
+	struct session *ended_head, *ended_tail;
+	size_t nended;
+	/* summaries of folded sessions: a list and a hash by names */
+	struct sess_summary *sum_head, *sum_tail, *sum_other;
+	struct sess_summary **sum;
+	size_t nsum, sum_buckets;
+	uint64_t folded;
 };
 
 #define SESSION_IDENT_BUCKETS_MIN 256u
@@ -110,9 +120,14 @@ struct session_table *session_table_new(size_t max_sessions,
 		return NULL;
 	st->max = max_sessions ? max_sessions : SESSION_MAX_DEFAULT;
 	st->ctr = ctr;
+	session_table_keep(st, 0, 0);
 	st->ident_buckets = SESSION_IDENT_BUCKETS_MIN;
 	st->ident = calloc(st->ident_buckets, sizeof(*st->ident));
-	if (!st->ident) {
+	st->sum_buckets = SESSION_IDENT_BUCKETS_MIN;
+	st->sum = calloc(st->sum_buckets, sizeof(*st->sum));
+	if (!st->ident || !st->sum) {
+		free(st->ident);
+		free(st->sum);
 		free(st);
 		return NULL;
 	}
@@ -293,8 +308,34 @@ void session_table_free(struct session_table *st)
 		st->head = s->next;
 		session_free(s);
 	}
+	while (st->sum_head) {
+		struct sess_summary *m = st->sum_head;
+		st->sum_head = m->next;
+		free(m->initiator_name);
+		free(m->target_name);
+		free(m);
+	}
+	free(st->sum);
 	free(st->ident);
 	free(st);
+}
+
+void session_table_keep(struct session_table *st, uint64_t keep_ns,
+			size_t keep_max)
+{
+	st->keep_ns =
+	    keep_ns ? keep_ns : SESSION_KEEP_ENDED_S_DEFAULT * 1000000000ull;
+	st->keep_max = keep_max ? keep_max : SESSION_KEEP_ENDED_MAX_DEFAULT;
+}
+
+const struct sess_summary *session_summaries(const struct session_table *st)
+{
+	return st->sum_head;
+}
+
+uint64_t session_folded(const struct session_table *st)
+{
+	return st->folded;
 }
 
 void session_table_listen(struct session_table *st,
@@ -367,8 +408,14 @@ void session_event(struct session_table *st, struct session *s,
 		st->listener.event(st->listener.user, s, c, &ev);
 }
 
+static void retention_fold(struct session_table *st, uint64_t now);
+
 static struct session *session_new(struct session_table *st, uint64_t now)
 {
+	/* Room first: ended sessions nobody holds any more go to their
+	 * summaries now, not at the next tick, so that churn faster than
+	 * the tick cannot pile them up. */
+	retention_fold(st, now);
 	if (st->count >= st->max) {
 		ctr_inc(st->ctr, CTR_SESSIONS_CAP_HIT);
 		return NULL;
@@ -383,6 +430,7 @@ static struct session *session_new(struct session_table *st, uint64_t now)
 	s->install_ns = now;
 	s->state_ns = now;
 	s->status = ST_STARTING;
+	s->prev = st->tail;
 	if (st->tail)
 		st->tail->next = s;
 	else
@@ -390,6 +438,156 @@ static struct session *session_new(struct session_table *st, uint64_t now)
 	st->tail = s;
 	st->count++;
 	return s;
+}
+
+/* ---- retention ---- */
+
+static void ended_add(struct session_table *st, struct session *s, uint64_t now)
+{
+	if (s->in_ended)
+		return;
+	s->in_ended = true;
+	s->ended_ns = now;
+	s->ended_next = NULL;
+	if (st->ended_tail)
+		st->ended_tail->ended_next = s;
+	else
+		st->ended_head = s;
+	st->ended_tail = s;
+	st->nended++;
+}
+
+static uint64_t sum_hash(const struct session_table *st, const char *iname,
+			 const char *tname)
+{
+	return hash_str(hash_str(st->seed ^ 0x5c, iname) ^ 0x5a, tname);
+}
+
+static void sum_grow(struct session_table *st)
+{
+	size_t n = st->sum_buckets * 2;
+	struct sess_summary **nb = calloc(n, sizeof(*nb));
+	if (!nb)
+		return; /* longer chains, still right */
+	for (struct sess_summary *m = st->sum_head; m; m = m->next) {
+		if (m->other)
+			continue;
+		m->hnext = nb[m->hash & (n - 1)];
+		nb[m->hash & (n - 1)] = m;
+	}
+	free(st->sum);
+	st->sum = nb;
+	st->sum_buckets = n;
+}
+
+static struct sess_summary *sum_new(struct session_table *st, bool other,
+				    const char *iname, const char *tname,
+				    uint64_t h)
+{
+	struct sess_summary *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->other = other;
+	m->hash = h;
+	m->initiator_name = strdup(other ? "" : iname);
+	m->target_name = strdup(other ? "" : tname);
+	if (!m->initiator_name || !m->target_name) {
+		free(m->initiator_name);
+		free(m->target_name);
+		free(m);
+		return NULL;
+	}
+	if (st->sum_tail)
+		st->sum_tail->next = m;
+	else
+		st->sum_head = m;
+	st->sum_tail = m;
+	return m;
+}
+
+/* The summary of s's pair, made on first need; past SESSION_SUMMARIES_MAX
+ * pairs, the one `other` summary. NULL without memory. */
+static struct sess_summary *sum_of(struct session_table *st,
+				   const struct session *s)
+{
+	uint64_t h = sum_hash(st, s->initiator_name, s->target_name);
+	for (struct sess_summary *m = st->sum[h & (st->sum_buckets - 1)]; m;
+	     m = m->hnext)
+		if (m->hash == h &&
+		    strcmp(m->initiator_name, s->initiator_name) == 0 &&
+		    strcmp(m->target_name, s->target_name) == 0)
+			return m;
+	if (st->nsum >= SESSION_SUMMARIES_MAX) {
+		if (!st->sum_other)
+			st->sum_other = sum_new(st, true, "", "", 0);
+		return st->sum_other;
+	}
+	if (st->nsum >= st->sum_buckets)
+		sum_grow(st);
+	struct sess_summary *m =
+	    sum_new(st, false, s->initiator_name, s->target_name, h);
+	if (!m)
+		return NULL;
+	size_t b = h & (st->sum_buckets - 1);
+	m->hnext = st->sum[b];
+	st->sum[b] = m;
+	st->nsum++;
+	return m;
+}
+
+/* Nobody holds s: every TCP connection of it has closed (the tracker
+ * keeps a session only through a connection, track.c). */
+static bool session_released(const struct session *s)
+{
+	for (const struct sconn *c = s->conns; c; c = c->next)
+		if (!c->released)
+			return false;
+	return true;
+}
+
+static void session_unlink(struct session_table *st, struct session *s)
+{
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		st->head = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	else
+		st->tail = s->prev;
+	st->count--;
+}
+
+/* Folds the oldest ended sessions beyond what retention keeps: their
+ * counts go to their pair's summary, the sessions are freed. Stops at
+ * one whose connection is still open; it goes once that closes. */
+static void retention_fold(struct session_table *st, uint64_t now)
+{
+	while (st->ended_head) {
+		struct session *s = st->ended_head;
+		bool aged =
+		    now >= s->ended_ns && now - s->ended_ns >= st->keep_ns;
+		if ((!aged && st->nended <= st->keep_max) ||
+		    !session_released(s))
+			return;
+		struct sess_summary *m = sum_of(st, s);
+		if (!m)
+			return; /* no memory: kept, tried again next tick */
+		if (m->sessions == 0 || s->install_ns < m->first_ns)
+			m->first_ns = s->install_ns;
+		if (s->state_ns > m->last_ns)
+			m->last_ns = s->state_ns;
+		m->sessions++;
+		m->logins += s->login_observed;
+		m->failures += s->status == ST_ERROR;
+		st->folded++;
+		st->ended_head = s->ended_next;
+		if (!st->ended_head)
+			st->ended_tail = NULL;
+		st->nended--;
+		session_unlink(st, s);
+		session_free(s);
+	}
 }
 
 /* ---- state ---- */
@@ -435,8 +633,10 @@ static void session_set_status(struct session_table *st, struct session *s,
 		s->lost_ns = now;
 		lost_link(st, s);
 	}
-	if (status_final(to))
+	if (status_final(to)) {
 		ident_del(st, s); /* nothing joins or reinstates it now */
+		ended_add(st, s, now);
+	}
 	session_event(st, s, NULL, now, status_event(to), "%s", why);
 }
 
@@ -504,6 +704,8 @@ static uint64_t retain_ns(const struct session *s)
 	return (wait + retain) * 1000000000ull;
 }
 
+static void expire_lost(struct session_table *st, uint64_t now_ns, size_t n);
+
 void session_table_tick(struct session_table *st, uint64_t now_ns)
 {
 	/* Only lost sessions can expire. Those that do are ended in
@@ -511,8 +713,13 @@ void session_table_tick(struct session_table *st, uint64_t now_ns)
 	size_t n = 0;
 	for (struct session *s = st->lost_head; s; s = s->lost_next)
 		n += now_ns - s->lost_ns >= retain_ns(s);
-	if (n == 0)
-		return;
+	if (n)
+		expire_lost(st, now_ns, n);
+	retention_fold(st, now_ns);
+}
+
+static void expire_lost(struct session_table *st, uint64_t now_ns, size_t n)
+{
 	struct session *one, **due = n == 1 ? &one : malloc(n * sizeof(*due));
 	if (!due)
 		return; /* the next tick tries again */
@@ -613,8 +820,11 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 	if (s->nconns >= SESSION_CONNS_MAX) {
 		/* Drop the oldest ended connection to make room. */
 		struct sconn **link = &s->conns;
-		while (*link && ((*link)->phase != CP_ENDED &&
-				 (*link)->phase != CP_LOST))
+		/* Only one whose TCP connection closed: the tracker holds
+		 * the others. */
+		while (*link && (((*link)->phase != CP_ENDED &&
+				  (*link)->phase != CP_LOST) ||
+				 !(*link)->released))
 			link = &(*link)->next;
 		if (!*link)
 			return NULL;
@@ -847,6 +1057,7 @@ void session_logout_response(struct session_table *st, struct session *s,
 void session_conn_closed(struct session_table *st, struct session *s,
 			 struct sconn *c, uint64_t now, bool capture_end)
 {
+	c->released = true; /* the tracker lets go of it now */
 	if (capture_end)
 		return; /* the capture stopped, not the connection */
 	c->state_ns = now;

@@ -354,19 +354,30 @@ START_TEST(test_caps)
 	char want[32];
 	snprintf(want, sizeof(want), "event %u", SESSION_EVENTS_MAX + 9);
 	ck_assert_str_eq(newest->detail, want);
-	/* Connections: at the cap, the oldest ended one makes room. */
+	/* Connections: at the cap, the oldest ended one makes room - one
+	 * whose TCP connection closed; a logged-out one still open is held
+	 * by the tracker and stays. */
+	struct sconn *held = NULL;
 	for (unsigned i = 0; i < SESSION_CONNS_MAX; i++) {
 		struct sconn *c = session_conn_add(r.st, s, &r.flow[i % 8], 0, i, false);
 		ck_assert_ptr_nonnull(c);
+		if (i == 3) {
+			c->phase = CP_ENDED; /* logged out, TCP still open */
+			held = c;
+		}
 		if (i == 5)
-			c->phase = CP_ENDED;
+			session_conn_closed(r.st, s, c, 50, false);
 	}
 	ck_assert_uint_eq(s->nconns, SESSION_CONNS_MAX);
 	ck_assert_ptr_nonnull(session_conn_add(r.st, s, &r.flow[0], 0, 999, false));
 	ck_assert_uint_eq(s->nconns, SESSION_CONNS_MAX);
 	ck_assert(s->incomplete);
-	/* All live: no room, nothing grows. */
+	/* All live or held: no room, nothing grows. */
 	ck_assert_ptr_null(session_conn_add(r.st, s, &r.flow[0], 0, 1000, false));
+	bool still = false;
+	for (const struct sconn *c = s->conns; c; c = c->next)
+		still |= c == held;
+	ck_assert(still);
 	rig_free(&r);
 }
 END_TEST
@@ -547,6 +558,183 @@ START_TEST(test_index_lost_expire_in_order)
 }
 END_TEST
 
+/* ---- retention: ended sessions folded into per-pair summaries ---- */
+
+struct want_sum {
+	uint64_t sessions, logins, failures, first_ns, last_ns;
+};
+
+/* Adds s to what its pair's summary must say once s is folded. */
+static void want_add(struct want_sum *w, const struct session *s)
+{
+	if (w->sessions == 0 || s->install_ns < w->first_ns)
+		w->first_ns = s->install_ns;
+	if (s->state_ns > w->last_ns)
+		w->last_ns = s->state_ns;
+	w->sessions++;
+	w->logins += s->login_observed;
+	w->failures += s->status == ST_ERROR;
+}
+
+static const struct sess_summary *sum_find(const struct session_table *st,
+					   const char *iname)
+{
+	for (const struct sess_summary *m = session_summaries(st); m;
+	     m = m->next)
+		if (strcmp(m->initiator_name, iname) == 0)
+			return m;
+	return NULL;
+}
+
+/* Ten sessions of three pairs end (logout, failed login, loss); with at
+ * most 3 ended kept, the 7 that ended first are folded and each pair's
+ * numbers are the sums over its folded sessions. */
+START_TEST(test_retention_count_and_sums)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	session_table_keep(r.st, 3600 * SEC, 3);
+	struct want_sum want[3] = {{0}};
+	struct session *s[10];
+	struct sconn *c[10];
+	char names[3][64];
+	for (int p = 0; p < 3; p++)
+		snprintf(names[p], sizeof(names[p]), "iqn.2026-11.test:pair%d",
+			 p);
+	for (int i = 0; i < 10; i++) {
+		struct neg n;
+		neg_named(&n, names[i % 3], "iqn.2026-11.test:t");
+		uint8_t isid[6] = {0x80, 1, 2, 3, 0, (uint8_t)i};
+		uint64_t t = (uint64_t)(10 + i * 10) * SEC;
+		s[i] = session_login_begin(r.st, t, &n, isid, 0);
+		c[i] = session_conn_add(r.st, s[i], &r.flow[i % 8], 0, t, true);
+		c[i]->leading = true;
+		c[i]->neg = n;
+		s[i]->install_ns = t;
+		if (i % 4 == 1) {
+			/* a failed login */
+			session_login_end(r.st, s[i], c[i], t + 1, 2, 1, 0, 0);
+		} else {
+			session_login_end(r.st, s[i], c[i], t + 1, 0, 0,
+					  (uint16_t)(i + 1), 0);
+			session_logout_request(r.st, s[i], c[i], t + 2, 0, 0);
+			session_logout_response(r.st, s[i], c[i], t + 3, 0);
+		}
+		session_conn_closed(r.st, s[i], c[i], t + 4, false);
+		if (i < 7)
+			want_add(&want[i % 3], s[i]);
+	}
+	/* Each new session made room first (6 folded by session 9), the
+	 * tick folds the 7th. */
+	ck_assert_uint_eq(session_folded(r.st), 6);
+	ck_assert_uint_eq(session_count(r.st), 4);
+	session_table_tick(r.st, 150 * SEC);
+	ck_assert_uint_eq(session_folded(r.st), 7);
+	ck_assert_uint_eq(session_count(r.st), 3);
+	/* One more, still logged in: never folded. */
+	struct session *live;
+	login_as(&r, &live, &r.neg, ISID, 7, 200 * SEC, 0, 0, 99);
+	session_table_tick(r.st, 201 * SEC);
+	ck_assert_uint_eq(session_count(r.st), 4);
+	ck_assert_uint_eq(session_folded(r.st), 7);
+	/* What is left: the three that ended last, then the live one. */
+	const struct session *k = session_first(r.st);
+	for (int i = 7; i < 10; i++, k = k->next)
+		ck_assert_ptr_eq(k, s[i]);
+	ck_assert_ptr_eq(k, live);
+	ck_assert_ptr_null(k->next);
+	uint64_t total = 0;
+	for (int p = 0; p < 3; p++) {
+		const struct sess_summary *m = sum_find(r.st, names[p]);
+		ck_assert_ptr_nonnull(m);
+		ck_assert_str_eq(m->target_name, "iqn.2026-11.test:t");
+		ck_assert(!m->other);
+		ck_assert_uint_eq(m->sessions, want[p].sessions);
+		ck_assert_uint_eq(m->logins, want[p].logins);
+		ck_assert_uint_eq(m->failures, want[p].failures);
+		ck_assert_uint_eq(m->first_ns, want[p].first_ns);
+		ck_assert_uint_eq(m->last_ns, want[p].last_ns);
+		total += m->sessions;
+	}
+	ck_assert_uint_eq(total, 7);
+	ck_assert_uint_eq(want[1].failures, 1); /* i = 1 (i = 5 is pair 2) */
+	ck_assert_uint_eq(want[2].failures, 1);
+	/* The pairs are listed in the order they were first folded. */
+	ck_assert_str_eq(session_summaries(r.st)->initiator_name, names[0]);
+	rig_free(&r);
+}
+END_TEST
+
+/* By time: an ended session goes keep_ns after it ended, not before;
+ * one whose TCP connection is still open waits for the close. */
+START_TEST(test_retention_time_and_release)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	session_table_keep(r.st, 5 * SEC, 1000);
+	struct session *a, *b;
+	struct sconn *ca = login(&r, &a, 0, 1 * SEC, 0, 0, 0, 3);
+	struct neg n;
+	neg_named(&n, "iqn.2026-11.test:other", "iqn.2026-11.test:t");
+	struct sconn *cb = login_as(&r, &b, &n, ISID, 1, 1 * SEC, 0, 0, 4);
+	session_logout_request(r.st, a, ca, 10 * SEC, 0, 0);
+	session_logout_response(r.st, a, ca, 10 * SEC, 0);
+	session_conn_closed(r.st, a, ca, 10 * SEC, false);
+	session_logout_request(r.st, b, cb, 10 * SEC, 0, 0);
+	session_logout_response(r.st, b, cb, 10 * SEC, 0);
+	/* b logged out, but its TCP connection has not closed yet. */
+	ck_assert_int_eq(a->status, ST_STOPPED);
+	ck_assert_int_eq(b->status, ST_STOPPED);
+	session_table_tick(r.st, 14 * SEC);
+	ck_assert_uint_eq(session_folded(r.st), 0);
+	session_table_tick(r.st, 15 * SEC);
+	ck_assert_uint_eq(session_folded(r.st), 1);
+	ck_assert_ptr_eq(session_first(r.st), b);
+	session_table_tick(r.st, 60 * SEC);
+	ck_assert_uint_eq(session_folded(r.st), 1); /* still held */
+	session_conn_closed(r.st, b, cb, 61 * SEC, false);
+	session_table_tick(r.st, 62 * SEC);
+	ck_assert_uint_eq(session_folded(r.st), 2);
+	ck_assert_ptr_null(session_first(r.st));
+	ck_assert_uint_eq(session_count(r.st), 0);
+	const struct sess_summary *m = sum_find(r.st, "iqn.2026-11.test:i");
+	ck_assert_ptr_nonnull(m);
+	ck_assert_uint_eq(m->sessions, 1);
+	ck_assert_uint_eq(m->logins, 1);
+	ck_assert_uint_eq(m->last_ns, 10 * SEC);
+	rig_free(&r);
+}
+END_TEST
+
+/* Churn forever through a small table: the session cap is never hit,
+ * because folded sessions leave it; the summaries keep the count. */
+START_TEST(test_retention_churn_within_cap)
+{
+	struct rig r;
+	rig_init(&r, 50);
+	session_table_keep(r.st, 3600 * SEC, 10);
+	for (unsigned i = 0; i < 5000; i++) {
+		struct session *s;
+		uint64_t t = (uint64_t)(i + 1) * SEC;
+		struct sconn *c = login(&r, &s, (int)(i % 8), t, 0, 0, 0,
+					(uint16_t)(i % 60000 + 1));
+		session_logout_request(r.st, s, c, t + 2, 0, 0);
+		session_logout_response(r.st, s, c, t + 3, 0);
+		session_conn_closed(r.st, s, c, t + 4, false);
+		session_table_tick(r.st, t + 5);
+		ck_assert_uint_le(session_count(r.st), 10);
+	}
+	ck_assert_uint_eq(r.ctr.v[CTR_SESSIONS_CAP_HIT], 0);
+	ck_assert_uint_eq(session_folded(r.st), 4990);
+	const struct sess_summary *m = session_summaries(r.st);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_ptr_null(m->next); /* one pair */
+	ck_assert_uint_eq(m->sessions, 4990);
+	ck_assert_uint_eq(m->logins, 4990);
+	rig_free(&r);
+}
+END_TEST
+
 Suite *session_suite(void)
 {
 	Suite *s = suite_create("session");
@@ -566,6 +754,11 @@ Suite *session_suite(void)
 	tcase_add_test(idx, test_index_tsih_reuse_and_mcs_join);
 	tcase_add_test(idx, test_index_lost_expire_in_order);
 	suite_add_tcase(s, idx);
+	TCase *ret = tcase_create("retention");
+	tcase_add_test(ret, test_retention_count_and_sums);
+	tcase_add_test(ret, test_retention_time_and_release);
+	tcase_add_test(ret, test_retention_churn_within_cap);
+	suite_add_tcase(s, ret);
 	TCase *lim = tcase_create("limits");
 	tcase_add_test(lim, test_caps);
 	suite_add_tcase(s, lim);
