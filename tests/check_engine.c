@@ -410,11 +410,55 @@ START_TEST(test_flow_cap_logged_in_kept)
 }
 END_TEST
 
+START_TEST(test_four_tuple_reuse_supersedes)
+{
+	struct engine_opts o;
+	engine_opts_default(&o);
+	struct rec r;
+	struct engine *e = mk(&r, &o);
+	struct pkt k;
+	uint8_t pdu[48];
+	bhs(pdu, 0x43, 0x87, 0, 1);
+	frame(&k, 1, 40000, 2, 3260, 1, TCP_SYN_FLAG, NULL, 0);
+	feed(e, 1 * SEC, &k);
+	frame(&k, 1, 40000, 2, 3260, 2, TCP_ACK_FLAG, pdu, 48);
+	feed(e, 1 * SEC, &k);
+	ck_assert_int_eq(r.pdus, 1);
+	/* The initiator comes back on the same port with a far ISN. Alone,
+	 * or answered by a SYN/ACK that acknowledges something else, the
+	 * SYN changes nothing. */
+	frame(&k, 1, 40000, 2, 3260, 0x80000000u, TCP_SYN_FLAG, NULL, 0);
+	feed(e, 2 * SEC, &k);
+	frame(&k, 2, 3260, 1, 40000, 0x90000000u, TCP_SYN_FLAG | TCP_ACK_FLAG,
+	      NULL, 0);
+	put32(k.b + 14 + 20 + 8, 0x12345678u);
+	feed(e, 2 * SEC, &k);
+	ck_assert_int_eq(r.closes, 0);
+	ck_assert_int_eq(r.opens, 1);
+	/* The SYN/ACK that answers it: the old connection is superseded
+	 * and the new one starts from that SYN. */
+	put32(k.b + 14 + 20 + 8, 0x80000001u);
+	feed(e, 3 * SEC, &k);
+	ck_assert_int_eq(r.closes, 1);
+	ck_assert_int_eq(r.last_end, CONN_END_SUPERSEDED);
+	ck_assert_int_eq(r.opens, 2);
+	ck_assert_uint_eq(engine_counters(e)->v[CTR_FLOWS_SUPERSEDED], 1);
+	frame(&k, 1, 40000, 2, 3260, 0x80000001u, TCP_ACK_FLAG, pdu, 48);
+	feed(e, 3 * SEC, &k);
+	engine_finish(e);
+	ck_assert_int_eq(r.pdus, 2);
+	ck_assert_uint_eq(engine_counters(e)->v[CTR_TCP_GAPS], 0);
+	ck_assert_uint_eq(engine_counters(e)->v[CTR_TCP_MIDSTREAM], 0);
+	engine_free(e);
+}
+END_TEST
+
 Suite *engine_suite(void)
 {
 	Suite *s = suite_create("engine");
 	TCase *core = tcase_create("core");
 	tcase_add_test(core, test_roles_and_fin);
+	tcase_add_test(core, test_four_tuple_reuse_supersedes);
 	tcase_add_test(core, test_other_port_by_login);
 	tcase_add_test(core, test_digests_wanted_by_a_sink);
 	tcase_add_test(core, test_rst_and_idle);
