@@ -114,6 +114,7 @@ struct run {
 	uint64_t last_tick;
 	double start_mono, next_draw;
 	bool ended;   /* the capture ended (files, -c, --duration) */
+	bool cut;     /* a file ended in a read error: its line already says why */
 	bool quit;    /* q in the UI */
 	const char *sources[CLI_MAX_FILES + CLI_MAX_IFACES];
 	size_t nsources;
@@ -431,6 +432,7 @@ static void loop(struct run *r)
 			continue;
 		}
 		if (rc < 0) {
+			r->cut = true;
 			if (r->ui)
 				ui_message(r->ui, "warning: %s", err);
 			else
@@ -637,7 +639,9 @@ static int run_finish(struct run *r)
 			"%" PRIu64 " by the interface\n",
 			r->drops, r->ifdrops);
 	char hint[512];
-	if (!session_first(r->st) && hint_no_sessions(r->ctr, hint, sizeof(hint)))
+	/* A damaged file has had its one line; a hint would be a second. */
+	if (!r->cut && !session_first(r->st) &&
+	    hint_no_sessions(r->ctr, hint, sizeof(hint)))
 		fprintf(stderr, "iscsiwatch: %s\n", hint);
 	if (o->verbose)
 		print_counters(r->ctr);
