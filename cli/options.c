@@ -228,6 +228,10 @@ const struct cli_option cli_options[] = {
 	{NULL, 'p', "PORTS", "iSCSI target ports, comma-separated", NULL,
 	 apply_ports, 0, 0, 0, ISCSI_DEFAULT_PORT,
 	 "a comma-separated list of ports 1-65535 (e.g. 3260,3261)"},
+	{"ignore-vlan", 0, NULL,
+	 "leave VLAN ids out of the connection key (a tap\n"
+	 "that puts each direction on its own VLAN)",
+	 NULL, apply_true, FIELD(ignore_vlan), 0, 0, 0, NULL},
 	{NULL, 'B', "MB", "kernel capture buffer in MiB (live)", NULL,
 	 apply_u64, FIELD(buffer_mb), 1, 2047, 0, "a size in MiB (1-2047)"},
 	{NULL, 's', "BYTES", "snap length of a live capture", NULL, apply_u64,

@@ -42,6 +42,7 @@ struct cli_opts {
 	double duration; /* 0: no limit */
 	int tui;         /* -1 auto, 0 off, 1 on */
 	bool realtime;
+	bool ignore_vlan; /* VLAN ids out of the flow key */
 	char *filter;    /* the trailing BPF expression, or NULL */
 	/* caps (0: the module's default) */
 	uint64_t max_flows, flow_idle_s, ooo_stream, ooo_total, max_sessions;

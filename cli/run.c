@@ -537,6 +537,7 @@ static int engine_start(struct run *r)
 	engine_opts_default(&eo);
 	eo.ports = o->ports;
 	eo.nports = o->nports;
+	eo.ignore_vlan = o->ignore_vlan;
 	if (o->max_flows)
 		eo.flows.max_flows = o->max_flows;
 	if (o->flow_idle_s)

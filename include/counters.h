@@ -17,7 +17,17 @@
 	X(PKT_NOT_IP, "packets neither IPv4 nor IPv6")                         \
 	X(PKT_NOT_TCP, "IP packets not TCP")                                   \
 	X(PKT_MALFORMED, "packets whose headers contradict themselves")        \
-	X(PKT_IP_FRAGMENT, "IP fragments (not reassembled)")                   \
+	X(PKT_IP_FRAGMENT, "IP fragments (fed to reassembly)")                 \
+	X(PKT_TUNNEL_DEEP, "packets nested in more than 4 encapsulations")     \
+	X(PKT_TUNNEL_UNSUPPORTED, "tunnelled packets of an undecoded kind")    \
+	X(FRAG_DATAGRAMS, "IP datagrams reassembled from fragments")           \
+	X(FRAG_OVERLAP, "IP fragments overlapping earlier ones (same data)")   \
+	X(FRAG_OVERLAP_MISMATCH, "datagrams dropped: overlaps with different data") \
+	X(FRAG_MALFORMED, "datagrams dropped: fragments contradict its length") \
+	X(FRAG_TRUNCATED, "IP fragments cut by the snap length (unusable)")    \
+	X(FRAG_MEMCAP, "datagrams dropped by the fragment memory caps")        \
+	X(FRAG_TIMEOUT, "datagrams dropped: incomplete at the timeout")        \
+	X(FRAG_INCOMPLETE, "datagrams incomplete at the end of the capture")   \
 	X(PKT_NOT_ISCSI_PORT, "TCP packets not on an iSCSI port")              \
 	X(FLOWS_CREATED, "TCP flows created")                                  \
 	X(FLOWS_EVICTED_IDLE, "flows evicted after being idle")                \

@@ -17,6 +17,7 @@
 #include "capture.h"
 #include "counters.h"
 #include "flow.h"
+#include "frag.h"
 #include "framer.h"
 
 #define ENGINE_MAX_SINKS 4
@@ -74,6 +75,8 @@ struct engine_opts {
 	size_t nports;
 	struct flow_limits flows;
 	size_t ooo_cap_stream, ooo_cap_total;
+	struct frag_limits frags; /* IP fragment reassembly */
+	bool ignore_vlan; /* VLAN ids left out of the flow key */
 };
 
 void engine_opts_default(struct engine_opts *o);

@@ -48,6 +48,7 @@ struct flow {
 	uint64_t first_ns, last_ns;
 	uint64_t pkts[2], bytes[2];  /* per direction; bytes = TCP payload */
 	void *user;                  /* the caller's per-connection state */
+	struct net_outer outer;      /* tunnels/VLANs of its first packet */
 	/* private to flow.c */
 	uint64_t touch; /* when last used, in table order (LRU across lists) */
 	uint64_t hash;

@@ -103,6 +103,7 @@ struct sconn {
 	bool released; /* its TCP connection is closed: nobody holds it */
 	uint64_t flow_id;
 	struct flow_ep initiator, target; /* TCP endpoints */
+	struct net_outer outer; /* tunnels/VLANs it was seen in (flow's) */
 	bool cid_known;
 	uint16_t cid;
 	enum conn_phase phase;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "frag.h"
 #include "net.h"
 #include "tcp.h"
 
@@ -33,6 +34,7 @@ struct engine {
 	uint8_t portmap[65536 / 8];
 	struct counters ctr;
 	struct flow_table *flows;
+	struct frag_table *frags;
 	struct tcp_pool pool;
 	struct engine_sink sinks[ENGINE_MAX_SINKS];
 	int nsinks;
@@ -51,6 +53,9 @@ void engine_opts_default(struct engine_opts *o)
 	o->flows.idle_ns = FLOW_IDLE_NS_DEFAULT;
 	o->ooo_cap_stream = TCP_OOO_CAP_STREAM_DEFAULT;
 	o->ooo_cap_total = TCP_OOO_CAP_TOTAL_DEFAULT;
+	o->frags.max_bytes = FRAG_MAX_BYTES_DEFAULT;
+	o->frags.max_datagrams = FRAG_MAX_DATAGRAMS_DEFAULT;
+	o->frags.timeout_ns = FRAG_TIMEOUT_NS_DEFAULT;
 }
 
 struct engine *engine_new(const struct engine_opts *o)
@@ -69,7 +74,11 @@ struct engine *engine_new(const struct engine_opts *o)
 	}
 	e->opts.ports = NULL; /* not kept: the map is */
 	e->flows = flow_table_new(&o->flows, &e->ctr);
-	if (!e->flows) {
+	e->frags = frag_table_new(&o->frags, &e->ctr);
+	if (!e->flows || !e->frags) {
+		if (e->flows)
+			flow_table_free(e->flows);
+		frag_table_free(e->frags);
 		free(e);
 		return NULL;
 	}
@@ -236,7 +245,8 @@ static const struct tcp_cb tcp_cbs = {
 
 /* ---- connections ---- */
 
-static struct conn *conn_new(struct engine *e, struct flow *f)
+static struct conn *conn_new(struct engine *e, struct flow *f,
+			     const struct net_tcp *t)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	if (!c)
@@ -246,6 +256,7 @@ static struct conn *conn_new(struct engine *e, struct flow *f)
 	c->view.flow = f;
 	c->view.now_ns = e->now;
 	c->view.ctr = &e->ctr;
+	f->outer = t->outer; /* the first packet's tunnels and VLANs */
 	for (int d = 0; d < 2; d++) {
 		c->side[d].conn = c;
 		c->side[d].dir = d;
@@ -298,6 +309,7 @@ void engine_tick(struct engine *e, uint64_t now_ns)
 {
 	if (now_ns > e->now)
 		e->now = now_ns;
+	frag_expire(e->frags, e->now);
 	struct flow *f;
 	while ((f = flow_oldest(e->flows)) &&
 	       e->now - f->last_ns > e->opts.flows.idle_ns)
@@ -354,6 +366,37 @@ static struct flow *engine_supersede(struct engine *e, struct flow *old,
 	return f;
 }
 
+/* The flow key's domain, less the VLAN ids when the run ignores them
+ * (a tap that sees each direction on its own VLAN). */
+static void engine_domain(const struct engine *e, struct net_tcp *t)
+{
+	if (e->opts.ignore_vlan)
+		t->domain &= ~NET_DOMAIN_VLAN_MASK;
+}
+
+/* A fragment: reassembly takes it, and a completed datagram is decoded
+ * like a packet (it may itself hold a fragment of a tunnelled datagram,
+ * hence the loop, as bounded as the tunnels). */
+static enum net_result engine_defrag(struct engine *e, struct net_tcp *t,
+				     uint64_t ts_ns, bool *held)
+{
+	enum net_result r = NET_FRAGMENT;
+	uint64_t now = ts_ns > e->now ? ts_ns : e->now;
+	for (unsigned i = 0; r == NET_FRAGMENT; i++) {
+		struct frag_datagram dg;
+		if (i > NET_ENCAP_MAX)
+			return NET_TUNNEL_DEEP;
+		ctr_inc(&e->ctr, CTR_PKT_IP_FRAGMENT);
+		engine_domain(e, t);
+		if (!frag_feed(e->frags, t, now, &dg)) {
+			*held = true; /* held, or dropped and counted */
+			return NET_FRAGMENT;
+		}
+		r = net_decode_datagram(dg.proto, dg.data, dg.len, t);
+	}
+	return r;
+}
+
 void engine_packet(struct engine *e, const struct packet *pkt)
 {
 	struct net_tcp t;
@@ -361,10 +404,17 @@ void engine_packet(struct engine *e, const struct packet *pkt)
 	ctr_add(&e->ctr, CTR_BYTES, pkt->caplen);
 	enum net_result r = net_decode(pkt->linktype, pkt->data, pkt->caplen,
 				       &t);
+	if (r == NET_FRAGMENT) {
+		bool held = false;
+		r = engine_defrag(e, &t, pkt->ts_ns, &held);
+		if (held)
+			return;
+	}
 	if (r != NET_OK) {
 		ctr_inc(&e->ctr, net_result_counter(r));
 		return;
 	}
+	engine_domain(e, &t);
 	if (t.payload_missing)
 		ctr_inc(&e->ctr, CTR_PKT_TRUNCATED);
 	/* Timestamps of merged or mirrored captures can step back a
@@ -397,7 +447,7 @@ void engine_packet(struct engine *e, const struct packet *pkt)
 	    !(f = engine_supersede(e, f, &t, &dir)))
 		return;
 	struct conn *c = f->user;
-	if (!c && !(c = conn_new(e, f))) {
+	if (!c && !(c = conn_new(e, f, &t))) {
 		flow_table_remove(e->flows, f);
 		return;
 	}
@@ -435,6 +485,7 @@ void engine_finish(struct engine *e)
 	struct flow *f;
 	while ((f = flow_oldest(e->flows)))
 		conn_close(e, f, CONN_END_CAPTURE);
+	frag_flush(e->frags);
 }
 
 void engine_free(struct engine *e)
@@ -443,5 +494,6 @@ void engine_free(struct engine *e)
 		return;
 	engine_finish(e);
 	flow_table_free(e->flows);
+	frag_table_free(e->frags);
 	free(e);
 }

@@ -366,6 +366,42 @@ static bool conn_negotiated(const struct sconn *c)
 	return c->login_observed && !(c->status_known && c->status_class);
 }
 
+/* The tunnels and VLANs a connection was seen in; NULL when none, so
+ * plain captures' output does not change. */
+static json_t *outer_json(const struct net_outer *o)
+{
+	static const struct {
+		uint16_t bit;
+		const char *name;
+	} kinds[] = {
+	    {NET_TUN_ERSPAN, "erspan"}, {NET_TUN_GRE, "gre"},
+	    {NET_TUN_VXLAN, "vxlan"},   {NET_TUN_GENEVE, "geneve"},
+	    {NET_TUN_MPLS, "mpls"},     {NET_TUN_PPPOE, "pppoe"},
+	    {NET_TUN_IPIP, "ipip"},
+	};
+	if (!o->nvlan && !o->tunnels)
+		return NULL;
+	json_t *j = json_object();
+	if (o->nvlan) {
+		json_t *v = json_array();
+		for (unsigned i = 0; i < o->nvlan && i < NET_OUTER_VLANS; i++)
+			json_array_append_new(v, json_integer(o->vlan[i]));
+		set(j, "vlan", v);
+	}
+	if (o->tunnels) {
+		json_t *t = json_array();
+		for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+			if (o->tunnels & kinds[i].bit)
+				json_array_append_new(t, json_string(kinds[i].name));
+		set(j, "tunnels", t);
+	}
+	if (o->has_vni)
+		set(j, "vni", json_integer(o->vni));
+	if (o->has_erspan_session)
+		set(j, "erspan_session", json_integer(o->erspan_session));
+	return j;
+}
+
 static json_t *conn_json(const struct session *s, const struct sconn *c,
 			 enum perspective persp, const char *obs,
 			 struct cim_prop *props)
@@ -377,6 +413,9 @@ static json_t *conn_json(const struct session *s, const struct sconn *c,
 	set(o, "cim", cim_object(CIM_CONN_CLASS, props, n));
 	set(o, "initiator", json_string(cim_ep_str(&c->initiator, a, sizeof(a))));
 	set(o, "target", json_string(cim_ep_str(&c->target, a, sizeof(a))));
+	json_t *outer = outer_json(&c->outer);
+	if (outer)
+		set(o, "outer", outer);
 	set(o, "leading", json_boolean(c->leading));
 	set(o, "login_observed", json_boolean(c->login_observed));
 	set(o, "first_login", jtime(c->first_ns));

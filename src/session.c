@@ -840,6 +840,7 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 		return NULL;
 	c->flow_id = f->id;
 	c->initiator = f->ep[initiator_ep];
+	c->outer = f->outer;
 	c->target = f->ep[1 - initiator_ep];
 	c->phase = login_observed ? CP_LOGIN : CP_FULL;
 	c->login_observed = login_observed;

@@ -109,8 +109,8 @@ START_TEST(test_crafted_files)
 		ck_assert_uint_eq(t.src.family, w->family);
 		ck_assert(t.sport == 3260 || t.dport == 3260);
 		ck_assert(t.sport == 51000 || t.dport == 51000);
-		ck_assert_uint_eq(t.vlan[0], w->vlan[0]);
-		ck_assert_uint_eq(t.vlan[1], w->vlan[1]);
+		ck_assert_uint_eq(t.outer.vlan[0], w->vlan[0]);
+		ck_assert_uint_eq(t.outer.vlan[1], w->vlan[1]);
 		char a[64], b[64];
 		net_addr_str(&t.src, a, sizeof a);
 		net_addr_str(&t.dst, b, sizeof b);

@@ -395,8 +395,8 @@ static void check_ok_fields(const struct vec *v, const struct net_tcp *t,
 		ck_assert_mem_eq(t->src.a, SRC6, 16);
 		ck_assert_mem_eq(t->dst.a, DST6, 16);
 	}
-	ck_assert_uint_eq(t->vlan[0], v->want_vlan[0]);
-	ck_assert_uint_eq(t->vlan[1], v->want_vlan[1]);
+	ck_assert_uint_eq(t->outer.vlan[0], v->want_vlan[0]);
+	ck_assert_uint_eq(t->outer.vlan[1], v->want_vlan[1]);
 	ck_assert_uint_eq(t->payload_len, v->payload);
 	if (v->payload)
 		ck_assert_ptr_eq(t->payload, pkt + payload_off);
