@@ -174,9 +174,16 @@ static enum net_result ethertype_decode(struct dec *d, uint16_t type)
 		if (vt != 0x11 || code != 0 || len < 2)
 			return NET_MALFORMED;
 		if ((res = dec_limit(d, len)) != NET_OK ||
-		    (res = dec_take(d, 2, &h)) != NET_OK)
+		    (res = dec_take(d, 1, &h)) != NET_OK)
 			return res;
-		uint16_t proto = rd_be16(&h);
+		/* RFC 1661 §6.5: a compressed protocol is one byte, and
+		 * only a protocol's last byte is odd. */
+		uint16_t proto = rd_u8(&h);
+		if (!(proto & 1)) {
+			if ((res = dec_take(d, 1, &h)) != NET_OK)
+				return res;
+			proto = (uint16_t)(proto << 8 | rd_u8(&h));
+		}
 		if (proto == PPP_IPV4)
 			return ipv4_decode(d);
 		if (proto == PPP_IPV6)

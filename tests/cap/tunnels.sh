@@ -1,0 +1,149 @@
+#!/bin/bash
+# tests/cap/tunnels.sh BUILD - the tunnel, fragment and VLAN-key captures
+# of captures/crafted/ (made by tests/gen/craft_tunnels.py; its README
+# says what each must yield). Each wrapped copy of the crafted exchange
+# must give the session the unwrapped capture gives, with the outer layers
+# in "outer"; the iSCSI PDUs per direction must be the ones tshark decodes
+# through the same tunnel.
+set -u
+build=${1:-build}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 1
+command -v python3 >/dev/null || { echo "python3 missing"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+run() { # NAME FILE [OPTIONS...]
+	local n=$1 f=$2
+	shift 2
+	"$build/iscsiwatch" -r "$f" --pdus "$@" >"$tmp/$n.pdus" 2>/dev/null
+	"$build/iscsiwatch" -r "$f" --json "$tmp/$n.json" "$@" >/dev/null 2>"$tmp/$n.err"
+	echo $? >"$tmp/$n.rc"
+}
+C=captures/crafted
+for f in $C/tun-*.pcap $C/frag-*.pcap $C/vlan-*.pcap $C/eth-plain.pcap $C/ipv6.pcap; do
+	run "$(basename "$f")" "$f"
+done
+run vlan-split-ignore $C/vlan-split.pcap --ignore-vlan
+run vlan-tenants-ignore $C/vlan-tenants.pcap --ignore-vlan
+tshark_ok=0
+if command -v tshark >/dev/null 2>&1; then
+	tshark_ok=1
+	for f in $C/tun-*.pcap $C/frag-ipv4.pcap $C/frag-ipv6.pcap; do
+		tests/tshark-pdus.sh -p 3260 "$f" >"$tmp/$(basename "$f").tshark" 2>/dev/null
+	done
+fi
+PYTHONPATH="$root/tests" python3 - "$tmp" "$tshark_ok" <<'PY'
+import json, os, sys
+tmp, tshark_ok = sys.argv[1], sys.argv[2] == "1"
+from checks import check, done
+
+def rd(name):
+    return open(os.path.join(tmp, name)).read()
+
+def doc(name):
+    return json.load(open(os.path.join(tmp, name + ".json")))
+
+INI = {"NOP_OUT", "SCSI_CMD", "TMF_REQ", "LOGIN_REQ", "TEXT_REQ", "DATA_OUT", "LOGOUT_REQ", "SNACK_REQ"}
+def ours(name):
+    i, t = [], []
+    for l in rd(name + ".pdus").splitlines():
+        f = l.split()
+        (i if f[2] == "I>T" else t).append(f[5])
+    return i, t
+def theirs(name):
+    i, t = [], []
+    for l in rd(name + ".tshark").splitlines():
+        op = l.split()[-1]
+        (i if op in INI else t).append(op)
+    return i, t
+
+def strip_outer(sessions):
+    for s in sessions:
+        for c in s["connections"]:
+            c.pop("outer", None)
+    return sessions
+
+ZERO = ["PKT_TRUNCATED", "PKT_MALFORMED", "PKT_NOT_IP", "PKT_NOT_TCP",
+        "PKT_TUNNEL_DEEP", "PKT_TUNNEL_UNSUPPORTED", "TCP_GAPS",
+        "TCP_OVERLAP_MISMATCH", "TCP_MIDSTREAM", "PDU_RESYNC",
+        "PDU_INVALID_BHS", "FRAG_OVERLAP_MISMATCH", "FRAG_MALFORMED",
+        "FRAG_MEMCAP", "FRAG_TIMEOUT", "FRAG_INCOMPLETE", "FRAG_TRUNCATED"]
+
+# name -> (reference capture, the connection's "outer")
+SAME = {
+    "tun-erspan2.pcap": ("eth-plain.pcap", {"tunnels": ["erspan"], "erspan_session": 7}),
+    "tun-erspan3.pcap": ("eth-plain.pcap", {"tunnels": ["erspan"], "erspan_session": 9}),
+    "tun-gre-ip.pcap": ("eth-plain.pcap", {"tunnels": ["gre"]}),
+    "tun-gre-ip6.pcap": ("ipv6.pcap", {"tunnels": ["gre"]}),
+    "tun-gre-teb.pcap": ("eth-plain.pcap", {"tunnels": ["gre"]}),
+    "tun-vxlan.pcap": ("eth-plain.pcap", {"vlan": [300, 100], "tunnels": ["vxlan"], "vni": 5000}),
+    "tun-geneve.pcap": ("eth-plain.pcap", {"tunnels": ["geneve"], "vni": 6000}),
+    "tun-mpls.pcap": ("eth-plain.pcap", {"tunnels": ["mpls"]}),
+    "tun-pppoe.pcap": ("eth-plain.pcap", {"tunnels": ["pppoe"]}),
+    "vlan-split-ignore": ("eth-plain.pcap", {"vlan": [11]}),
+}
+for name, (ref, outer) in SAME.items():
+    check(f"{name}: exit status", rd(name + ".rc").strip(), "0")
+    check(f"{name}: PDUs as {ref}", ours(name), ours(ref))
+    d, r = doc(name), doc(ref)
+    check(f"{name}: one session", len(d["sessions"]), 1)
+    check(f"{name}: outer", d["sessions"][0]["connections"][0].get("outer"), outer)
+    check(f"{name}: the session of {ref}", strip_outer(d["sessions"]), r["sessions"])
+    ctr = d["capture"]["counters"]
+    for k in ZERO:
+        check(f"{name}: {k}", ctr[k], 0)
+check("eth-plain: no outer", "outer" in doc("eth-plain.pcap")["sessions"][0]["connections"][0], False)
+
+# Fragments: the same PDUs and session (times differ: more packets).
+TIMELESS = ["Caption", "ElementName", "Name", "OperationalStatus", "StatusDescriptions",
+            "TSIH", "SessionType", "MaxDataBurstLength", "InitialR2T", "ImmediateData"]
+for name, ref, want in (("frag-ipv4.pcap", "eth-plain.pcap",
+                         {"PKT_IP_FRAGMENT": 10, "FRAG_DATAGRAMS": 3, "FRAG_OVERLAP": 1}),
+                        ("frag-ipv6.pcap", "ipv6.pcap",
+                         {"PKT_IP_FRAGMENT": 9, "FRAG_DATAGRAMS": 3, "FRAG_OVERLAP": 0})):
+    check(f"{name}: PDUs as {ref}", ours(name), ours(ref))
+    d, r = doc(name)["sessions"], doc(ref)["sessions"]
+    check(f"{name}: one session", len(d), 1)
+    check(f"{name}: no outer", "outer" in d[0]["connections"][0], False)
+    for k in TIMELESS:
+        check(f"{name}: {k}", d[0]["cim"][k], r[0]["cim"][k])
+    check(f"{name}: negotiation", d[0]["negotiation"], r[0]["negotiation"])
+    ctr = doc(name)["capture"]["counters"]
+    for k in ZERO:
+        check(f"{name}: {k}", ctr[k], 0)
+    for k, v in want.items():
+        check(f"{name}: {k}", ctr[k], v)
+
+d = doc("frag-overlap.pcap")
+ctr = d["capture"]["counters"]
+for k, v in {"FRAG_OVERLAP_MISMATCH": 1, "FRAG_INCOMPLETE": 1, "FRAG_DATAGRAMS": 2,
+             "TCP_GAPS": 1, "TCP_GAP_BYTES": 1400}.items():
+    check(f"frag-overlap: {k}", ctr[k], v)
+check("frag-overlap: the session, flagged incomplete",
+      [(s["cim"]["Name"], s["incomplete"]) for s in d["sessions"]],
+      [(doc("eth-plain.pcap")["sessions"][0]["cim"]["Name"], True)])
+
+d = doc("tun-deep.pcap")
+check("tun-deep: no session", len(d["sessions"]), 0)
+check("tun-deep: every packet counted too deep", d["capture"]["counters"]["PKT_TUNNEL_DEEP"], 18)
+
+d = doc("vlan-tenants.pcap")
+check("vlan-tenants: two flows", d["capture"]["counters"]["FLOWS_CREATED"], 2)
+check("vlan-tenants: two sessions, one per VLAN",
+      sorted((s["initiator"]["name"], s["connections"][0]["outer"]["vlan"]) for s in d["sessions"]),
+      [("iqn.2026-11.test:in2t", [20]), ("iqn.2026-11.test:init", [10])])
+check("vlan-tenants: no retransmissions", d["capture"]["counters"]["TCP_RETRANSMITTED"], 0)
+d = doc("vlan-tenants-ignore")
+check("vlan-tenants --ignore-vlan: one flow", d["capture"]["counters"]["FLOWS_CREATED"], 1)
+
+d = doc("vlan-split.pcap")
+check("vlan-split: one flow per direction", d["capture"]["counters"]["FLOWS_CREATED"], 2)
+check("vlan-split: no named session", [s["cim"]["Name"] for s in d["sessions"]], [None])
+
+if tshark_ok:
+    for name in list(SAME)[:-1] + ["frag-ipv4.pcap", "frag-ipv6.pcap"]:
+        check(f"{name}: PDUs as tshark decodes them", ours(name), theirs(name))
+else:
+    print("tshark missing: the tshark comparison was skipped")
+done()
+PY
