@@ -497,6 +497,10 @@ START_TEST(test_counters)
 	ck_assert_int_eq(net_result_counter(NET_FRAGMENT), CTR_PKT_IP_FRAGMENT);
 	ck_assert_int_eq(net_result_counter(NET_MALFORMED), CTR_PKT_MALFORMED);
 	ck_assert_int_eq(net_result_counter(NET_TRUNCATED), CTR_PKT_TRUNCATED);
+	ck_assert_int_eq(net_result_counter(NET_TUNNEL_DEEP),
+			 CTR_PKT_TUNNEL_DEEP);
+	ck_assert_int_eq(net_result_counter(NET_TUNNEL_UNSUPPORTED),
+			 CTR_PKT_TUNNEL_UNSUPPORTED);
 }
 END_TEST
 
@@ -523,6 +527,500 @@ START_TEST(test_raw_values)
 }
 END_TEST
 
+/* ---- tunnels: the inner packet of "eth4" wrapped layer by layer ---- */
+
+enum kind { K_IP4, K_IP6, K_ETH, K_MPLS, K_PPPOE };
+
+enum tl {
+	TL_END,
+	TL_ETH,      /* Ethernet (ethertype from what it carries) */
+	TL_VLAN100,  /* Ethernet with tag 100 */
+	TL_VLAN300,  /* Ethernet with tag 300 */
+	TL_GRE,      /* IPv4 / GRE, protocol from what it carries */
+	TL_GRE_KCS,  /* the same with checksum, key and sequence number */
+	TL_GRE6,     /* IPv6 / GRE */
+	TL_GRE_V1,   /* GRE version 1 (PPTP) */
+	TL_GRE_R,    /* GRE with the routing bit */
+	TL_GRE_PPP,  /* GRE announcing PPP (0x880b) */
+	TL_ERSPAN1,  /* IPv4 / GRE 0x88be, no sequence number */
+	TL_ERSPAN2,  /* IPv4 / GRE S 0x88be / ERSPAN II session 7 */
+	TL_ERSPAN2_BADVER,
+	TL_ERSPAN3,  /* IPv4 / GRE S 0x22eb / ERSPAN III session 9 */
+	TL_ERSPAN3_O, /* ... with the 8-byte platform subheader */
+	TL_ERSPAN3_IP, /* ... FT 2: an IP packet */
+	TL_ERSPAN3_FT1,
+	TL_VXLAN,    /* IPv4 / UDP 4789 / VXLAN 5000 */
+	TL_VXLAN_NOI, /* VXLAN without the I flag */
+	TL_GENEVE,   /* IPv4 / UDP 6081 / Geneve 6000, one option */
+	TL_GENEVE_V1,
+	TL_UDP_OTHER, /* IPv4 / UDP 4790: not a tunnel we take */
+	TL_UDP_SHORT, /* VXLAN whose UDP length is 4 bytes short */
+	TL_MPLS,     /* labels 16, 17 */
+	TL_MPLS_PW,  /* label 18, a control word: Ethernet pseudowire */
+	TL_MPLS_17,  /* 17 labels, no bottom of stack in reach */
+	TL_PPPOE,    /* session 0x1234, PPP 0x0021/0x0057 */
+	TL_PPPOE_PFC, /* the protocol compressed to one byte */
+	TL_PPPOE_LCP, /* PPP 0xc021 */
+	TL_IPIP,     /* IPv4 / IPv4 or IPv6 */
+};
+
+struct tvec {
+	const char *name;
+	enum tl layers[8]; /* innermost first */
+	int ipv;           /* inner IP version */
+	enum net_result want;
+	uint16_t tunnels;
+	uint8_t depth;
+	uint16_t vlan[3];
+	int32_t vni;    /* -1: none */
+	int32_t erspan; /* -1: none */
+};
+
+static uint16_t kind_ethertype(enum kind k)
+{
+	static const uint16_t t[] = {0x0800, 0x86dd, 0x6558, 0x8847, 0x8864};
+	return t[k];
+}
+
+/* Prepends hdr[0..n) to b. */
+static void prepend(struct buf *b, const struct buf *hdr)
+{
+	ck_assert_uint_le(b->n + hdr->n, sizeof b->b);
+	memmove(b->b + hdr->n, b->b, b->n);
+	memcpy(b->b, hdr->b, hdr->n);
+	b->n += hdr->n;
+}
+
+static void put_ip4(struct buf *h, uint8_t proto, size_t inner)
+{
+	put8(h, 0x45);
+	put8(h, 0);
+	put16(h, (unsigned)(20 + inner));
+	put16(h, 0x4321);
+	put16(h, 0x4000);
+	put8(h, 64);
+	put8(h, proto);
+	put16(h, 0);
+	put32(h, 0xc0000201);
+	put32(h, 0xc0000202);
+}
+
+static void put_ip6(struct buf *h, uint8_t nh, size_t inner)
+{
+	put32(h, 0x60000000);
+	put16(h, (unsigned)inner);
+	put8(h, nh);
+	put8(h, 64);
+	put8(h, 0x20);
+	putn(h, 0, 14);
+	put8(h, 1);
+	put8(h, 0x20);
+	putn(h, 0, 14);
+	put8(h, 2);
+}
+
+/* GRE flags word and protocol, then 4 bytes per C, K, S. */
+static void put_gre(struct buf *h, uint16_t flags, uint16_t proto)
+{
+	put16(h, flags);
+	put16(h, proto);
+	for (unsigned bit = 0x8000; bit >= 0x1000; bit >>= 1)
+		if ((flags & bit) && bit != 0x4000)
+			put32(h, 0x01020304);
+}
+
+static void put_udp(struct buf *h, uint16_t dport, size_t inner, int delta)
+{
+	put16(h, 49152);
+	put16(h, dport);
+	put16(h, (unsigned)((int)(8 + inner) + delta));
+	put16(h, 0);
+}
+
+/* Wraps b (of kind *k) in layer l. The outer IP and UDP lengths count
+ * what follows them. */
+static void wrap(struct buf *b, enum kind *k, enum tl l)
+{
+	struct buf h;
+	memset(&h, 0, sizeof h);
+	size_t n = b->n;
+	uint16_t et = kind_ethertype(*k);
+	switch (l) {
+	case TL_ETH:
+	case TL_VLAN100:
+	case TL_VLAN300:
+		putn(&h, 0x02, 12);
+		if (l != TL_ETH) {
+			put16(&h, 0x8100);
+			put16(&h, l == TL_VLAN100 ? 100 : 300);
+		}
+		put16(&h, et);
+		*k = K_ETH;
+		break;
+	case TL_GRE:
+	case TL_GRE_KCS:
+	case TL_GRE_V1:
+	case TL_GRE_R:
+	case TL_GRE_PPP: {
+		uint16_t fl = l == TL_GRE_KCS ? 0xb000
+			      : l == TL_GRE_V1 ? 0x0001
+			      : l == TL_GRE_R ? 0x4000
+					      : 0;
+		size_t gl = 4 + (l == TL_GRE_KCS ? 12 : l == TL_GRE_R ? 0 : 0);
+		put_ip4(&h, 47, gl + n);
+		put_gre(&h, fl, l == TL_GRE_PPP ? 0x880b : et);
+		*k = K_IP4;
+		break;
+	}
+	case TL_GRE6:
+		put_ip6(&h, 47, 4 + n);
+		put_gre(&h, 0, et);
+		*k = K_IP6;
+		break;
+	case TL_ERSPAN1:
+		put_ip4(&h, 47, 4 + n);
+		put_gre(&h, 0, 0x88be);
+		*k = K_IP4;
+		break;
+	case TL_ERSPAN2:
+	case TL_ERSPAN2_BADVER:
+		put_ip4(&h, 47, 8 + 8 + n);
+		put_gre(&h, 0x1000, 0x88be);
+		put16(&h, l == TL_ERSPAN2 ? 0x1000 : 0x2000);
+		put16(&h, 0x1800 | 7); /* En 3, session 7 */
+		put32(&h, 0);
+		*k = K_IP4;
+		break;
+	case TL_ERSPAN3:
+	case TL_ERSPAN3_O:
+	case TL_ERSPAN3_IP:
+	case TL_ERSPAN3_FT1: {
+		bool o = l == TL_ERSPAN3_O;
+		unsigned ft = l == TL_ERSPAN3_IP ? 2 : l == TL_ERSPAN3_FT1 ? 1 : 0;
+		put_ip4(&h, 47, 8 + 12 + (o ? 8 : 0) + n);
+		put_gre(&h, 0x1000, 0x22eb);
+		put16(&h, 0x2000);
+		put16(&h, 9);
+		put32(&h, 0xdeadbeef); /* timestamp */
+		put16(&h, 0);          /* SGT */
+		put16(&h, (ft << 10) | (o ? 1 : 0));
+		if (o)
+			putn(&h, 0x5a, 8);
+		*k = K_IP4;
+		break;
+	}
+	case TL_VXLAN:
+	case TL_VXLAN_NOI:
+	case TL_UDP_OTHER:
+	case TL_UDP_SHORT:
+		put_ip4(&h, 17, 8 + 8 + n);
+		put_udp(&h, l == TL_UDP_OTHER ? 4790 : 4789, 8 + n,
+			l == TL_UDP_SHORT ? -4 : 0);
+		put8(&h, l == TL_VXLAN_NOI ? 0 : 0x08);
+		putn(&h, 0, 3);
+		put32(&h, 5000u << 8);
+		*k = K_IP4;
+		break;
+	case TL_GENEVE:
+	case TL_GENEVE_V1:
+		put_ip4(&h, 17, 8 + 16 + n);
+		put_udp(&h, 6081, 16 + n, 0);
+		put8(&h, (l == TL_GENEVE_V1 ? 0x40 : 0) | 2); /* 2 words */
+		put8(&h, 0);
+		put16(&h, et);
+		put32(&h, 6000u << 8);
+		put16(&h, 0x0102);
+		put8(&h, 3);
+		put8(&h, 1);
+		put32(&h, 0xaabbccdd);
+		*k = K_IP4;
+		break;
+	case TL_MPLS:
+		put32(&h, (16u << 12) | 64);
+		put32(&h, (17u << 12) | 0x100 | 64);
+		*k = K_MPLS;
+		break;
+	case TL_MPLS_PW:
+		put32(&h, (18u << 12) | 0x100 | 64);
+		put32(&h, 0); /* control word */
+		*k = K_MPLS;
+		break;
+	case TL_MPLS_17:
+		for (unsigned i = 0; i < 17; i++)
+			put32(&h, ((100u + i) << 12) | 64);
+		*k = K_MPLS;
+		break;
+	case TL_PPPOE:
+	case TL_PPPOE_PFC:
+	case TL_PPPOE_LCP: {
+		unsigned pl = l == TL_PPPOE_PFC ? 1 : 2;
+		put8(&h, 0x11);
+		put8(&h, 0);
+		put16(&h, 0x1234);
+		put16(&h, (unsigned)(pl + n));
+		if (l == TL_PPPOE_LCP)
+			put16(&h, 0xc021);
+		else if (pl == 1)
+			put8(&h, *k == K_IP4 ? 0x21 : 0x57);
+		else
+			put16(&h, *k == K_IP4 ? 0x0021 : 0x0057);
+		*k = K_PPPOE;
+		break;
+	}
+	case TL_IPIP:
+		put_ip4(&h, *k == K_IP4 ? 4 : 41, n);
+		*k = K_IP4;
+		break;
+	case TL_END:
+		return;
+	}
+	prepend(b, &h);
+}
+
+#define NOVNI .vni = -1
+#define NOERS .erspan = -1
+#define NONE NOVNI, NOERS
+
+// clang-format off
+static const struct tvec tvecs[] = {
+    {"erspan1", {TL_ETH, TL_ERSPAN1}, 4, NET_OK, NET_TUN_ERSPAN, 1, {0}, NONE},
+    {"erspan2", {TL_ETH, TL_ERSPAN2}, 4, NET_OK, NET_TUN_ERSPAN, 1, {0}, NOVNI, .erspan = 7},
+    {"erspan2-vlan-inside", {TL_VLAN100, TL_ERSPAN2, TL_VLAN300}, 6, NET_OK, NET_TUN_ERSPAN, 1, {300, 100}, NOVNI, .erspan = 7},
+    {"erspan3", {TL_ETH, TL_ERSPAN3}, 4, NET_OK, NET_TUN_ERSPAN, 1, {0}, NOVNI, .erspan = 9},
+    {"erspan3-subheader", {TL_ETH, TL_ERSPAN3_O}, 6, NET_OK, NET_TUN_ERSPAN, 1, {0}, NOVNI, .erspan = 9},
+    {"erspan3-ip", {TL_ERSPAN3_IP}, 4, NET_OK, NET_TUN_ERSPAN, 1, {0}, NOVNI, .erspan = 9},
+    {"gre-ip4", {TL_GRE}, 4, NET_OK, NET_TUN_GRE, 1, {0}, NONE},
+    {"gre-ip6", {TL_GRE}, 6, NET_OK, NET_TUN_GRE, 1, {0}, NONE},
+    {"gre-kcs", {TL_GRE_KCS}, 4, NET_OK, NET_TUN_GRE, 1, {0}, NONE},
+    {"gre-over-ip6", {TL_GRE6}, 4, NET_OK, NET_TUN_GRE, 1, {0}, NONE},
+    {"gre-teb", {TL_ETH, TL_GRE}, 4, NET_OK, NET_TUN_GRE, 1, {0}, NONE},
+    {"gre-mpls", {TL_MPLS, TL_GRE}, 4, NET_OK, NET_TUN_GRE | NET_TUN_MPLS, 2, {0}, NONE},
+    {"vxlan", {TL_ETH, TL_VXLAN}, 4, NET_OK, NET_TUN_VXLAN, 1, {0}, .vni = 5000, NOERS},
+    {"vlan-vxlan-vlan", {TL_VLAN100, TL_VXLAN, TL_VLAN300}, 4, NET_OK, NET_TUN_VXLAN, 1, {300, 100}, .vni = 5000, NOERS},
+    {"geneve", {TL_ETH, TL_GENEVE}, 6, NET_OK, NET_TUN_GENEVE, 1, {0}, .vni = 6000, NOERS},
+    {"mpls", {TL_MPLS, TL_ETH}, 4, NET_OK, NET_TUN_MPLS, 1, {0}, NONE},
+    {"mpls6", {TL_MPLS, TL_ETH}, 6, NET_OK, NET_TUN_MPLS, 1, {0}, NONE},
+    {"mpls-pw", {TL_ETH, TL_MPLS_PW, TL_ETH}, 4, NET_OK, NET_TUN_MPLS, 1, {0}, NONE},
+    {"pppoe", {TL_PPPOE, TL_ETH}, 4, NET_OK, NET_TUN_PPPOE, 1, {0}, NONE},
+    {"pppoe6", {TL_PPPOE, TL_VLAN100}, 6, NET_OK, NET_TUN_PPPOE, 1, {100}, NONE},
+    {"pppoe-pfc", {TL_PPPOE_PFC, TL_ETH}, 4, NET_OK, NET_TUN_PPPOE, 1, {0}, NONE},
+    {"ipip", {TL_IPIP}, 4, NET_OK, NET_TUN_IPIP, 1, {0}, NONE},
+    {"ip6-in-ip4", {TL_IPIP}, 6, NET_OK, NET_TUN_IPIP, 1, {0}, NONE},
+    {"erspan-vxlan-gre-gre", {TL_ETH, TL_VXLAN, TL_GRE, TL_GRE, TL_ETH, TL_ERSPAN2}, 4, NET_OK,
+     NET_TUN_ERSPAN | NET_TUN_GRE | NET_TUN_VXLAN, 4, {0}, .vni = 5000, .erspan = 7},
+    {"4-gre", {TL_GRE, TL_GRE, TL_GRE, TL_GRE}, 4, NET_OK, NET_TUN_GRE, 4, {0}, NONE},
+    /* the bound */
+    {"5-gre", {TL_GRE, TL_GRE, TL_GRE, TL_GRE, TL_GRE}, 4, NET_TUNNEL_DEEP, 0, 0, {0}, NONE},
+    {"5-mixed", {TL_ETH, TL_VXLAN, TL_MPLS, TL_GRE, TL_IPIP, TL_PPPOE, TL_ETH}, 4, NET_TUNNEL_DEEP, 0, 0, {0}, NONE},
+    /* not decoded */
+    {"gre-v1", {TL_GRE_V1}, 4, NET_TUNNEL_UNSUPPORTED, 0, 0, {0}, NONE},
+    {"gre-routing", {TL_GRE_R}, 4, NET_TUNNEL_UNSUPPORTED, 0, 0, {0}, NONE},
+    {"gre-ppp", {TL_GRE_PPP}, 4, NET_TUNNEL_UNSUPPORTED, 0, 0, {0}, NONE},
+    {"geneve-v1", {TL_ETH, TL_GENEVE_V1}, 4, NET_TUNNEL_UNSUPPORTED, 0, 0, {0}, NONE},
+    {"erspan3-ft1", {TL_ERSPAN3_FT1}, 4, NET_TUNNEL_UNSUPPORTED, 0, 0, {0}, NONE},
+    {"udp-4790", {TL_ETH, TL_UDP_OTHER}, 4, NET_NOT_TCP, 0, 0, {0}, NONE},
+    {"pppoe-lcp", {TL_PPPOE_LCP, TL_ETH}, 4, NET_NOT_IP, 0, 0, {0}, NONE},
+    /* contradictions */
+    {"vxlan-no-i", {TL_ETH, TL_VXLAN_NOI}, 4, NET_MALFORMED, 0, 0, {0}, NONE},
+    {"erspan2-version", {TL_ETH, TL_ERSPAN2_BADVER}, 4, NET_MALFORMED, 0, 0, {0}, NONE},
+    {"udp-shorter-than-inner", {TL_ETH, TL_UDP_SHORT}, 4, NET_MALFORMED, 0, 0, {0}, NONE},
+    {"mpls-17-labels", {TL_MPLS_17, TL_ETH}, 4, NET_MALFORMED, 0, 0, {0}, NONE},
+};
+// clang-format on
+#define NTVECS (sizeof tvecs / sizeof tvecs[0])
+
+/* The inner packet (eth4's IP and TCP, 10 bytes of payload), wrapped;
+ * *payload_off: where its payload ends up. */
+static void tbuild(const struct tvec *v, struct buf *b, size_t *payload_off)
+{
+	struct vec in = {"inner", DLT_RAW, NET_OK, LK_NONE, {0}, .payload = 10,
+			 .ipv = v->ipv};
+	size_t off;
+	build(&in, b, &off);
+	enum kind k = v->ipv == 6 ? K_IP6 : K_IP4;
+	size_t before = b->n;
+	for (unsigned i = 0; i < 8 && v->layers[i] != TL_END; i++)
+		wrap(b, &k, v->layers[i]);
+	if (k != K_ETH)
+		wrap(b, &k, TL_ETH);
+	*payload_off = off + (b->n - before);
+}
+
+START_TEST(test_tunnels)
+{
+	const struct tvec *v = &tvecs[_i];
+	struct buf b;
+	size_t off;
+	tbuild(v, &b, &off);
+	struct guarded g = guard_new();
+	const uint8_t *p = guard_put(&g, b.b, b.n);
+	struct net_tcp t;
+	enum net_result r = net_decode(DLT_EN10MB, p, (uint32_t)b.n, &t);
+	ck_assert_msg(r == v->want, "%s: got %d, want %d", v->name, r, v->want);
+	if (r == NET_OK) {
+		ck_assert_uint_eq(t.sport, SPORT);
+		ck_assert_uint_eq(t.dport, DPORT);
+		ck_assert_uint_eq(t.seq, SEQ);
+		ck_assert_uint_eq(t.src.family, v->ipv);
+		ck_assert_mem_eq(t.src.a, v->ipv == 4 ? SRC4 : SRC6,
+				 v->ipv == 4 ? 4 : 16);
+		ck_assert_uint_eq(t.payload_len, 10);
+		ck_assert_ptr_eq(t.payload, p + off);
+		ck_assert_uint_eq(t.payload_missing, 0);
+		ck_assert_uint_eq(t.outer.tunnels, v->tunnels);
+		ck_assert_uint_eq(t.outer.depth, v->depth);
+		unsigned nv = 0;
+		while (nv < 3 && v->vlan[nv])
+			nv++;
+		ck_assert_uint_eq(t.outer.nvlan, nv);
+		for (unsigned i = 0; i < nv; i++)
+			ck_assert_uint_eq(t.outer.vlan[i], v->vlan[i]);
+		ck_assert(t.outer.has_vni == (v->vni >= 0));
+		if (v->vni >= 0)
+			ck_assert_uint_eq(t.outer.vni, (uint32_t)v->vni);
+		ck_assert(t.outer.has_erspan_session == (v->erspan >= 0));
+		if (v->erspan >= 0)
+			ck_assert_uint_eq(t.outer.erspan_session,
+					  (uint32_t)v->erspan);
+		ck_assert_uint_eq(t.domain, net_domain(&t.outer));
+	}
+	guard_free(&g);
+}
+END_TEST
+
+/* Every cut of a tunnelled packet: headers incomplete, or the payload
+ * short by what was cut. */
+START_TEST(test_tunnel_truncation)
+{
+	const struct tvec *v = &tvecs[_i];
+	if (v->want != NET_OK)
+		return;
+	struct buf b;
+	size_t off;
+	tbuild(v, &b, &off);
+	struct guarded g = guard_new();
+	for (size_t cap = 0; cap <= b.n; cap++) {
+		const uint8_t *p = guard_put(&g, b.b, cap);
+		struct net_tcp t;
+		enum net_result r = net_decode(DLT_EN10MB, p, (uint32_t)cap, &t);
+		if (cap < off) {
+			ck_assert_msg(r == NET_TRUNCATED, "%s cut at %zu: %d",
+				      v->name, cap, r);
+			continue;
+		}
+		ck_assert_msg(r == NET_OK, "%s cut at %zu: %d", v->name, cap, r);
+		ck_assert_uint_eq(t.payload_len, cap - off);
+		ck_assert_uint_eq(t.payload_missing, 10 - (cap - off));
+	}
+	guard_free(&g);
+}
+END_TEST
+
+START_TEST(test_tunnel_mutations)
+{
+	struct guarded g = guard_new();
+	unsigned seed = 4789;
+	for (size_t i = 0; i < NTVECS; i++) {
+		struct buf b;
+		size_t off;
+		tbuild(&tvecs[i], &b, &off);
+		for (int round = 0; round < 2000; round++) {
+			struct buf m = b;
+			int flips = 1 + rand_r(&seed) % 4;
+			for (int k = 0; k < flips; k++)
+				m.b[(size_t)rand_r(&seed) % m.n] =
+				    (uint8_t)rand_r(&seed);
+			size_t cap = (size_t)rand_r(&seed) % (m.n + 1);
+			const uint8_t *p = guard_put(&g, m.b, cap);
+			struct net_tcp t;
+			enum net_result r =
+			    net_decode(DLT_EN10MB, p, (uint32_t)cap, &t);
+			ck_assert_uint_le(t.outer.depth, NET_ENCAP_MAX);
+			ck_assert_uint_le(t.outer.nvlan, NET_OUTER_VLANS);
+			if (r == NET_FRAGMENT && t.frag.len)
+				ck_assert(t.frag.data >= p &&
+					  t.frag.data + t.frag.len <= p + cap);
+			if (r != NET_OK)
+				continue;
+			if (t.payload_len)
+				ck_assert(t.payload >= p &&
+					  t.payload + t.payload_len <= p + cap);
+		}
+	}
+	guard_free(&g);
+}
+END_TEST
+
+/* The flow key's domain: VLAN ids nearest the IP, VNI, ERSPAN session,
+ * with presence bits (VNI 0 is not "no VNI"). */
+START_TEST(test_domain)
+{
+	struct net_outer o;
+	memset(&o, 0, sizeof o);
+	ck_assert_uint_eq(net_domain(&o), 0);
+	o.nvlan = 3;
+	o.vlan[0] = 4000;
+	o.vlan[1] = 300;
+	o.vlan[2] = 100;
+	ck_assert_uint_eq(net_domain(&o), 100 | (300u << 12));
+	memset(&o, 0, sizeof o);
+	o.has_vni = true;
+	ck_assert_uint_eq(net_domain(&o), NET_DOMAIN_HAS_VNI);
+	o.vni = 0xabcdef;
+	o.has_erspan_session = true;
+	o.erspan_session = 0x3ff;
+	ck_assert_uint_eq(net_domain(&o),
+			  NET_DOMAIN_HAS_VNI | NET_DOMAIN_HAS_ERSPAN |
+			      (0xabcdefull << NET_DOMAIN_VNI_SHIFT) |
+			      (0x3ffull << NET_DOMAIN_ERSPAN_SHIFT));
+	ck_assert_uint_eq(net_domain(&o) & NET_DOMAIN_VLAN_MASK, 0);
+}
+END_TEST
+
+/* A fragment says where it goes; the datagram it completes decodes like
+ * a packet, keeping the fragments' outer layers. */
+START_TEST(test_fragment_fields)
+{
+	struct vec v = {"frag", DLT_EN10MB, NET_FRAGMENT, LK_ETH, {0x8100},
+			.frag = 0x2000 | 3, .payload = 16, V4};
+	struct buf b;
+	size_t off;
+	build(&v, &b, &off);
+	struct net_tcp t;
+	ck_assert_int_eq(net_decode(DLT_EN10MB, b.b, (uint32_t)b.n, &t),
+			 NET_FRAGMENT);
+	ck_assert_uint_eq(t.frag.id, 0x1234);
+	ck_assert_uint_eq(t.frag.proto, 6);
+	ck_assert(t.frag.more);
+	ck_assert_uint_eq(t.frag.offset, 24);
+	ck_assert_uint_eq(t.frag.len, 20 + 16); /* TCP header + payload */
+	ck_assert_ptr_eq(t.frag.data, b.b + off - 20);
+	ck_assert_uint_eq(t.outer.vlan[0], 100);
+	ck_assert_uint_eq(t.domain, 100);
+	/* The fragment's bytes, decoded as a whole datagram. */
+	struct net_tcp d = t;
+	ck_assert_int_eq(net_decode_datagram(6, t.frag.data, t.frag.len, &d),
+			 NET_OK);
+	ck_assert_uint_eq(d.sport, SPORT);
+	ck_assert_uint_eq(d.payload_len, 16);
+	ck_assert_uint_eq(d.domain, 100);
+	ck_assert_uint_eq(d.outer.vlan[0], 100);
+	ck_assert_mem_eq(d.src.a, SRC4, 4);
+
+	struct vec v6 = {"frag6", DLT_EN10MB, NET_FRAGMENT, LK_ETH, {0},
+			 .ext = {0, 44}, .n_ext = 2, .frag6 = 0x0009,
+			 .payload = 8, V6};
+	build(&v6, &b, &off);
+	ck_assert_int_eq(net_decode(DLT_EN10MB, b.b, (uint32_t)b.n, &t),
+			 NET_FRAGMENT);
+	ck_assert_uint_eq(t.frag.id, 0x12345678);
+	ck_assert_uint_eq(t.frag.offset, 8);
+	ck_assert(t.frag.more);
+	ck_assert_uint_eq(t.frag.proto, 6);
+	ck_assert_uint_eq(t.src.family, 6);
+}
+END_TEST
+
 Suite *net_suite(void)
 {
 	Suite *s = suite_create("net");
@@ -531,12 +1029,17 @@ Suite *net_suite(void)
 	tcase_add_test(tc, test_counters);
 	tcase_add_test(tc, test_addr_str);
 	tcase_add_test(tc, test_raw_values);
+	tcase_add_loop_test(tc, test_tunnels, 0, (int)NTVECS);
+	tcase_add_test(tc, test_domain);
+	tcase_add_test(tc, test_fragment_fields);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_loop_test(tc, test_truncation, 0, (int)NVECS);
+	tcase_add_loop_test(tc, test_tunnel_truncation, 0, (int)NTVECS);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_test(tc, test_mutations);
+	tcase_add_test(tc, test_tunnel_mutations);
 	suite_add_tcase(s, tc);
 	return s;
 }
