@@ -125,7 +125,7 @@ demo: deps
 
 # The whole suite: unit tests and capture tests, then again under
 # ASan+UBSan, then the real-peer rig (tgtd, istgt, libiscsi, tshark),
-# then a short libFuzzer pass over the three fuzz targets.
+# then a short libFuzzer pass over the fuzz targets.
 check: deps-test
 	@$(MAKE) --no-print-directory unit check-captures
 	@$(MAKE) --no-print-directory check-san

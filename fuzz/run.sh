@@ -13,7 +13,7 @@ set -u
 B=${1:-build-fuzz}
 S=${FUZZ_SECONDS:-60}
 cd "$(dirname "$0")/.." || exit 2
-TARGETS=${FUZZ_TARGETS:-"framer login pcap cimxml"}
+TARGETS=${FUZZ_TARGETS:-"framer login pcap cimxml net"}
 
 # Seed corpora from the captures (the tool links the plain engine build).
 if [ ! -x "$B/seeds" ] || [ fuzz/seeds.c -nt "$B/seeds" ]; then
@@ -22,7 +22,7 @@ if [ ! -x "$B/seeds" ] || [ fuzz/seeds.c -nt "$B/seeds" ]; then
 		build/libiscsiwatch.a -lpcap || exit 2
 fi
 rm -rf "$B/seeds.d"
-mkdir -p "$B/seeds.d/pcap" "$B/seeds.d/framer" "$B/seeds.d/login" "$B/artifacts"
+mkdir -p "$B/seeds.d/pcap" "$B/seeds.d/framer" "$B/seeds.d/login" "$B/seeds.d/net" "$B/artifacts"
 "$B/seeds" "$B/seeds.d" captures/*.pcap* captures/crafted/*.pcap* || exit 2
 cp -r fuzz/cimxml "$B/seeds.d/cimxml"
 
@@ -35,7 +35,7 @@ for t in $TARGETS; do
 	[ -d "tests/regress/$t" ] && regress=("tests/regress/$t")
 	dict=fuzz/iscsi.dict
 	case $t in
-	pcap) maxlen=65536 ;;
+	pcap | net) maxlen=65536 ;;
 	cimxml) maxlen=16384 dict=fuzz/cimxml.dict ;;
 	*) maxlen=16384 ;;
 	esac

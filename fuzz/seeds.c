@@ -7,8 +7,10 @@
  * OUTDIR/framer/<n>-<dir> (each direction's in-order TCP payload on port
  * 3260, prefixed by fuzz_framer's 5 control bytes) and OUTDIR/login/<n>
  * (the Login/Text PDUs of each connection as fuzz_login records, in
- * capture order). Packets out of order are skipped: seeds need not be
- * perfect, only close to real traffic.
+ * capture order) and OUTDIR/net/<n> (the packets as fuzz_net records:
+ * link type byte, then time step, 2-byte length, bytes; up to 64 KiB).
+ * Packets out of order are skipped: seeds need not be perfect, only close
+ * to real traffic.
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -89,10 +91,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: seeds OUTDIR FILE...\n");
 		return 2;
 	}
-	char sub[3][4096];
+	char sub[4][4096];
 	snprintf(sub[0], sizeof(sub[0]), "%s/pcap", argv[1]);
 	snprintf(sub[1], sizeof(sub[1]), "%s/framer", argv[1]);
 	snprintf(sub[2], sizeof(sub[2]), "%s/login", argv[1]);
+	snprintf(sub[3], sizeof(sub[3]), "%s/net", argv[1]);
 	for (int a = 2; a < argc; a++) {
 		char errbuf[PCAP_ERRBUF_SIZE];
 		pcap_t *h = pcap_open_offline(argv[a], errbuf);
@@ -114,10 +117,23 @@ int main(int argc, char **argv)
 		d[1].buf = malloc(STREAM_MAX);
 		uint8_t *lg = malloc(STREAM_MAX);
 		size_t lgn = 0;
+		static uint8_t nb[65536];
+		size_t nbn = 1;
+		/* fuzz_net's link type selector: 0 Ethernet, 1 raw, 2 SLL. */
+		int dlt = pcap_datalink(h);
+		nb[0] = dlt == DLT_RAW ? 1 : dlt == DLT_LINUX_SLL ? 2 : 0;
 		struct pcap_pkthdr *ph;
 		const u_char *pk;
 		while (d[0].buf && d[1].buf && lg &&
 		       pcap_next_ex(h, &ph, &pk) == 1) {
+			if (ph->caplen <= 0xffff &&
+			    ph->caplen + 3 <= sizeof(nb) - nbn) {
+				nb[nbn] = 1;
+				nb[nbn + 1] = (uint8_t)(ph->caplen >> 8);
+				nb[nbn + 2] = (uint8_t)ph->caplen;
+				memcpy(nb + nbn + 3, pk, ph->caplen);
+				nbn += 3 + ph->caplen;
+			}
 			struct net_tcp t;
 			if (net_decode(pcap_datalink(h), pk, ph->caplen, &t) !=
 			    NET_OK)
@@ -150,6 +166,9 @@ int main(int argc, char **argv)
 		}
 		if (lgn)
 			put(sub[2], base, NULL, 0, lg, lgn);
+		if (nbn > 1 && (dlt == DLT_EN10MB || dlt == DLT_RAW ||
+				dlt == DLT_LINUX_SLL))
+			put(sub[3], base, NULL, 0, nb, nbn);
 		free(d[0].buf);
 		free(d[1].buf);
 		free(lg);
