@@ -4,11 +4,15 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#define FRAG_FIX                                                               \
+	"capture where the traffic is not fragmented (before the tunnel or "   \
+	"with a larger MTU)"
+
 /* One row per counter of packets the engine could not follow. A new
  * reason (a tunnel kind, an eviction) is one more row. */
 static const struct {
 	enum counter_id id;
-	const char *unit; /* what the counter counts: "packet", "flow" */
+	const char *unit; /* what it counts: "packet", "flow", "datagram" */
 	const char *what; /* after "N packets were " */
 	const char *fix;
 } set_aside[] = {
@@ -16,9 +20,25 @@ static const struct {
 	 "of a link type iscsiwatch does not decode",
 	 "capture on an Ethernet interface (or -i any), or convert the file "
 	 "with editcap -T ether"},
-	{CTR_PKT_IP_FRAGMENT, "packet", "IP fragments, dropped",
-	 "capture where the traffic is not fragmented (before the tunnel or "
-	 "with a larger MTU)"},
+	{CTR_PKT_TUNNEL_DEEP, "packet", "nested in more than 4 encapsulations",
+	 "capture nearer the hosts, or have the mirror strip a layer"},
+	{CTR_PKT_TUNNEL_UNSUPPORTED, "packet",
+	 "in a tunnel iscsiwatch does not decode",
+	 "mirror with ERSPAN, GRE, VXLAN or Geneve, or capture inside the "
+	 "tunnel"},
+	/* Fragments are reassembled (frag.h); these count what was lost. */
+	{CTR_FRAG_TRUNCATED, "packet", "IP fragments cut by the snap length",
+	 "capture whole packets (-s 262144, tcpdump -s 0)"},
+	{CTR_FRAG_TIMEOUT, "datagram",
+	 "left incomplete: their IP fragments never all arrived", FRAG_FIX},
+	{CTR_FRAG_INCOMPLETE, "datagram",
+	 "left incomplete: their IP fragments never all arrived", FRAG_FIX},
+	{CTR_FRAG_MEMCAP, "datagram", "dropped by the IP fragment memory caps",
+	 FRAG_FIX},
+	{CTR_FRAG_OVERLAP_MISMATCH, "datagram",
+	 "dropped: their IP fragments overlapped with different data",
+	 "such fragments are an attack or a broken stack: capture nearer the "
+	 "hosts"},
 	{CTR_FLOWS_CAP_HIT, "packet", "dropped because the flow table was full",
 	 "raise --max-flows, or narrow the capture with a BPF filter such as "
 	 "'tcp port 3260'"},

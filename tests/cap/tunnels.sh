@@ -126,6 +126,8 @@ check("frag-overlap: the session, flagged incomplete",
 d = doc("tun-deep.pcap")
 check("tun-deep: no session", len(d["sessions"]), 0)
 check("tun-deep: every packet counted too deep", d["capture"]["counters"]["PKT_TUNNEL_DEEP"], 18)
+check("tun-deep: the 0-sessions line says why",
+      "0 sessions; 18 packets were nested in more than 4 encapsulations" in rd("tun-deep.pcap.err"), True)
 
 d = doc("vlan-tenants.pcap")
 check("vlan-tenants: two flows", d["capture"]["counters"]["FLOWS_CREATED"], 2)
