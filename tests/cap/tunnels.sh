@@ -58,9 +58,13 @@ def theirs(name):
     return i, t
 
 def strip_outer(sessions):
+    """The sessions less what names the capture: the connections'
+    "outer", and ObservedBy (the source file)."""
     for s in sessions:
+        s["cim"].pop("ObservedBy", None)
         for c in s["connections"]:
             c.pop("outer", None)
+            c["cim"].pop("ObservedBy", None)
     return sessions
 
 ZERO = ["PKT_TRUNCATED", "PKT_MALFORMED", "PKT_NOT_IP", "PKT_NOT_TCP",
@@ -88,7 +92,7 @@ for name, (ref, outer) in SAME.items():
     d, r = doc(name), doc(ref)
     check(f"{name}: one session", len(d["sessions"]), 1)
     check(f"{name}: outer", d["sessions"][0]["connections"][0].get("outer"), outer)
-    check(f"{name}: the session of {ref}", strip_outer(d["sessions"]), r["sessions"])
+    check(f"{name}: the session of {ref}", strip_outer(d["sessions"]), strip_outer(r["sessions"]))
     ctr = d["capture"]["counters"]
     for k in ZERO:
         check(f"{name}: {k}", ctr[k], 0)
