@@ -7,8 +7,8 @@
 #    as many small I/O batches as there are sessions, a quarter of them log
 #    out and log in again (churn), and at the end every session is still
 #    logged in. For each capture: wall time, CPU time and peak RSS of
-#    `iscsiwatch -r FILE` with no export and with every export on (--json,
-#    --mof, --events, all to /dev/null), bytes per session from peak RSS
+#    `iscsiwatch -r FILE` with no export and with the exports on (--json,
+#    --mof, --events, to files in a temporary folder), bytes per session from peak RSS
 #    (less the RSS of a one-session capture), and bench/scale-mem.c's
 #    breakdown of the session model by component.
 # 2. Lossy: bench/drop-segments.c drops 12 % of the TCP segments carrying
@@ -97,7 +97,7 @@ measure() {
 	done
 }
 
-EXPORTS="--json /dev/null --mof /dev/null --events /dev/null"
+EXPORTS="--json $TMP/out.json --mof $TMP/out.mof --events $TMP/out.ndjson"
 # 100k sessions and their churn are more than the default caps (65,536).
 CAPS="--max-flows 1048576 --max-sessions 1048576"
 
