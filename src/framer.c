@@ -175,7 +175,7 @@ static bool scan_maybe(const uint8_t *h, uint8_t dmask, uint8_t dwant)
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-/* The first of the 16 positions p..p+15 where scan_maybe() can hold, as a
+/* Which of the 16 positions p..p+15 pass scan_maybe(), as a
  * bit mask (bit j: position j). Reads p[0..19]. */
 static unsigned scan_maybe16(const uint8_t *p, uint8_t dmask, uint8_t dwant)
 {
