@@ -186,7 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	login_digests(&l, &hd, &dd);
 	check(hd <= LOGIN_DIGEST_CRC32C && dd <= LOGIN_DIGEST_CRC32C);
 	check(login_outcome_name(l.outcome) != NULL);
-	check(login_status_str(l.status_class, l.status_detail) != NULL);
+	check(iscsi_login_status_str(l.status_class, l.status_detail) != NULL);
 	for (int s = 0; s < 2; s++) {
 		check(l.neg.chap.name[s].s[NEG_STR_MAX - 1] == 0);
 		check(l.txt[s].len <= l.txt[s].alloc);

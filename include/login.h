@@ -78,6 +78,9 @@ enum login_outcome {
 #define LOGIN_EV_MRDSL 0x0080	     /* MaxRecvDataSegmentLength re-declared */
 #define LOGIN_EV_SENDTARGETS 0x0100  /* SendTargets results updated */
 #define LOGIN_EV_ANOMALY 0x0200	     /* a new anomaly bit was set */
+/* A Login Request's text sequence ended (C=0, §11.12.2): the keys it
+ * declared (InitiatorName, TargetName, ...) are in neg from now on. */
+#define LOGIN_EV_REQUEST_TEXT 0x0400
 
 /* Protocol anomalies (bits of login.anomalies). */
 #define LOGIN_AN_T_AND_C 0x0001	      /* T and C both set (§11.12.2) */
@@ -187,9 +190,6 @@ enum login_digest {
 void login_digests(const struct login *l, enum login_digest *hd,
 		   enum login_digest *dd);
 
-/* "authentication failure" for 0x0201 etc. (§11.13.5); never NULL. */
-const char *login_status_str(uint8_t status_class, uint8_t status_detail);
 const char *login_outcome_name(enum login_outcome o);
-const char *login_stage_name(uint8_t stage);
 
 #endif

@@ -196,6 +196,10 @@ struct scsi_io {
  * and Text PDUs (which the login module decodes) are only counted, with
  * scsi_pdu_count at their end. */
 void scsi_pdu_count(const struct scsi_io *io, const struct pdu *p);
+/* The same for `pdus` PDUs of one direction carrying `octets` data
+ * bytes in all (PDUs counted before the connection had a session). */
+void scsi_pdus_counted(const struct scsi_io *io, bool from_initiator,
+		       uint64_t pdus, uint64_t octets);
 void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 		    const struct pdu *p);
 void scsi_pdu_data(const struct scsi_io *io, int dir, const struct pdu *p,
@@ -240,7 +244,6 @@ void scsi_figures(const struct session *s, uint64_t now,
  * reason (§11.17.1), SCSI status ("CHECK CONDITION"). Static storage. */
 const char *scsi_op_name(uint8_t op, uint8_t sa);
 const char *scsi_tmf_name(uint8_t fn);
-const char *scsi_reject_reason(uint8_t reason);
 const char *scsi_status_name(uint8_t status);
 const char *scsi_devtype_name(uint8_t type);
 /* "ILLEGAL_REQUEST", else "0xN". buf for the fallback. */

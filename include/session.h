@@ -26,6 +26,7 @@
 #define ISCSIWATCH_SESSION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "counters.h"
@@ -98,6 +99,15 @@ enum sess_end_reason {
 				ports began before its close was seen */
 };
 
+/* How a failed login ended: what "Login failed: ..." says. */
+enum login_fail {
+	LF_NONE = 0,
+	LF_STATUS,	/* a Login Response with status class >= 1 */
+	LF_NO_RESPONSE, /* the connection closed before any Login Response */
+	LF_CLOSED,	/* it closed during the login, after responses */
+	LF_REJECTED,	/* the target answered with a Reject (§11.17) */
+};
+
 struct sconn {
 	struct sconn *next;
 	bool released; /* its TCP connection is closed: nobody holds it */
@@ -117,6 +127,7 @@ struct sconn {
 	int version_active;    /* -1 unknown */
 	uint8_t status_class, status_detail; /* final login response */
 	bool status_known;
+	uint32_t login_responses; /* Login Responses seen */
 	struct neg neg;        /* what its login (and later Text) said */
 	struct neg_values vals;
 	/* counters */
@@ -158,7 +169,9 @@ struct session {
 	enum sess_status status;
 	enum sess_end_reason end_reason;
 	unsigned degraded;      /* DEG_* */
-	uint8_t fail_class, fail_detail; /* failed login */
+	uint8_t fail_kind;               /* enum login_fail */
+	uint8_t fail_class, fail_detail; /* LF_STATUS */
+	uint8_t fail_reject;             /* LF_REJECTED: reason §11.17.1 */
 	char redirect[NEG_STR_MAX];      /* TargetAddress of a redirect */
 	bool incomplete;        /* a cap or gap hid part of it */
 	struct sconn *conns;    /* in login order */
@@ -264,6 +277,9 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 void session_login_end(struct session_table *st, struct session *s,
 		       struct sconn *c, uint64_t now, uint8_t cls,
 		       uint8_t detail, uint16_t tsih, int version_active);
+/* The target rejected a PDU of c's login (§11.17): the login failed. */
+void session_login_rejected(struct session_table *st, struct session *s,
+			    struct sconn *c, uint64_t now, uint8_t reason);
 /* Logout Request (reason §11.14.1: 0 session, 1 connection, 2 recovery)
  * for connection `cid`, seen on c; and its response (§11.15.1). */
 void session_logout_request(struct session_table *st, struct session *s,
@@ -309,6 +325,13 @@ enum cim_enabled session_enabled_state(enum sess_status st);
 uint16_t session_op_status(enum sess_status st);
 const char *session_status_word(enum sess_status st);
 uint16_t session_health(enum sess_status st);
+/* Why the login of a session in ST_ERROR failed, as words:
+ * "authentication failure (0x0201)", "no response (connection closed)",
+ * "rejected (protocol error)", ... Writes at most len bytes (NUL
+ * included) to buf and returns buf. */
+const char *session_fail_str(const struct session *s, char *buf, size_t len);
+/* "redirected" for a status-class 1 answer, else "failed". */
+const char *session_fail_verb(const struct session *s);
 /* Connections in full feature phase now. */
 unsigned session_current_connections(const struct session *s);
 

@@ -446,6 +446,7 @@ static void deg_reasons(struct cim_prop *p, unsigned deg)
 
 static void status_description(const struct session *s, struct cim_prop *p)
 {
+	char why[128];
 	sarray_next(p);
 	switch (s->status) {
 	case ST_STARTING:
@@ -471,12 +472,10 @@ static void status_description(const struct session *s, struct cim_prop *p)
 		sappend(p, "Stopped: %s", end_text(s->end_reason));
 		break;
 	case ST_ERROR:
-		sappend(p, "Login %s: %s (0x%02x%02x)",
-			s->fail_class == 1 ? "redirected" : "failed",
-			login_status_str(s->fail_class,
-						  s->fail_detail),
-			s->fail_class, s->fail_detail);
-		if (s->fail_class == 1 && s->redirect[0])
+		sappend(p, "Login %s: %s", session_fail_verb(s),
+			session_fail_str(s, why, sizeof(why)));
+		if (s->fail_kind == LF_STATUS && s->fail_class == 1 &&
+		    s->redirect[0])
 			sappend(p, " to %s", s->redirect);
 		break;
 	}
@@ -502,7 +501,7 @@ static void status_description(const struct session *s, struct cim_prop *p)
 static void session_description(const struct session *s, struct cim_prop *p)
 {
 	const struct sconn *c = leading_conn(s);
-	char a[64], t[CIM_TIME_BUF];
+	char a[64], t[CIM_TIME_BUF], why[128];
 	sappend(p, "Initiator %s", s->initiator_name[0] ? s->initiator_name
 							 : "(name unknown)");
 	if (c)
@@ -543,12 +542,9 @@ static void session_description(const struct session *s, struct cim_prop *p)
 			end_text(s->end_reason));
 		break;
 	case ST_ERROR:
-		sappend(p, "; login %s at %s: %s (0x%02x%02x)",
-			s->fail_class == 1 ? "redirected" : "failed",
+		sappend(p, "; login %s at %s: %s", session_fail_verb(s),
 			cim_time_rfc3339(s->state_ns, t, sizeof(t)),
-			login_status_str(s->fail_class,
-						  s->fail_detail),
-			s->fail_class, s->fail_detail);
+			session_fail_str(s, why, sizeof(why)));
 		break;
 	}
 }

@@ -427,7 +427,7 @@ static json_t *conn_json(const struct session *s, const struct sconn *c,
 	    c->status_known
 		? json_pack("{s:i,s:i,s:s}", "class", c->status_class,
 			    "detail", c->status_detail, "text",
-			    login_status_str(c->status_class,
+			    iscsi_login_status_str(c->status_class,
 						      c->status_detail))
 		: json_null());
 	set(o, "pdus", json_pack("{s:I,s:I}", "to_target",

@@ -38,11 +38,6 @@ enum {
 #define BHS ISCSI_BHS_LEN
 #define DIG ISCSI_DIGEST_LEN
 
-static bool is_login(uint8_t op)
-{
-	return op == OP_LOGIN_REQ || op == OP_LOGIN_RSP;
-}
-
 static uint32_t le32_at(const uint8_t *p)
 {
 	return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) |
@@ -264,9 +259,9 @@ static void snap_modes(struct framer *f)
  * never carry digests: they are negotiated by the login (§13.1). */
 static uint32_t hdr_len(struct framer *f, const uint8_t *h)
 {
-	if (is_login(h[0] & 0x3f))
+	if (iscsi_opcode_is_login(bhs_opcode(h)))
 		f->pdu_hd = f->pdu_dd = FRAMER_DIGEST_OFF;
-	return BHS + h[4] * 4u + (f->pdu_hd != FRAMER_DIGEST_OFF ? DIG : 0);
+	return BHS + bhs_ahs_len(h) + (f->pdu_hd != FRAMER_DIGEST_OFF ? DIG : 0);
 }
 
 static void detected(struct framer *f, enum framer_digest_mode *m)
@@ -332,13 +327,13 @@ static void pdu_fill(struct framer *f, const uint8_t *h, bool ahs)
 {
 	struct pdu *p = &f->cur;
 	p->bhs = h;
-	p->ahs_len = h[4] * 4u;
+	p->ahs_len = bhs_ahs_len(h);
 	p->ahs = p->ahs_len && ahs ? h + BHS : NULL;
-	p->opcode = h[0] & 0x3f;
-	p->immediate = (h[0] & 0x40) != 0;
-	p->flags = h[1];
-	p->data_len = be24_at(h + 5);
-	p->itt = be32_at(h + 16);
+	p->opcode = bhs_opcode(h);
+	p->immediate = bhs_immediate(h);
+	p->flags = bhs_flags(h);
+	p->data_len = bhs_data_len(h);
+	p->itt = bhs_itt(h);
 	p->offset = f->hdr_off;
 	p->hdigest = PDU_DIGEST_ABSENT;
 	p->ddigest = PDU_DIGEST_ABSENT;
@@ -465,7 +460,7 @@ static size_t lost_framing(struct framer *f)
 static size_t hdr_done(struct framer *f, const struct framer_cb *cb, void *u,
 		       const uint8_t *h)
 {
-	uint32_t base = BHS + h[4] * 4u;
+	uint32_t base = BHS + bhs_ahs_len(h);
 	enum pdu_digest hv = PDU_DIGEST_ABSENT;
 	if (f->pdu_hd != FRAMER_DIGEST_OFF) {
 		if (crc32c(h, base) == le32_at(h + base)) {
@@ -488,7 +483,7 @@ static size_t hdr_done(struct framer *f, const struct framer_cb *cb, void *u,
 		/* Only a BHS where this one says the next is due can
 		 * vouch for it: note that, and scan on from its second
 		 * byte (it may hide the real BHS). */
-		uint32_t dl = be24_at(h + 5);
+		uint32_t dl = bhs_data_len(h);
 		if (dl <= CAND_DSL_MAX && cand_ahs_ok(h))
 			hyp_add(f, h, base, dl);
 		return reject(f);

@@ -4,39 +4,38 @@
 #include <string.h>
 
 #include "login.h"
-#include "rd.h"
 
 int login_view_parse(const uint8_t *bhs, struct login_pdu_view *v)
 {
 	memset(v, 0, sizeof(*v));
-	v->opcode = bhs[0] & 0x3f;
-	v->immediate = (bhs[0] & 0x40) != 0;
-	v->flags = bhs[1];
-	v->t = (bhs[1] & 0x80) != 0;
-	v->c = (bhs[1] & 0x40) != 0;
-	v->data_len = be24_at(bhs + 5);
-	v->itt = be32_at(bhs + 16);
+	v->opcode = bhs_opcode(bhs);
+	v->immediate = bhs_immediate(bhs);
+	v->flags = bhs_flags(bhs);
+	v->t = bhs_final(bhs);
+	v->c = bhs_continue(bhs);
+	v->data_len = bhs_data_len(bhs);
+	v->itt = bhs_itt(bhs);
 	switch (v->opcode) {
 	case OP_LOGIN_REQ:
 	case OP_LOGIN_RSP:
 		/* §11.12.1 / §11.13.1 */
-		v->csg = (bhs[1] >> 2) & 3;
-		v->nsg = bhs[1] & 3;
-		v->version_max = bhs[2];
-		v->version_min = bhs[3];
-		memcpy(v->isid, bhs + 8, 6);
-		v->tsih = be16_at(bhs + 14);
+		v->csg = bhs_csg(bhs);
+		v->nsg = bhs_nsg(bhs);
+		v->version_max = bhs_byte2(bhs);
+		v->version_min = bhs_byte3(bhs);
+		memcpy(v->isid, bhs_isid(bhs), 6);
+		v->tsih = bhs_tsih(bhs);
 		if (v->opcode == OP_LOGIN_REQ) {
-			v->cid = be16_at(bhs + 20);
+			v->cid = bhs_cid(bhs);
 		} else {
-			v->status_class = bhs[36];
-			v->status_detail = bhs[37];
+			v->status_class = bhs_byte36(bhs);
+			v->status_detail = bhs_byte37(bhs);
 		}
 		return 0;
 	case OP_TEXT_REQ:
 	case OP_TEXT_RSP:
 		/* §11.10.1 / §11.11.1 */
-		v->ttt = be32_at(bhs + 20);
+		v->ttt = bhs_word20(bhs);
 		return 0;
 	default:
 		return -1;
@@ -66,11 +65,6 @@ void login_free(struct login *l)
 	l->st = NULL;
 }
 
-static bool is_login(uint8_t op)
-{
-	return op == OP_LOGIN_REQ || op == OP_LOGIN_RSP;
-}
-
 static enum neg_side side_of(uint8_t op)
 {
 	return iscsi_opcode_from_initiator(op) ? NEG_INITIATOR : NEG_TARGET;
@@ -78,8 +72,8 @@ static enum neg_side side_of(uint8_t op)
 
 int login_begin_view(struct login *l, const struct login_pdu_view *v)
 {
-	if (!is_login(v->opcode) && v->opcode != OP_TEXT_REQ &&
-	    v->opcode != OP_TEXT_RSP) {
+	if (!iscsi_opcode_is_login(v->opcode) &&
+	    !iscsi_opcode_is_text(v->opcode)) {
 		l->in_pdu = false;
 		return 1;
 	}
@@ -333,7 +327,7 @@ unsigned login_end(struct login *l, bool data_lost)
 		l->damaged[side] = true;
 		l->anomalies |= LOGIN_AN_TEXT_LOST;
 	}
-	bool login_op = is_login(v->opcode);
+	bool login_op = iscsi_opcode_is_login(v->opcode);
 	if (v->opcode == OP_LOGIN_REQ)
 		ev |= login_request_hdr(l, v);
 	else if (v->opcode == OP_LOGIN_RSP)
@@ -353,6 +347,8 @@ unsigned login_end(struct login *l, bool data_lost)
 		ev |= text_sequence_end(l, side, login_op);
 		if (!login_op)
 			ev |= LOGIN_EV_TEXT;
+		else if (v->opcode == OP_LOGIN_REQ)
+			ev |= LOGIN_EV_REQUEST_TEXT;
 	}
 	if (v->opcode == OP_LOGIN_RSP)
 		ev |= login_response_status(l, v);
@@ -417,71 +413,9 @@ void login_digests(const struct login *l, enum login_digest *hd,
 	*dd = digest_of(l, NK_DATA_DIGEST);
 }
 
-struct status_name {
-	uint16_t code;
-	const char *text;
-};
-
-/* §11.13.5 */
-static const struct status_name status_names[] = {
-    {0x0000, "success"},
-    {0x0101, "target moved temporarily"},
-    {0x0102, "target moved permanently"},
-    {0x0200, "initiator error"},
-    {0x0201, "authentication failure"},
-    {0x0202, "authorization failure"},
-    {0x0203, "target not found"},
-    {0x0204, "target removed"},
-    {0x0205, "unsupported version"},
-    {0x0206, "too many connections"},
-    {0x0207, "missing parameter"},
-    {0x0208, "can't include in session"},
-    {0x0209, "session type not supported"},
-    {0x020a, "session does not exist"},
-    {0x020b, "invalid during login"},
-    {0x0300, "target error"},
-    {0x0301, "service unavailable"},
-    {0x0302, "out of resources"},
-};
-
-const char *login_status_str(uint8_t status_class, uint8_t status_detail)
-{
-	uint16_t code = (uint16_t)(status_class << 8 | status_detail);
-	for (size_t i = 0; i < sizeof(status_names) / sizeof(status_names[0]);
-	     i++)
-		if (status_names[i].code == code)
-			return status_names[i].text;
-	switch (status_class) {
-	case 0:
-		return "success (unknown detail)";
-	case 1:
-		return "redirection (unknown detail)";
-	case 2:
-		return "initiator error (unknown detail)";
-	case 3:
-		return "target error (unknown detail)";
-	default:
-		return "unknown status class";
-	}
-}
-
 const char *login_outcome_name(enum login_outcome o)
 {
 	static const char *const names[] = {
 	    "none", "in progress", "full feature", "failed", "abandoned"};
 	return (unsigned)o < sizeof(names) / sizeof(names[0]) ? names[o] : "?";
-}
-
-const char *login_stage_name(uint8_t stage)
-{
-	switch (stage) {
-	case STAGE_SECURITY:
-		return "security";
-	case STAGE_OPERATIONAL:
-		return "operational";
-	case STAGE_FULL_FEATURE:
-		return "full feature";
-	default:
-		return "reserved";
-	}
 }

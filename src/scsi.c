@@ -88,54 +88,7 @@ const char *scsi_op_name(uint8_t op, uint8_t sa)
 
 const char *scsi_tmf_name(uint8_t fn)
 {
-	/* §11.5.1 */
-	static const char *const n[] = {
-	    NULL,
-	    "ABORT TASK",
-	    "ABORT TASK SET",
-	    "CLEAR ACA",
-	    "CLEAR TASK SET",
-	    "LOGICAL UNIT RESET",
-	    "TARGET WARM RESET",
-	    "TARGET COLD RESET",
-	    "TASK REASSIGN",
-	};
-	return fn < sizeof(n) / sizeof(n[0]) && n[fn] ? n[fn] : "UNKNOWN";
-}
-
-static const char *tmf_response_name(uint8_t r)
-{
-	/* §11.6.1 */
-	switch (r) {
-	case 0: return "function complete";
-	case 1: return "task does not exist";
-	case 2: return "LUN does not exist";
-	case 3: return "task still allegiant";
-	case 4: return "task allegiance reassignment not supported";
-	case 5: return "task management function not supported";
-	case 6: return "function authorization failed";
-	case 255: return "function rejected";
-	}
-	return "unknown response";
-}
-
-const char *scsi_reject_reason(uint8_t reason)
-{
-	/* §11.17.1 */
-	switch (reason) {
-	case 0x02: return "data (payload) digest error";
-	case 0x03: return "SNACK reject";
-	case 0x04: return "protocol error";
-	case 0x05: return "command not supported";
-	case 0x06: return "immediate command reject";
-	case 0x07: return "task in progress";
-	case 0x08: return "invalid data ack";
-	case 0x09: return "invalid PDU field";
-	case 0x0a: return "long operation reject";
-	case 0x0b: return "negotiation reset";
-	case 0x0c: return "waiting for logout";
-	}
-	return "reserved reason";
+	return iscsi_tok_str(iscsi_tmf_functions, fn, "UNKNOWN");
 }
 
 const char *scsi_status_name(uint8_t status)
@@ -640,9 +593,10 @@ static void on_command(const struct scsi_io *io, uint64_t now,
 		       const struct pdu *p)
 {
 	const uint8_t *bhs = p->bhs;
-	bool r = bhs[1] & 0x40, w = bhs[1] & 0x20; /* §11.3.1 */
-	uint32_t edtl = be32_at(bhs + 20);
-	const uint8_t *cdb = bhs + 32;
+	/* §11.3.1: R and W */
+	bool r = bhs_continue(bhs), w = bhs_write(bhs);
+	uint32_t edtl = bhs_word20(bhs);
+	const uint8_t *cdb = bhs_cdb(bhs);
 	uint8_t op = cdb[0];
 	enum cmd_kind kind = op_is_read(op)    ? K_READ
 			     : op_is_write(op) ? K_WRITE
@@ -688,7 +642,7 @@ static void on_command(const struct scsi_io *io, uint64_t now,
 	e->op = op;
 	e->sa = cdb[1];
 	e->page = cdb[2];
-	e->lun = scsi_lun_number(bhs + 8);
+	e->lun = scsi_lun_number(bhs_lun(bhs));
 	if (kind != K_OTHER || op == 0x2f || op == 0xaf || op == 0x8f)
 		cdb_decode(e, cdb, edtl, r, w);
 }
@@ -948,9 +902,9 @@ static void on_complete(const struct scsi_io *io, uint64_t now, int dir,
 static void on_tmf_req(const struct scsi_io *io, uint64_t now,
 		       const struct pdu *p)
 {
-	uint8_t fn = p->bhs[1] & 0x7f; /* §11.5.1 */
-	uint32_t rtt = be32_at(p->bhs + 20);
-	uint64_t lun = scsi_lun_number(p->bhs + 8);
+	uint8_t fn = bhs_function(p->bhs);
+	uint32_t rtt = bhs_word20(p->bhs);
+	uint64_t lun = scsi_lun_number(bhs_lun(p->bhs));
 	FOR_STATS(io, st) st->tmf_reqs++;
 	if (fn == 1 || fn == 8)
 		emit(io, now, "scsi_task_management",
@@ -998,7 +952,7 @@ static void tmf_apply(const struct scsi_io *io, uint8_t fn, uint64_t lun,
 static void on_tmf_rsp(const struct scsi_io *io, uint64_t now,
 		       const struct pdu *p)
 {
-	uint8_t resp = p->bhs[2]; /* §11.6.1 */
+	uint8_t resp = bhs_byte2(p->bhs);
 	FOR_STATS(io, st) st->tmf_rsps++;
 	struct scsi_cmd *e = io->c ? tab_find(io->c, p->itt) : NULL;
 	if (e && e->kind != K_TMF)
@@ -1006,7 +960,9 @@ static void on_tmf_rsp(const struct scsi_io *io, uint64_t now,
 	if (resp != 0)
 		emit(io, now, "scsi_task_management_failed", "%s: %s (%u)",
 		     e ? scsi_tmf_name(e->op) : "task management",
-		     tmf_response_name(resp), resp);
+		     iscsi_tok_str(iscsi_tmf_responses, resp,
+				   "unknown response"),
+		     resp);
 	if (!e)
 		return;
 	uint8_t fn = e->op;
@@ -1019,19 +975,25 @@ static void on_tmf_rsp(const struct scsi_io *io, uint64_t now,
 
 /* ---- the PDU interface ---- */
 
-void scsi_pdu_count(const struct scsi_io *io, const struct pdu *p)
+void scsi_pdus_counted(const struct scsi_io *io, bool from_initiator,
+		       uint64_t pdus, uint64_t octets)
 {
-	bool from_i = iscsi_opcode_from_initiator(p->opcode);
 	FOR_STATS(io, st)
 	{
-		if (from_i) {
-			st->cmd_pdus++;
-			st->data_octets_to_target += p->data_len;
+		if (from_initiator) {
+			st->cmd_pdus += pdus;
+			st->data_octets_to_target += octets;
 		} else {
-			st->rsp_pdus++;
-			st->data_octets_to_initiator += p->data_len;
+			st->rsp_pdus += pdus;
+			st->data_octets_to_initiator += octets;
 		}
 	}
+}
+
+void scsi_pdu_count(const struct scsi_io *io, const struct pdu *p)
+{
+	scsi_pdus_counted(io, iscsi_opcode_from_initiator(p->opcode), 1,
+			  p->data_len);
 }
 
 void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
@@ -1075,9 +1037,9 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 			}
 		}
 		if (cur) {
-			cur->s_bit = p->bhs[1] & 0x01; /* §11.7.1 */
-			cur->status = p->bhs[3];
-			cur->buf_off = be32_at(p->bhs + 40);
+			cur->s_bit = bhs_status_bit(p->bhs);
+			cur->status = bhs_byte3(p->bhs);
+			cur->buf_off = bhs_buffer_offset(p->bhs);
 		}
 		if (cur && e && e->kind == K_OTHER && op_is_inventory(e) &&
 		    p->data_len) {
@@ -1100,8 +1062,8 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 		break;
 	case OP_SCSI_RSP:
 		if (cur) {
-			cur->response = p->bhs[2]; /* §11.4 */
-			cur->status = p->bhs[3];
+			cur->response = bhs_byte2(p->bhs);
+			cur->status = bhs_byte3(p->bhs);
 			if (cur->status == ST_CHECK && p->data_len) {
 				cur->want = 1;
 				io->c->sense_len = 0;
@@ -1124,7 +1086,7 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 		on_tmf_rsp(io, now, p);
 		break;
 	case OP_REJECT: {
-		uint8_t reason = p->bhs[2]; /* §11.17.1 */
+		uint8_t reason = bhs_byte2(p->bhs);
 		FOR_STATS(io, st)
 		{
 			st->rejects++;
@@ -1132,20 +1094,16 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 				st->format_errors++;
 		}
 		emit(io, now, "scsi_reject", "target rejected a PDU: %s (0x%02x)",
-		     scsi_reject_reason(reason), reason);
+		     iscsi_tok_str(iscsi_reject_reasons, reason,
+				   "reserved reason"),
+		     reason);
 		break;
 	}
 	case OP_ASYNC_MSG: {
-		uint8_t ev = p->bhs[36]; /* §11.9.1 */
+		uint8_t ev = bhs_byte36(p->bhs);
 		FOR_STATS(io, st) st->async_msgs++;
-		static const char *const what[] = {
-		    "SCSI asynchronous event", "target requests logout",
-		    "target will drop the connection",
-		    "target will drop all connections",
-		    "target requests parameter negotiation"};
 		emit(io, now, "async_message", "AsyncEvent %u: %s", ev,
-		     ev < 5 ? what[ev] : ev == 255 ? "vendor specific"
-						   : "reserved");
+		     iscsi_tok_str(iscsi_async_events, ev, "reserved"));
 		break;
 	}
 	case OP_SNACK_REQ:

@@ -99,6 +99,45 @@ uint16_t session_health(enum sess_status st)
 	return 0;
 }
 
+/* What each way a login can fail says, where no code adds to it. */
+static const char *const fail_words[] = {
+	[LF_NONE] = "reason not recorded",
+	[LF_STATUS] = "status",
+	[LF_NO_RESPONSE] = "no response (connection closed)",
+	[LF_CLOSED] = "connection closed during login",
+	[LF_REJECTED] = "rejected",
+};
+
+const char *session_fail_str(const struct session *s, char *buf, size_t len)
+{
+	switch (s->fail_kind) {
+	case LF_STATUS:
+		snprintf(buf, len, "%s (0x%02x%02x)",
+			 iscsi_login_status_str(s->fail_class, s->fail_detail),
+			 s->fail_class, s->fail_detail);
+		break;
+	case LF_REJECTED:
+		snprintf(buf, len, "rejected (%s)",
+			 iscsi_tok_str(iscsi_reject_reasons, s->fail_reject,
+				       "reserved reason"));
+		break;
+	case LF_NO_RESPONSE:
+	case LF_CLOSED:
+	default:
+		snprintf(buf, len, "%s",
+			 fail_words[s->fail_kind < LF_REJECTED ? s->fail_kind
+							       : LF_NONE]);
+		break;
+	}
+	return buf;
+}
+
+const char *session_fail_verb(const struct session *s)
+{
+	return s->fail_kind == LF_STATUS && s->fail_class == 1 ? "redirected"
+							       : "failed";
+}
+
 unsigned session_current_connections(const struct session *s)
 {
 	unsigned n = 0;
@@ -892,6 +931,40 @@ static void session_reinstate(struct session_table *st, struct session *s,
 	}
 }
 
+/* Ends c's login as failed; a leading login takes its session with it
+ * (ST_ERROR). kind: the event of a leading login. */
+static void login_failed(struct session_table *st, struct session *s,
+			 struct sconn *c, uint64_t now, enum login_fail f,
+			 uint8_t reject, const char *kind, const char *why)
+{
+	c->phase = CP_ENDED;
+	c->end_reason = END_LOGIN_FAILED;
+	c->end_ns = now;
+	char text[128];
+	if (!c->leading) {
+		struct session tmp = {.fail_kind = (uint8_t)f,
+				      .fail_class = c->status_class,
+				      .fail_detail = c->status_detail,
+				      .fail_reject = reject};
+		session_event(st, s, c, now, "connection_login_failed", "%s",
+			      session_fail_str(&tmp, text, sizeof(text)));
+		return;
+	}
+	/* Nothing was negotiated, but the initiator declared the session
+	 * type it asked for. */
+	if (c->vals.session_type.state == NEG_NEGOTIATED ||
+	    c->vals.session_type.state == NEG_DEFAULT)
+		s->session_type = (int)c->vals.session_type.v;
+	s->fail_kind = (uint8_t)f;
+	s->fail_reject = reject;
+	s->end_reason = END_LOGIN_FAILED;
+	session_event(st, s, c, now, kind, "%s%s%s",
+		      session_fail_str(s, text, sizeof(text)),
+		      f == LF_STATUS && s->fail_class == 1 ? " to " : "",
+		      f == LF_STATUS && s->fail_class == 1 ? s->redirect : "");
+	session_set_status(st, s, now, ST_ERROR, why);
+}
+
 void session_login_end(struct session_table *st, struct session *s,
 		       struct sconn *c, uint64_t now, uint8_t cls,
 		       uint8_t detail, uint16_t tsih, int version_active)
@@ -910,32 +983,16 @@ void session_login_end(struct session_table *st, struct session *s,
 	}
 	copy_str(s->target_alias, &c->neg.target_alias);
 	if (cls != 0) {
-		c->phase = CP_ENDED;
-		c->end_reason = END_LOGIN_FAILED;
-		c->end_ns = now;
-		const char *why = login_status_str(cls, detail);
+		const char *why = iscsi_login_status_str(cls, detail);
 		if (cls == 1)
 			copy_str(s->redirect, &c->neg.target_address);
 		if (c->leading) {
-			/* Nothing was negotiated, but the initiator declared
-			 * the session type it asked for. */
-			if (c->vals.session_type.state == NEG_NEGOTIATED ||
-			    c->vals.session_type.state == NEG_DEFAULT)
-				s->session_type = (int)c->vals.session_type.v;
 			s->fail_class = cls;
 			s->fail_detail = detail;
-			s->end_reason = END_LOGIN_FAILED;
-			session_event(st, s, c, now,
-				      cls == 1 ? "login_redirected"
-					       : "login_failed",
-				      "%s (0x%02x%02x)%s%s", why, cls, detail,
-				      cls == 1 ? " to " : "",
-				      cls == 1 ? s->redirect : "");
-			session_set_status(st, s, now, ST_ERROR, why);
-		} else {
-			session_event(st, s, c, now, "connection_login_failed",
-				      "%s (0x%02x%02x)", why, cls, detail);
 		}
+		login_failed(st, s, c, now, LF_STATUS, 0,
+			     cls == 1 ? "login_redirected" : "login_failed",
+			     why);
 		return;
 	}
 	c->phase = CP_FULL;
@@ -970,14 +1027,24 @@ void session_login_end(struct session_table *st, struct session *s,
 	session_update(st, s, now, "login complete");
 }
 
+void session_login_rejected(struct session_table *st, struct session *s,
+			    struct sconn *c, uint64_t now, uint8_t reason)
+{
+	if (c->phase != CP_LOGIN)
+		return;
+	c->state_ns = now;
+	neg_compute(&c->neg, c->login_observed, &c->vals);
+	login_failed(st, s, c, now, LF_REJECTED, reason, "login_failed",
+		     "login rejected");
+}
+
 void session_logout_request(struct session_table *st, struct session *s,
 			    struct sconn *c, uint64_t now, int reason,
 			    uint16_t cid)
 {
-	static const char *const why[] = {"close the session",
-					  "close the connection",
-					  "remove the connection for recovery"};
-	const char *w = reason >= 0 && reason <= 2 ? why[reason] : "reason?";
+	const char *w = reason >= 0 ? iscsi_tok_str(iscsi_logout_reasons,
+						    (uint32_t)reason, "reason?")
+				    : "reason?";
 	session_event(st, s, c, now, "logout_requested", "%s (CID %u)", w, cid);
 	s->logout_reason = reason;
 	if (status_final(s->status))
@@ -1001,12 +1068,11 @@ void session_logout_response(struct session_table *st, struct session *s,
 			     struct sconn *c, uint64_t now, int response)
 {
 	if (response != 0) {
-		static const char *const why[] = {
-			"success", "CID not found",
-			"connection recovery not supported", "cleanup failed"};
 		session_event(st, s, c, now, "logout_failed", "%s",
-			      response > 0 && response <= 3 ? why[response]
-							    : "unknown response");
+			      response > 0 ? iscsi_tok_str(iscsi_logout_responses,
+							   (uint32_t)response,
+							   "unknown response")
+					   : "unknown response");
 		/* The connections stay as they were. */
 		for (struct sconn *o = s->conns; o; o = o->next)
 			if (o->phase == CP_LOGOUT)
@@ -1068,17 +1134,21 @@ void session_conn_closed(struct session_table *st, struct session *s,
 	case CP_ENDED:
 	case CP_LOST:
 		return;
-	case CP_LOGIN:
+	case CP_LOGIN: {
 		c->phase = CP_ENDED;
 		c->end_reason = END_CONN_CLOSED;
-		session_event(st, s, c, now, "login_abandoned",
-			      "connection closed during login");
+		enum login_fail f = c->login_responses ? LF_CLOSED
+						       : LF_NO_RESPONSE;
+		session_event(st, s, c, now, "login_abandoned", "%s",
+			      fail_words[f]);
 		if (c->leading && !status_final(s->status)) {
+			s->fail_kind = (uint8_t)f;
 			s->end_reason = END_LOGIN_FAILED;
 			session_set_status(st, s, now, ST_ERROR,
 					   "login abandoned");
 		}
 		return;
+	}
 	case CP_LOGOUT: {
 		/* Closed after its Logout Request but before a response was
 		 * seen: the target did what was asked (some targets close at

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "login.h"
-#include "rd.h"
 #include "scsi.h"
 
 struct tconn {
@@ -16,6 +15,16 @@ struct tconn {
 	struct session *s;
 	struct sconn *c;
 	bool orphan_done; /* no login: the session was made from traffic */
+	/* A login whose first Login Request goes on (C=1): its session is
+	 * made when the request's text sequence ends (§11.12.2), for the
+	 * names that identify the session are in that text. Until then
+	 * its PDUs are counted here. */
+	struct t_pend {
+		bool on;
+		int dir;     /* of the first Login Request */
+		uint64_t ns; /* when it ended */
+		uint64_t pdus[2], octets[2];
+	} pend;
 	/* the PDU in progress, per direction */
 	struct {
 		uint8_t opcode;
@@ -23,6 +32,7 @@ struct tconn {
 		uint8_t logout_reason;
 		uint16_t logout_cid;
 		uint8_t logout_response;
+		uint8_t reject_reason;
 	} cur[2];
 };
 
@@ -80,12 +90,6 @@ static struct login *t_login(const struct track *tr, struct tconn *t,
 	return t->login;
 }
 
-static bool is_login_or_text(uint8_t opcode)
-{
-	return opcode == OP_LOGIN_REQ || opcode == OP_LOGIN_RSP ||
-	       opcode == OP_TEXT_REQ || opcode == OP_TEXT_RSP;
-}
-
 /* Full feature traffic on a connection whose login we did not see. */
 static void t_orphan(struct session_table *st, struct tconn *t,
 		     struct engine_conn *ec, int dir, uint8_t opcode)
@@ -101,6 +105,40 @@ static void t_orphan(struct session_table *st, struct tconn *t,
 		      "connection seen in full feature phase");
 }
 
+/* The session of a login seen from its first request, made once the
+ * request's text is in (or the login ended without it). */
+static void t_login_session(struct session_table *st, struct tconn *t,
+			    struct engine_conn *ec)
+{
+	const struct login *l = t->login;
+	uint64_t at = t->pend.ns;
+	t->pend.on = false;
+	t->s = session_login_begin(st, at, &l->neg, l->isid,
+				   l->leading ? 0 : l->tsih);
+	if (!t->s)
+		return;
+	t->c = session_conn_add(st, t->s, ec->flow,
+				initiator_ep(ec->flow, t->pend.dir,
+					     OP_LOGIN_REQ),
+				at, true);
+	if (!t->c)
+		return;
+	t->c->leading = l->leading;
+	t->c->cid = l->cid;
+	t->c->cid_known = l->cid_seen;
+	t->c->login_responses = l->responses;
+	if (l->leading)
+		t->s->install_ns = at;
+	struct t_evctx x;
+	struct scsi_io io;
+	for (int i = 0; i < 2; i++) {
+		t->c->pdus[i] += t->pend.pdus[i];
+		if (t->pend.pdus[i] && t_io(st, t, &x, &io))
+			scsi_pdus_counted(&io, i == 0, t->pend.pdus[i],
+					  t->pend.octets[i]);
+	}
+}
+
 static void t_begin(void *user, struct engine_conn *ec, int slot, int dir,
 		    const struct pdu *p)
 {
@@ -111,7 +149,8 @@ static void t_begin(void *user, struct engine_conn *ec, int slot, int dir,
 		return;
 	t->cur[dir].opcode = p->opcode;
 	struct login *l =
-		is_login_or_text(p->opcode) ? t_login(tr, t, ec) : NULL;
+		(iscsi_opcode_is_login(p->opcode) ||
+		 iscsi_opcode_is_text(p->opcode)) ? t_login(tr, t, ec) : NULL;
 	t->cur[dir].login = l && login_begin(l, p->bhs) == 0;
 	if (t->cur[dir].login)
 		return;
@@ -124,10 +163,12 @@ static void t_begin(void *user, struct engine_conn *ec, int slot, int dir,
 		scsi_pdu_begin(&io, ec->now_ns, dir, p);
 	/* Fields read here because the BHS is gone by the end. */
 	if (p->opcode == OP_LOGOUT_REQ) {
-		t->cur[dir].logout_reason = p->bhs[1] & 0x7f; /* §11.14.1 */
-		t->cur[dir].logout_cid = be16_at(p->bhs + 20);
+		t->cur[dir].logout_reason = bhs_function(p->bhs);
+		t->cur[dir].logout_cid = bhs_cid(p->bhs);
 	} else if (p->opcode == OP_LOGOUT_RSP) {
-		t->cur[dir].logout_response = p->bhs[2]; /* §11.15.1 */
+		t->cur[dir].logout_response = bhs_byte2(p->bhs);
+	} else if (p->opcode == OP_REJECT) {
+		t->cur[dir].reject_reason = bhs_byte2(p->bhs);
 	}
 }
 
@@ -155,23 +196,15 @@ static void t_login_end(struct session_table *st, struct tconn *t,
 	struct login *l = t->login;
 	unsigned ev = login_end(l, p->data_lost);
 	uint64_t now = ec->now_ns;
-	if ((ev & LOGIN_EV_STARTED) && !t->s && l->from_start) {
-		t->s = session_login_begin(st, now, &l->neg, l->isid, l->tsih);
-		if (!t->s)
-			return;
-		t->c = session_conn_add(st, t->s, ec->flow,
-					initiator_ep(ec->flow, dir, p->opcode),
-					now, true);
-		if (t->c) {
-			t->c->leading = l->leading;
-			t->c->cid = l->cid;
-			t->c->cid_known = l->cid_seen;
-			if (l->leading)
-				t->s->install_ns = now;
-		}
-	}
+	if ((ev & LOGIN_EV_STARTED) && !t->s && l->from_start)
+		t->pend = (struct t_pend){.on = true, .dir = dir, .ns = now};
+	if (t->pend.on &&
+	    (ev & (LOGIN_EV_REQUEST_TEXT | LOGIN_EV_FULL_FEATURE |
+		   LOGIN_EV_FAILED)))
+		t_login_session(st, t, ec);
 	if (!t->s || !t->c)
 		return;
+	t->c->login_responses = l->responses;
 	if ((l->anomalies & LOGIN_AN_TEXT_LOST) && !t->s->incomplete) {
 		/* Keys beyond the text cap (or in a gap) were not read:
 		 * what the session reports may miss them. */
@@ -237,12 +270,19 @@ static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
 		return;
 	if (t->cur[dir].login)
 		t_login_end(st, t, ec, dir, p);
+	int from_i = iscsi_opcode_from_initiator(p->opcode);
+	if (t->pend.on && p->opcode == OP_REJECT)
+		t_login_session(st, t, ec); /* the login ends here */
 	struct session *s = t->s;
 	struct sconn *c = t->c;
-	if (!s || !c)
+	if (!s || !c) {
+		if (t->pend.on) {
+			t->pend.pdus[from_i ? 0 : 1]++;
+			t->pend.octets[from_i ? 0 : 1] += p->data_len;
+		}
 		return;
+	}
 	uint64_t now = ec->now_ns;
-	int from_i = iscsi_opcode_from_initiator(p->opcode);
 	c->pdus[from_i ? 0 : 1]++;
 	struct t_evctx x;
 	struct scsi_io io;
@@ -267,6 +307,14 @@ static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
 		break;
 	case OP_REJECT:
 		c->rejects++;
+		if (c->phase == CP_LOGIN && t->login) {
+			/* A Reject is the only answer this login gets. */
+			c->neg = t->login->neg;
+			c->login_observed = login_complete(t->login);
+			session_login_rejected(st, s, c, now,
+					       t->cur[dir].reject_reason);
+			break;
+		}
 		session_conn_trouble(st, s, c, now, DEG_REJECT,
 				     "the target rejected a PDU");
 		break;
@@ -325,6 +373,17 @@ static void t_close(void *user, struct engine_conn *ec, int slot,
 	struct tconn *t = ec->slot[slot];
 	if (!t)
 		return;
+	if (t->pend.on) {
+		/* The login's first request never ended its text: the
+		 * session is reported with what is known. */
+		t_login_session(st, t, ec);
+		if (t->s && why == CONN_END_CAPTURE && !t->s->incomplete) {
+			t->s->incomplete = true;
+			session_event(st, t->s, t->c, ec->now_ns, "text_lost",
+				      "the capture ended inside the login "
+				      "text");
+		}
+	}
 	if (t->login)
 		login_close(t->login);
 	struct t_evctx x;

@@ -262,22 +262,45 @@ static const struct {
     {3, 2, "out of resources"},
 };
 
+/* The first Login Request goes on (C=1, §11.12.2): its keys, cut inside
+ * a value, are taken when the sequence ends, and that is told once. */
+START_TEST(test_first_request_continued)
+{
+	struct login l;
+	login_init(&l, NULL);
+	unsigned ev = PDU(&l, OP_LOGIN_REQ, F_C | STG(1, 0), 0, 0, 0,
+			  "InitiatorName=iqn.x:i\0TargetName=iqn.", 0);
+	ck_assert(ev & LOGIN_EV_STARTED);
+	ck_assert(!(ev & LOGIN_EV_REQUEST_TEXT));
+	ck_assert(!l.neg.initiator_name.seen);
+	ev = PDU(&l, OP_LOGIN_RSP, STG(1, 0), 0, 0, 0, "", 0);
+	ck_assert(!(ev & LOGIN_EV_REQUEST_TEXT));
+	ev = PDU(&l, OP_LOGIN_REQ, F_T | STG(1, 3), 0, 0, 0,
+		 "x:t\0MaxBurstLength=4096\0", 0);
+	ck_assert(ev & LOGIN_EV_REQUEST_TEXT);
+	ck_assert_str_eq(l.neg.initiator_name.s, "iqn.x:i");
+	ck_assert_str_eq(l.neg.target_name.s, "iqn.x:t");
+	ck_assert(login_complete(&l));
+	login_free(&l);
+}
+END_TEST
+
 START_TEST(test_status_strings)
 {
 	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
 		ck_assert_str_eq(
-		    login_status_str(statuses[i].cls, statuses[i].det),
+		    iscsi_login_status_str(statuses[i].cls, statuses[i].det),
 		    statuses[i].text);
-	ck_assert_str_eq(login_status_str(2, 0x7f),
+	ck_assert_str_eq(iscsi_login_status_str(2, 0x7f),
 			 "initiator error (unknown detail)");
-	ck_assert_str_eq(login_status_str(3, 9),
+	ck_assert_str_eq(iscsi_login_status_str(3, 9),
 			 "target error (unknown detail)");
-	ck_assert_str_eq(login_status_str(1, 0),
+	ck_assert_str_eq(iscsi_login_status_str(1, 0),
 			 "redirection (unknown detail)");
-	ck_assert_str_eq(login_status_str(9, 9), "unknown status class");
+	ck_assert_str_eq(iscsi_login_status_str(9, 9), "unknown status class");
 	ck_assert_str_eq(login_outcome_name(LOGIN_FAILED), "failed");
-	ck_assert_str_eq(login_stage_name(1), "operational");
-	ck_assert_str_eq(login_stage_name(2), "reserved");
+	ck_assert_str_eq(iscsi_tok_str(iscsi_stage_names, 1, "reserved"), "operational");
+	ck_assert_str_eq(iscsi_tok_str(iscsi_stage_names, 2, "reserved"), "reserved");
 }
 END_TEST
 
@@ -304,7 +327,7 @@ START_TEST(test_failed_each_class)
 		ck_assert_uint_eq(l.status_detail, statuses[i].det);
 		ck_assert_uint_eq(l.tsih, 0);
 		ck_assert_str_eq(
-		    login_status_str(l.status_class, l.status_detail),
+		    iscsi_login_status_str(l.status_class, l.status_detail),
 		    statuses[i].text);
 		if (statuses[i].cls == 1) {
 			ck_assert(ev & LOGIN_EV_REDIRECT);
@@ -343,7 +366,7 @@ START_TEST(test_auth_failure_chap)
 	ck_assert(!l.neg.chap.mutual);
 	ck_assert_str_eq(l.neg.chap.name[NEG_INITIATOR].s, "mallory");
 	ck_assert(!l.neg.chap.response_seen[NEG_TARGET]);
-	ck_assert_str_eq(login_status_str(l.status_class, l.status_detail),
+	ck_assert_str_eq(iscsi_login_status_str(l.status_class, l.status_detail),
 			 "authentication failure");
 	check_no_secrets(&l);
 	login_free(&l);
@@ -640,6 +663,7 @@ Suite *login_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("incremental");
 	tcase_add_test(tc, test_chap_chunked);
+	tcase_add_test(tc, test_first_request_continued);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_sendtargets_limits);

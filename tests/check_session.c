@@ -258,6 +258,46 @@ START_TEST(test_failed_and_abandoned)
 	session_conn_closed(r.st, t, d, 3 * SEC, false);
 	ck_assert_int_eq(t->status, ST_ERROR);
 	ck_assert_int_eq(d->phase, CP_ENDED);
+	char why[128];
+	ck_assert_str_eq(session_fail_str(s, why, sizeof(why)),
+			 "authentication failure (0x0201)");
+	ck_assert_str_eq(session_fail_verb(s), "failed");
+	/* closed before any Login Response: named, never "success" */
+	ck_assert_str_eq(session_fail_str(t, why, sizeof(why)),
+			 "no response (connection closed)");
+	/* closed after a (non-final) Login Response */
+	struct session *u = session_login_begin(r.st, 4 * SEC, &r.neg, ISID, 0);
+	struct sconn *e = session_conn_add(r.st, u, &r.flow[1], 0, 4 * SEC, true);
+	e->leading = true;
+	e->login_responses = 1;
+	session_conn_closed(r.st, u, e, 5 * SEC, false);
+	ck_assert_str_eq(session_fail_str(u, why, sizeof(why)),
+			 "connection closed during login");
+	rig_free(&r);
+}
+END_TEST
+
+/* A Reject answering a Login PDU ends the login (RFC 7143 §11.17). */
+START_TEST(test_login_rejected)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct session *s = session_login_begin(r.st, 1 * SEC, &r.neg, ISID, 0);
+	struct sconn *c = session_conn_add(r.st, s, &r.flow[0], 0, 1 * SEC, true);
+	c->leading = true;
+	session_login_rejected(r.st, s, c, 2 * SEC, 0x04);
+	ck_assert_int_eq(s->status, ST_ERROR);
+	ck_assert_int_eq(c->phase, CP_ENDED);
+	ck_assert_int_eq(c->end_reason, END_LOGIN_FAILED);
+	char why[128];
+	ck_assert_str_eq(session_fail_str(s, why, sizeof(why)),
+			 "rejected (protocol error)");
+	ck_assert_str_eq(r.last_kind, "session_failed");
+	/* a Reject after the login is trouble, not a failed login */
+	struct session *t;
+	struct sconn *d = login(&r, &t, 1, 3 * SEC, 0, 0, 0, 7);
+	session_login_rejected(r.st, t, d, 4 * SEC, 0x04);
+	ck_assert_int_eq(t->status, ST_OK);
 	rig_free(&r);
 }
 END_TEST
@@ -745,6 +785,7 @@ Suite *session_suite(void)
 	tcase_add_test(core, test_capture_end_is_not_a_close);
 	tcase_add_test(core, test_session_reinstatement);
 	tcase_add_test(core, test_failed_and_abandoned);
+	tcase_add_test(core, test_login_rejected);
 	tcase_add_test(core, test_logout_refused_and_unrequested);
 	tcase_add_test(core, test_orphan_and_trouble);
 	tcase_add_test(core, test_capture_loss_not_degrading);

@@ -136,6 +136,7 @@ static inline struct session *fx_failed_session(void)
 	s->tsih_known = false;
 	s->status = ST_ERROR;
 	s->end_reason = END_LOGIN_FAILED;
+	s->fail_kind = LF_STATUS;
 	s->fail_class = 2;
 	s->fail_detail = 1;
 	struct sconn *c = fx_conn(s, 0, "AuthMethod=CHAP", "AuthMethod=CHAP",
