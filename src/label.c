@@ -66,8 +66,10 @@ const char *label_reason(const struct session *s, char *buf, size_t len)
 				 s->fail_class, s->fail_detail);
 			return buf;
 		}
-		/* The connection closed with the login unanswered. */
-		w = "no response";
+		/* No status: how the model says the login ended. */
+		w = s->fail_kind == LF_REJECTED ? "rejected"
+		    : s->fail_kind == LF_CLOSED ? "closed in login"
+						: "no response";
 		break;
 	case ST_LOST:
 		w = "lost";

@@ -262,7 +262,7 @@ static void render_fail(FILE *fp, const struct fail_key *k, const char *ini,
 	char i[3 * NEG_STR_MAX + 8], t[3 * NEG_STR_MAX + 8], why[160];
 	metrics_escape_label(ini, strlen(ini), i, sizeof(i));
 	metrics_escape_label(tgt, strlen(tgt), t, sizeof(t));
-	const char *r = login_status_str(k->cls, k->detail);
+	const char *r = iscsi_login_status_str(k->cls, k->detail);
 	metrics_escape_label(r, strlen(r), why, sizeof(why));
 	fprintf(fp,
 		"iscsiwatch_login_failures_total{initiator=\"%s\",target=\"%s\","

@@ -1034,7 +1034,7 @@ void session_login_rejected(struct session_table *st, struct session *s,
 		return;
 	c->state_ns = now;
 	neg_compute(&c->neg, c->login_observed, &c->vals);
-	login_failed(st, s, c, now, LF_REJECTED, reason, "login_failed",
+	login_failed(st, s, c, now, LF_REJECTED, reason, "login_rejected",
 		     "login rejected");
 }
 
