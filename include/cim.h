@@ -85,6 +85,16 @@ size_t cim_conn_ext_props(const struct session *s, const struct sconn *c,
 			  struct cim_prop *out, size_t max);
 
 /* The property called name in props[0..n), or NULL. */
+/* OperationalStatus value, Status string and HealthState of a model
+ * status (cim-mapping.md); EnabledState is session_enabled_state(). */
+uint16_t cim_op_status(enum sess_status st);
+const char *cim_status_word(enum sess_status st);
+uint16_t cim_health_state(enum sess_status st);
+
+/* The name of value v of a CIM enumeration property ("OK" for
+ * HealthState 5), or NULL when the property has none or v is unknown. */
+const char *cim_enum_name(const char *prop, uint32_t v);
+
 const struct cim_prop *cim_find(const struct cim_prop *props, size_t n,
 				const char *name);
 

@@ -293,6 +293,15 @@ struct neg_values {
 
 void neg_compute(const struct neg *n, bool login_seen, struct neg_values *out);
 
+/* True when r carries a value in v: DEFAULT, NEGOTIATED, or REJECTED
+ * (both sides keep the default, §6.2). The one test every exporter uses
+ * to print a value or null. */
+static inline bool neg_result_has_value(const struct neg_result *r)
+{
+	return r->state == NEG_DEFAULT || r->state == NEG_NEGOTIATED ||
+	       r->state == NEG_REJECTED;
+}
+
 const char *neg_state_name(enum neg_state s);
 
 #endif

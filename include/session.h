@@ -321,10 +321,6 @@ enum perspective { PERSP_TARGET = 0, PERSP_INITIATOR };
 
 /* The CIM EnabledState of a status. */
 enum cim_enabled session_enabled_state(enum sess_status st);
-/* OperationalStatus value, Status string and HealthState of a status. */
-uint16_t session_op_status(enum sess_status st);
-const char *session_status_word(enum sess_status st);
-uint16_t session_health(enum sess_status st);
 /* Why the login of a session in ST_ERROR failed, as words:
  * "authentication failure (0x0201)", "no response (connection closed)",
  * "rejected (protocol error)", ... Writes at most len bytes (NUL
@@ -332,6 +328,12 @@ uint16_t session_health(enum sess_status st);
 const char *session_fail_str(const struct session *s, char *buf, size_t len);
 /* "redirected" for a status-class 1 answer, else "failed". */
 const char *session_fail_verb(const struct session *s);
+/* The i-th kept event of s, oldest first (i < s->nevents). */
+const struct sess_event *session_event_at(const struct session *s,
+					  unsigned i);
+/* The connection whose login made the session (the leading login), or
+ * its first connection when that login was not seen; NULL when none. */
+const struct sconn *session_leading_conn(const struct session *s);
 /* Connections in full feature phase now. */
 unsigned session_current_connections(const struct session *s);
 

@@ -100,9 +100,7 @@ static void sarray_next(struct cim_prop *p)
 static void prop_neg(struct builder *b, const char *name, enum cim_type type,
 		     const struct neg_result *r, bool login_observed)
 {
-	bool has = login_observed &&
-		   (r->state == NEG_NEGOTIATED || r->state == NEG_DEFAULT ||
-		    r->state == NEG_REJECTED);
+	bool has = login_observed && neg_result_has_value(r);
 	if (!has) {
 		prop_null(b, name, type);
 		return;
@@ -175,12 +173,6 @@ static void neg_violations(const struct neg_values *v, struct cim_prop *p)
 	}
 	NEG_SESSION_KEYS(X)
 #undef X
-}
-
-static bool neg_has_value(const struct neg_result *r)
-{
-	return r->state == NEG_NEGOTIATED || r->state == NEG_DEFAULT ||
-	       r->state == NEG_REJECTED;
 }
 
 const struct cim_prop *cim_find(const struct cim_prop *props, size_t n,
@@ -370,14 +362,6 @@ void cim_session_instance_id(const struct session *s, char *buf, size_t len)
 		 (unsigned long long)(s->install_ns / 1000u));
 }
 
-static const struct sconn *leading_conn(const struct session *s)
-{
-	for (const struct sconn *c = s->conns; c; c = c->next)
-		if (c->leading)
-			return c;
-	return s->conns;
-}
-
 static const char *type_word(const struct session *s)
 {
 	if (s->session_type == NEG_SESSION_DISCOVERY)
@@ -500,7 +484,7 @@ static void status_description(const struct session *s, struct cim_prop *p)
 
 static void session_description(const struct session *s, struct cim_prop *p)
 {
-	const struct sconn *c = leading_conn(s);
+	const struct sconn *c = session_leading_conn(s);
 	char a[64], t[CIM_TIME_BUF], why[128];
 	sappend(p, "Initiator %s", s->initiator_name[0] ? s->initiator_name
 							 : "(name unknown)");
@@ -596,13 +580,13 @@ size_t cim_session_props(const struct session *s, enum perspective persp,
 
 	p = prop_new(&b, "OperationalStatus", CIM_T_UINT16_ARRAY);
 	p->n = 1;
-	p->arr[0] = session_op_status(s->status);
+	p->arr[0] = cim_op_status(s->status);
 
 	p = prop_new(&b, "StatusDescriptions", CIM_T_STRING_ARRAY);
 	status_description(s, p);
 
-	prop_str(&b, "Status", session_status_word(s->status));
-	prop_uint(&b, "HealthState", CIM_T_UINT16, session_health(s->status));
+	prop_str(&b, "Status", cim_status_word(s->status));
+	prop_uint(&b, "HealthState", CIM_T_UINT16, cim_health_state(s->status));
 	prop_null(&b, "OtherEnabledState", CIM_T_STRING);
 	prop_uint(&b, "EnabledDefault", CIM_T_UINT16, 2);
 	/* The 0 interval while the state has not changed since the session
@@ -712,7 +696,7 @@ static const char *phase_text(enum conn_phase ph)
 static void prop_digest(struct builder *b, const char *name,
 			const struct neg_result *r, bool failed)
 {
-	if (!neg_has_value(r) || failed)
+	if (!neg_result_has_value(r) || failed)
 		prop_null(b, name, CIM_T_UINT16);
 	else
 		prop_uint(b, name, CIM_T_UINT16,
@@ -732,7 +716,7 @@ static void conn_status_description(const struct sconn *c,
 				    enum sess_status st, struct cim_prop *p)
 {
 	sarray_next(p);
-	sappend(p, "%s: %s", session_status_word(st), phase_text(c->phase));
+	sappend(p, "%s: %s", cim_status_word(st), phase_text(c->phase));
 	if (c->end_ns)
 		sappend(p, " (%s)", end_text(c->end_reason));
 	if (conn_login_failed(c))
@@ -746,7 +730,7 @@ static void conn_status_description(const struct sconn *c,
 	if (c->gaps)
 		sappend(p, "; the capture lost bytes of it");
 	const struct neg_result *am = &c->vals.auth_method;
-	if (neg_has_value(am) && !auth_in_map(am->v))
+	if (neg_result_has_value(am) && !auth_in_map(am->v))
 		sappend(p, "; authenticated with %s, which "
 			   "AuthenticationMethodUsed has no value for",
 			am->v == NEG_AUTH_SPKM1 ? "SPKM1" : "SPKM2");
@@ -757,7 +741,7 @@ static void conn_status_description(const struct sconn *c,
  * on (cim-mapping.md). */
 static bool marker_on(const struct neg_result *r)
 {
-	return neg_has_value(r) && r->v == 1;
+	return neg_result_has_value(r) && r->v == 1;
 }
 
 size_t cim_conn_props(const struct session *s, const struct sconn *c,
@@ -802,11 +786,11 @@ size_t cim_conn_props(const struct session *s, const struct sconn *c,
 
 	p = prop_new(&b, "OperationalStatus", CIM_T_UINT16_ARRAY);
 	p->n = 1;
-	p->arr[0] = session_op_status(st);
+	p->arr[0] = cim_op_status(st);
 	conn_status_description(c, st, prop_new(&b, "StatusDescriptions",
 						 CIM_T_STRING_ARRAY));
-	prop_str(&b, "Status", session_status_word(st));
-	prop_uint(&b, "HealthState", CIM_T_UINT16, session_health(st));
+	prop_str(&b, "Status", cim_status_word(st));
+	prop_uint(&b, "HealthState", CIM_T_UINT16, cim_health_state(st));
 	/* A lost TCP connection is gone for good: Disabled, not the
 	 * session's "Enabled but Offline". */
 	prop_uint(&b, "EnabledState", CIM_T_UINT16,
@@ -825,12 +809,12 @@ size_t cim_conn_props(const struct session *s, const struct sconn *c,
 	    persp == PERSP_INITIATOR ? &v->mrdsl_initiator : &v->mrdsl_target;
 	const struct neg_result *tx =
 	    persp == PERSP_INITIATOR ? &v->mrdsl_target : &v->mrdsl_initiator;
-	if (neg_has_value(rx) && !failed)
+	if (neg_result_has_value(rx) && !failed)
 		prop_uint(&b, "MaxReceiveDataSegmentLength", CIM_T_UINT32,
 			  rx->v);
 	else
 		prop_null(&b, "MaxReceiveDataSegmentLength", CIM_T_UINT32);
-	if (neg_has_value(tx) && !failed)
+	if (neg_result_has_value(tx) && !failed)
 		prop_uint(&b, "MaxTransmitDataSegmentLength", CIM_T_UINT32,
 			  tx->v);
 	else
@@ -859,7 +843,7 @@ size_t cim_conn_props(const struct session *s, const struct sconn *c,
 	else
 		prop_null(&b, "ActiveiSCSIVersion", CIM_T_BOOLEAN);
 
-	if (neg_has_value(&v->auth_method) && auth_in_map(v->auth_method.v)) {
+	if (neg_result_has_value(&v->auth_method) && auth_in_map(v->auth_method.v)) {
 		uint32_t m;
 		switch (v->auth_method.v) {
 		case NEG_AUTH_NONE:
@@ -934,7 +918,7 @@ size_t cim_session_ext_props(const struct session *s, enum perspective persp,
 			     size_t max)
 {
 	struct builder b = {.out = out, .max = max};
-	prop_system_name(&b, leading_conn(s), persp);
+	prop_system_name(&b, session_leading_conn(s), persp);
 	prop_str(&b, "ObservedBy", observed_by);
 	prop_str(&b, "InitiatorName",
 		 s->initiator_name[0] ? s->initiator_name : NULL);
@@ -975,4 +959,140 @@ size_t cim_conn_ext_props(const struct session *s, const struct sconn *c,
 	else
 		prop_null(&b, "VersionActive", CIM_T_UINT8);
 	return b.n;
+}
+
+/* ---- status numbers (cim-mapping.md): OperationalStatus, Status and
+ * HealthState of a model status ---- */
+
+uint16_t cim_op_status(enum sess_status st)
+{
+	static const uint16_t v[] = {
+		[ST_STARTING] = 8, [ST_OK] = 2,    [ST_DEGRADED] = 3,
+		[ST_STOPPING] = 9, [ST_LOST] = 13, [ST_STOPPED] = 10,
+		[ST_ERROR] = 6,
+	};
+	return v[st];
+}
+
+const char *cim_status_word(enum sess_status st)
+{
+	static const char *const v[] = {
+		[ST_STARTING] = "Starting", [ST_OK] = "OK",
+		[ST_DEGRADED] = "Degraded", [ST_STOPPING] = "Stopping",
+		[ST_LOST] = "Lost Comm",    [ST_STOPPED] = "Stopped",
+		[ST_ERROR] = "Error",
+	};
+	return v[st];
+}
+
+uint16_t cim_health_state(enum sess_status st)
+{
+	switch (st) {
+	case ST_OK:
+	case ST_STOPPING:
+	case ST_STOPPED:
+		return 5;
+	case ST_DEGRADED:
+		return 10;
+	case ST_LOST:
+	case ST_ERROR:
+		return 20;
+	case ST_STARTING:
+		break;
+	}
+	return 0;
+}
+
+/* ---- CIM enumeration names (the ValueMap/Values of CIM_iSCSISession,
+ * CIM_iSCSIConnection and their parents) ---- */
+
+struct cim_enum_val {
+	uint16_t v;
+	const char *name;
+};
+
+static const struct cim_enum_val e_opstatus[] = {
+    {0, "Unknown"},       {1, "Other"},
+    {2, "OK"},            {3, "Degraded"},
+    {4, "Stressed"},      {5, "Predictive Failure"},
+    {6, "Error"},         {7, "Non-Recoverable Error"},
+    {8, "Starting"},      {9, "Stopping"},
+    {10, "Stopped"},      {11, "In Service"},
+    {12, "No Contact"},   {13, "Lost Communication"},
+    {14, "Aborted"},      {15, "Dormant"},
+    {16, "Supporting Entity in Error"}, {17, "Completed"},
+    {18, "Power Mode"},   {0, NULL},
+};
+static const struct cim_enum_val e_health[] = {
+    {0, "Unknown"},        {5, "OK"},
+    {10, "Degraded/Warning"}, {15, "Minor failure"},
+    {20, "Major failure"}, {25, "Critical failure"},
+    {30, "Non-recoverable error"}, {0, NULL},
+};
+static const struct cim_enum_val e_enabled[] = {
+    {0, "Unknown"},  {1, "Other"},          {2, "Enabled"},
+    {3, "Disabled"}, {4, "Shutting Down"},  {5, "Not Applicable"},
+    {6, "Enabled but Offline"}, {7, "In Test"}, {8, "Deferred"},
+    {9, "Quiesce"},  {10, "Starting"},      {0, NULL},
+};
+static const struct cim_enum_val e_enabled_default[] = {
+    {2, "Enabled"}, {3, "Disabled"}, {5, "Not Applicable"},
+    {6, "Enabled but Offline"}, {7, "No Default"}, {9, "Quiesce"},
+    {0, NULL},
+};
+static const struct cim_enum_val e_requested[] = {
+    {0, "Unknown"},   {2, "Enabled"},  {3, "Disabled"}, {4, "Shut Down"},
+    {5, "No Change"}, {6, "Offline"},  {7, "Test"},     {8, "Deferred"},
+    {9, "Quiesce"},   {10, "Reboot"},  {11, "Reset"},   {12, "Not Applicable"},
+    {0, NULL},
+};
+static const struct cim_enum_val e_aggregation[] = {
+    {0, "Unknown"}, {2, "No Lower-Level Composition"},
+    {3, "Combined In Parallel"}, {4, "Combined In Sequence"}, {0, NULL},
+};
+static const struct cim_enum_val e_direction[] = {
+    {0, "Unknown"}, {2, "Bi-Directional"}, {3, "Uni-Directional"},
+    {0, NULL},
+};
+static const struct cim_enum_val e_session_type[] = {
+    {0, "Unknown"}, {1, "Other"}, {2, "Discovery"}, {3, "Normal"},
+    {0, NULL},
+};
+static const struct cim_enum_val e_digest[] = {
+    {0, "Unknown"}, {1, "Other"}, {2, "No Digest"}, {3, "CRC32C"},
+    {0, NULL},
+};
+static const struct cim_enum_val e_auth[] = {
+    {0, "Unknown"}, {1, "Other"}, {2, "No Authentication"}, {3, "SRP"},
+    {4, "CHAP"},    {5, "Kerberos"}, {0, NULL},
+};
+
+static const struct {
+	const char *prop;
+	const struct cim_enum_val *vals;
+} enum_props[] = {
+    {"OperationalStatus", e_opstatus},
+    {"HealthState", e_health},
+    {"EnabledState", e_enabled},
+    {"EnabledDefault", e_enabled_default},
+    {"RequestedState", e_requested},
+    {"AggregationBehavior", e_aggregation},
+    {"Directionality", e_direction},
+    {"SessionType", e_session_type},
+    {"HeaderDigestMethod", e_digest},
+    {"DataDigestMethod", e_digest},
+    {"AuthenticationMethodUsed", e_auth},
+};
+
+const char *cim_enum_name(const char *prop, uint32_t v)
+{
+	for (size_t i = 0; i < sizeof(enum_props) / sizeof(enum_props[0]); i++) {
+		if (strcmp(enum_props[i].prop, prop) != 0)
+			continue;
+		for (const struct cim_enum_val *e = enum_props[i].vals; e->name; e++)
+			if (e->v == v)
+				return e->name;
+		return NULL;
+	}
+	return NULL;
 }

@@ -252,7 +252,7 @@ static void session_row(FILE *fp, const struct session *s)
 		: s->session_type == NEG_SESSION_NORMAL	  ? "Normal"
 							  : "?");
 	fprintf(fp, "<td class=\"%s\">%s</td><td class=\"%s\">%s</td>",
-		state_class(s->status), session_status_word(s->status),
+		state_class(s->status), cim_status_word(s->status),
 		state_class(s->status), label_reason(s, reason, sizeof(reason)));
 	fprintf(fp, "<td class=\"n\">%u</td><td class=\"t\">", s->nconns);
 	put_time(fp, s->install_ns);
@@ -382,7 +382,7 @@ static unsigned tl_session(FILE *fp, const struct span *sp,
 		"<rect class=\"bar-%s\" x=\"%.1f\" y=\"%u\" width=\"%.1f\" "
 		"height=\"12\"><title>%s %s</title></rect>\n",
 		state_class(s->status), x0, y + 4, x1 - x0 < 2 ? 2 : x1 - x0,
-		session_status_word(s->status),
+		cim_status_word(s->status),
 		label_reason(s, reason, sizeof(reason)));
 	unsigned n = s->nevents;
 	for (unsigned i = 0; i < n; i++)
@@ -494,7 +494,7 @@ static void session_section(FILE *fp, const struct session *s)
 	fputs("</span> &#8594; <span class=\"name\">", fp);
 	html_text(fp, s->target_name[0] ? s->target_name : "?");
 	fprintf(fp, "</span></h2>\n<p><span class=\"%s\">%s</span> %s",
-		state_class(s->status), session_status_word(s->status),
+		state_class(s->status), cim_status_word(s->status),
 		label_reason(s, reason, sizeof(reason)));
 	if (s->isid_known)
 		fprintf(fp, "; ISID 0x%02x%02x%02x%02x%02x%02x", s->isid[0],

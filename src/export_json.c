@@ -155,8 +155,7 @@ static json_t *neg_val_json(enum neg_key k, const struct neg_val *v)
 static json_t *neg_result_value(enum neg_key k, const struct neg_result *r)
 {
 	const struct neg_key_info *ki = neg_key_info(k);
-	if (r->state != NEG_NEGOTIATED && r->state != NEG_DEFAULT &&
-	    r->state != NEG_REJECTED)
+	if (!neg_result_has_value(r))
 		return json_null();
 	switch (ki->type) {
 	case NEG_T_BOOL:
@@ -289,8 +288,7 @@ static json_t *auth_json(const struct sconn *c)
 		return o;
 	}
 	const struct neg_result *am = &c->vals.auth_method;
-	bool has = am->state == NEG_NEGOTIATED || am->state == NEG_DEFAULT ||
-		   am->state == NEG_REJECTED;
+	bool has = neg_result_has_value(am);
 	set(o, "method",
 	    has ? json_string(neg_vocab_name(NK_AUTH_METHOD, am->v))
 		: json_null());
@@ -323,14 +321,6 @@ static json_t *auth_json(const struct sconn *c)
 }
 
 /* ---- sessions ---- */
-
-static const struct sconn *leading(const struct session *s)
-{
-	for (const struct sconn *c = s->conns; c; c = c->next)
-		if (c->leading)
-			return c;
-	return s->conns;
-}
 
 static void add_unique(json_t *a, const char *v)
 {
@@ -491,7 +481,7 @@ static json_t *session_json(const struct session *s, enum perspective persp,
 	set(o, "end_reason", er ? json_string(er) : json_null());
 	set(o, "redirect", jstr_or_null(s->redirect));
 
-	const struct sconn *lc = leading(s);
+	const struct sconn *lc = session_leading_conn(s);
 	set(o, "negotiation",
 	    lc ? negotiation_json(&lc->neg, conn_negotiated(lc), false)
 	       : json_object());

@@ -141,14 +141,6 @@ static const char *digest_word(const struct cim_prop *p)
 	return p->u == 3 ? "CRC32C" : p->u == 2 ? "None" : "Other";
 }
 
-static const struct sconn *leading(const struct session *s)
-{
-	for (const struct sconn *c = s->conns; c; c = c->next)
-		if (c->leading)
-			return c;
-	return s->conns;
-}
-
 /* The SCSI layer's figures (scsi.h), one line per session that carried
  * SCSI commands: rates over the last interval before the capture's end,
  * totals, latency percentiles and errors. Fits in 160 columns. */
@@ -282,7 +274,7 @@ void export_table_list(FILE *fp, const struct session *first,
 		size_t n = cim_session_props(s, m->perspective, sp,
 					     CIM_SESSION_NPROPS);
 		size_t cn = 0;
-		const struct sconn *lc = leading(s);
+		const struct sconn *lc = session_leading_conn(s);
 		if (lc)
 			cn = cim_conn_props(s, lc, m->perspective, cp,
 					    CIM_CONN_NPROPS);

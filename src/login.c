@@ -395,15 +395,10 @@ void login_values(const struct login *l, struct neg_values *out)
 static enum login_digest digest_of(const struct login *l, enum neg_key k)
 {
 	struct neg_result r = neg_key_result(&l->neg, k, login_complete(l));
-	switch (r.state) {
-	case NEG_DEFAULT:
-	case NEG_NEGOTIATED:
-	case NEG_REJECTED:
-		return r.v == NEG_DIGEST_CRC32C ? LOGIN_DIGEST_CRC32C
-						: LOGIN_DIGEST_NONE;
-	default:
+	if (!neg_result_has_value(&r))
 		return LOGIN_DIGEST_UNKNOWN;
-	}
+	return r.v == NEG_DIGEST_CRC32C ? LOGIN_DIGEST_CRC32C
+					: LOGIN_DIGEST_NONE;
 }
 
 void login_digests(const struct login *l, enum login_digest *hd,

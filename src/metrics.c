@@ -253,7 +253,7 @@ static void render_sensor(FILE *fp, const struct metrics_meta *mm,
 			by[s->status]++;
 	for (int st = 0; st <= ST_ERROR; st++)
 		fprintf(fp, "iscsiwatch_sessions{state=\"%s\"} %" PRIu64 "\n",
-			session_status_word((enum sess_status)st), by[st]);
+			cim_status_word((enum sess_status)st), by[st]);
 }
 
 static void render_fail(FILE *fp, const struct fail_key *k, const char *ini,
@@ -307,7 +307,7 @@ static void session_labels(const struct session *s, struct slabels *l)
 	snprintf(l->s, sizeof(l->s),
 		 "seq=\"%" PRIu64 "\",initiator=\"%s\",target=\"%s\","
 		 "isid=\"%s\",tsih=\"%s\",state=\"%s\"",
-		 s->seq, ini, tgt, isid, tsih, session_status_word(s->status));
+		 s->seq, ini, tgt, isid, tsih, cim_status_word(s->status));
 }
 
 /* Each family is written for every session before the next family:

@@ -458,12 +458,6 @@ static bool discovery_irrelevant(enum neg_key k)
 	}
 }
 
-static bool has_value(const struct neg_result *r)
-{
-	return r->state == NEG_DEFAULT || r->state == NEG_NEGOTIATED ||
-	       r->state == NEG_REJECTED;
-}
-
 struct neg_result neg_key_result(const struct neg *n, enum neg_key k,
 				 bool login_seen)
 {
@@ -485,7 +479,7 @@ struct neg_result neg_key_result(const struct neg *n, enum neg_key k,
 		struct neg_result ir = key_raw(n, NK_INITIAL_R2T, login_seen);
 		struct neg_result id =
 		    key_raw(n, NK_IMMEDIATE_DATA, login_seen);
-		if (has_value(&ir) && has_value(&id) && ir.v == 1 &&
+		if (neg_result_has_value(&ir) && neg_result_has_value(&id) && ir.v == 1 &&
 		    id.v == 0) {
 			r.state = NEG_IRRELEVANT;
 			return r;
@@ -493,7 +487,7 @@ struct neg_result neg_key_result(const struct neg *n, enum neg_key k,
 		/* FirstBurstLength MUST NOT exceed MaxBurstLength. */
 		struct neg_result mb =
 		    key_raw(n, NK_MAX_BURST_LENGTH, login_seen);
-		if (has_value(&r) && has_value(&mb) && r.v > mb.v)
+		if (neg_result_has_value(&r) && neg_result_has_value(&mb) && r.v > mb.v)
 			r.flags |= NEG_RF_VIOLATION;
 	}
 	return r;

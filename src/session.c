@@ -60,45 +60,6 @@ enum cim_enabled session_enabled_state(enum sess_status st)
 	return CIM_DISABLED;
 }
 
-uint16_t session_op_status(enum sess_status st)
-{
-	static const uint16_t v[] = {
-		[ST_STARTING] = 8, [ST_OK] = 2,    [ST_DEGRADED] = 3,
-		[ST_STOPPING] = 9, [ST_LOST] = 13, [ST_STOPPED] = 10,
-		[ST_ERROR] = 6,
-	};
-	return v[st];
-}
-
-const char *session_status_word(enum sess_status st)
-{
-	static const char *const v[] = {
-		[ST_STARTING] = "Starting", [ST_OK] = "OK",
-		[ST_DEGRADED] = "Degraded", [ST_STOPPING] = "Stopping",
-		[ST_LOST] = "Lost Comm",    [ST_STOPPED] = "Stopped",
-		[ST_ERROR] = "Error",
-	};
-	return v[st];
-}
-
-uint16_t session_health(enum sess_status st)
-{
-	switch (st) {
-	case ST_OK:
-	case ST_STOPPING:
-	case ST_STOPPED:
-		return 5;
-	case ST_DEGRADED:
-		return 10;
-	case ST_LOST:
-	case ST_ERROR:
-		return 20;
-	case ST_STARTING:
-		break;
-	}
-	return 0;
-}
-
 /* What each way a login can fail says, where no code adds to it. */
 static const char *const fail_words[] = {
 	[LF_NONE] = "reason not recorded",
@@ -136,6 +97,20 @@ const char *session_fail_verb(const struct session *s)
 {
 	return s->fail_kind == LF_STATUS && s->fail_class == 1 ? "redirected"
 							       : "failed";
+}
+
+const struct sess_event *session_event_at(const struct session *s,
+					  unsigned i)
+{
+	return &s->events[(s->event_head + i) % SESSION_EVENTS_MAX];
+}
+
+const struct sconn *session_leading_conn(const struct session *s)
+{
+	for (const struct sconn *c = s->conns; c; c = c->next)
+		if (c->leading)
+			return c;
+	return s->conns;
 }
 
 unsigned session_current_connections(const struct session *s)

@@ -1,6 +1,7 @@
 /* The session model: states over a session's life, MC/S, reinstatement,
  * logout reasons, retain expiry, caps. Driven directly, as track.c does. */
 #include "check_suites.h"
+#include "cim.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,7 +101,7 @@ START_TEST(test_life_logout)
 	struct session *s = session_login_begin(r.st, 10 * SEC, &r.neg, ISID, 0);
 	ck_assert_int_eq(s->status, ST_STARTING);
 	ck_assert_int_eq(session_enabled_state(s->status), CIM_STARTING);
-	ck_assert_uint_eq(session_op_status(s->status), 8);
+	ck_assert_uint_eq(cim_op_status(s->status), 8);
 	struct sconn *c = session_conn_add(r.st, s, &r.flow[0], 0, 10 * SEC, true);
 	c->leading = true;
 	c->cid_known = true;
@@ -112,7 +113,7 @@ START_TEST(test_life_logout)
 	ck_assert_uint_eq(s->tpgt, 1);
 	ck_assert_uint_eq(s->state_ns, 11 * SEC);
 	ck_assert_uint_eq(session_current_connections(s), 1);
-	ck_assert_uint_eq(session_health(s->status), 5);
+	ck_assert_uint_eq(cim_health_state(s->status), 5);
 
 	session_logout_request(r.st, s, c, 20 * SEC, 0, 0);
 	ck_assert_int_eq(s->status, ST_STOPPING);
@@ -122,7 +123,7 @@ START_TEST(test_life_logout)
 	ck_assert_int_eq(s->end_reason, END_LOGOUT);
 	ck_assert_int_eq(c->phase, CP_ENDED);
 	ck_assert_uint_eq(s->state_ns, 21 * SEC);
-	ck_assert_uint_eq(session_op_status(s->status), 10);
+	ck_assert_uint_eq(cim_op_status(s->status), 10);
 	ck_assert_str_eq(r.last_kind, "session_ended");
 	/* The TCP close after a logout changes nothing. */
 	session_conn_closed(r.st, s, c, 22 * SEC, false);
@@ -147,7 +148,7 @@ START_TEST(test_mcs_and_conn_reinstatement)
 	ck_assert_int_eq(c1->phase, CP_LOST);
 	ck_assert_int_eq(s->status, ST_DEGRADED);
 	ck_assert(s->degraded & DEG_CONN_LOST);
-	ck_assert_uint_eq(session_health(s->status), 10);
+	ck_assert_uint_eq(cim_health_state(s->status), 10);
 	/* CID 1 logs in again: connection reinstatement, healthy again. */
 	struct sconn *c1b = login(&r, &s2, 2, 4 * SEC, 7, 1, 0, 7);
 	ck_assert_ptr_eq(s, s2);
@@ -193,8 +194,8 @@ START_TEST(test_lost_then_retain_expired)
 	session_conn_closed(r.st, s, c, 10 * SEC, false);
 	ck_assert_int_eq(s->status, ST_LOST);
 	ck_assert_int_eq(session_enabled_state(s->status), CIM_ENABLED_OFFLINE);
-	ck_assert_uint_eq(session_op_status(s->status), 13);
-	ck_assert_uint_eq(session_health(s->status), 20);
+	ck_assert_uint_eq(cim_op_status(s->status), 13);
+	ck_assert_uint_eq(cim_health_state(s->status), 20);
 	ck_assert_uint_eq(s->lost_ns, 10 * SEC);
 	/* Time2Wait 2 + Time2Retain 3 = 5 s. */
 	session_table_tick(r.st, 14 * SEC);
@@ -249,7 +250,7 @@ START_TEST(test_failed_and_abandoned)
 	ck_assert_uint_eq(s->fail_detail, 1);
 	ck_assert_int_eq(c->end_reason, END_LOGIN_FAILED);
 	ck_assert(!s->tsih_known);
-	ck_assert_uint_eq(session_health(s->status), 20);
+	ck_assert_uint_eq(cim_health_state(s->status), 20);
 	ck_assert_str_eq(r.last_kind, "session_failed");
 	/* A login whose connection closes before the final response. */
 	struct session *t = session_login_begin(r.st, 2 * SEC, &r.neg, ISID, 0);
@@ -354,7 +355,7 @@ START_TEST(test_capture_loss_not_degrading)
 	int n = r.nevents;
 	session_conn_trouble(r.st, s, c, 2 * SEC, DEG_GAP, "gap");
 	ck_assert_int_eq(s->status, ST_OK);
-	ck_assert_uint_eq(session_health(s->status), 5);
+	ck_assert_uint_eq(cim_health_state(s->status), 5);
 	ck_assert(s->incomplete);
 	ck_assert_uint_eq(s->degraded, 0);
 	ck_assert_int_eq(r.nevents, n + 1);

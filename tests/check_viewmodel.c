@@ -9,6 +9,7 @@
 
 #include "../tui/viewmodel.h"
 #include "check_suites.h"
+#include "cim.h"
 #include "cim_fixture.h"
 
 /* Three sessions, linked in creation order: seq 1..3. */
@@ -544,7 +545,7 @@ START_TEST(test_enum_names)
 	    {"TSIH", 1, NULL},
 	};
 	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		const char *n = vm_enum_name(v[i].prop, v[i].v);
+		const char *n = cim_enum_name(v[i].prop, v[i].v);
 		if (v[i].name)
 			ck_assert_str_eq(n, v[i].name);
 		else

@@ -1,8 +1,8 @@
 /* viewmodel.c - the UI's view model, without curses (viewmodel.h).
  *
- * Values come from session.h (status word, HealthState, current
- * connections) and cim.h (every CIM property of the detail view);
- * nothing here derives a CIM value of its own. Row building avoids
+ * Values come from session.h (status, current connections) and cim.h
+ * (status word, HealthState, enumeration names, every CIM property of
+ * the detail view); nothing here derives a CIM value of its own. Row building avoids
  * cim_session_props(): a property array is ~50 KB per session, too much
  * to fill for every session four times a second.
  */
@@ -237,18 +237,9 @@ void vm_free(struct vm *vm)
 	vm->n = vm->cap = 0;
 }
 
-static const struct sconn *leading_conn(const struct session *s)
-{
-	for (const struct sconn *c = s->conns; c; c = c->next)
-		if (c->leading)
-			return c;
-	return s->conns;
-}
-
 static const char *digest_name(const struct neg_result *r)
 {
-	if (r->state != NEG_NEGOTIATED && r->state != NEG_DEFAULT &&
-	    r->state != NEG_REJECTED)
+	if (!neg_result_has_value(r))
 		return "?";
 	return r->v == NEG_DIGEST_CRC32C ? "CRC32C" : "None";
 }
@@ -285,7 +276,7 @@ static void row_fill(const struct vm *vm, struct vm_row *r,
 	memset(r, 0, sizeof(*r));
 	r->seq = s->seq;
 	r->status = s->status;
-	r->health = session_health(s->status);
+	r->health = cim_health_state(s->status);
 	const char *in = s->initiator_name[0] ? s->initiator_name : "?";
 	const char *tn = s->target_name[0] ? s->target_name : "?";
 	vm_escape(in, strlen(in), r->iname, sizeof(r->iname), vm->ascii);
@@ -307,12 +298,12 @@ static void row_fill(const struct vm *vm, struct vm_row *r,
 		 : s->session_type == NEG_SESSION_NORMAL  ? "Normal"
 							  : "?");
 	snprintf(c[VM_COL_STATE], VM_SMALL_MAX, "%s",
-		 session_status_word(s->status));
+		 cim_status_word(s->status));
 	r->num[VM_COL_STATE] = (uint64_t)r->health * 16u + (unsigned)s->status;
 	unsigned cur = session_current_connections(s);
 	snprintf(c[VM_COL_CONNS], VM_SMALL_MAX, "%u/%u", cur, s->nconns);
 	r->num[VM_COL_CONNS] = (uint64_t)cur << 32 | s->nconns;
-	const struct sconn *lc = leading_conn(s);
+	const struct sconn *lc = session_leading_conn(s);
 	if (lc)
 		snprintf(c[VM_COL_DIGESTS], VM_SMALL_MAX, "%s/%s",
 			 digest_name(&lc->vals.header_digest),
@@ -591,99 +582,6 @@ void vm_text_addf(struct vm_text *t, bool ascii, const char *fmt, ...)
 	text_add_raw(t, raw, len, ascii);
 }
 
-/* ---- CIM enumerations (seed/CIM_iSCSISession.md, CIM_iSCSIConnection) */
-
-struct enum_val {
-	uint16_t v;
-	const char *name;
-};
-
-static const struct enum_val e_opstatus[] = {
-    {0, "Unknown"},       {1, "Other"},
-    {2, "OK"},            {3, "Degraded"},
-    {4, "Stressed"},      {5, "Predictive Failure"},
-    {6, "Error"},         {7, "Non-Recoverable Error"},
-    {8, "Starting"},      {9, "Stopping"},
-    {10, "Stopped"},      {11, "In Service"},
-    {12, "No Contact"},   {13, "Lost Communication"},
-    {14, "Aborted"},      {15, "Dormant"},
-    {16, "Supporting Entity in Error"}, {17, "Completed"},
-    {18, "Power Mode"},   {0, NULL},
-};
-static const struct enum_val e_health[] = {
-    {0, "Unknown"},        {5, "OK"},
-    {10, "Degraded/Warning"}, {15, "Minor failure"},
-    {20, "Major failure"}, {25, "Critical failure"},
-    {30, "Non-recoverable error"}, {0, NULL},
-};
-static const struct enum_val e_enabled[] = {
-    {0, "Unknown"},  {1, "Other"},          {2, "Enabled"},
-    {3, "Disabled"}, {4, "Shutting Down"},  {5, "Not Applicable"},
-    {6, "Enabled but Offline"}, {7, "In Test"}, {8, "Deferred"},
-    {9, "Quiesce"},  {10, "Starting"},      {0, NULL},
-};
-static const struct enum_val e_enabled_default[] = {
-    {2, "Enabled"}, {3, "Disabled"}, {5, "Not Applicable"},
-    {6, "Enabled but Offline"}, {7, "No Default"}, {9, "Quiesce"},
-    {0, NULL},
-};
-static const struct enum_val e_requested[] = {
-    {0, "Unknown"},   {2, "Enabled"},  {3, "Disabled"}, {4, "Shut Down"},
-    {5, "No Change"}, {6, "Offline"},  {7, "Test"},     {8, "Deferred"},
-    {9, "Quiesce"},   {10, "Reboot"},  {11, "Reset"},   {12, "Not Applicable"},
-    {0, NULL},
-};
-static const struct enum_val e_aggregation[] = {
-    {0, "Unknown"}, {2, "No Lower-Level Composition"},
-    {3, "Combined In Parallel"}, {4, "Combined In Sequence"}, {0, NULL},
-};
-static const struct enum_val e_direction[] = {
-    {0, "Unknown"}, {2, "Bi-Directional"}, {3, "Uni-Directional"},
-    {0, NULL},
-};
-static const struct enum_val e_session_type[] = {
-    {0, "Unknown"}, {1, "Other"}, {2, "Discovery"}, {3, "Normal"},
-    {0, NULL},
-};
-static const struct enum_val e_digest[] = {
-    {0, "Unknown"}, {1, "Other"}, {2, "No Digest"}, {3, "CRC32C"},
-    {0, NULL},
-};
-static const struct enum_val e_auth[] = {
-    {0, "Unknown"}, {1, "Other"}, {2, "No Authentication"}, {3, "SRP"},
-    {4, "CHAP"},    {5, "Kerberos"}, {0, NULL},
-};
-
-static const struct {
-	const char *prop;
-	const struct enum_val *vals;
-} enum_props[] = {
-    {"OperationalStatus", e_opstatus},
-    {"HealthState", e_health},
-    {"EnabledState", e_enabled},
-    {"EnabledDefault", e_enabled_default},
-    {"RequestedState", e_requested},
-    {"AggregationBehavior", e_aggregation},
-    {"Directionality", e_direction},
-    {"SessionType", e_session_type},
-    {"HeaderDigestMethod", e_digest},
-    {"DataDigestMethod", e_digest},
-    {"AuthenticationMethodUsed", e_auth},
-};
-
-const char *vm_enum_name(const char *prop, uint32_t v)
-{
-	for (size_t i = 0; i < sizeof(enum_props) / sizeof(enum_props[0]); i++) {
-		if (strcmp(enum_props[i].prop, prop) != 0)
-			continue;
-		for (const struct enum_val *e = enum_props[i].vals; e->name; e++)
-			if (e->v == v)
-				return e->name;
-		return NULL;
-	}
-	return NULL;
-}
-
 /* ---- the detail view ---- */
 
 static void prop_lines(struct vm_text *t, const struct cim_prop *p,
@@ -714,7 +612,7 @@ static void prop_lines(struct vm_text *t, const struct cim_prop *p,
 	case CIM_T_UINT8:
 	case CIM_T_UINT16:
 	case CIM_T_UINT32: {
-		const char *en = vm_enum_name(p->name, p->u);
+		const char *en = cim_enum_name(p->name, p->u);
 		if (en)
 			vm_text_addf(t, ascii, "%s%-36s %u (%s)", indent,
 				     p->name, p->u, en);
@@ -736,7 +634,7 @@ static void prop_lines(struct vm_text *t, const struct cim_prop *p,
 		size_t o = 0;
 		o += (size_t)snprintf(v + o, sizeof(v) - o, "{");
 		for (unsigned i = 0; i < p->n && o < sizeof(v); i++) {
-			const char *en = vm_enum_name(p->name, p->arr[i]);
+			const char *en = cim_enum_name(p->name, p->arr[i]);
 			o += (size_t)snprintf(v + o, sizeof(v) - o, "%s%u%s%s%s",
 					      i ? ", " : "", p->arr[i],
 					      en ? " (" : "", en ? en : "",
@@ -825,8 +723,7 @@ static void neg_result_text(enum neg_key k, const struct neg_result *r,
 	const struct neg_key_info *ki = neg_key_info(k);
 	size_t o = (size_t)snprintf(buf, len, "%s",
 				    neg_state_name((enum neg_state)r->state));
-	if (r->state == NEG_NEGOTIATED || r->state == NEG_DEFAULT ||
-	    r->state == NEG_REJECTED) {
+	if (neg_result_has_value(r)) {
 		switch (ki ? ki->type : NEG_T_NUM) {
 		case NEG_T_BOOL:
 			o += (size_t)snprintf(buf + o, len - o, " %s",

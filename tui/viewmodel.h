@@ -146,9 +146,6 @@ void vm_text_free(struct vm_text *t);
 void vm_text_addf(struct vm_text *t, bool ascii, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The name of value v of a CIM enumeration property ("OK" for
- * HealthState 5), or NULL when the property has none or v is unknown. */
-const char *vm_enum_name(const char *prop, uint32_t v);
 
 /* The detail view of s: every CIM_iSCSISession property with its
  * enumeration name, each connection (CIM_iSCSIConnection properties,
