@@ -70,7 +70,8 @@ struct counters {
 	uint64_t v[CTR_MAX];
 };
 
-/* Short machine name ("tcp_gaps") and the human description. */
+/* Machine name, the X-macro id as written ("TCP_GAPS"), and the human
+ * description. */
 const char *counter_name(enum counter_id id);
 const char *counter_text(enum counter_id id);
 

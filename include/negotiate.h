@@ -122,6 +122,18 @@ enum neg_key {
 	    NK_COUNT
 };
 
+/* The five CHAP keys (RFC 7143 §12.1.3) are the last rows of NEG_KEYS,
+ * CHAP_A first: neg_key_is_chap() is one comparison. Adding a key after
+ * them, or moving them, breaks this at compile time. */
+_Static_assert(NK_CHAP_I == NK_CHAP_A + 1 && NK_CHAP_C == NK_CHAP_A + 2 &&
+		       NK_CHAP_N == NK_CHAP_A + 3 && NK_CHAP_R == NK_CHAP_A + 4 &&
+		       NK_CHAP_R == NK_COUNT - 1,
+	       "the CHAP keys must be the last five rows of NEG_KEYS");
+static inline bool neg_key_is_chap(int k)
+{
+	return k >= NK_CHAP_A && k < NK_COUNT;
+}
+
 /* Vocabularies of the NEG_T_ENUM keys; the value is the index. */
 enum neg_digest { NEG_DIGEST_NONE = 0, NEG_DIGEST_CRC32C = 1 };
 enum neg_auth {

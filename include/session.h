@@ -73,7 +73,9 @@ enum sess_status {
 #define DEG_CONN_LOST 0x01     /* a connection dropped, others remain */
 #define DEG_DIGEST 0x02        /* header or data digest errors */
 #define DEG_REJECT 0x04        /* Reject PDUs */
-#define DEG_RETRANS 0x08       /* retransmission storm */
+/* 0x08 is free: a "retransmission storm" was once listed here, but no
+ * stage measures retransmissions per session; TCP_RETRANSMITTED counts
+ * them for the whole capture. */
 #define DEG_OVERLAP 0x10       /* overlapping retransmission, other data */
 #define DEG_GAP 0x20           /* capture lost bytes: never degrades, only
 				* marks the session incomplete (the loss
@@ -139,7 +141,13 @@ struct sconn {
 
 struct discovered_target {
 	char name[NEG_STR_MAX];
-	char addresses[NEG_STR_MAX]; /* TargetAddress values, ';'-joined */
+	/* The TargetAddress values (§13.8), each NUL-terminated, one after
+	 * the other: a value may hold any byte but NUL, so no separator
+	 * could be told from its content. session_target_addr() reads them. */
+	char addresses[NEG_STR_MAX];
+	uint8_t naddr;        /* values in addresses */
+	uint8_t addr_dropped; /* values not kept (too many, or no room) */
+	bool truncated;       /* the name or a kept value was cut */
 };
 
 struct sess_event {
@@ -301,9 +309,15 @@ void session_conn_trouble(struct session_table *st, struct session *s,
 /* Full feature traffic of a connection whose login was not captured:
  * a session of its own, identity unknown. */
 struct session *session_orphan(struct session_table *st, uint64_t now);
-/* A SendTargets answer (discovery): one target and its addresses. */
+/* A SendTargets answer (discovery): one target, its n TargetAddress
+ * values, `dropped` more the login module did not keep, and whether it
+ * cut the name or a value. What does not fit here is counted too. */
 void session_discovered(struct session *s, const char *name,
-			const char *addresses);
+			const char *const *addrs, unsigned n, unsigned dropped,
+			bool truncated);
+/* The i-th TargetAddress value of t (i < t->naddr). */
+const char *session_target_addr(const struct discovered_target *t,
+				unsigned i);
 /* Event i of s's history, 0 the oldest kept, i < s->nevents. */
 const struct sess_event *session_event_at(const struct session *s, unsigned i);
 /* Frees what a session holds on the heap besides its connections (the
@@ -328,9 +342,6 @@ enum cim_enabled session_enabled_state(enum sess_status st);
 const char *session_fail_str(const struct session *s, char *buf, size_t len);
 /* "redirected" for a status-class 1 answer, else "failed". */
 const char *session_fail_verb(const struct session *s);
-/* The i-th kept event of s, oldest first (i < s->nevents). */
-const struct sess_event *session_event_at(const struct session *s,
-					  unsigned i);
 /* The connection whose login made the session (the leading login), or
  * its first connection when that login was not seen; NULL when none. */
 const struct sconn *session_leading_conn(const struct session *s);

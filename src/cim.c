@@ -384,11 +384,12 @@ static void clamp_caption(struct cim_prop *p, size_t max)
 	p->len = cut + 3;
 }
 
-static const char *deg_text[] = {
+/* By bit of DEG_*: the text of DEG_CONN_LOST (0x01) first. */
+static const char *const deg_text[] = {
 	"a connection was lost",
 	"digest errors",
 	"Reject PDUs",
-	"retransmission storm",
+	NULL, /* 0x08: unused */
 	"overlapping retransmissions with different data",
 	"the capture lost bytes of the session",
 };
@@ -421,7 +422,7 @@ static void deg_reasons(struct cim_prop *p, unsigned deg)
 {
 	const char *sep = " ";
 	for (unsigned i = 0; i < sizeof(deg_text) / sizeof(deg_text[0]); i++) {
-		if (deg & (1u << i)) {
+		if ((deg & (1u << i)) && deg_text[i]) {
 			sappend(p, "%s%s", sep, deg_text[i]);
 			sep = "; ";
 		}

@@ -494,23 +494,20 @@ static json_t *session_json(const struct session *s, enum perspective persp,
 
 	json_t *disc = json_array();
 	for (unsigned i = 0; i < s->ntargets && i < SESSION_TARGETS_MAX; i++) {
+		const struct discovered_target *dt = &s->targets[i];
 		json_t *addrs = json_array();
-		/* TargetAddress values are kept ';'-joined. */
-		const char *p = s->targets[i].addresses;
-		while (*p) {
-			size_t l = strcspn(p, ";");
-			char one[NEG_STR_MAX];
-			snprintf(one, sizeof(one), "%.*s", (int)l, p);
-			if (l)
-				json_array_append_new(addrs, jstr(one));
-			p += l;
-			if (*p == ';')
-				p++;
-		}
-		json_array_append_new(
-		    disc, json_pack("{s:o,s:o}", "name",
-				    jstr(s->targets[i].name), "addresses",
-				    addrs));
+		for (unsigned k = 0; k < dt->naddr; k++)
+			json_array_append_new(addrs,
+					      jstr(session_target_addr(dt, k)));
+		json_t *e = json_pack("{s:o,s:o}", "name", jstr(dt->name),
+				      "addresses", addrs);
+		/* Only when it happened: what the capture held was more. */
+		if (dt->addr_dropped)
+			set(e, "addresses_dropped",
+			    json_integer(dt->addr_dropped));
+		if (dt->truncated)
+			set(e, "truncated", json_true());
+		json_array_append_new(disc, e);
 	}
 	set(o, "discovery", disc);
 	if (s->targets_dropped)

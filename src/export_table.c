@@ -15,7 +15,6 @@
 
 #define CELL_MAX 1024
 
-/* Escapes s into out (valid UTF-8, printable). */
 /* A discovery session names no target: say what it is instead of "?". */
 static const char *target_label(const struct session *s)
 {
@@ -24,6 +23,7 @@ static const char *target_label(const struct session *s)
 	return s->session_type == NEG_SESSION_DISCOVERY ? "(discovery)" : "?";
 }
 
+/* Escapes s into out (valid UTF-8, printable). */
 static void esc(const char *s, char *out, size_t outlen)
 {
 	size_t o = 0, n = strlen(s);

@@ -45,8 +45,6 @@ static const char *degraded_word(unsigned deg)
 		return "digest";
 	if (deg & DEG_REJECT)
 		return "reject";
-	if (deg & DEG_RETRANS)
-		return "retrans";
 	if (deg & DEG_OVERLAP)
 		return "overlap";
 	if (deg & DEG_GAP)

@@ -265,7 +265,7 @@ static int neg_pair_as(struct neg *n, enum neg_side side,
 	v->seen = true;
 	v->repeated = repeated;
 	parse_value(n, (enum neg_key)k, p->val, v);
-	if (k >= NK_CHAP_A)
+	if (neg_key_is_chap(k))
 		chap_note(n, (enum neg_key)k, side, v, p->val);
 	return k;
 }

@@ -99,12 +99,6 @@ const char *session_fail_verb(const struct session *s)
 							       : "failed";
 }
 
-const struct sess_event *session_event_at(const struct session *s,
-					  unsigned i)
-{
-	return &s->events[(s->event_head + i) % SESSION_EVENTS_MAX];
-}
-
 const struct sconn *session_leading_conn(const struct session *s)
 {
 	for (const struct sconn *c = s->conns; c; c = c->next)
@@ -711,10 +705,10 @@ static uint64_t retain_ns(const struct session *s)
 {
 	uint64_t wait = s->vals.default_time2wait.state == NEG_NEGOTIATED
 			    ? s->vals.default_time2wait.v
-			    : 2;
+			    : neg_key_info(NK_DEFAULT_TIME2WAIT)->dflt;
 	uint64_t retain = s->vals.default_time2retain.state == NEG_NEGOTIATED
 			      ? s->vals.default_time2retain.v
-			      : 20;
+			      : neg_key_info(NK_DEFAULT_TIME2RETAIN)->dflt;
 	return (wait + retain) * 1000000000ull;
 }
 
@@ -1199,8 +1193,14 @@ struct session *session_orphan(struct session_table *st, uint64_t now)
 	return s;
 }
 
+static uint8_t add_u8(unsigned a, unsigned b)
+{
+	return (uint8_t)(a + b > UINT8_MAX ? UINT8_MAX : a + b);
+}
+
 void session_discovered(struct session *s, const char *name,
-			const char *addresses)
+			const char *const *addrs, unsigned n, unsigned dropped,
+			bool truncated)
 {
 	if (s->ntargets == s->targets_cap) {
 		unsigned cap = s->targets_cap ? s->targets_cap * 2 : 4;
@@ -1217,8 +1217,32 @@ void session_discovered(struct session *s, const char *name,
 		s->targets_cap = cap;
 	}
 	struct discovered_target *t = &s->targets[s->ntargets++];
+	memset(t, 0, sizeof(*t));
+	size_t nl = strlen(name);
+	t->truncated = truncated || nl >= sizeof(t->name);
 	snprintf(t->name, sizeof(t->name), "%s", name);
-	snprintf(t->addresses, sizeof(t->addresses), "%s", addresses);
+	size_t used = 0;
+	for (unsigned i = 0; i < n; i++) {
+		size_t l = strlen(addrs[i]);
+		if (l + 1 > sizeof(t->addresses) - used) {
+			/* no room for the whole value: not kept, counted */
+			t->addr_dropped = add_u8(t->addr_dropped, n - i);
+			break;
+		}
+		memcpy(t->addresses + used, addrs[i], l + 1);
+		used += l + 1;
+		t->naddr++;
+	}
+	t->addr_dropped = add_u8(t->addr_dropped, dropped);
+}
+
+const char *session_target_addr(const struct discovered_target *t,
+				unsigned i)
+{
+	const char *p = t->addresses;
+	for (unsigned k = 0; k < i && k < t->naddr; k++)
+		p += strlen(p) + 1;
+	return p;
 }
 
 void session_table_capture_loss(struct session_table *st, uint64_t now,

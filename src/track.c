@@ -244,17 +244,11 @@ static void t_login_end(struct session_table *st, struct tconn *t,
 		t->s->ntargets = 0;
 		for (uint32_t i = 0; i < l->st->count; i++) {
 			const struct login_st_target *lt = &l->st->t[i];
-			char addrs[NEG_STR_MAX] = "";
-			size_t used = 0;
-			for (unsigned a = 0; a < lt->naddr; a++) {
-				int w = snprintf(addrs + used,
-						 sizeof(addrs) - used, "%s%s",
-						 a ? ";" : "", lt->addr[a]);
-				if (w < 0 || (size_t)w >= sizeof(addrs) - used)
-					break;
-				used += (size_t)w;
-			}
-			session_discovered(t->s, lt->name, addrs);
+			const char *addrs[LOGIN_ST_MAX_ADDRS];
+			for (unsigned a = 0; a < lt->naddr; a++)
+				addrs[a] = lt->addr[a];
+			session_discovered(t->s, lt->name, addrs, lt->naddr,
+					   lt->addr_dropped, lt->truncated);
 		}
 		t->s->targets_dropped = l->st->dropped;
 	}

@@ -79,7 +79,9 @@ static struct session *bad_session(void)
 	snprintf(s->initiator_alias, sizeof(s->initiator_alias), "%s",
 		 BAD_NAME);
 	fx_conn(s, 0, FX_NORMAL_I, FX_NORMAL_T, true);
-	session_discovered(s, BAD_NAME, "192.0.2.9:3260,1;[2001:db8::1]:3260,1");
+	static const char *const addrs[] = {"192.0.2.9:3260,1",
+					    "[2001:db8::1]:3260,1"};
+	session_discovered(s, BAD_NAME, addrs, 2, 0, false);
 	return s;
 }
 

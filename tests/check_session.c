@@ -278,6 +278,35 @@ START_TEST(test_failed_and_abandoned)
 }
 END_TEST
 
+/* SendTargets results keep each TargetAddress value whole (a ';' inside
+ * one is not a separator) and count what they could not keep. */
+START_TEST(test_discovered_addresses)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	struct session *s = session_orphan(r.st, 1 * SEC);
+	static const char *const two[] = {"192.0.2.9:3260,1", "a;b:3260,2"};
+	session_discovered(s, "iqn.x:t", two, 2, 3, false);
+	const struct discovered_target *t = &s->targets[0];
+	ck_assert_uint_eq(t->naddr, 2);
+	ck_assert_str_eq(session_target_addr(t, 0), "192.0.2.9:3260,1");
+	ck_assert_str_eq(session_target_addr(t, 1), "a;b:3260,2");
+	ck_assert_uint_eq(t->addr_dropped, 3);
+	ck_assert(!t->truncated);
+	/* values that do not fit the buffer whole are dropped, counted */
+	char big[200];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	const char *const bigs[] = {big, big};
+	session_discovered(s, "iqn.x:u", bigs, 2, 0, true);
+	t = &s->targets[1];
+	ck_assert_uint_eq(t->naddr, 1);
+	ck_assert_uint_eq(t->addr_dropped, 1);
+	ck_assert(t->truncated);
+	rig_free(&r);
+}
+END_TEST
+
 /* A Reject answering a Login PDU ends the login (RFC 7143 §11.17). */
 START_TEST(test_login_rejected)
 {
@@ -787,6 +816,7 @@ Suite *session_suite(void)
 	tcase_add_test(core, test_session_reinstatement);
 	tcase_add_test(core, test_failed_and_abandoned);
 	tcase_add_test(core, test_login_rejected);
+	tcase_add_test(core, test_discovered_addresses);
 	tcase_add_test(core, test_logout_refused_and_unrequested);
 	tcase_add_test(core, test_orphan_and_trouble);
 	tcase_add_test(core, test_capture_loss_not_degrading);

@@ -481,8 +481,9 @@ START_TEST(test_detail)
 	struct session *s = fx_session(FX_INAME, FX_TNAME);
 	s->seq = 1;
 	fx_conn(s, 0, FX_NORMAL_I, FX_NORMAL_T, true);
-	session_discovered(s, "iqn.2024-01.org.example:found",
-			   "192.0.2.9:3260,1");
+	static const char *const addrs[] = {"192.0.2.9:3260,1"};
+	session_discovered(s, "iqn.2024-01.org.example:found", addrs, 1, 0,
+			   false);
 	session_event(NULL, s, NULL, FX_T0, "session_starting", "%s",
 		      "login\x1b[31m");
 	struct vm_text t;

@@ -892,11 +892,28 @@ void vm_detail(const struct session *s, enum perspective persp, bool ascii,
 		vm_text_addf(t, ascii, "Discovery results: %u target(s)%s",
 			     s->ntargets,
 			     s->targets_dropped ? " (more not kept)" : "");
-		for (unsigned i = 0; i < s->ntargets; i++)
-			vm_text_addf(t, ascii, "  %s  %s", s->targets[i].name,
-				     s->targets[i].addresses[0]
-					 ? s->targets[i].addresses
-					 : "(no address)");
+		for (unsigned i = 0; i < s->ntargets; i++) {
+			const struct discovered_target *dt = &s->targets[i];
+			/* One line a target: its values, ", "-separated for
+			 * the eye only (the model keeps them apart). */
+			char all[sizeof(dt->addresses) * 2] = "";
+			size_t used = 0;
+			for (unsigned a = 0; a < dt->naddr; a++) {
+				int w = snprintf(all + used, sizeof(all) - used,
+						 "%s%s", a ? ", " : "",
+						 session_target_addr(dt, a));
+				if (w < 0 || (size_t)w >= sizeof(all) - used)
+					break;
+				used += (size_t)w;
+			}
+			vm_text_addf(t, ascii, "  %s  %s%s", dt->name,
+				     dt->naddr ? all : "(no address)",
+				     dt->truncated ? " (cut)" : "");
+			if (dt->addr_dropped)
+				vm_text_addf(t, ascii,
+					     "    (%u more addresses not kept)",
+					     dt->addr_dropped);
+		}
 	}
 
 	vm_text_addf(t, ascii, "%s", "");
