@@ -722,7 +722,7 @@ static void conn_status_description(const struct sconn *c,
 		sappend(p, " (%s)", end_text(c->end_reason));
 	if (conn_login_failed(c))
 		sappend(p, "; login refused: %s (0x%02x%02x)",
-			login_status_str(c->status_class, c->status_detail),
+			iscsi_login_status_str(c->status_class, c->status_detail),
 			c->status_class, c->status_detail);
 	if (c->hdigest_errors || c->ddigest_errors)
 		sappend(p, "; digest errors");
