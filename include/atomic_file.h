@@ -7,10 +7,8 @@
  * message is left in err. The path "-" means stdout: no temporary file,
  * and commit only flushes.
  *
- * Ownership: the struct is the caller's; after atomic_commit() fp is
- * closed (or stdout left open) and must not be used. Writers build what
- * they write before atomic_open(), so the only failure after it is an
- * I/O error, which atomic_commit() cleans up itself.
+ * Ownership: the struct is the caller's; after atomic_commit() or
+ * atomic_abort() fp is closed (or stdout left open) and must not be used.
  */
 #ifndef ISCSIWATCH_ATOMIC_FILE_H
 #define ISCSIWATCH_ATOMIC_FILE_H
@@ -32,5 +30,7 @@ int atomic_open(struct atomic_file *af, const char *path, char *err,
 		size_t errlen);
 /* Makes the file appear at its path. 0, or -1 with err (and no file). */
 int atomic_commit(struct atomic_file *af, char *err, size_t errlen);
+/* Throws the temporary file away. */
+void atomic_abort(struct atomic_file *af);
 
 #endif

@@ -71,6 +71,21 @@ int atomic_open(struct atomic_file *af, const char *path, char *err,
 	return 0;
 }
 
+void atomic_abort(struct atomic_file *af)
+{
+	if (!af->fp)
+		return;
+	if (af->is_stdout == 1) {
+		fflush(af->fp);
+	} else if (af->is_stdout == 2) {
+		fclose(af->fp);
+	} else {
+		fclose(af->fp);
+		unlink(af->tmp);
+	}
+	af->fp = NULL;
+}
+
 /* True when stdout is a pipe whose reader has closed it (EPIPE, or the
  * write end polls POLLERR): like SIGPIPE, that ends output quietly. */
 static int stdout_reader_gone(int why)
