@@ -35,9 +35,9 @@
 #define METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 struct metrics_meta {
-	const char *version;             /* ISCSIWATCH_VERSION */
+	const char *version;		 /* ISCSIWATCH_VERSION */
 	const struct counters *counters; /* may be NULL */
-	uint64_t drops, ifdrops;         /* pcap_stats of a live capture */
+	uint64_t drops, ifdrops;	 /* pcap_stats of a live capture */
 	bool live;
 };
 

@@ -27,7 +27,7 @@
 struct http_request {
 	const char *method; /* "GET", "HEAD" (served by a GET route), "POST" */
 	const char *path;
-	const char *body;   /* NULL when none */
+	const char *body; /* NULL when none */
 	size_t body_len;
 	/* A request header by name (case-insensitive), NULL when absent;
 	 * valid until the handler returns. */
@@ -38,9 +38,9 @@ struct http_request {
 #define HTTP_REPLY_HEADERS 4
 
 struct http_reply {
-	unsigned status;          /* 200 unless the handler says */
+	unsigned status;	  /* 200 unless the handler says */
 	const char *content_type; /* static string */
-	char *body;               /* malloc'd, freed by the server */
+	char *body;		  /* malloc'd, freed by the server */
 	size_t len;
 	/* Extra response headers (name, value), static strings; unused
 	 * slots NULL. DSP0200's CIMOperation and CIMError use them. */

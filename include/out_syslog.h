@@ -42,7 +42,7 @@ void syslog_close(struct syslog_sink *sk);
 /* The message of one event (without sending it) into buf; returns its
  * length. For tests. */
 size_t syslog_format(const struct session *s, const struct sconn *c,
-		     const struct sess_event *ev, const char *host,
-		     long pid, char *buf, size_t len);
+		     const struct sess_event *ev, const char *host, long pid,
+		     char *buf, size_t len);
 
 #endif

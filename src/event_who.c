@@ -8,9 +8,8 @@
 void event_who_fill(const struct session *s, const struct sconn *c,
 		    struct event_who *w)
 {
-	*w = (struct event_who){.tsih = -1,
-				.initiator_port = -1,
-				.target_port = -1};
+	*w = (struct event_who){
+	    .tsih = -1, .initiator_port = -1, .target_port = -1};
 	w->initiator = s->initiator_name[0] ? s->initiator_name : NULL;
 	w->target = s->target_name[0] ? s->target_name : NULL;
 	if (s->isid_known)

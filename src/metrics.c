@@ -40,7 +40,8 @@ static struct fail_key *fail_find(struct metrics *m, const char *ini,
 	for (size_t i = 0; i < m->nkeys; i++) {
 		struct fail_key *k = &m->keys[i];
 		if (k->cls == cls && k->detail == detail &&
-		    strcmp(k->initiator, ini) == 0 && strcmp(k->target, tgt) == 0)
+		    strcmp(k->initiator, ini) == 0 &&
+		    strcmp(k->target, tgt) == 0)
 			return k;
 	}
 	if (m->nkeys >= METRICS_FAIL_KEYS_MAX)
@@ -134,8 +135,8 @@ size_t metrics_escape_label(const char *in, size_t inlen, char *out,
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)clean[i];
-		const char *esc = ch == '\\' ? "\\\\"
-				  : ch == '"' ? "\\\""
+		const char *esc = ch == '\\'   ? "\\\\"
+				  : ch == '"'  ? "\\\""
 				  : ch == '\n' ? "\\n"
 					       : NULL;
 		size_t need = esc ? 2 : 1;
@@ -196,9 +197,10 @@ size_t metrics_latency_bounds(const uint64_t **bounds)
 {
 	if (!lat_bounds[0]) {
 		for (unsigned i = 0; i < LAT_OCTAVES; i++) {
-			unsigned b = (LAT_FIRST_OCTAVE - SCSI_HIST_MIN_SHIFT + i) *
-					     SCSI_HIST_SUB +
-				     SCSI_HIST_SUB - 1;
+			unsigned b =
+			    (LAT_FIRST_OCTAVE - SCSI_HIST_MIN_SHIFT + i) *
+				SCSI_HIST_SUB +
+			    SCSI_HIST_SUB - 1;
 			lat_bucket[i] = b;
 			lat_bounds[i] = scsi_hist_upper(b);
 		}
@@ -239,12 +241,13 @@ static void render_sensor(FILE *fp, const struct metrics_meta *mm,
 	put_help(fp, "iscsiwatch_capture_dropped_packets_total", "counter",
 		 "Packets the capture lost before iscsiwatch saw them "
 		 "(pcap_stats: by the kernel buffer, by the interface).");
-	fprintf(fp,
-		"iscsiwatch_capture_dropped_packets_total{by=\"kernel\"} %" PRIu64
-		"\n"
-		"iscsiwatch_capture_dropped_packets_total{by=\"interface\"} %" PRIu64
-		"\n",
-		mm->drops, mm->ifdrops);
+	fprintf(
+	    fp,
+	    "iscsiwatch_capture_dropped_packets_total{by=\"kernel\"} %" PRIu64
+	    "\n"
+	    "iscsiwatch_capture_dropped_packets_total{by=\"interface\"} "
+	    "%" PRIu64 "\n",
+	    mm->drops, mm->ifdrops);
 	put_help(fp, "iscsiwatch_sessions", "gauge",
 		 "Sessions in the table by state (CIM Status).");
 	uint64_t by[ST_ERROR + 1] = {0};
@@ -264,10 +267,11 @@ static void render_fail(FILE *fp, const struct fail_key *k, const char *ini,
 	metrics_escape_label(tgt, strlen(tgt), t, sizeof(t));
 	const char *r = iscsi_login_status_str(k->cls, k->detail);
 	metrics_escape_label(r, strlen(r), why, sizeof(why));
-	fprintf(fp,
-		"iscsiwatch_login_failures_total{initiator=\"%s\",target=\"%s\","
-		"status=\"0x%02x%02x\",reason=\"%s\"} %" PRIu64 "\n",
-		i, t, k->cls, k->detail, why, k->count);
+	fprintf(
+	    fp,
+	    "iscsiwatch_login_failures_total{initiator=\"%s\",target=\"%s\","
+	    "status=\"0x%02x%02x\",reason=\"%s\"} %" PRIu64 "\n",
+	    i, t, k->cls, k->detail, why, k->count);
 }
 
 static void render_failures(FILE *fp, const struct metrics *m)
@@ -293,7 +297,7 @@ struct slabels {
 static void session_labels(const struct session *s, struct slabels *l)
 {
 	char ini[3 * NEG_STR_MAX + 8], tgt[3 * NEG_STR_MAX + 8], isid[16] = "",
-						   tsih[8] = "";
+								 tsih[8] = "";
 	metrics_escape_label(s->initiator_name, strlen(s->initiator_name), ini,
 			     sizeof(ini));
 	metrics_escape_label(s->target_name, strlen(s->target_name), tgt,
@@ -312,28 +316,22 @@ static void session_labels(const struct session *s, struct slabels *l)
 
 /* Each family is written for every session before the next family:
  * the format wants a metric's samples together under one TYPE line. */
-enum family {
-	F_CONNECTIONS,
-	F_COMMANDS,
-	F_BYTES,
-	F_LATENCY,
-	F_ERRORS,
-	F_MAX
-};
+enum family { F_CONNECTIONS, F_COMMANDS, F_BYTES, F_LATENCY, F_ERRORS, F_MAX };
 
 static const struct {
 	const char *name, *type, *help;
 } families[F_MAX] = {
-	[F_CONNECTIONS] = {"iscsiwatch_session_connections", "gauge",
-			   "Connections of the session in full feature phase."},
-	[F_COMMANDS] = {"iscsiwatch_session_commands_total", "counter",
-			"SCSI commands of the session by kind (read, write, other)."},
-	[F_BYTES] = {"iscsiwatch_session_bytes_total", "counter",
-		     "Data of READ and WRITE commands (direction read or write)."},
-	[F_LATENCY] = {"iscsiwatch_session_command_latency_seconds", "histogram",
-		       "SCSI command to completion time (capture time stamps)."},
-	[F_ERRORS] = {"iscsiwatch_session_errors_total", "counter",
-		      "Errors of the session by kind."},
+    [F_CONNECTIONS] = {"iscsiwatch_session_connections", "gauge",
+		       "Connections of the session in full feature phase."},
+    [F_COMMANDS] =
+	{"iscsiwatch_session_commands_total", "counter",
+	 "SCSI commands of the session by kind (read, write, other)."},
+    [F_BYTES] = {"iscsiwatch_session_bytes_total", "counter",
+		 "Data of READ and WRITE commands (direction read or write)."},
+    [F_LATENCY] = {"iscsiwatch_session_command_latency_seconds", "histogram",
+		   "SCSI command to completion time (capture time stamps)."},
+    [F_ERRORS] = {"iscsiwatch_session_errors_total", "counter",
+		  "Errors of the session by kind."},
 };
 
 static void render_latency(FILE *fp, const char *lab, const struct scsi_hist *h)
@@ -345,7 +343,8 @@ static void render_latency(FILE *fp, const char *lab, const struct scsi_hist *h)
 	for (size_t i = 0; i < n; i++) {
 		for (; next <= lat_bucket[i]; next++)
 			cum += h->b[next];
-		fprintf(fp, "%s_bucket{%s,le=\"", families[F_LATENCY].name, lab);
+		fprintf(fp, "%s_bucket{%s,le=\"", families[F_LATENCY].name,
+			lab);
 		put_seconds(fp, bounds[i]);
 		fprintf(fp, "\"} %" PRIu64 "\n", cum);
 	}
@@ -371,16 +370,16 @@ static void render_errors(FILE *fp, const char *lab, const struct session *s)
 		const char *kind;
 		uint64_t v;
 	} e[] = {
-		{"header_digest", hd},
-		{"data_digest", dd},
-		{"reject", rej},
-		{"check_condition", st->check_conditions},
-		{"busy", st->busy},
-		{"reservation_conflict", st->reservation_conflicts},
-		{"task_set_full", st->task_set_full},
-		{"target_failure", st->target_failures},
-		{"command_timeout", st->aged_out},
-		{"connection_timeout", st->conn_timeout_errors},
+	    {"header_digest", hd},
+	    {"data_digest", dd},
+	    {"reject", rej},
+	    {"check_condition", st->check_conditions},
+	    {"busy", st->busy},
+	    {"reservation_conflict", st->reservation_conflicts},
+	    {"task_set_full", st->task_set_full},
+	    {"target_failure", st->target_failures},
+	    {"command_timeout", st->aged_out},
+	    {"connection_timeout", st->conn_timeout_errors},
 	};
 	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
 		fprintf(fp, "%s{%s,kind=\"%s\"} %" PRIu64 "\n",

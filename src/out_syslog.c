@@ -35,10 +35,10 @@ static int event_severity(const char *kind)
 		const char *kind;
 		int sev;
 	} k[] = {
-		{"login_failed", SEV_WARNING},
-		{"connection_login_failed", SEV_WARNING},
-		{"session_lost", SEV_ERR},
-		{"session_degraded", SEV_WARNING},
+	    {"login_failed", SEV_WARNING},
+	    {"connection_login_failed", SEV_WARNING},
+	    {"session_lost", SEV_ERR},
+	    {"session_degraded", SEV_WARNING},
 	};
 	for (size_t i = 0; kind && i < sizeof(k) / sizeof(k[0]); i++)
 		if (strcmp(kind, k[i].kind) == 0)
@@ -177,8 +177,8 @@ static void syslog_event(void *user, const struct session *s,
 		return;
 	char msg[SYSLOG_MSG_MAX];
 	size_t n = syslog_format(s, c, ev, sk->host, sk->pid, msg, sizeof(msg));
-	if (sk->fd >= 0 && send(sk->fd, msg, n, MSG_DONTWAIT | MSG_NOSIGNAL) ==
-				   (ssize_t)n)
+	if (sk->fd >= 0 &&
+	    send(sk->fd, msg, n, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)n)
 		return;
 	/* The daemon may have restarted (a new socket at the same path):
 	 * one reconnect and one more try, then the message is counted lost. */
@@ -200,14 +200,16 @@ struct syslog_sink *syslog_open(const char *socket_path, char *err,
 	sk->fd = -1;
 	sk->sa.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sk->sa.sun_path)) {
-		snprintf(err, errlen, "--syslog: socket path too long: %s", path);
+		snprintf(err, errlen, "--syslog: socket path too long: %s",
+			 path);
 		free(sk);
 		return NULL;
 	}
 	memcpy(sk->sa.sun_path, path, strlen(path) + 1);
 	if (sink_connect(sk) != 0) {
-		snprintf(err, errlen, "--syslog: %s: %s (is a syslog daemon running?)",
-			 path, strerror(errno));
+		snprintf(err, errlen,
+			 "--syslog: %s: %s (is a syslog daemon running?)", path,
+			 strerror(errno));
 		free(sk);
 		return NULL;
 	}

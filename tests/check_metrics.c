@@ -67,12 +67,15 @@ START_TEST(test_escape)
 	metrics_escape_label("a\"b\\c\nd", 7, out, sizeof(out));
 	ck_assert_str_eq(out, "a\\\"b\\\\c\\nd");
 	/* Invalid UTF-8 becomes U+FFFD (EF BF BD); valid stays. */
-	metrics_escape_label("x\xff" "\xc3\xa9", 4, out, sizeof(out));
+	metrics_escape_label("x\xff"
+			     "\xc3\xa9",
+			     4, out, sizeof(out));
 	ck_assert_str_eq(out, "x\xef\xbf\xbd\xc3\xa9");
 	/* A full buffer ends at a whole escape or character. */
 	ck_assert_uint_eq(metrics_escape_label("ab\"", 3, out, 4), 2);
 	ck_assert_str_eq(out, "ab");
-	ck_assert_uint_eq(metrics_escape_label("\xc3\xa9\xc3\xa9", 4, out, 4), 2);
+	ck_assert_uint_eq(metrics_escape_label("\xc3\xa9\xc3\xa9", 4, out, 4),
+			  2);
 	ck_assert_str_eq(out, "\xc3\xa9");
 }
 END_TEST
@@ -100,43 +103,82 @@ START_TEST(test_session_series)
 	char *doc = metrics_render(NULL, s, &mm, &len);
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_uint_eq(strlen(doc), len);
-	const char *lab = "seq=\"7\",initiator=\"iqn.2024-01.org.x:\\\"quoted\\\"\\\\n\","
-			  "target=\"iqn.2024-01.org.x:disk\\n2\",isid=\"400001370002\","
-			  "tsih=\"256\",state=\"OK\"";
+	const char *lab =
+	    "seq=\"7\",initiator=\"iqn.2024-01.org.x:\\\"quoted\\\"\\\\n\","
+	    "target=\"iqn.2024-01.org.x:disk\\n2\",isid=\"400001370002\","
+	    "tsih=\"256\",state=\"OK\"";
 	char series[1024];
-#define AT(fmt, ...) (snprintf(series, sizeof(series), fmt, __VA_ARGS__), sample(doc, series))
-	ck_assert_double_eq(AT("iscsiwatch_session_commands_total{%s,op=\"read\"}", lab), 3);
-	ck_assert_double_eq(AT("iscsiwatch_session_commands_total{%s,op=\"write\"}", lab), 2);
-	ck_assert_double_eq(AT("iscsiwatch_session_bytes_total{%s,direction=\"read\"}", lab), 12288);
-	ck_assert_double_eq(AT("iscsiwatch_session_errors_total{%s,kind=\"check_condition\"}", lab), 1);
+#define AT(fmt, ...)                                                           \
+	(snprintf(series, sizeof(series), fmt, __VA_ARGS__),                   \
+	 sample(doc, series))
+	ck_assert_double_eq(
+	    AT("iscsiwatch_session_commands_total{%s,op=\"read\"}", lab), 3);
+	ck_assert_double_eq(
+	    AT("iscsiwatch_session_commands_total{%s,op=\"write\"}", lab), 2);
+	ck_assert_double_eq(
+	    AT("iscsiwatch_session_bytes_total{%s,direction=\"read\"}", lab),
+	    12288);
+	ck_assert_double_eq(
+	    AT("iscsiwatch_session_errors_total{%s,kind=\"check_condition\"}",
+	       lab),
+	    1);
 	/* The histogram: cumulative, _count equal to the commands. */
-	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_count{%s}", lab), 5);
-	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_count{%s}", lab),
-			    (double)st->scsi_cmds);
-	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_bucket{%s,le=\"+Inf\"}", lab), 5);
-	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_bucket{%s,le=\"0.000002047\"}", lab), 1);
-	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_bucket{%s,le=\"0.000004095\"}", lab), 2);
-	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_bucket{%s,le=\"0.001048575\"}", lab), 3);
-	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_bucket{%s,le=\"2.147483647\"}", lab), 4);
-	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_bucket{%s,le=\"17.179869183\"}", lab), 4);
-	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_sum{%s}", lab),
-			    (500 + 3000 + 1000000 + 2000000000.0 + 100000000000.0) / 1e9);
+	ck_assert_double_eq(
+	    AT("iscsiwatch_session_command_latency_seconds_count{%s}", lab), 5);
+	ck_assert_double_eq(
+	    AT("iscsiwatch_session_command_latency_seconds_count{%s}", lab),
+	    (double)st->scsi_cmds);
+	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_"
+			       "bucket{%s,le=\"+Inf\"}",
+			       lab),
+			    5);
+	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_"
+			       "bucket{%s,le=\"0.000002047\"}",
+			       lab),
+			    1);
+	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_"
+			       "bucket{%s,le=\"0.000004095\"}",
+			       lab),
+			    2);
+	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_"
+			       "bucket{%s,le=\"0.001048575\"}",
+			       lab),
+			    3);
+	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_"
+			       "bucket{%s,le=\"2.147483647\"}",
+			       lab),
+			    4);
+	ck_assert_double_eq(AT("iscsiwatch_session_command_latency_seconds_"
+			       "bucket{%s,le=\"17.179869183\"}",
+			       lab),
+			    4);
+	ck_assert_double_eq(
+	    AT("iscsiwatch_session_command_latency_seconds_sum{%s}", lab),
+	    (500 + 3000 + 1000000 + 2000000000.0 + 100000000000.0) / 1e9);
 	/* Every bound is an exact bucket edge and counts never go down. */
 	const uint64_t *b;
 	size_t nb = metrics_latency_bounds(&b);
 	double prev = 0;
 	for (size_t i = 0; i < nb; i++) {
-		ck_assert_uint_eq(scsi_hist_bucket(b[i]) + 1, scsi_hist_bucket(b[i] + 1));
+		ck_assert_uint_eq(scsi_hist_bucket(b[i]) + 1,
+				  scsi_hist_bucket(b[i] + 1));
 		char le[32];
-		snprintf(le, sizeof(le), "%" PRIu64 ".%09" PRIu64, b[i] / 1000000000u,
-			 b[i] % 1000000000u);
-		for (size_t k = strlen(le); le[k - 1] == '0' && le[k - 2] != '.'; k--)
+		snprintf(le, sizeof(le), "%" PRIu64 ".%09" PRIu64,
+			 b[i] / 1000000000u, b[i] % 1000000000u);
+		for (size_t k = strlen(le);
+		     le[k - 1] == '0' && le[k - 2] != '.'; k--)
 			le[k - 1] = '\0';
-		double v = AT("iscsiwatch_session_command_latency_seconds_bucket{%s,le=\"%s\"}", lab, le);
+		double v = AT("iscsiwatch_session_command_latency_seconds_"
+			      "bucket{%s,le=\"%s\"}",
+			      lab, le);
 		ck_assert(v >= prev);
 		prev = v;
 	}
-	ck_assert_int_eq(lines_starting(doc, "# TYPE iscsiwatch_session_command_latency_seconds histogram"), 1);
+	ck_assert_int_eq(
+	    lines_starting(
+		doc,
+		"# TYPE iscsiwatch_session_command_latency_seconds histogram"),
+	    1);
 	free(doc);
 	free_session(s);
 #undef AT
@@ -162,7 +204,8 @@ START_TEST(test_sensor_series)
 	l->event(l->user, b, NULL, &ev);
 	ev.kind = "session_lost"; /* not a login failure */
 	l->event(l->user, b, NULL, &ev);
-	struct metrics_meta mm = {.counters = &c, .drops = 3, .ifdrops = 4, .live = true};
+	struct metrics_meta mm = {
+	    .counters = &c, .drops = 3, .ifdrops = 4, .live = true};
 	char *doc = metrics_render(m, a, &mm, NULL);
 	ck_assert_ptr_nonnull(doc);
 	/* Each counter of the X-macro, by itself. */
@@ -171,25 +214,46 @@ START_TEST(test_sensor_series)
 		const char *n = counter_name((enum counter_id)i);
 		size_t k = 0;
 		for (; n[k]; k++)
-			low[k] = (char)(n[k] >= 'A' && n[k] <= 'Z' ? n[k] + 32 : n[k]);
+			low[k] = (char)(n[k] >= 'A' && n[k] <= 'Z' ? n[k] + 32
+								   : n[k]);
 		low[k] = '\0';
 		snprintf(name, sizeof(name), "iscsiwatch_%s_total", low);
 		ck_assert_double_eq(sample(doc, name), 100 + i);
 	}
-	ck_assert_double_eq(sample(doc, "iscsiwatch_capture_dropped_packets_total{by=\"kernel\"}"), 3);
-	ck_assert_double_eq(sample(doc, "iscsiwatch_capture_dropped_packets_total{by=\"interface\"}"), 4);
-	ck_assert_double_eq(sample(doc, "iscsiwatch_sessions{state=\"OK\"}"), 1);
-	ck_assert_double_eq(sample(doc, "iscsiwatch_sessions{state=\"Error\"}"), 1);
-	ck_assert_double_eq(sample(doc, "iscsiwatch_sessions{state=\"Degraded\"}"), 0);
-	ck_assert_double_eq(sample(doc, "iscsiwatch_login_failures_total{initiator=\"iqn.a\","
-					"target=\"iqn.t\",status=\"0x0201\","
-					"reason=\"authentication failure\"}"), 2);
+	ck_assert_double_eq(
+	    sample(doc,
+		   "iscsiwatch_capture_dropped_packets_total{by=\"kernel\"}"),
+	    3);
+	ck_assert_double_eq(
+	    sample(
+		doc,
+		"iscsiwatch_capture_dropped_packets_total{by=\"interface\"}"),
+	    4);
+	ck_assert_double_eq(sample(doc, "iscsiwatch_sessions{state=\"OK\"}"),
+			    1);
+	ck_assert_double_eq(sample(doc, "iscsiwatch_sessions{state=\"Error\"}"),
+			    1);
+	ck_assert_double_eq(
+	    sample(doc, "iscsiwatch_sessions{state=\"Degraded\"}"), 0);
+	ck_assert_double_eq(
+	    sample(doc, "iscsiwatch_login_failures_total{initiator=\"iqn.a\","
+			"target=\"iqn.t\",status=\"0x0201\","
+			"reason=\"authentication failure\"}"),
+	    2);
 	/* Two sessions of one identity stay two series (seq). */
-	ck_assert_int_eq(lines_starting(doc, "iscsiwatch_session_connections{seq=\"1\","), 1);
-	ck_assert_int_eq(lines_starting(doc, "iscsiwatch_session_connections{seq=\"2\","), 1);
+	ck_assert_int_eq(
+	    lines_starting(doc, "iscsiwatch_session_connections{seq=\"1\","),
+	    1);
+	ck_assert_int_eq(
+	    lines_starting(doc, "iscsiwatch_session_connections{seq=\"2\","),
+	    1);
 	/* No SCSI layer: no command series, no histogram. */
-	ck_assert_int_eq(lines_starting(doc, "iscsiwatch_session_commands_total{"), 0);
-	ck_assert_int_eq(lines_starting(doc, "iscsiwatch_session_command_latency_seconds_bucket{"), 0);
+	ck_assert_int_eq(
+	    lines_starting(doc, "iscsiwatch_session_commands_total{"), 0);
+	ck_assert_int_eq(
+	    lines_starting(
+		doc, "iscsiwatch_session_command_latency_seconds_bucket{"),
+	    0);
 	free(doc);
 	metrics_free(m);
 	free_session(a);
@@ -208,16 +272,20 @@ START_TEST(test_fail_cap)
 	s->fail_detail = 3;
 	struct sess_event ev = {.kind = "login_failed"};
 	for (unsigned i = 0; i < METRICS_FAIL_KEYS_MAX + 5; i++) {
-		snprintf(s->initiator_name, sizeof(s->initiator_name), "iqn.i%u", i);
+		snprintf(s->initiator_name, sizeof(s->initiator_name),
+			 "iqn.i%u", i);
 		l->event(l->user, s, NULL, &ev);
 	}
 	char *doc = metrics_render(m, NULL, &(struct metrics_meta){0}, NULL);
 	ck_assert_ptr_nonnull(doc);
-	ck_assert_int_eq(lines_starting(doc, "iscsiwatch_login_failures_total{"),
-			 METRICS_FAIL_KEYS_MAX + 1);
-	ck_assert_double_eq(sample(doc, "iscsiwatch_login_failures_total{initiator=\"(other)\","
-					"target=\"(other)\",status=\"0x0203\","
-					"reason=\"target not found\"}"), 5);
+	ck_assert_int_eq(
+	    lines_starting(doc, "iscsiwatch_login_failures_total{"),
+	    METRICS_FAIL_KEYS_MAX + 1);
+	ck_assert_double_eq(
+	    sample(doc, "iscsiwatch_login_failures_total{initiator=\"(other)\","
+			"target=\"(other)\",status=\"0x0203\","
+			"reason=\"target not found\"}"),
+	    5);
 	free(doc);
 	metrics_free(m);
 	free_session(s);

@@ -45,9 +45,9 @@ static int h_fail(void *user, const struct http_request *rq,
 }
 
 static const struct http_route routes[] = {
-	{"GET", "/hello", 0, h_hello},
-	{"POST", "/echo", 16, h_echo},
-	{"GET", "/fail", 0, h_fail},
+    {"GET", "/hello", 0, h_hello},
+    {"POST", "/echo", 16, h_echo},
+    {"GET", "/fail", 0, h_fail},
 };
 
 /* One request on a fresh connection, served by polling the server from
@@ -83,13 +83,14 @@ START_TEST(test_routes)
 {
 	char err[256];
 	struct http_server *h =
-		http_new("127.0.0.1:0", routes, 3, NULL, err, sizeof(err));
+	    http_new("127.0.0.1:0", routes, 3, NULL, err, sizeof(err));
 	ck_assert_msg(h != NULL, "%s", err);
 	ck_assert_str_ne(strrchr(http_address(h), ':'), ":0");
 	calls = 0;
 	char *r = roundtrip(h, "GET /hello HTTP/1.0\r\n\r\n");
 	ck_assert_msg(strncmp(r, "HTTP/1.0 200", 12) == 0 ||
-			      strncmp(r, "HTTP/1.1 200", 12) == 0, "%s", r);
+			  strncmp(r, "HTTP/1.1 200", 12) == 0,
+		      "%s", r);
 	ck_assert_ptr_nonnull(strstr(r, "Content-Type: text/x-test"));
 	ck_assert_ptr_nonnull(strstr(r, "\r\n\r\nhello\n"));
 	r = roundtrip(h, "HEAD /hello HTTP/1.0\r\n\r\n");
@@ -100,7 +101,8 @@ START_TEST(test_routes)
 	r = roundtrip(h, "POST /hello HTTP/1.0\r\nContent-Length: 0\r\n\r\n");
 	ck_assert_ptr_nonnull(strstr(r, " 405 "));
 	ck_assert_ptr_nonnull(strstr(r, "Allow: GET"));
-	r = roundtrip(h, "POST /echo HTTP/1.0\r\nContent-Length: 5\r\n\r\nabcde");
+	r = roundtrip(h,
+		      "POST /echo HTTP/1.0\r\nContent-Length: 5\r\n\r\nabcde");
 	ck_assert_ptr_nonnull(strstr(r, "got 5 [abcde]"));
 	r = roundtrip(h, "GET /fail HTTP/1.0\r\n\r\n");
 	ck_assert_ptr_nonnull(strstr(r, " 500 "));
@@ -114,13 +116,14 @@ START_TEST(test_limits)
 {
 	char err[256];
 	struct http_server *h =
-		http_new("0", routes, 3, NULL, err, sizeof(err));
+	    http_new("0", routes, 3, NULL, err, sizeof(err));
 	ck_assert_msg(h != NULL, "%s", err);
 	ck_assert_ptr_nonnull(strstr(http_address(h), "127.0.0.1:"));
 	calls = 0;
 	/* A body past the route's cap: 413, the handler never runs. */
-	char *r = roundtrip(h, "POST /echo HTTP/1.0\r\nContent-Length: 40\r\n\r\n"
-			       "0123456789012345678901234567890123456789");
+	char *r =
+	    roundtrip(h, "POST /echo HTTP/1.0\r\nContent-Length: 40\r\n\r\n"
+			 "0123456789012345678901234567890123456789");
 	ck_assert_msg(strstr(r, " 413 ") != NULL, "%s", r);
 	/* Headers past the connection memory: refused, not grown. */
 	size_t big = HTTP_CONN_MEMORY * 2;
@@ -141,21 +144,34 @@ START_TEST(test_parse_listen)
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	char err[256];
-	ck_assert_int_eq(http_parse_listen("9464", &ss, &sl, err, sizeof(err)), 0);
+	ck_assert_int_eq(http_parse_listen("9464", &ss, &sl, err, sizeof(err)),
+			 0);
 	ck_assert_int_eq(ss.ss_family, AF_INET);
-	ck_assert_uint_eq(ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr), 0x7f000001);
+	ck_assert_uint_eq(ntohl(((struct sockaddr_in *)&ss)->sin_addr.s_addr),
+			  0x7f000001);
 	ck_assert_uint_eq(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9464);
-	ck_assert_int_eq(http_parse_listen("0.0.0.0:80", &ss, &sl, err, sizeof(err)), 0);
-	ck_assert_int_eq(http_parse_listen("[::1]:9464", &ss, &sl, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    http_parse_listen("0.0.0.0:80", &ss, &sl, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    http_parse_listen("[::1]:9464", &ss, &sl, err, sizeof(err)), 0);
 	ck_assert_int_eq(ss.ss_family, AF_INET6);
-	ck_assert_int_eq(http_parse_listen("localhost:1", &ss, &sl, err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    http_parse_listen("localhost:1", &ss, &sl, err, sizeof(err)), 0);
 	ck_assert_int_eq(ss.ss_family, AF_INET);
-	static const char *const bad[] = {"", "x", "65536", "-1", ":80", "1.2.3:80",
-					  "host.example:80", "[::1]:", "127.0.0.1:9x"};
+	static const char *const bad[] = {"",
+					  "x",
+					  "65536",
+					  "-1",
+					  ":80",
+					  "1.2.3:80",
+					  "host.example:80",
+					  "[::1]:",
+					  "127.0.0.1:9x"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		err[0] = '\0';
-		ck_assert_msg(http_parse_listen(bad[i], &ss, &sl, err, sizeof(err)) == -1,
-			      "%s accepted", bad[i]);
+		ck_assert_msg(
+		    http_parse_listen(bad[i], &ss, &sl, err, sizeof(err)) == -1,
+		    "%s accepted", bad[i]);
 		ck_assert_ptr_nonnull(strstr(err, "--listen"));
 	}
 }

@@ -14,7 +14,8 @@ static struct session *mk(void)
 	struct session *s = calloc(1, sizeof(*s));
 	ck_assert_ptr_nonnull(s);
 	s->seq = 4;
-	snprintf(s->initiator_name, sizeof(s->initiator_name), "iqn.i:a]b\"c\\d");
+	snprintf(s->initiator_name, sizeof(s->initiator_name),
+		 "iqn.i:a]b\"c\\d");
 	snprintf(s->target_name, sizeof(s->target_name), "iqn.t:\xff");
 	static const uint8_t isid[6] = {0x80, 0x66, 0x62, 0x3b, 0, 0};
 	memcpy(s->isid, isid, 6);
@@ -38,22 +39,26 @@ START_TEST(test_format)
 	char buf[SYSLOG_MSG_MAX];
 	size_t n = syslog_format(s, &c, &ev, "sensor 1", 42, buf, sizeof(buf));
 	ck_assert_uint_eq(n, strlen(buf));
-	ck_assert_str_eq(buf,
-		"<28>1 2026-11-24T05:43:39.895183Z sensor_1 iscsiwatch 42 login_failed "
-		"[iscsiwatch@32473 initiator=\"iqn.i:a\\]b\\\"c\\\\d\" "
-		"target=\"iqn.t:\xef\xbf\xbd\" isid=\"8066623b0000\" "
-		"initiator_address=\"127.0.0.1\" initiator_port=\"49368\" "
-		"target_address=\"192.0.2.1\" target_port=\"3260\" seq=\"4\" cid=\"3\"] "
-		"target not found (0x0203)");
+	ck_assert_str_eq(
+	    buf, "<28>1 2026-11-24T05:43:39.895183Z sensor_1 iscsiwatch 42 "
+		 "login_failed "
+		 "[iscsiwatch@32473 initiator=\"iqn.i:a\\]b\\\"c\\\\d\" "
+		 "target=\"iqn.t:\xef\xbf\xbd\" isid=\"8066623b0000\" "
+		 "initiator_address=\"127.0.0.1\" initiator_port=\"49368\" "
+		 "target_address=\"192.0.2.1\" target_port=\"3260\" seq=\"4\" "
+		 "cid=\"3\"] "
+		 "target not found (0x0203)");
 	/* A lost session is an error (severity 3): <27>; no connection:
 	 * no endpoints, nothing unknown is sent. */
 	ev.kind = "session_lost";
 	s->initiator_name[0] = '\0';
 	syslog_format(s, NULL, &ev, "", 1, buf, sizeof(buf));
-	ck_assert_str_eq(buf,
-		"<27>1 2026-11-24T05:43:39.895183Z - iscsiwatch 1 session_lost "
-		"[iscsiwatch@32473 target=\"iqn.t:\xef\xbf\xbd\" isid=\"8066623b0000\" seq=\"4\"] "
-		"target not found (0x0203)");
+	ck_assert_str_eq(
+	    buf,
+	    "<27>1 2026-11-24T05:43:39.895183Z - iscsiwatch 1 session_lost "
+	    "[iscsiwatch@32473 target=\"iqn.t:\xef\xbf\xbd\" "
+	    "isid=\"8066623b0000\" seq=\"4\"] "
+	    "target not found (0x0203)");
 	/* A short buffer is cut, still terminated. */
 	ck_assert_uint_eq(syslog_format(s, NULL, &ev, "h", 1, buf, 10), 9);
 	ck_assert_uint_eq(strlen(buf), 9);
@@ -92,7 +97,8 @@ START_TEST(test_socket)
 	ssize_t k = recv(rx, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 	ck_assert_int_gt(k, 0);
 	buf[k] = '\0';
-	ck_assert_ptr_nonnull(strstr(buf, " session_degraded [iscsiwatch@32473 "));
+	ck_assert_ptr_nonnull(
+	    strstr(buf, " session_degraded [iscsiwatch@32473 "));
 	ck_assert_int_eq(recv(rx, buf, sizeof(buf), MSG_DONTWAIT), -1);
 	/* The daemon restarts: a new socket at the same path. */
 	close(rx);
