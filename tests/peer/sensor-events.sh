@@ -62,7 +62,7 @@ addr=$(sed -n 's|^iscsiwatch: serving http://\([^/]*\)/metrics.*|\1|p' "$PEER_TM
 
 # A session held open through everything below.
 peer_gen --portal "127.0.0.1:$port" --target "$iqn" -i iqn.2024-01.org.iscsiwatch:held \
-	--reads 1 --hold 30 >/dev/null 2>"$PEER_TMP/held.err" &
+	--reads 1 --hold 120 >/dev/null 2>"$PEER_TMP/held.err" &
 held=$!
 PEER_PIDS+=("$held")
 for ((i = 0; i < 100; i++)); do grep -q holding "$PEER_TMP/held.err" && break; sleep 0.1; done
@@ -89,7 +89,7 @@ sleep 0.5
 # in a stream that continues.
 kill -STOP "$iw"
 peer_gen --portal "127.0.0.1:$port" --target "$iqn" -i iqn.2024-01.org.iscsiwatch:flood \
-	--writes 40 --reads 4000 --blocks 256 --hold 30 >/dev/null 2>"$PEER_TMP/flood.err" &
+	--writes 40 --reads 4000 --blocks 256 --hold 120 >/dev/null 2>"$PEER_TMP/flood.err" &
 flood=$!
 PEER_PIDS+=("$flood")
 sleep 0.4
