@@ -144,6 +144,11 @@ static void ui_rates(void *user, const struct session *s, struct vm_rates *out)
 	out->known = f.io_seen;
 	out->bytes_per_s = f.mbps * 1e6;
 	out->iops = f.iops;
+	if (f.io_seen && s->scsi) {
+		scsi_trend_get(&s->scsi->stats, r->live ? wall_ns() : r->last_ns,
+			       out->trend, NULL, VM_TREND_CELLS);
+		out->ntrend = VM_TREND_CELLS;
+	}
 }
 
 static void meta_fill(const struct run *r, struct export_meta *m)
@@ -317,6 +322,7 @@ static void ui_service(struct run *r, bool force)
 		.source = r->label,
 		.live = r->live,
 		.ended = r->ended,
+		.now_ns = r->live ? wall_ns() : r->last_ns,
 	};
 	ui_draw(r->ui, session_first(r->st), &s);
 }

@@ -38,4 +38,9 @@ const char *label_login_word(unsigned cls, unsigned detail);
 size_t label_name(const char *name, size_t width, bool pad, bool ascii,
 		  char *out, size_t outlen);
 
+/* The narrowest width at which label_name() still shows the part of
+ * name that tells it apart whole: the unique part of an iqn. name (plus
+ * "…:"), the whole of any other. */
+size_t label_name_need(const char *name);
+
 #endif

@@ -83,6 +83,19 @@ struct scsi_window {
 	uint64_t bytes_read, bytes_written;
 };
 
+/* Throughput and commands over the last minutes, for the operator's
+ * sparklines: SCSI_TREND_BINS bins of SCSI_TREND_BIN_NS each, filled
+ * from the interval windows as they roll (capture time). Fixed size. */
+#define SCSI_TREND_BINS 60u
+#define SCSI_TREND_BIN_NS (5ull * SCSI_INTERVAL_NS)
+
+struct scsi_trend {
+	uint64_t newest;  /* bin number (time / SCSI_TREND_BIN_NS) of the
+			   * newest bin held; 0: none yet */
+	uint32_t kib[SCSI_TREND_BINS];  /* KiB read + written (saturating) */
+	uint32_t cmds[SCSI_TREND_BINS]; /* reads + writes + others */
+};
+
 /* The counters of a connection or of a session (the sum of its
  * connections). "MIB" marks the RFC 4544 iSCSI-MIB counters. */
 struct scsi_stats {
@@ -120,6 +133,7 @@ struct scsi_stats {
 	uint64_t first_ns, last_ns;  /* first and last SCSI command */
 	uint64_t win_start;
 	struct scsi_window cur, last;
+	struct scsi_trend trend;
 };
 
 /* What the capture showed of one LUN. */
@@ -221,6 +235,12 @@ struct scsi_rates {
 };
 void scsi_stats_rates(const struct scsi_stats *st, uint64_t now,
 		      struct scsi_rates *r);
+/* The trend at `now`: out_bps[i] / out_iops[i] for the n (<=
+ * SCSI_TREND_BINS) bins ending with the one holding now, oldest first,
+ * as bytes and commands per second (the window still open counted). */
+void scsi_trend_get(const struct scsi_stats *st, uint64_t now, double *out_bps,
+		    double *out_iops, unsigned n);
+
 /* Errors in one number: check conditions and other bad statuses,
  * target failures, rejects, digest and format errors, timeouts. */
 uint64_t scsi_stats_errors(const struct scsi_stats *st);

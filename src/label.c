@@ -193,3 +193,14 @@ size_t label_name(const char *name, size_t width, bool pad, bool ascii,
 		put(&w, " ", 1);
 	return w.o;
 }
+
+size_t label_name_need(const char *name)
+{
+	size_t n = strlen(name), full = u8_chars(name, n);
+	const char *colon = strncmp(name, "iqn.", 4) == 0 ? strchr(name, ':')
+							 : NULL;
+	if (!colon || !colon[1])
+		return full;
+	size_t need = u8_chars(colon + 1, strlen(colon + 1)) + 2;
+	return need < full ? need : full;
+}

@@ -264,6 +264,65 @@ static int stats_of(const struct scsi_io *io, struct scsi_stats *st[2])
 	     *S##_p; S##_p++)                                                  \
 		for (struct scsi_stats *S = *S##_p; S; S = NULL)
 
+/* Adds a closed interval window (starting at t) to the trend bins. */
+static void trend_add(struct scsi_trend *tr, uint64_t t,
+		      const struct scsi_window *w)
+{
+	uint64_t b = t / SCSI_TREND_BIN_NS;
+	if (!tr->newest) {
+		tr->newest = b;
+	} else if (b > tr->newest) {
+		/* Bins between the newest and b saw nothing. */
+		uint64_t gap = b - tr->newest;
+		for (uint64_t k = 1; k <= gap && k <= SCSI_TREND_BINS; k++) {
+			unsigned slot = (unsigned)((tr->newest + k) % SCSI_TREND_BINS);
+			tr->kib[slot] = 0;
+			tr->cmds[slot] = 0;
+		}
+		tr->newest = b;
+	} else if (tr->newest - b >= SCSI_TREND_BINS) {
+		return; /* older than the bins held */
+	}
+	unsigned slot = (unsigned)(b % SCSI_TREND_BINS);
+	uint64_t kib = (w->bytes_read + w->bytes_written) / 1024u;
+	uint64_t cmds = w->reads + w->writes + w->others;
+	tr->kib[slot] = kib > UINT32_MAX - tr->kib[slot] ? UINT32_MAX
+							 : tr->kib[slot] + (uint32_t)kib;
+	tr->cmds[slot] = cmds > UINT32_MAX - tr->cmds[slot]
+			     ? UINT32_MAX
+			     : tr->cmds[slot] + (uint32_t)cmds;
+}
+
+void scsi_trend_get(const struct scsi_stats *st, uint64_t now, double *out_bps,
+		    double *out_iops, unsigned n)
+{
+	if (n > SCSI_TREND_BINS)
+		n = SCSI_TREND_BINS;
+	const struct scsi_trend *tr = &st->trend;
+	uint64_t nb = now / SCSI_TREND_BIN_NS;
+	uint64_t open_bin = st->win_start / SCSI_TREND_BIN_NS;
+	double secs = (double)SCSI_TREND_BIN_NS / 1e9;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t b = nb - (n - 1 - i);
+		double kib = 0, cmds = 0;
+		if (tr->newest && b <= tr->newest &&
+		    tr->newest - b < SCSI_TREND_BINS && b + n > nb) {
+			kib = tr->kib[b % SCSI_TREND_BINS];
+			cmds = tr->cmds[b % SCSI_TREND_BINS];
+		}
+		if (st->win_start && b == open_bin) {
+			kib += (double)(st->cur.bytes_read +
+					st->cur.bytes_written) / 1024.0;
+			cmds += (double)(st->cur.reads + st->cur.writes +
+					 st->cur.others);
+		}
+		if (out_bps)
+			out_bps[i] = kib * 1024.0 / secs;
+		if (out_iops)
+			out_iops[i] = cmds / secs;
+	}
+}
+
 /* Moves the interval window forward to the one holding `now`. */
 static void window_roll(struct scsi_stats *st, uint64_t now)
 {
@@ -274,6 +333,7 @@ static void window_roll(struct scsi_stats *st, uint64_t now)
 	}
 	if (now < st->win_start + SCSI_INTERVAL_NS)
 		return;
+	trend_add(&st->trend, st->win_start, &st->cur);
 	if (now < st->win_start + 2 * SCSI_INTERVAL_NS)
 		st->last = st->cur;
 	else

@@ -419,6 +419,44 @@ START_TEST(test_rates)
 }
 END_TEST
 
+/* The sparkline trend: 5 s bins of the last minutes, in capture time;
+ * every command and byte lands in exactly one bin, silent bins are 0,
+ * and bins older than the ring are forgotten. */
+START_TEST(test_trend)
+{
+	struct rig r;
+	rig_init(&r);
+	static uint8_t d[4096];
+	/* Reads at t = 100 s (3 of them), 103 s (1), 130 s (2): bins 20,
+	 * 20, 26. */
+	static const uint64_t at[] = {100, 100, 100, 103, 130, 130};
+	for (uint32_t i = 0; i < 6; i++) {
+		uint64_t t = at[i] * SEC + i * MS;
+		read10(&r, t, i, i * 8, 8);
+		data_in(&r, t + 100, i, d, sizeof(d), 0, true, 0, 0);
+	}
+	double bps[SCSI_TREND_BINS], iops[SCSI_TREND_BINS];
+	scsi_trend_get(&r.s->stats, 131 * SEC, bps, iops, 8);
+	/* bins 19..26, oldest first */
+	static const double want_cmds[8] = {0, 4, 0, 0, 0, 0, 0, 2};
+	double sum = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		ck_assert_msg(iops[i] * 5.0 == want_cmds[i], "bin %u: %f", i,
+			      iops[i] * 5.0);
+		ck_assert(bps[i] * 5.0 == want_cmds[i] * 4096.0);
+		sum += iops[i] * 5.0;
+	}
+	ck_assert(sum == (double)r.s->stats.scsi_cmds);
+	/* Ten minutes later every bin is empty. */
+	read10(&r, 731 * SEC, 6, 0, 8);
+	scsi_trend_get(&r.s->stats, 731 * SEC, bps, iops, SCSI_TREND_BINS);
+	for (unsigned i = 0; i + 1 < SCSI_TREND_BINS; i++)
+		ck_assert(iops[i] == 0.0);
+	ck_assert(iops[SCSI_TREND_BINS - 1] * 5.0 == 1.0);
+	rig_free(&r);
+}
+END_TEST
+
 /* ---- limits ---- */
 
 START_TEST(test_cap)
@@ -667,6 +705,7 @@ Suite *scsi_suite(void)
 			    sizeof(pct_vec) / sizeof(pct_vec[0]));
 	tcase_add_test(tc, test_hist_buckets);
 	tcase_add_test(tc, test_rates);
+	tcase_add_test(tc, test_trend);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_cap);

@@ -120,13 +120,16 @@ START_TEST(test_sort_cycle_skips_hidden)
 	vm_init(&vm);
 	vm_build(&vm, f.s[0]);
 	ck_assert(!vm.have_rates);
-	vm.sort = VM_COL_DIGESTS;
+	vm.sort = VM_COL_REASON;
 	vm_sort_cycle(&vm, 1);
-	ck_assert_int_eq(vm.sort, VM_COL_ERRORS); /* MB/S, IOPS hidden */
+	ck_assert_int_eq(vm.sort, VM_COL_TOTAL); /* MB/S hidden */
 	vm_sort_cycle(&vm, 1);
-	ck_assert_int_eq(vm.sort, VM_COL_INITIATOR);
+	ck_assert_int_eq(vm.sort, VM_COL_ERRORS); /* IOPS hidden */
+	vm.sort = VM_COL_ISID;
+	vm_sort_cycle(&vm, 1);
+	ck_assert_int_eq(vm.sort, VM_COL_INITIATOR); /* TREND hidden */
 	vm_sort_cycle(&vm, -1);
-	ck_assert_int_eq(vm.sort, VM_COL_ERRORS);
+	ck_assert_int_eq(vm.sort, VM_COL_ISID);
 	vm_free(&vm);
 	fx3_free(&f);
 }
@@ -284,16 +287,36 @@ START_TEST(test_layout)
 	vm_init(&vm);
 	vm_build(&vm, f.s[0]);
 	int w[VM_COL_COUNT];
-	/* 80 columns: everything but the unknown rates fits, the names
-	 * keep at least 20 columns. */
+	/* 80 columns: identity, state, reason first; the least important
+	 * columns (ISID, digests, type) go before them; the initiator keeps
+	 * 24 columns, the target 16. Unknown rates are not shown. */
 	vm_layout(&vm, 80, w);
 	ck_assert_int_le(layout_total(w), 80);
 	ck_assert_int_eq(w[VM_COL_RATE], 0);
 	ck_assert_int_eq(w[VM_COL_IOPS], 0);
-	ck_assert_int_ge(w[VM_COL_INITIATOR], 20);
-	ck_assert_int_ge(w[VM_COL_TARGET], 20);
+	ck_assert_int_eq(w[VM_COL_TREND], 0);
+	ck_assert_int_ge(w[VM_COL_INITIATOR], 24);
+	ck_assert_int_ge(w[VM_COL_TARGET], 16);
 	ck_assert_int_gt(w[VM_COL_STATE], 0);
-	ck_assert_int_gt(w[VM_COL_TSIH], 0);
+	ck_assert_int_gt(w[VM_COL_REASON], 0);
+	ck_assert_int_gt(w[VM_COL_TOTAL], 0);
+	ck_assert_int_gt(w[VM_COL_ERRORS], 0);
+	ck_assert_int_eq(w[VM_COL_ISID], 0);
+	ck_assert_int_eq(w[VM_COL_DIGESTS], 0);
+	/* 40 columns: the initiator still shows its unique part
+	 * ("…:charlie", 9) and the state. */
+	vm_layout(&vm, 40, w);
+	ck_assert_int_le(layout_total(w), 40);
+	ck_assert_int_ge(w[VM_COL_INITIATOR], 9);
+	ck_assert_int_gt(w[VM_COL_STATE], 0);
+	/* The sorted column's title has room for its arrow. */
+	vm.sort = VM_COL_RATE;
+	vm_layout(&vm, 300, w);
+	ck_assert_int_ge(w[VM_COL_TOTAL], (int)strlen("TOTAL"));
+	vm.sort = VM_COL_TSIH;
+	vm_layout(&vm, 300, w);
+	ck_assert_int_ge(w[VM_COL_TSIH], (int)strlen("TSIH^"));
+	vm.sort = VM_COL_INITIATOR;
 	/* Wide: the natural widths. */
 	vm_layout(&vm, 300, w);
 	ck_assert_int_eq(w[VM_COL_INITIATOR],
@@ -579,18 +602,109 @@ START_TEST(test_log_ring)
 }
 END_TEST
 
+/* Issue 14: the filter reads every column (state, reason), the state
+ * filter hides ended sessions once they have aged, or shows errors
+ * only, and the search finds rows. */
+START_TEST(test_filter_state_reason_ageing)
+{
+	struct fx3 f;
+	fx3_make(&f);
+	/* charlie: a failed login (auth); alpha lost; bravo degraded. */
+	f.s[0]->status = ST_ERROR;
+	f.s[0]->fail_class = 2;
+	f.s[0]->fail_detail = 1;
+	f.s[0]->state_ns = 1000ull * 1000000000ull;
+	struct vm vm;
+	vm_init(&vm);
+	vm_set_filter(&vm, "auth");
+	vm_build(&vm, f.s[0]);
+	ck_assert_str_eq(order(&vm), "1");
+	ck_assert_str_eq(vm_cell(&vm.rows[0], VM_COL_REASON), "auth 0x0201");
+	ck_assert(vm.rows[0].ended);
+	vm_set_filter(&vm, "error");
+	vm_build(&vm, f.s[0]);
+	ck_assert_str_eq(order(&vm), "1");
+	vm_set_filter(&vm, "lost");
+	vm_build(&vm, f.s[0]);
+	ck_assert_str_eq(order(&vm), "2"); /* Lost Comm / lost */
+	vm_set_filter(&vm, "");
+	/* Errors only: the failed, lost and degraded ones - all three. */
+	vm_show_cycle(&vm);
+	vm_show_cycle(&vm);
+	ck_assert_int_eq(vm.show, VM_SHOW_ERRORS);
+	vm_build(&vm, f.s[0]);
+	ck_assert_str_eq(order(&vm), "231");
+	f.s[2]->status = ST_OK;
+	vm_build(&vm, f.s[0]);
+	ck_assert_str_eq(order(&vm), "21");
+	/* Default view: the failed login stays while young, ages out. */
+	vm_show_cycle(&vm);
+	ck_assert_int_eq(vm.show, VM_SHOW_ACTIVE);
+	vm.now_ns = f.s[0]->state_ns + VM_AGE_NS;
+	vm_build(&vm, f.s[0]);
+	ck_assert_str_eq(order(&vm), "231");
+	vm.now_ns = f.s[0]->state_ns + VM_AGE_FAILED_NS;
+	vm_build(&vm, f.s[0]);
+	ck_assert_str_eq(order(&vm), "23");
+	ck_assert_uint_eq(vm.aged, 1);
+	f.s[0]->status = ST_STOPPED;
+	f.s[0]->end_reason = END_LOGOUT;
+	vm.now_ns = f.s[0]->state_ns + VM_AGE_NS - 1;
+	vm_build(&vm, f.s[0]);
+	ck_assert_str_eq(order(&vm), "231");
+	vm.now_ns = f.s[0]->state_ns + VM_AGE_NS;
+	vm_build(&vm, f.s[0]);
+	ck_assert_str_eq(order(&vm), "23");
+	/* All. */
+	vm_show_cycle(&vm);
+	vm_build(&vm, f.s[0]);
+	ck_assert_str_eq(order(&vm), "231");
+	ck_assert_uint_eq(vm.aged, 0);
+	/* Search: rows in order alpha(2), bravo(3), charlie(1). */
+	ck_assert_int_eq(vm_find(&vm, "logout", 0), 2);
+	ck_assert_int_eq(vm_find(&vm, "example", 1), 1);
+	ck_assert_int_eq(vm_find(&vm, "example", 3), 0); /* wraps */
+	ck_assert_int_eq(vm_find(&vm, "nowhere", 0), -1);
+	ck_assert_int_eq(vm_find(&vm, "", 0), -1);
+	vm_free(&vm);
+	fx3_free(&f);
+}
+END_TEST
+
+START_TEST(test_spark)
+{
+	static const double v[] = {0, 1, 2, 4, 8};
+	char out[64];
+	vm_spark(v, 5, true, out, sizeof(out));
+	ck_assert_str_eq(out, " .:=@");
+	vm_spark(v, 5, false, out, sizeof(out));
+	ck_assert_str_eq(out, " \xe2\x96\x81\xe2\x96\x82\xe2\x96\x84\xe2\x96\x88");
+	static const double z[] = {0, 0};
+	vm_spark(z, 2, false, out, sizeof(out));
+	ck_assert_str_eq(out, "  ");
+	char small[4];
+	vm_spark(v, 5, false, small, sizeof(small));
+	ck_assert_str_eq(small, " "); /* never half a character */
+}
+END_TEST
+
 START_TEST(test_help_lists_keys)
 {
 	struct vm_text t;
 	vm_text_init(&t);
 	vm_help(&t);
-	static const char *const keys[] = {"Enter", "/", "s / S", "r", "p",
-					   "j", "m", "q", "?,", "l", "c"};
+	static const char *const keys[] = {"Enter", "/,", "s / S", "r", "p",
+					   "j", "m", "q,", "?,", "l", "c",
+					   "e", "F3,", "F6"};
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		char k[16];
 		snprintf(k, sizeof(k), "  %s ", keys[i]);
 		ck_assert_msg(text_has(&t, k), "help lacks key '%s'", keys[i]);
 	}
+	/* htop habits beside the letters. */
+	ck_assert(text_has(&t, "h, F1 "));
+	ck_assert(text_has(&t, "/, F4 "));
+	ck_assert(text_has(&t, "q, F10 "));
 	vm_text_free(&t);
 }
 END_TEST
@@ -608,6 +722,8 @@ Suite *viewmodel_suite(void)
 	tcase_add_test(tc, test_detail);
 	tcase_add_test(tc, test_enum_names);
 	tcase_add_test(tc, test_help_lists_keys);
+	tcase_add_test(tc, test_filter_state_reason_ageing);
+	tcase_add_test(tc, test_spark);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_scroll);

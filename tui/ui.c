@@ -8,6 +8,8 @@
  */
 #include "ui.h"
 
+#include "label.h"
+
 #include <curses.h>
 #include <langinfo.h>
 #include <locale.h>
@@ -34,6 +36,9 @@ struct ui {
 	bool show_log;
 	bool editing;     /* typing a filter */
 	char edit[VM_FILTER_MAX];
+	bool searching;   /* typing a search (F3) */
+	char search[VM_FILTER_MAX];
+	uint64_t now_ns;  /* capture time of the last draw */
 	struct vm vm;
 	struct vm_log log;
 	struct vm_text detail, help;
@@ -174,6 +179,48 @@ static enum ui_action key_filter(struct ui *u, int ch)
 	return UI_REDRAW;
 }
 
+/* Selects the next row (from the selected one, or after it when
+ * `next`) holding the search text. */
+static void search_go(struct ui *u, bool next)
+{
+	long i = vm_find(&u->vm, u->search, u->vm.sel + (next ? 1 : 0));
+	if (i >= 0)
+		vm_move(&u->vm, i - (long)u->vm.sel);
+	else if (u->search[0])
+		ui_message(u, "not found: %s", u->search);
+}
+
+static enum ui_action key_search(struct ui *u, int ch)
+{
+	size_t n = strlen(u->search);
+	switch (ch) {
+	case 27:
+	case '\r':
+	case '\n':
+	case KEY_ENTER:
+		u->searching = false;
+		return UI_REDRAW;
+	case KEY_F(3):
+		search_go(u, true);
+		return UI_REDRAW;
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		if (n)
+			u->search[n - 1] = '\0';
+		break;
+	default:
+		if (ch >= 0x20 && ch < 0x7f && n + 1 < sizeof(u->search)) {
+			u->search[n] = (char)ch;
+			u->search[n + 1] = '\0';
+		} else {
+			return UI_HANDLED;
+		}
+	}
+	search_go(u, false);
+	return UI_REDRAW;
+}
+
 static enum ui_action key_detail(struct ui *u, int ch)
 {
 	long page = u->rows > 2 ? u->rows - 2 : 1;
@@ -259,8 +306,27 @@ static enum ui_action key_list(struct ui *u, int ch)
 		vm_sort_by(&u->vm, u->vm.sort);
 		return UI_REDRAW;
 	case '/':
+	case KEY_F(4):
 		u->editing = true;
 		snprintf(u->edit, sizeof(u->edit), "%s", u->vm.filter);
+		return UI_REDRAW;
+	case KEY_F(3):
+		u->searching = true;
+		u->search[0] = '\0';
+		return UI_REDRAW;
+	case 'n':
+		search_go(u, true);
+		return UI_REDRAW;
+	case KEY_F(6):
+		vm_sort_cycle(&u->vm, 1);
+		ui_message(u, "sort by %s (F6 next, r reverse)",
+			   vm_col_title(u->vm.sort));
+		return UI_REDRAW;
+	case 'e':
+		vm_show_cycle(&u->vm);
+		u->dirty = true;
+		ui_message(u, "showing %s sessions (e: next)",
+			   vm_show_name(u->vm.show));
 		return UI_REDRAW;
 	case 'c':
 		u->edit[0] = '\0';
@@ -289,6 +355,8 @@ enum ui_action ui_key(struct ui *u)
 		return UI_REDRAW;
 	if (u->editing)
 		return key_filter(u, ch);
+	if (u->searching)
+		return key_search(u, ch);
 	if (u->mode == MODE_HELP) {
 		u->mode = u->back;
 		return UI_REDRAW;
@@ -296,9 +364,11 @@ enum ui_action ui_key(struct ui *u)
 	switch (ch) {
 	case 'q':
 	case 'Q':
+	case KEY_F(10):
 		return UI_QUIT;
 	case '?':
 	case 'h':
+	case KEY_F(1):
 		u->back = u->mode;
 		u->mode = MODE_HELP;
 		return UI_REDRAW;
@@ -329,13 +399,13 @@ static void put(int y, int x, const char *s, int w, bool pad, bool ascii)
 	mvaddstr(y, x, buf);
 }
 
-/* The same, cutting from the left (names). */
-static void put_tail(int y, int x, const char *s, int w, bool ascii)
+/* An iSCSI name, shortened around its unique part (label.h). */
+static void put_name(int y, int x, const char *s, int w, bool ascii)
 {
 	if (w <= 0 || y < 0 || x < 0)
 		return;
 	char buf[4 * VM_LINE_MAX];
-	vm_fit_tail(s, (size_t)w, true, ascii, buf, sizeof(buf));
+	label_name(s, (size_t)w, true, ascii, buf, sizeof(buf));
 	mvaddstr(y, x, buf);
 }
 
@@ -392,6 +462,14 @@ static void draw_title(struct ui *u, int cols)
 		snprintf(f, sizeof(f), " | filter \"%s\"", e);
 		strncat(t, f, sizeof(t) - strlen(t) - 1);
 	}
+	if (u->vm.show != VM_SHOW_ACTIVE || u->vm.aged) {
+		snprintf(f, sizeof(f), " | %s", vm_show_name(u->vm.show));
+		strncat(t, f, sizeof(t) - strlen(t) - 1);
+		if (u->vm.aged) {
+			snprintf(f, sizeof(f), " (%zu hidden, e)", u->vm.aged);
+			strncat(t, f, sizeof(t) - strlen(t) - 1);
+		}
+	}
 	if (u->paused)
 		strncat(t, " | PAUSED", sizeof(t) - strlen(t) - 1);
 	attr_t a = u->color ? COLOR_PAIR(PAIR_TITLE) : A_REVERSE;
@@ -405,6 +483,16 @@ static void draw_status(struct ui *u, const struct ui_status *st, int y,
 {
 	char line[VM_LINE_MAX];
 	int w = row_width(y, LINES, cols);
+	if (u->searching) {
+		char e[VM_FILTER_MAX * 4];
+		vm_escape(u->search, strlen(u->search), e, sizeof(e), u->ascii);
+		snprintf(line, sizeof(line),
+			 "search: %s_  (F3 next, Enter/Esc done)", e);
+		attron(A_BOLD);
+		put(y, 0, line, w, true, u->ascii);
+		attroff(A_BOLD);
+		return;
+	}
 	if (u->editing) {
 		char e[VM_FILTER_MAX * 4];
 		vm_escape(u->edit, strlen(u->edit), e, sizeof(e), u->ascii);
@@ -428,11 +516,11 @@ static void draw_status(struct ui *u, const struct ui_status *st, int y,
 		  strlen(st->source ? st->source : "?"), src, sizeof(src),
 		  u->ascii);
 	snprintf(line, sizeof(line),
-		 "pkts %llu  bytes %s  drops %llu/%llu  %s %s%s  ? help  q quit",
+		 "pkts %llu  bytes %s  drops %llu/%llu  F1 help  F10 quit  %s%s %s",
 		 (unsigned long long)st->packets, b,
 		 (unsigned long long)st->drops,
 		 (unsigned long long)st->ifdrops, st->live ? "live" : "file",
-		 src, st->ended ? " (end)" : "");
+		 st->ended ? " (end)" : "", src);
 	attr_t a = (st->drops || st->ifdrops) ? A_BOLD : A_NORMAL;
 	attron(a);
 	put(y, 0, line, w, true, u->ascii);
@@ -480,18 +568,20 @@ static void draw_list(struct ui *u, int y0, int h, int cols)
 		for (int c = 0; c < VM_COL_COUNT; c++) {
 			if (!width[c])
 				continue;
-			attr_t a = c == VM_COL_STATE
+			attr_t a = c == VM_COL_STATE || c == VM_COL_REASON
 				       ? health_attr(u, row->health)
 				       : A_NORMAL;
+			if (row->ended)
+				a = (a & ~A_BOLD) | A_DIM;
 			int w = width[c] < cols - x ? width[c] : cols - x;
 			attron(a);
 			if (c == VM_COL_INITIATOR || c == VM_COL_TARGET)
-				put_tail(y, x, vm_cell(row, (enum vm_col)c), w,
+				put_name(y, x, vm_cell(row, (enum vm_col)c), w,
 					 u->ascii);
 			else
 				put(y, x, vm_cell(row, (enum vm_col)c), w, true,
 				    u->ascii);
-			attroff(a);
+			attroff(a | A_DIM);
 			if (x + width[c] < cols)
 				put(y, x + width[c], " ", 1, true, true);
 			x += width[c] + 1;
@@ -550,6 +640,8 @@ void ui_draw(struct ui *u, const struct session *first,
 	getmaxyx(stdscr, rows, cols);
 	bool rebuild = !u->paused || u->dirty;
 	if (rebuild) {
+		u->now_ns = st->now_ns;
+		u->vm.now_ns = st->now_ns;
 		vm_build(&u->vm, first);
 		u->dirty = false;
 	}
@@ -571,6 +663,7 @@ void ui_draw(struct ui *u, const struct session *first,
 		if (s && (rebuild || !u->detail_built)) {
 			vm_text_free(&u->detail);
 			vm_detail(s, u->persp, u->ascii, &u->detail);
+			vm_detail_activity(s, u->now_ns, u->ascii, &u->detail);
 			u->detail_built = true;
 		}
 		u->rows = h;

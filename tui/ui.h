@@ -35,6 +35,7 @@ struct ui_status {
 	const char *source; /* interfaces or files, for the status line */
 	bool live;
 	bool ended;         /* a file replay reached its end */
+	uint64_t now_ns;    /* capture time now (ageing, sparklines) */
 };
 
 struct ui;

@@ -17,10 +17,14 @@
 #include <wchar.h>
 
 #include "cim.h"
+#include "label.h"
 #include "negotiate.h"
+#include "scsi.h"
 
-#define NAME_CAP 40   /* natural width cap of the name columns */
-#define NAME_MID 20   /* names shrink to this before columns go */
+#define NAME_CAP 96   /* natural width cap of the name columns */
+#define TARGET_MID 16 /* the target shrinks to this before columns go */
+#define INIT_MID 24   /* the initiator too, unless its unique part needs
+		       * more */
 #define NAME_MIN 8    /* shrink names no further than this */
 #define WRAP_AT 72    /* detail view: long string values wrap here */
 
@@ -197,11 +201,12 @@ size_t vm_fit_tail(const char *s, size_t width, bool pad, bool ascii,
 
 static const char *const col_title[VM_COL_COUNT] = {
     [VM_COL_INITIATOR] = "INITIATOR", [VM_COL_TARGET] = "TARGET",
-    [VM_COL_ISID] = "ISID",           [VM_COL_TSIH] = "TSIH",
-    [VM_COL_TYPE] = "TYPE",           [VM_COL_STATE] = "STATE",
-    [VM_COL_CONNS] = "CONN",          [VM_COL_DIGESTS] = "DIGESTS",
-    [VM_COL_RATE] = "MB/S",           [VM_COL_IOPS] = "IOPS",
-    [VM_COL_ERRORS] = "ERRORS",
+    [VM_COL_STATE] = "STATE",         [VM_COL_REASON] = "REASON",
+    [VM_COL_RATE] = "MB/S",           [VM_COL_TOTAL] = "TOTAL",
+    [VM_COL_IOPS] = "IOPS",           [VM_COL_ERRORS] = "ERRORS",
+    [VM_COL_CONNS] = "CONN",          [VM_COL_TSIH] = "TSIH",
+    [VM_COL_TYPE] = "TYPE",           [VM_COL_DIGESTS] = "DIGESTS",
+    [VM_COL_ISID] = "ISID",           [VM_COL_TREND] = "TREND",
 };
 
 const char *vm_col_title(enum vm_col c)
@@ -212,7 +217,8 @@ const char *vm_col_title(enum vm_col c)
 static bool col_is_text(enum vm_col c)
 {
 	return c == VM_COL_INITIATOR || c == VM_COL_TARGET ||
-	       c == VM_COL_ISID || c == VM_COL_TYPE || c == VM_COL_DIGESTS;
+	       c == VM_COL_ISID || c == VM_COL_TYPE || c == VM_COL_DIGESTS ||
+	       c == VM_COL_REASON;
 }
 
 const char *vm_cell(const struct vm_row *r, enum vm_col c)
@@ -244,6 +250,14 @@ static const char *digest_name(const struct neg_result *r)
 	return r->v == NEG_DIGEST_CRC32C ? "CRC32C" : "None";
 }
 
+static bool row_matches(const struct vm_row *r, const char *f)
+{
+	for (int c = 0; c < VM_COL_COUNT; c++)
+		if (c != VM_COL_TREND && strcasestr(vm_cell(r, (enum vm_col)c), f))
+			return true;
+	return false;
+}
+
 static bool session_matches(const struct session *s, const char *f)
 {
 	if (!f[0])
@@ -270,12 +284,47 @@ static void human_rate(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.1f", v);
 }
 
+static void human_bytes(uint64_t v, char *buf, size_t len)
+{
+	static const char unit[] = "KMGTP";
+	if (v < 1000) {
+		snprintf(buf, len, "%" PRIu64, v);
+		return;
+	}
+	double d = (double)v / 1000.0;
+	size_t i = 0;
+	while (d >= 999.5 && i + 1 < sizeof(unit) - 1) {
+		d /= 1000.0;
+		i++;
+	}
+	snprintf(buf, len, d < 9.95 ? "%.1f%c" : "%.0f%c", d, unit[i]);
+}
+
+/* One meaning everywhere: the SCSI layer's error count (scsi.h), or,
+ * before any SCSI traffic, the digest errors and rejects it would
+ * count. */
+static uint64_t session_errors(const struct session *s)
+{
+	if (s->scsi)
+		return scsi_stats_errors(&s->scsi->stats);
+	uint64_t e = 0;
+	for (const struct sconn *k = s->conns; k; k = k->next)
+		e += k->hdigest_errors + k->ddigest_errors + k->rejects;
+	return e;
+}
+
+static bool status_ended(enum sess_status st)
+{
+	return st == ST_STOPPED || st == ST_ERROR;
+}
+
 static void row_fill(const struct vm *vm, struct vm_row *r,
 		     const struct session *s)
 {
 	memset(r, 0, sizeof(*r));
 	r->seq = s->seq;
 	r->status = s->status;
+	r->ended = status_ended(s->status);
 	r->health = cim_health_state(s->status);
 	const char *in = s->initiator_name[0] ? s->initiator_name : "?";
 	const char *tn = s->target_name[0] ? s->target_name : "?";
@@ -310,15 +359,28 @@ static void row_fill(const struct vm *vm, struct vm_row *r,
 			 digest_name(&lc->vals.data_digest));
 	else
 		snprintf(c[VM_COL_DIGESTS], VM_SMALL_MAX, "?");
-	uint64_t errors = 0;
-	for (const struct sconn *k = s->conns; k; k = k->next)
-		errors += k->hdigest_errors + k->ddigest_errors + k->rejects;
+	uint64_t errors = session_errors(s);
 	snprintf(c[VM_COL_ERRORS], VM_SMALL_MAX, "%" PRIu64, errors);
 	r->num[VM_COL_ERRORS] = errors;
+	label_reason(s, c[VM_COL_REASON], VM_SMALL_MAX);
+	r->num[VM_COL_REASON] = (uint64_t)s->status;
+	uint64_t total = s->scsi ? s->scsi->stats.bytes_read +
+				       s->scsi->stats.bytes_written
+				 : 0;
+	human_bytes(total, c[VM_COL_TOTAL], VM_SMALL_MAX);
+	r->num[VM_COL_TOTAL] = total;
 	struct vm_rates rt = {0};
 	if (vm->rates)
 		vm->rates(vm->rates_user, s, &rt);
-	if (rt.known) {
+	if (rt.ntrend)
+		vm_spark(rt.trend,
+			 rt.ntrend < VM_TREND_CELLS ? rt.ntrend : VM_TREND_CELLS,
+			 vm->ascii, c[VM_COL_TREND], VM_SMALL_MAX);
+	if (rt.known && r->ended) {
+		/* An ended session moves nothing: no rate, not 0.0. */
+		snprintf(c[VM_COL_RATE], VM_SMALL_MAX, "-");
+		snprintf(c[VM_COL_IOPS], VM_SMALL_MAX, "-");
+	} else if (rt.known) {
 		human_rate(rt.bytes_per_s / 1e6, c[VM_COL_RATE], VM_SMALL_MAX);
 		human_rate(rt.iops, c[VM_COL_IOPS], VM_SMALL_MAX);
 		r->num[VM_COL_RATE] = (uint64_t)rt.bytes_per_s;
@@ -373,6 +435,60 @@ static void resort(struct vm *vm)
 	sel_fix(vm);
 }
 
+/* The state filter: failed/lost/degraded only, everything, or (the
+ * default) everything but sessions that ended long enough ago. */
+static bool session_shown(const struct vm *vm, const struct session *s)
+{
+	switch (vm->show) {
+	case VM_SHOW_ALL:
+		return true;
+	case VM_SHOW_ERRORS:
+		return s->status == ST_ERROR || s->status == ST_LOST ||
+		       s->status == ST_DEGRADED ||
+		       (s->status == ST_STOPPED &&
+			s->end_reason == END_RETAIN_EXPIRED);
+	case VM_SHOW_ACTIVE:
+	case VM_SHOW_COUNT:
+		break;
+	}
+	if (!status_ended(s->status) || !vm->now_ns)
+		return true;
+	uint64_t age = s->status == ST_ERROR ? VM_AGE_FAILED_NS : VM_AGE_NS;
+	return vm->now_ns < s->state_ns || vm->now_ns - s->state_ns < age;
+}
+
+void vm_show_cycle(struct vm *vm)
+{
+	vm->show = (enum vm_show)((vm->show + 1) % VM_SHOW_COUNT);
+}
+
+const char *vm_show_name(enum vm_show sh)
+{
+	switch (sh) {
+	case VM_SHOW_ACTIVE:
+		return "recent";
+	case VM_SHOW_ALL:
+		return "all";
+	case VM_SHOW_ERRORS:
+		return "errors only";
+	case VM_SHOW_COUNT:
+		break;
+	}
+	return "?";
+}
+
+long vm_find(const struct vm *vm, const char *text, size_t from)
+{
+	if (!text[0] || !vm->n)
+		return -1;
+	for (size_t k = 0; k < vm->n; k++) {
+		size_t i = (from + k) % vm->n;
+		if (row_matches(&vm->rows[i], text))
+			return (long)i;
+	}
+	return -1;
+}
+
 int vm_build(struct vm *vm, const struct session *first)
 {
 	size_t total = 0;
@@ -390,11 +506,18 @@ int vm_build(struct vm *vm, const struct session *first)
 	}
 	size_t n = 0;
 	vm->have_rates = false;
+	vm->aged = 0;
 	for (const struct session *s = first; s; s = s->next) {
-		if (!session_matches(s, vm->filter))
+		if (!session_shown(vm, s)) {
+			vm->aged++;
 			continue;
+		}
 		row_fill(vm, &vm->rows[n], s);
-		vm->have_rates |= strcmp(vm->rows[n].small[VM_COL_RATE], "-") != 0;
+		if (vm->filter[0] && !session_matches(s, vm->filter) &&
+		    !row_matches(&vm->rows[n], vm->filter))
+			continue;
+		vm->have_rates |= strcmp(vm->rows[n].small[VM_COL_RATE], "-") != 0 ||
+				  vm->rows[n].small[VM_COL_TREND][0];
 		n++;
 	}
 	vm->n = n;
@@ -405,7 +528,8 @@ int vm_build(struct vm *vm, const struct session *first)
 
 static bool col_shown(const struct vm *vm, enum vm_col c)
 {
-	return (c != VM_COL_RATE && c != VM_COL_IOPS) || vm->have_rates;
+	return (c != VM_COL_RATE && c != VM_COL_IOPS && c != VM_COL_TREND) ||
+	       vm->have_rates;
 }
 
 void vm_sort_by(struct vm *vm, enum vm_col c)
@@ -470,17 +594,44 @@ const struct vm_row *vm_selected(const struct vm *vm)
 	return vm->n ? &vm->rows[vm->sel] : NULL;
 }
 
+static int total_width(const int width[VM_COL_COUNT])
+{
+	int total = -1;
+	for (int c = 0; c < VM_COL_COUNT; c++)
+		total += width[c] ? width[c] + 1 : 0;
+	return total;
+}
+
+/* Narrows the wider of the two names by one column, neither below its
+ * floor; false when both are at their floors. */
+static bool names_shrink(int width[VM_COL_COUNT], int ifloor, int tfloor)
+{
+	int *a = &width[VM_COL_INITIATOR], *b = &width[VM_COL_TARGET];
+	bool ca = *a > ifloor, cb = *b > tfloor;
+	if (!ca && !cb)
+		return false;
+	/* The target first: the initiator is what tells sessions apart. */
+	int *w = cb && (!ca || *b - tfloor >= *a - ifloor) ? b : a;
+	(*w)--;
+	return true;
+}
+
 void vm_layout(const struct vm *vm, int cols, int width[VM_COL_COUNT])
 {
+	size_t need_i = strlen(col_title[VM_COL_INITIATOR]);
 	for (int c = 0; c < VM_COL_COUNT; c++) {
 		width[c] = 0;
 		if (!col_shown(vm, (enum vm_col)c))
 			continue;
-		size_t w = strlen(col_title[c]);
+		/* The sorted column's title carries an arrow. */
+		size_t w = strlen(col_title[c]) + ((int)vm->sort == c);
 		for (size_t i = 0; i < vm->n; i++) {
-			size_t cw = vm_width(vm_cell(&vm->rows[i], (enum vm_col)c));
+			const char *cell = vm_cell(&vm->rows[i], (enum vm_col)c);
+			size_t cw = vm_width(cell);
 			if (cw > w)
 				w = cw;
+			if (c == VM_COL_INITIATOR && label_name_need(cell) > need_i)
+				need_i = label_name_need(cell);
 		}
 		if ((c == VM_COL_INITIATOR || c == VM_COL_TARGET) && w > NAME_CAP)
 			w = NAME_CAP;
@@ -491,38 +642,39 @@ void vm_layout(const struct vm *vm, int cols, int width[VM_COL_COUNT])
 			width[c] = 0;
 		return;
 	}
-	/* Names shrink to NAME_MID, then the optional columns go, then
-	 * names shrink to NAME_MIN, then the rest goes from the right. */
+	int ifloor = (int)need_i < width[VM_COL_INITIATOR]
+			 ? (int)need_i
+			 : width[VM_COL_INITIATOR];
+	int imid = ifloor > INIT_MID ? ifloor : INIT_MID;
+	/* Least important first: these go before any name is cut ... */
+	static const enum vm_col spare[] = {
+	    VM_COL_TREND, VM_COL_ISID, VM_COL_DIGESTS,
+	};
+	/* ... these once names are down to TARGET_MID / INIT_MID ... */
 	static const enum vm_col optional[] = {
-	    VM_COL_IOPS, VM_COL_RATE, VM_COL_DIGESTS, VM_COL_ISID, VM_COL_TYPE,
+	    VM_COL_TYPE, VM_COL_TSIH,	VM_COL_CONNS,
+	    VM_COL_IOPS, VM_COL_ERRORS, VM_COL_TOTAL,
 	};
+	/* ... and these last, when even the names are at NAME_MIN. */
 	static const enum vm_col rest[] = {
-	    VM_COL_ERRORS, VM_COL_CONNS, VM_COL_TSIH, VM_COL_STATE,
-	    VM_COL_TARGET,
+	    VM_COL_RATE, VM_COL_REASON, VM_COL_STATE, VM_COL_TARGET,
 	};
-	int floor = NAME_MID;
-	size_t oi = 0, ri = 0;
-	for (;;) {
-		int total = -1;
-		for (int c = 0; c < VM_COL_COUNT; c++)
-			total += width[c] ? width[c] + 1 : 0;
-		if (total <= cols)
-			return;
-		/* Names give way first, the wider one each time. */
-		int *a = &width[VM_COL_INITIATOR], *b = &width[VM_COL_TARGET];
-		int *wide = *a >= *b ? a : b;
-		if (*wide > floor) {
-			(*wide)--;
+	size_t si = 0, oi = 0, ri = 0;
+	while (total_width(width) > cols) {
+		if (si < sizeof(spare) / sizeof(spare[0])) {
+			width[spare[si++]] = 0;
 			continue;
 		}
+		if (names_shrink(width, imid, TARGET_MID))
+			continue;
 		if (oi < sizeof(optional) / sizeof(optional[0])) {
 			width[optional[oi++]] = 0;
 			continue;
 		}
-		if (floor > NAME_MIN) {
-			floor = NAME_MIN;
+		if (names_shrink(width, ifloor, TARGET_MID))
 			continue;
-		}
+		if (names_shrink(width, NAME_MIN, NAME_MIN))
+			continue;
 		if (ri < sizeof(rest) / sizeof(rest[0])) {
 			width[rest[ri++]] = 0;
 			continue;
@@ -530,6 +682,42 @@ void vm_layout(const struct vm *vm, int cols, int width[VM_COL_COUNT])
 		width[VM_COL_INITIATOR] = cols;
 		return;
 	}
+}
+
+/* ---- sparklines ---- */
+
+void vm_spark(const double *v, unsigned n, bool ascii, char *out,
+	      size_t outlen)
+{
+	static const char *const blocks[8] = {
+	    "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
+	    "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88"};
+	static const char asc[] = ".:-=+*#@";
+	if (!outlen)
+		return;
+	double max = 0;
+	for (unsigned i = 0; i < n; i++)
+		if (v[i] > max)
+			max = v[i];
+	size_t o = 0;
+	for (unsigned i = 0; i < n; i++) {
+		char one[4] = " ";
+		if (v[i] > 0 && max > 0) {
+			unsigned k = (unsigned)(v[i] / max * 7.999);
+			if (k > 7)
+				k = 7;
+			if (ascii)
+				one[0] = asc[k];
+			else
+				snprintf(one, sizeof(one), "%s", blocks[k]);
+		}
+		size_t l = strlen(one);
+		if (l >= outlen - o)
+			break;
+		memcpy(out + o, one, l);
+		o += l;
+	}
+	out[o] = '\0';
 }
 
 /* ---- lines of text ---- */
@@ -929,6 +1117,100 @@ void vm_detail(const struct session *s, enum perspective persp, bool ascii,
 	}
 }
 
+static void human_ns(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000000)
+		snprintf(buf, len, "%.0f us", (double)ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.1f ms", (double)ns / 1e6);
+	else
+		snprintf(buf, len, "%.2f s", (double)ns / 1e9);
+}
+
+static void activity_hist(const struct scsi_hist *h, bool ascii,
+			  struct vm_text *t)
+{
+	/* One bar per power of two: four histogram buckets each. */
+	enum { OCT = SCSI_HIST_BUCKETS / SCSI_HIST_SUB, BAR = 40 };
+	uint64_t oct[OCT] = {0}, max = 0;
+	unsigned lo = OCT, hi = 0;
+	for (unsigned i = 0; i < SCSI_HIST_BUCKETS; i++)
+		oct[i / SCSI_HIST_SUB] += h->b[i];
+	for (unsigned o = 0; o < OCT; o++) {
+		if (!oct[o])
+			continue;
+		lo = o < lo ? o : lo;
+		hi = o;
+		max = oct[o] > max ? oct[o] : max;
+	}
+	if (!max)
+		return;
+	vm_text_addf(t, ascii, "  latency histogram (command to response)");
+	for (unsigned o = lo; o <= hi; o++) {
+		char from[24], bar[3 * BAR + 1];
+		human_ns(scsi_hist_lower(o * SCSI_HIST_SUB), from, sizeof(from));
+		size_t len = (size_t)((double)oct[o] / (double)max * BAR + 0.5);
+		if (oct[o] && !len)
+			len = 1;
+		size_t k = 0;
+		for (size_t i = 0; i < len; i++) {
+			const char *blk = ascii ? "#" : "\xe2\x96\x88";
+			memcpy(bar + k, blk, strlen(blk));
+			k += strlen(blk);
+		}
+		for (size_t i = len; i < BAR; i++)
+			bar[k++] = ' ';
+		bar[k] = '\0';
+		vm_text_addf(t, ascii, "    >= %9s  %s %" PRIu64, from, bar,
+			     oct[o]);
+	}
+}
+
+void vm_detail_activity(const struct session *s, uint64_t now, bool ascii,
+			struct vm_text *t)
+{
+	if (!s->scsi || !s->scsi->stats.scsi_cmds)
+		return;
+	const struct scsi_stats *st = &s->scsi->stats;
+	char rd[16], wr[16];
+	human_bytes(st->bytes_read, rd, sizeof(rd));
+	human_bytes(st->bytes_written, wr, sizeof(wr));
+	vm_text_addf(t, ascii, "%s", "");
+	vm_text_addf(t, ascii, "SCSI activity");
+	vm_text_addf(t, ascii,
+		     "  commands %" PRIu64 " (reads %" PRIu64 ", writes %" PRIu64
+		     ", other %" PRIu64 ")  read %sB  written %sB  errors %" PRIu64,
+		     st->scsi_cmds, st->reads, st->writes, st->others, rd, wr,
+		     scsi_stats_errors(st));
+	if (st->latency.count) {
+		char p50[24], p95[24], p99[24];
+		human_ns(scsi_hist_percentile(&st->latency, 50), p50, sizeof(p50));
+		human_ns(scsi_hist_percentile(&st->latency, 95), p95, sizeof(p95));
+		human_ns(scsi_hist_percentile(&st->latency, 99), p99, sizeof(p99));
+		vm_text_addf(t, ascii,
+			     "  latency p50 %s  p95 %s  p99 %s  (%" PRIu64
+			     " timed)",
+			     p50, p95, p99, st->latency.count);
+	}
+	enum { N = 48 };
+	double bps[N], iops[N];
+	scsi_trend_get(st, now, bps, iops, N);
+	double mb = 0, io = 0;
+	for (unsigned i = 0; i < N; i++) {
+		mb = bps[i] > mb ? bps[i] : mb;
+		io = iops[i] > io ? iops[i] : io;
+	}
+	char sp[4 * N + 1];
+	vm_text_addf(t, ascii, "  last %u min, %llu s a mark, oldest left:",
+		     (unsigned)(N * SCSI_TREND_BIN_NS / 60000000000ull),
+		     (unsigned long long)(SCSI_TREND_BIN_NS / 1000000000ull));
+	vm_spark(bps, N, ascii, sp, sizeof(sp));
+	vm_text_addf(t, ascii, "    MB/s |%s| max %.2f", sp, mb / 1e6);
+	vm_spark(iops, N, ascii, sp, sizeof(sp));
+	vm_text_addf(t, ascii, "    IOPS |%s| max %.1f", sp, io);
+	activity_hist(&st->latency, ascii, t);
+}
+
 void vm_help(struct vm_text *t)
 {
 	static const char *const lines[] = {
@@ -940,18 +1222,29 @@ void vm_help(struct vm_text *t)
 	    "  s / S             sort by the next / previous column",
 	    "  1..9, 0           sort by column 1..10 (again: reverse)",
 	    "  r                 reverse the sort order",
-	    "  /                 filter: substring of names and addresses",
+	    "  /, F4             filter: substring of any column (state,",
+	    "                    reason: try 'auth', 'Error'), names, addresses",
 	    "                    (Enter keeps it, Esc clears it)",
 	    "  c                 clear the filter",
+	    "  F3, n             search: select the next row holding the text",
+	    "  e                 show recent (ended sessions age out) / all /",
+	    "                    errors only (failed, lost, degraded)",
+	    "  F6                sort by the next column",
 	    "  l                 show / hide the event log pane",
 	    "  p                 pause / resume the display",
 	    "  j                 write the JSON export now (--json)",
 	    "  m                 write the MOF export now (--mof)",
-	    "  ?, h              this help (any key closes it)",
-	    "  q                 quit (exports are written)",
+	    "  ?, h, F1          this help (any key closes it)",
+	    "  q, F10            quit (exports are written)",
 	    "",
 	    "State colours follow HealthState: green OK, yellow",
 	    "Degraded/Warning, red Major failure, plain Unknown.",
+	    "Ended sessions are dim. REASON says why a session failed or",
+	    "ended (auth 0x0201, no target 0x0203, no response, lost,",
+	    "logout). ERRORS is the SCSI layer's count (check conditions,",
+	    "bad statuses, target failures, rejects, digest and format",
+	    "errors, timeouts); MB/S and IOPS are over the last second;",
+	    "TOTAL is bytes read + written; TREND is MB/s per 5 s.",
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		text_add_raw(t, lines[i], strlen(lines[i]), true);
@@ -972,17 +1265,35 @@ void vm_log_add(struct vm_log *l, const struct session *s,
 	unsigned ms = (unsigned)(ev->ts_ns % 1000000000u / 1000000u);
 	struct tm tm;
 	gmtime_r(&sec, &tm);
-	char raw[VM_LINE_MAX];
-	int n = snprintf(raw, sizeof(raw),
-			 "%02d:%02d:%02d.%03u %-20s %s -> %s: %s", tm.tm_hour,
-			 tm.tm_min, tm.tm_sec, ms, ev->kind ? ev->kind : "?",
-			 s && s->initiator_name[0] ? s->initiator_name : "?",
-			 s && s->target_name[0] ? s->target_name : "?",
-			 ev->detail);
-	if (n < 0)
-		n = 0;
-	size_t len = (size_t)n < sizeof(raw) ? (size_t)n : sizeof(raw) - 1;
-	vm_escape(raw, len, l->line[slot], sizeof(l->line[slot]), ascii);
+	/* What happened first, then who: names shortened around their
+	 * unique part (label.h), so the detail is not pushed off screen. */
+	char kind[64], detail[4 * sizeof(ev->detail)];
+	char ie[VM_CELL_MAX], te[VM_CELL_MAX], in[VM_CELL_MAX], tn[VM_CELL_MAX];
+	const char *k = ev->kind ? ev->kind : "?";
+	vm_escape(k, strlen(k), kind, sizeof(kind), ascii);
+	vm_escape(ev->detail, strnlen(ev->detail, sizeof(ev->detail)), detail,
+		  sizeof(detail), ascii);
+	const char *iname = s && s->initiator_name[0] ? s->initiator_name : "?";
+	const char *tname = s && s->target_name[0] ? s->target_name : "?";
+	vm_escape(iname, strlen(iname), ie, sizeof(ie), ascii);
+	vm_escape(tname, strlen(tname), te, sizeof(te), ascii);
+	size_t iw = label_name_need(ie) > 30 ? label_name_need(ie) : 30;
+	label_name(ie, iw < vm_width(ie) ? iw : vm_width(ie), false, ascii, in,
+		   sizeof(in));
+	label_name(te, vm_width(te) < 24 ? vm_width(te) : 24, false, ascii, tn,
+		   sizeof(tn));
+	char line[2 * VM_LINE_MAX];
+	snprintf(line, sizeof(line), "%02d:%02d:%02d.%03u %-18s %s: %s (-> %s)",
+		 tm.tm_hour, tm.tm_min, tm.tm_sec, ms, kind, in, detail, tn);
+	/* Cut to the slot at a character boundary. */
+	size_t n = strlen(line), cap = sizeof(l->line[slot]) - 1;
+	if (n > cap) {
+		n = cap;
+		while (n && ((unsigned char)line[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(l->line[slot], line, n);
+	l->line[slot][n] = '\0';
 }
 
 const char *vm_log_get(const struct vm_log *l, size_t i)

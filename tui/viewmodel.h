@@ -23,23 +23,42 @@
 
 #include "session.h"
 
+/* Columns in the order shown, which is also their priority: when the
+ * terminal is narrow, columns go from the least important (vm_layout). */
 enum vm_col {
 	VM_COL_INITIATOR = 0,
 	VM_COL_TARGET,
-	VM_COL_ISID,
+	VM_COL_STATE,
+	VM_COL_REASON, /* why it failed or ended (label_reason) */
+	VM_COL_RATE,   /* MB/s over the last interval, when known */
+	VM_COL_TOTAL,  /* bytes read + written so far */
+	VM_COL_IOPS,
+	VM_COL_ERRORS, /* scsi_stats_errors(): the same number everywhere */
+	VM_COL_CONNS,
 	VM_COL_TSIH,
 	VM_COL_TYPE,
-	VM_COL_STATE,
-	VM_COL_CONNS,
 	VM_COL_DIGESTS,
-	VM_COL_RATE, /* throughput, when the stats hook knows it */
-	VM_COL_IOPS,
-	VM_COL_ERRORS,
+	VM_COL_ISID,
+	VM_COL_TREND,  /* throughput sparkline, when there is room */
 	VM_COL_COUNT
 };
 
+/* Which sessions the list shows (the state filter key). */
+enum vm_show {
+	VM_SHOW_ACTIVE = 0, /* default: ended sessions age out (VM_AGE_NS) */
+	VM_SHOW_ALL,
+	VM_SHOW_ERRORS,     /* failed, lost or degraded only */
+	VM_SHOW_COUNT
+};
+
+/* An ended session stays in the default view this long after its end
+ * (capture time); a failed one longer, so failures stay visible. */
+#define VM_AGE_NS (300ull * 1000000000ull)
+#define VM_AGE_FAILED_NS (1800ull * 1000000000ull)
+#define VM_TREND_CELLS 8 /* sparkline characters in the list */
+
 #define VM_CELL_MAX 320 /* an escaped iSCSI name fits (223 bytes raw) */
-#define VM_SMALL_MAX 24
+#define VM_SMALL_MAX 48
 #define VM_FILTER_MAX 128
 #define VM_LINE_MAX 1024
 
@@ -49,6 +68,9 @@ struct vm_rates {
 	bool known;
 	double bytes_per_s;
 	double iops;
+	/* throughput per trend bin (scsi.h), oldest first; ntrend 0: none */
+	double trend[VM_TREND_CELLS];
+	unsigned ntrend;
 };
 typedef void (*vm_rates_fn)(void *user, const struct session *s,
 			    struct vm_rates *out);
@@ -57,6 +79,7 @@ struct vm_row {
 	uint64_t seq;     /* session creation number: the row's identity */
 	uint16_t health;  /* CIM HealthState, for the state's colour */
 	enum sess_status status;
+	bool ended;       /* Stopped or Error: drawn dim */
 	uint64_t num[VM_COL_COUNT]; /* sort keys of the numeric columns */
 	char iname[VM_CELL_MAX], tname[VM_CELL_MAX]; /* escaped names */
 	char small[VM_COL_COUNT][VM_SMALL_MAX];      /* the other cells */
@@ -72,6 +95,9 @@ struct vm {
 	enum vm_col sort;
 	bool reverse;
 	char filter[VM_FILTER_MAX]; /* "" = everything */
+	enum vm_show show;
+	uint64_t now_ns;     /* capture time now, for ageing (0: no ageing) */
+	size_t aged;         /* sessions hidden by `show` */
 	size_t sel;          /* selected row (0 when n == 0) */
 	uint64_t sel_seq;    /* its session, kept across rebuilds */
 	bool sel_set;
@@ -95,7 +121,15 @@ int vm_build(struct vm *vm, const struct session *first);
 void vm_sort_by(struct vm *vm, enum vm_col c);
 /* Next (+1) / previous (-1) sort column; only columns that are shown. */
 void vm_sort_cycle(struct vm *vm, int dir);
+/* The filter: a case-insensitive substring of any cell of the row
+ * (names, state, reason, type, ...) or of an alias or address. */
 void vm_set_filter(struct vm *vm, const char *f);
+/* Next state filter (all / active / errors only), and its name. */
+void vm_show_cycle(struct vm *vm);
+const char *vm_show_name(enum vm_show s);
+/* Index of the first row at or after `from` (wrapping) whose cells hold
+ * text, or -1: the search key (F3). */
+long vm_find(const struct vm *vm, const char *text, size_t from);
 /* Moves the selection by delta rows, clamped. */
 void vm_move(struct vm *vm, long delta);
 /* Keeps the selection inside rows [top, top + visible). */
@@ -106,8 +140,10 @@ const struct vm_row *vm_selected(const struct vm *vm);
 const char *vm_col_title(enum vm_col c);
 
 /* Column widths for a terminal `cols` wide (a space between columns):
- * natural widths (header or widest cell, capped), names shrunk first,
- * then columns dropped from the right (width 0) until it fits. */
+ * natural widths (header or widest cell; names as wide as the widest
+ * name). Until it fits: the target shrinks, then the initiator down to
+ * the width that keeps every unique part (label_name), then the least
+ * important columns go (width 0), then names shrink further. */
 void vm_layout(const struct vm *vm, int cols, int width[VM_COL_COUNT]);
 
 /* ---- display-safe text ---- */
@@ -132,6 +168,12 @@ size_t vm_fit(const char *s, size_t width, bool pad, bool ascii, char *out,
 size_t vm_fit_tail(const char *s, size_t width, bool pad, bool ascii,
 		   char *out, size_t outlen);
 
+/* A sparkline of v[0..n) (n cells, scaled to the largest value): the
+ * block characters U+2581..U+2588, or " .:-=+*#" when ascii; an empty
+ * cell for 0. out needs 3n+1 bytes. */
+void vm_spark(const double *v, unsigned n, bool ascii, char *out,
+	      size_t outlen);
+
 /* ---- lines of text: the detail view, help ---- */
 
 struct vm_text {
@@ -154,6 +196,13 @@ void vm_text_addf(struct vm_text *t, bool ascii, const char *fmt, ...)
  * the event history. */
 void vm_detail(const struct session *s, enum perspective p, bool ascii,
 	       struct vm_text *out);
+
+/* The SCSI activity of s at capture time now, appended to the detail
+ * view: counts, latency percentiles, throughput and IOPS sparklines
+ * over the last minutes (scsi.h trend bins) and the latency histogram
+ * as bars, one per power of two. Nothing when s saw no SCSI command. */
+void vm_detail_activity(const struct session *s, uint64_t now, bool ascii,
+			struct vm_text *out);
 
 /* The help screen: every key. */
 void vm_help(struct vm_text *out);

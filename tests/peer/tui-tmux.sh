@@ -3,7 +3,7 @@
 # --tui captures live on lo inside a detached tmux (120x40) while two
 # libiscsi initiators (alpha, bravo) log in to tgtd. Through
 # `tmux capture-pane` it checks that both sessions appear with the target
-# name and a TSIH, that sorting (r, 4) reorders them, that the / filter
+# name and a TSIH, that sorting (r, 0) reorders them, that the / filter
 # hides and c shows again, that Enter opens the detail view with the
 # negotiated values, and that q exits 0 with the JSON and MOF written
 # (and the TSIH on screen is the one in the JSON).
@@ -82,8 +82,8 @@ keys r
 a=$(line_of 'org\.iw:alpha ') b=$(line_of 'org\.iw:bravo ')
 [ "$b" -gt 0 ] && [ "$b" -lt "$a" ] && pane | grep -q 'sort INITIATOR (reversed)' &&
 	pass "r reverses: bravo above alpha" || fail "reverse: alpha line $a, bravo line $b"
-keys 4 # TSIH column
-pane | grep -q 'sort TSIH' && pass "4 sorts by TSIH" || fail "title does not say sort TSIH"
+keys 0 # TSIH column (the tenth)
+pane | grep -q 'sort TSIH' && pass "0 sorts by TSIH" || fail "title does not say sort TSIH"
 a=$(line_of 'org\.iw:alpha ') b=$(line_of 'org\.iw:bravo ')
 first_tsih=$(printf '%s\n%s\n' "$tsih_a" "$tsih_b" | sort | head -n 1)
 if { [ "$first_tsih" = "$tsih_a" ] && [ "$a" -lt "$b" ]; } || { [ "$first_tsih" = "$tsih_b" ] && [ "$b" -lt "$a" ]; }; then

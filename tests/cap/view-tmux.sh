@@ -1,0 +1,107 @@
+#!/bin/bash
+# tests/cap/view-tmux.sh BUILD - the operator's view (issue 14) as a
+# person sees it: iscsiwatch --tui replays captures/crafted/operator.pcap
+# (long Microsoft-style names, failed logins, a lost session) inside a
+# detached tmux at 80x24, 120x40 and 200x60. Through capture-pane: the
+# unique part of every initiator name and the reason of every failed
+# login are on screen; no line is wider than the terminal; F1 opens the
+# help, F4 filters (and finds `auth`), F3 searches, F6 sorts, e cycles
+# the state filter, Enter shows the SCSI activity (sparklines, latency
+# histogram), and F10 quits with status 0.
+set -u
+build=${1:-build}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root" || exit 1
+command -v tmux >/dev/null || { echo "tmux not installed (scripts/deps.sh)"; exit 77; }
+IW=$root/$build/iscsiwatch
+cap=$root/captures/crafted/operator.pcap
+tmp=$(mktemp -d)
+SOCK=iw-view-$$
+tmx() { tmux -L "$SOCK" -f /dev/null "$@"; }
+trap 'tmx kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+fails=0
+pass() { echo "ok   $*"; }
+fail() { echo "FAIL $*"; fails=$((fails + 1)); }
+pane() { tmx capture-pane -p -t iw; }
+list_pane() { pane | sed '/events (/,$d'; }
+wait_pane() {
+	local i
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
+		pane | grep -Eq -- "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+keys() { tmx send-keys -t iw "$@"; sleep 0.4; }
+
+uniq_parts="esx15.corp.example.com esx16.corp.example.com sql-node-a.corp.example.com
+backup07.corp.example.com esx-host-17-6d1f2b3c eui.02004567A425678D"
+reasons="auth 0x0201|no target 0x0203|no response"
+
+for size in 80x24 120x40 200x60; do
+	w=${size%x*} h=${size#*x}
+	tmx kill-server 2>/dev/null
+	rm -f "$tmp/exit.txt"
+	tmx new-session -d -x "$w" -y "$h" -s iw \
+		"cd '$tmp' && LANG=C.UTF-8 TERM=screen '$IW' -r '$cap' --tui 2>iw.err; echo \$? >exit.txt; sleep 60" ||
+		{ echo "FAIL: tmux did not start"; exit 1; }
+	wait_pane '\(end\)' 10 || { pane; cat "$tmp/iw.err"; fail "$size: the replay did not end"; continue; }
+	sleep 0.5
+	for u in $uniq_parts; do
+		list_pane | grep -q -- "$u" || { list_pane; fail "$size: '$u' not on screen"; }
+	done
+	IFS='|' read -ra rs <<<"$reasons"
+	for r in "${rs[@]}"; do
+		list_pane | grep -q -- "$r" || fail "$size: reason '$r' not on screen"
+	done
+	list_pane | grep -Eq 'Stopped +lost' || fail "$size: the lost session's reason not on screen"
+	long=$(pane | python3 -c 'import sys; w = int(sys.argv[1]); print(sum(len(l.rstrip("\n")) > w for l in sys.stdin))' "$w")
+	[ "$long" = 0 ] && pass "$size: names' unique parts and reasons on screen, no line wider than $w" ||
+		fail "$size: $long lines wider than $w"
+	# Sorting never mangles the header: the arrow fits.
+	list_pane | sed -n 2p | grep -q 'INITIATOR^' || fail "$size: header '$(list_pane | sed -n 2p)'"
+
+	keys F1
+	pane | grep -q '| help |' && pane | grep -q 'F10' && pass "$size: F1 help" || fail "$size: F1 did not open the help"
+	keys Escape
+	keys F4
+	keys a u t h
+	keys Enter
+	if list_pane | grep -q 'esx16.corp.example.com' && pane | grep -q '1 shown' &&
+		! list_pane | grep -q 'esx15.corp'; then
+		pass "$size: F4 filter 'auth' finds the failed login only"
+	else
+		pane; fail "$size: filter 'auth'"
+	fi
+	keys c
+	keys / E r r o r Enter
+	pane | grep -q '3 shown' && pass "$size: / filter 'Error' (the state column)" || { pane; fail "$size: filter Error"; }
+	keys c
+	keys F3
+	keys s q l
+	pane | grep -q 'search: sql_' && pass "$size: F3 search prompt" || fail "$size: F3 search"
+	keys Enter
+	keys F6
+	pane | grep -q 'sort TARGET' && pass "$size: F6 sorts by the next column" || fail "$size: F6"
+	keys 1
+	keys e
+	pane | grep -q '| all' && pass "$size: e shows all sessions" || fail "$size: e did not switch the state filter"
+	keys e
+	list_pane | grep -q 'esx15.corp' && fail "$size: errors only still shows esx15" ||
+		{ list_pane | grep -q 'auth 0x0201' && pass "$size: e: errors only"; }
+	keys e
+	# Detail of esx15 (third row by initiator: eui, backup07, esx15).
+	keys Home Down Down Enter
+	keys End
+	if pane | grep -q 'SCSI activity' && pane | grep -Eq 'MB/s \|.*[▁▂▃▄▅▆▇█]' && pane | grep -q 'latency histogram'; then
+		pass "$size: detail view: sparklines and latency histogram"
+	else
+		pane; fail "$size: detail view lacks SCSI activity"
+	fi
+	keys Escape
+	keys F10
+	for ((i = 0; i < 50; i++)); do [ -s "$tmp/exit.txt" ] && break; sleep 0.1; done
+	[ "$(cat "$tmp/exit.txt" 2>/dev/null)" = 0 ] && pass "$size: F10 quits, status 0" || fail "$size: F10 did not quit"
+done
+echo "$fails failures"
+[ "$fails" = 0 ]
