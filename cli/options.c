@@ -255,6 +255,10 @@ const struct cli_option cli_options[] = {
 	 apply_true, FIELD(realtime), 0, 0, 0, NULL},
 	{"pdus", 0, NULL, "print one line per iSCSI PDU on stdout", NULL,
 	 apply_true, FIELD(pdus), 0, 0, 0, NULL},
+	{"wide", 0, NULL,
+	 "print the session table whole even on a terminal\n"
+	 "(by default it fits the terminal's width)",
+	 NULL, apply_true, FIELD(wide), 0, 0, 0, NULL},
 	{"json", 0, "FILE", "write the sessions as JSON ('-' for stdout)", NULL,
 	 apply_string, FIELD(json_path), 0, 0, 0, NULL},
 	{"mof", 0, "FILE", "write the sessions as MOF instances", NULL,

@@ -43,6 +43,7 @@ struct cli_opts {
 	int tui;         /* -1 auto, 0 off, 1 on */
 	bool realtime;
 	bool ignore_vlan; /* VLAN ids out of the flow key */
+	bool wide; /* --wide: the table whole on a terminal too */
 	char *filter;    /* the trailing BPF expression, or NULL */
 	/* caps (0: the module's default) */
 	uint64_t max_flows, flow_idle_s, ooo_stream, ooo_total, max_sessions;

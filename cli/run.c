@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -149,6 +150,24 @@ static void ui_rates(void *user, const struct session *s, struct vm_rates *out)
 			       out->trend, NULL, VM_TREND_CELLS);
 		out->ntrend = VM_TREND_CELLS;
 	}
+}
+
+/* The table fits a terminal: COLUMNS when set (a shell's idea of the
+ * width, also what tests set), else the terminal's own size; piped or
+ * redirected output gets the whole table (0). */
+static unsigned table_width(void)
+{
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	const char *c = getenv("COLUMNS");
+	char *end = NULL;
+	long v = c ? strtol(c, &end, 10) : 0;
+	if (c && end != c && !*end && v >= 20 && v <= 10000)
+		return (unsigned)v;
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 20)
+		return ws.ws_col;
+	return 0;
 }
 
 static void meta_fill(const struct run *r, struct export_meta *m)
@@ -638,6 +657,7 @@ static int run_finish(struct run *r)
 	if (!r->stdout_taken && !r->use_tui) {
 		struct export_meta m;
 		meta_fill(r, &m);
+		m.table_width = r->o->wide ? 0 : table_width();
 		export_table(stdout, r->st, &m);
 	}
 	if (r->live && (r->drops || r->ifdrops))

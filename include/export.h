@@ -35,6 +35,9 @@ struct export_meta {
 	/* Sessions retention folded (session_summaries(); the table forms
 	 * fill it in); JSON shows them only when there are some. */
 	const struct sess_summary *summaries;
+	/* The text table fits this many columns (the terminal's); 0 prints
+	 * it whole (a pipe, a file, --wide). */
+	unsigned table_width;
 };
 
 #define EXPORT_ERR_MAX 512

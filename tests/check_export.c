@@ -147,17 +147,24 @@ static char *mof_text(const struct session *first, size_t *len)
 	return t;
 }
 
-static char *table_text(const struct session *first, size_t *len)
+static char *table_text_w(const struct session *first, size_t *len,
+			  unsigned width)
 {
 	char *buf = NULL;
 	size_t n = 0;
 	FILE *fp = open_memstream(&buf, &n);
 	ck_assert_ptr_nonnull(fp);
 	struct export_meta m = meta();
+	m.table_width = width;
 	export_table_list(fp, first, &m);
 	fclose(fp);
 	*len = n;
 	return buf;
+}
+
+static char *table_text(const struct session *first, size_t *len)
+{
+	return table_text_w(first, len, 0);
 }
 
 /* ---- MOF: the DSP0004 checker (tests/mofcheck.c) ---- */
@@ -531,9 +538,25 @@ START_TEST(test_table)
 	ck_assert_ptr_nonnull(strstr(t, "Failed logins: 1"));
 	ck_assert_ptr_nonnull(
 	    strstr(t, "Login failed: authentication failure (0x0201)"));
-	/* A 37-char target name in a 32-column cell loses its middle. */
+	ck_assert_ptr_nonnull(strstr(t, "auth 0x0201"));
+	/* Whole width (a pipe): names whole. */
 	ck_assert_ptr_nonnull(
-	    strstr(t, "iqn.2003-0\xe2\x80\xa6linux-iscsi.tgt:disk1 "));
+	    strstr(t, "iqn.2003-01.org.linux-iscsi.tgt:disk1 "));
+	free(t);
+	/* 60 columns: no line wider, the target keeps its unique part and
+	 * the failed login its reason. */
+	t = table_text_w(s, &n, 60);
+	for (const char *l = t; *l;) {
+		const char *e = strchr(l, '\n');
+		size_t chars = 0;
+		for (const char *p = l; p < (e ? e : l + strlen(l)); p++)
+			chars += ((unsigned char)*p & 0xc0) != 0x80;
+		ck_assert_msg(chars <= 60, "line of %zu: %.*s", chars,
+			      (int)(e ? e - l : (long)strlen(l)), l);
+		l = e ? e + 1 : l + strlen(l);
+	}
+	ck_assert_ptr_nonnull(strstr(t, "\xe2\x80\xa6:disk1"));
+	ck_assert_ptr_nonnull(strstr(t, "auth 0x0201"));
 	free(t);
 	fx_free(s);
 }
@@ -600,9 +623,14 @@ START_TEST(test_escaping_table)
 	char *t = table_text(s, &n);
 	assert_no_ctrl(t, n);
 	assert_valid_utf8(t, n);
-	/* 28 columns: 9 of the head, the ellipsis, 18 of the tail. */
+	/* Whole: every byte escaped, none dropped. */
 	ck_assert_ptr_nonnull(strstr(
-	    t, "iqn.x:a\"b\xe2\x80\xa6[31m\\x0A\\xFF\\xC3(z "));
+	    t, "iqn.x:a\"b\\\\c\\x01\\x1B[31m\\x0A\\xFF\\xC3(z "));
+	free(t);
+	/* Narrow: cut around the escapes, still no control byte. */
+	t = table_text_w(s, &n, 40);
+	assert_no_ctrl(t, n);
+	assert_valid_utf8(t, n);
 	free(t);
 	fx_free(s);
 }
