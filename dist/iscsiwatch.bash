@@ -10,7 +10,7 @@ _iscsiwatch()
 		--ooo-cap-total --max-sessions --text-cap --listen --export-every
 		--syslog-socket --keep-ended --keep-ended-max"
 	local without_arg="--no-promisc --tui --no-tui --realtime --pdus --mof-schema -v
-		--verbose -h --help --version --syslog"
+		--verbose -h --help --version --syslog --ignore-vlan --wide"
 	case $prev in
 	-r | --json | --mof | --html | --events | --syslog-socket)
 		COMPREPLY=($(compgen -f -- "$cur"))
