@@ -191,6 +191,15 @@ static void meta_of_run(const void *user, struct export_meta *m)
 	meta_fill(user, m);
 }
 
+/* An export's error: in the UI's message line, or one line on stderr. */
+static void say_error(struct run *r, const char *msg)
+{
+	if (r->ui)
+		ui_message(r->ui, "%s", msg);
+	else
+		fprintf(stderr, "iscsiwatch: %s\n", msg);
+}
+
 /* Writes the requested JSON and/or MOF now. With the UI the outcome goes
  * to its status line, otherwise to stderr (errors only). */
 static int write_exports(struct run *r, bool json, bool mof)
@@ -206,10 +215,7 @@ static int write_exports(struct run *r, bool json, bool mof)
 		asked = true;
 		if (export_json(r->o->json_path, r->st, &m, xerr, sizeof(xerr))) {
 			rc = -1;
-			if (r->ui)
-				ui_message(r->ui, "%s", xerr);
-			else
-				fprintf(stderr, "iscsiwatch: %s\n", xerr);
+			say_error(r, xerr);
 		} else {
 			done[ndone++] = r->o->json_path;
 		}
@@ -218,10 +224,7 @@ static int write_exports(struct run *r, bool json, bool mof)
 		asked = true;
 		if (export_mof(r->o->mof_path, r->st, &m, xerr, sizeof(xerr))) {
 			rc = -1;
-			if (r->ui)
-				ui_message(r->ui, "%s", xerr);
-			else
-				fprintf(stderr, "iscsiwatch: %s\n", xerr);
+			say_error(r, xerr);
 		} else {
 			done[ndone++] = r->o->mof_path;
 		}
@@ -230,10 +233,7 @@ static int write_exports(struct run *r, bool json, bool mof)
 		asked = true;
 		if (export_html(r->o->html_path, r->st, &m, xerr, sizeof(xerr))) {
 			rc = -1;
-			if (r->ui)
-				ui_message(r->ui, "%s", xerr);
-			else
-				fprintf(stderr, "iscsiwatch: %s\n", xerr);
+			say_error(r, xerr);
 		} else {
 			done[ndone++] = r->o->html_path;
 		}
