@@ -20,7 +20,9 @@ struct rd {
 
 static inline struct rd rd_make(const uint8_t *p, size_t n)
 {
-	struct rd r = {p, p + n, false};
+	/* NULL + 0 is undefined in C (UBSan reports it): an empty view may
+	 * come with a null pointer, so it gets an empty cursor instead. */
+	struct rd r = {p, p ? p + n : p, false};
 	return r;
 }
 
