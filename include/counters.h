@@ -70,8 +70,9 @@ struct counters {
 	uint64_t v[CTR_MAX];
 };
 
-/* Machine name, the X-macro id as written ("TCP_GAPS"), and the human
- * description. */
+/* Machine name: the X-macro id in lower case ("TCP_GAPS" is "tcp_gaps"),
+ * the JSON key and the metric's stem; and the human description. */
+#define COUNTER_NAME_MAX 32
 const char *counter_name(enum counter_id id);
 const char *counter_text(enum counter_id id);
 

@@ -14,7 +14,7 @@
 
 struct event_who {
 	const char *initiator, *target; /* NULL when unknown */
-	char isid[16];			/* 12 hex digits, "" when unknown */
+	char isid[16];			/* "0x" + 12 hex digits, "" when unknown */
 	int tsih;			/* -1 when unknown */
 	char initiator_addr[64], target_addr[64]; /* "" when unknown */
 	int initiator_port, target_port;	  /* -1 when unknown */

@@ -13,7 +13,7 @@ void event_who_fill(const struct session *s, const struct sconn *c,
 	w->initiator = s->initiator_name[0] ? s->initiator_name : NULL;
 	w->target = s->target_name[0] ? s->target_name : NULL;
 	if (s->isid_known)
-		snprintf(w->isid, sizeof(w->isid), "%02x%02x%02x%02x%02x%02x",
+		snprintf(w->isid, sizeof(w->isid), "0x%02x%02x%02x%02x%02x%02x",
 			 s->isid[0], s->isid[1], s->isid[2], s->isid[3],
 			 s->isid[4], s->isid[5]);
 	if (s->tsih_known)

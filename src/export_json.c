@@ -745,7 +745,7 @@ static json_t *document_head(const struct export_meta *m)
 		      m->version ? m->version : "?", "perspective",
 		      m->perspective == PERSP_INITIATOR ? "initiator"
 							: "target",
-		      "format", 1));
+		      "format", 2));
 	json_t *cap = json_object();
 	json_t *src = json_array();
 	for (size_t i = 0; i < m->nsources; i++)

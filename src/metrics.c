@@ -7,7 +7,6 @@
  */
 #include "metrics.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,18 +210,10 @@ size_t metrics_latency_bounds(const uint64_t **bounds)
 
 /* ---- sensor series ---- */
 
-static void lower_name(const char *in, char *out, size_t len)
-{
-	size_t i = 0;
-	for (; in[i] && i + 1 < len; i++)
-		out[i] = (char)tolower((unsigned char)in[i]);
-	out[i] = '\0';
-}
-
 static void render_sensor(FILE *fp, const struct metrics_meta *mm,
 			  const struct session *first)
 {
-	char name[96], low[64];
+	char name[96];
 	if (mm->version) {
 		put_help(fp, "iscsiwatch_build_info", "gauge",
 			 "The running iscsiwatch version (value 1).");
@@ -232,8 +223,8 @@ static void render_sensor(FILE *fp, const struct metrics_meta *mm,
 		fprintf(fp, "iscsiwatch_build_info{version=\"%s\"} 1\n", v);
 	}
 	for (int i = 0; i < CTR_MAX; i++) {
-		lower_name(counter_name((enum counter_id)i), low, sizeof(low));
-		snprintf(name, sizeof(name), "iscsiwatch_%s_total", low);
+		snprintf(name, sizeof(name), "iscsiwatch_%s_total",
+			 counter_name((enum counter_id)i));
 		put_help(fp, name, "counter", counter_text((enum counter_id)i));
 		fprintf(fp, "%s %" PRIu64 "\n", name,
 			mm->counters ? mm->counters->v[i] : 0);

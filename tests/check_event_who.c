@@ -30,7 +30,7 @@ START_TEST(test_fill)
 	event_who_fill(s, NULL, &w);
 	ck_assert_str_eq(w.initiator, "iqn.i");
 	ck_assert_str_eq(w.target, "iqn.t:none");
-	ck_assert_str_eq(w.isid, "801234560001");
+	ck_assert_str_eq(w.isid, "0x801234560001");
 	ck_assert_int_eq(w.tsih, -1);
 	ck_assert_str_eq(w.initiator_addr, "");
 	ck_assert_int_eq(w.target_port, -1);
@@ -103,7 +103,7 @@ START_TEST(test_reopen)
 	ck_assert_ptr_null(strstr(a, "\"detail\":\"two\""));
 	ck_assert_ptr_nonnull(
 	    strstr(a, "\"initiator\":\"iqn.i\",\"target\":\"iqn.t:none\","
-		      "\"isid\":\"801234560001\",\"tsih\":null"));
+		      "\"isid\":\"0x801234560001\",\"tsih\":null"));
 	rmdir(path);
 	unlink(moved);
 	free(s);

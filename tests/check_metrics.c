@@ -210,14 +210,9 @@ START_TEST(test_sensor_series)
 	ck_assert_ptr_nonnull(doc);
 	/* Each counter of the X-macro, by itself. */
 	for (int i = 0; i < CTR_MAX; i++) {
-		char name[96], low[64];
-		const char *n = counter_name((enum counter_id)i);
-		size_t k = 0;
-		for (; n[k]; k++)
-			low[k] = (char)(n[k] >= 'A' && n[k] <= 'Z' ? n[k] + 32
-								   : n[k]);
-		low[k] = '\0';
-		snprintf(name, sizeof(name), "iscsiwatch_%s_total", low);
+		char name[96];
+		snprintf(name, sizeof(name), "iscsiwatch_%s_total",
+			 counter_name((enum counter_id)i));
 		ck_assert_double_eq(sample(doc, name), 100 + i);
 	}
 	ck_assert_double_eq(

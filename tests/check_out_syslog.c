@@ -43,7 +43,7 @@ START_TEST(test_format)
 	    buf, "<28>1 2026-11-24T05:43:39.895183Z sensor_1 iscsiwatch 42 "
 		 "login_failed "
 		 "[iscsiwatch@32473 initiator=\"iqn.i:a\\]b\\\"c\\\\d\" "
-		 "target=\"iqn.t:\xef\xbf\xbd\" isid=\"8066623b0000\" "
+		 "target=\"iqn.t:\xef\xbf\xbd\" isid=\"0x8066623b0000\" "
 		 "initiator_address=\"127.0.0.1\" initiator_port=\"49368\" "
 		 "target_address=\"192.0.2.1\" target_port=\"3260\" seq=\"4\" "
 		 "cid=\"3\"] "
@@ -57,7 +57,7 @@ START_TEST(test_format)
 	    buf,
 	    "<27>1 2026-11-24T05:43:39.895183Z - iscsiwatch 1 session_lost "
 	    "[iscsiwatch@32473 target=\"iqn.t:\xef\xbf\xbd\" "
-	    "isid=\"8066623b0000\" seq=\"4\"] "
+	    "isid=\"0x8066623b0000\" seq=\"4\"] "
 	    "target not found (0x0203)");
 	/* A short buffer is cut, still terminated. */
 	ck_assert_uint_eq(syslog_format(s, NULL, &ev, "h", 1, buf, 10), 9);

@@ -56,11 +56,11 @@ def doc(name):
 INIT = ["LOGIN_REQ", "SCSI_CMD", "SCSI_CMD", "LOGOUT_REQ"]
 TGT = ["LOGIN_RSP", "DATA_IN", "SCSI_RSP", "LOGOUT_RSP"]
 INIT_OPS = {"NOP_OUT", "SCSI_CMD", "TMF_REQ", "LOGIN_REQ", "TEXT_REQ", "DATA_OUT", "LOGOUT_REQ", "SNACK_REQ"}
-ANOMALIES = ["TCP_GAPS", "TCP_GAP_BYTES", "TCP_RETRANSMITTED", "TCP_OVERLAP", "TCP_OVERLAP_MISMATCH",
-             "TCP_OUT_OF_ORDER", "TCP_MIDSTREAM", "PDU_RESYNC", "PDU_INVALID_BHS",
-             "TCP_RST_OUT_OF_WINDOW", "TCP_FIN_OUT_OF_WINDOW", "TCP_SYN_IN_WINDOW", "TCP_SYN_RESTART",
-             "FLOWS_SUPERSEDED", "FLOWS_CAP_HIT", "FLOWS_EVICTED_NOT_ISCSI", "FLOWS_EVICTED_UNKNOWN",
-             "FLOWS_EVICTED_EMPTY"]
+ANOMALIES = ["tcp_gaps", "tcp_gap_bytes", "tcp_retransmitted", "tcp_overlap", "tcp_overlap_mismatch",
+             "tcp_out_of_order", "tcp_midstream", "pdu_resync", "pdu_invalid_bhs",
+             "tcp_rst_out_of_window", "tcp_fin_out_of_window", "tcp_syn_in_window", "tcp_syn_restart",
+             "flows_superseded", "flows_cap_hit", "flows_evicted_not_iscsi", "flows_evicted_unknown",
+             "flows_evicted_empty"]
 
 def ours(name):
     """Our PDUs per direction: (initiator list, target list)."""
@@ -92,8 +92,8 @@ def logged_out(name, s, tsih):
     check(f"{name}: complete", s["incomplete"], False)
 
 one_session = {
-    "tcp-spoofed-rst.pcap": {"TCP_RST_OUT_OF_WINDOW": 1, "TCP_FIN_OUT_OF_WINDOW": 2},
-    "tcp-syn-retry.pcap": {"TCP_SYN_RESTART": 1},
+    "tcp-spoofed-rst.pcap": {"tcp_rst_out_of_window": 1, "tcp_fin_out_of_window": 2},
+    "tcp-syn-retry.pcap": {"tcp_syn_restart": 1},
     "tcp-simultaneous-open.pcap": {},
     "tcp-keepalive.pcap": {},
 }
@@ -104,7 +104,7 @@ for name, extra in one_session.items():
     check(f"{name}: one session (no phantom)", len(d["sessions"]), 1)
     logged_out(name, d["sessions"][0], 1)
     check(f"{name}: one connection, logged out", [c["end_reason"] for c in d["sessions"][0]["connections"]], ["logout"])
-    check(f"{name}: FLOWS_CREATED/CLOSED", (d["capture"]["counters"]["FLOWS_CREATED"], d["capture"]["counters"]["FLOWS_CLOSED"]), (1, 1))
+    check(f"{name}: flows_created/closed", (d["capture"]["counters"]["flows_created"], d["capture"]["counters"]["flows_closed"]), (1, 1))
     counters(name, extra)
 
 name = "tcp-port-reuse.pcap"
@@ -121,8 +121,8 @@ if len(d["sessions"]) == 2:
     logged_out(name, b, 2)
     check(f"{name}: second's connection logged out", [c["end_reason"] for c in b["connections"]], ["logout"])
 ctr = d["capture"]["counters"]
-check(f"{name}: FLOWS_CREATED/CLOSED", (ctr["FLOWS_CREATED"], ctr["FLOWS_CLOSED"]), (2, 1))
-counters(name, {"FLOWS_SUPERSEDED": 1})
+check(f"{name}: flows_created/closed", (ctr["flows_created"], ctr["flows_closed"]), (2, 1))
+counters(name, {"flows_superseded": 1})
 
 # 100 flows on 443 fill a 64-flow table (36 push out older ones, known
 # not iSCSI after their first payload); the login on 3260 pushes out one
@@ -134,8 +134,8 @@ d = doc(name)
 check(f"{name}: the session is found", len(d["sessions"]), 1)
 if d["sessions"]:
     logged_out(name, d["sessions"][0], 1)
-counters(name, {"FLOWS_EVICTED_NOT_ISCSI": 37})
-check(f"{name}: FLOWS_CREATED", d["capture"]["counters"]["FLOWS_CREATED"], 101)
+counters(name, {"flows_evicted_not_iscsi": 37})
+check(f"{name}: flows_created", d["capture"]["counters"]["flows_created"], 101)
 
 name = "flood-65536"
 check(f"{name}: exit status", rd(name + ".rc").strip(), "0")
@@ -143,8 +143,8 @@ d = doc(name)
 check(f"{name}: the session is found (default table size)", len(d["sessions"]), 1)
 if d["sessions"]:
     logged_out(name, d["sessions"][0], 1)
-counters(name, {"FLOWS_EVICTED_NOT_ISCSI": 1})
-check(f"{name}: FLOWS_CREATED", d["capture"]["counters"]["FLOWS_CREATED"], 65537)
+counters(name, {"flows_evicted_not_iscsi": 1})
+check(f"{name}: flows_created", d["capture"]["counters"]["flows_created"], 65537)
 
 if tshark_ok:
     check("tshark: eth-plain (the truth for the spoofed capture)", theirs("eth-plain.pcap"), (INIT, TGT))

@@ -26,8 +26,8 @@ def rd(name):
 
 I_OPS = ["LOGIN_REQ", "SCSI_CMD", "SCSI_CMD", "LOGOUT_REQ"]
 T_OPS = ["LOGIN_RSP", "DATA_IN", "SCSI_RSP", "LOGOUT_RSP"]
-ZERO = ["PKT_TRUNCATED", "PKT_MALFORMED", "TCP_GAPS", "TCP_OVERLAP_MISMATCH",
-        "TCP_MIDSTREAM", "PDU_RESYNC", "PDU_INVALID_BHS", "HDIGEST_BAD", "DDIGEST_BAD"]
+ZERO = ["pkt_truncated", "pkt_malformed", "tcp_gaps", "tcp_overlap_mismatch",
+        "tcp_midstream", "pdu_resync", "pdu_invalid_bhs", "hdigest_bad", "ddigest_bad"]
 def ops(name):
     i, t = [], []
     for l in rd(name + ".pdus").splitlines():
@@ -47,10 +47,10 @@ def session_ok(name, s, names=True):
         check(f"{name}: connection receive/transmit", (c["MaxReceiveDataSegmentLength"], c["MaxTransmitDataSegmentLength"]), (8192, 262144))
 
 extra_counters = {
-    "reorder.pcap": {"TCP_OUT_OF_ORDER": 1},
-    "retrans-overlap.pcap": {"TCP_OVERLAP": 2, "TCP_OVERLAP_MISMATCH": 1, "TCP_OUT_OF_ORDER": 2, "TCP_RETRANSMITTED": 1},
-    "lost-segment.pcap": {"TCP_GAPS": 1, "TCP_GAP_BYTES": 1400, "TCP_OUT_OF_ORDER": 1},
-    "snaplen.pcap": {"PKT_TRUNCATED": 5, "TCP_GAPS": 5, "TCP_GAP_BYTES": 4622},
+    "reorder.pcap": {"tcp_out_of_order": 1},
+    "retrans-overlap.pcap": {"tcp_overlap": 2, "tcp_overlap_mismatch": 1, "tcp_out_of_order": 2, "tcp_retransmitted": 1},
+    "lost-segment.pcap": {"tcp_gaps": 1, "tcp_gap_bytes": 1400, "tcp_out_of_order": 1},
+    "snaplen.pcap": {"pkt_truncated": 5, "tcp_gaps": 5, "tcp_gap_bytes": 4622},
 }
 whole = ["eth-plain.pcap", "vlan.pcap", "qinq.pcap", "ipv6.pcap", "sll.pcap", "sll2.pcap",
          "null.pcap", "raw.pcap", "pcapng-nano.pcapng", "reorder.pcap", "retrans-overlap.pcap",
@@ -62,7 +62,7 @@ for name in whole:
     check(f"{name}: target PDUs", t, T_OPS)
     doc = json.load(open(os.path.join(tmp, name + ".json")))
     ctr = doc["capture"]["counters"]
-    check(f"{name}: PDUS", ctr["PDUS"], 8)
+    check(f"{name}: pdus", ctr["pdus"], 8)
     want = dict.fromkeys(ZERO, 0)
     want.update(extra_counters.get(name, {}))
     for k, v in want.items():
@@ -97,8 +97,8 @@ i, t = ops("midstream.pcap")
 check("midstream: initiator PDUs", i, ["SCSI_CMD", "LOGOUT_REQ"])
 check("midstream: target PDUs", t, ["SCSI_RSP", "LOGOUT_RSP"])
 ctr = json.load(open(os.path.join(tmp, "midstream.pcap.json")))["capture"]["counters"]
-check("midstream: TCP_MIDSTREAM", ctr["TCP_MIDSTREAM"], 2)
-check("midstream: PDU_RESYNC_SKIPPED", ctr["PDU_RESYNC_SKIPPED"], 2744)
+check("midstream: tcp_midstream", ctr["tcp_midstream"], 2)
+check("midstream: pdu_resync_skipped", ctr["pdu_resync_skipped"], 2744)
 
 check("truncated: exit status 0 (what was read is analysed)", rd("truncated.pcap.rc").strip(), "0")
 check("truncated: one warning line", rd("truncated.pcap.err").strip(),

@@ -15,7 +15,7 @@ python3 - "$T/s.json" "$T/e.ndjson" <<'PY'
 import json, sys
 doc = json.load(open(sys.argv[1]))
 ctr = doc["capture"]["counters"]
-assert ctr["TCP_OVERLAP_MISMATCH"] == 1, ctr["TCP_OVERLAP_MISMATCH"]
+assert ctr["tcp_overlap_mismatch"] == 1, ctr["tcp_overlap_mismatch"]
 sessions = doc["sessions"]
 assert len(sessions) == 1, len(sessions)
 s = sessions[0]
@@ -27,12 +27,12 @@ assert "session_trouble" in kinds, kinds
 ev = [json.loads(l) for l in open(sys.argv[2])]
 trouble = [e for e in ev if e["kind"] == "session_trouble" and "overlapped" in e["detail"]]
 assert len(trouble) == 1, trouble
-print("ok: TCP_OVERLAP_MISMATCH 1;", descs[0], "; event", trouble[0]["detail"])
+print("ok: tcp_overlap_mismatch 1;", descs[0], "; event", trouble[0]["detail"])
 PY
 rc=$?
 # A clean capture is not flagged.
 "$B/iscsiwatch" -r captures/crafted/eth-plain.pcap --json "$T/c.json" >/dev/null || exit 1
-if grep -q "overlap" "$T/c.json" && ! grep -q '"TCP_OVERLAP_MISMATCH": 0' "$T/c.json"; then
+if grep -q "overlap" "$T/c.json" && ! grep -q '"tcp_overlap_mismatch": 0' "$T/c.json"; then
 	echo "FAIL: eth-plain flagged with an overlap"; exit 1
 fi
 exit $rc

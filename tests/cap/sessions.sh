@@ -88,7 +88,7 @@ ffp = [l for l in pd if " LOGIN_" not in l]
 check("digests: full feature PDUs with hd=ok", sum(" hd=ok " in l for l in ffp), len(ffp))
 check("digests: login PDUs carry none", all(" hd=none " in l for l in pd if " LOGIN_" in l), True)
 doc = load("tgtd-digests")
-check("digests: no digest detected by guessing", doc["capture"]["counters"].get("DIGEST_DETECTED", 0), 0)
+check("digests: no digest detected by guessing", doc["capture"]["counters"].get("digest_detected", 0), 0)
 
 # Mid-session: found from its traffic; what was not seen is null.
 s = load("midsession")["sessions"][0]

@@ -33,7 +33,7 @@ if bad:
 if "s.json" in names:
     doc = json.load(open(os.path.join(d, "s.json")))
     assert "sessions" in doc and "capture" in doc, "JSON incomplete"
-    names.append("(%d packets read)" % doc["capture"]["counters"]["PACKETS"])
+    names.append("(%d packets read)" % doc["capture"]["counters"]["packets"])
 if "s.mof" in names:
     mof = open(os.path.join(d, "s.mof")).read()
     # every instance closed: as many "instance of" as closing "};"
@@ -54,7 +54,7 @@ PY
 start=$(date +%s%N)
 "$BIN" "${args[@]}" --json "$T/full.json" >/dev/null 2>&1
 echo "a whole replay: $(( ($(date +%s%N) - start) / 1000000 )) ms," \
-	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capture"]["counters"]["PACKETS"])' "$T/full.json") packets"
+	"$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["capture"]["counters"]["packets"])' "$T/full.json") packets"
 for i in $(seq 10); do
 	rm -rf "$T/out"; mkdir "$T/out"
 	(cd "$T/out" && exec "$BIN" "${args[@]}" --json s.json --mof s.mof \

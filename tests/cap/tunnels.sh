@@ -67,11 +67,11 @@ def strip_outer(sessions):
             c["cim"].pop("ObservedBy", None)
     return sessions
 
-ZERO = ["PKT_TRUNCATED", "PKT_MALFORMED", "PKT_NOT_IP", "PKT_NOT_TCP",
-        "PKT_TUNNEL_DEEP", "PKT_TUNNEL_UNSUPPORTED", "TCP_GAPS",
-        "TCP_OVERLAP_MISMATCH", "TCP_MIDSTREAM", "PDU_RESYNC",
-        "PDU_INVALID_BHS", "FRAG_OVERLAP_MISMATCH", "FRAG_MALFORMED",
-        "FRAG_MEMCAP", "FRAG_TIMEOUT", "FRAG_INCOMPLETE", "FRAG_TRUNCATED"]
+ZERO = ["pkt_truncated", "pkt_malformed", "pkt_not_ip", "pkt_not_tcp",
+        "pkt_tunnel_deep", "pkt_tunnel_unsupported", "tcp_gaps",
+        "tcp_overlap_mismatch", "tcp_midstream", "pdu_resync",
+        "pdu_invalid_bhs", "frag_overlap_mismatch", "frag_malformed",
+        "frag_memcap", "frag_timeout", "frag_incomplete", "frag_truncated"]
 
 # name -> (reference capture, the connection's "outer")
 SAME = {
@@ -102,9 +102,9 @@ check("eth-plain: no outer", "outer" in doc("eth-plain.pcap")["sessions"][0]["co
 TIMELESS = ["Caption", "ElementName", "Name", "OperationalStatus", "StatusDescriptions",
             "TSIH", "SessionType", "MaxDataBurstLength", "InitialR2T", "ImmediateData"]
 for name, ref, want in (("frag-ipv4.pcap", "eth-plain.pcap",
-                         {"PKT_IP_FRAGMENT": 10, "FRAG_DATAGRAMS": 3, "FRAG_OVERLAP": 1}),
+                         {"pkt_ip_fragment": 10, "frag_datagrams": 3, "frag_overlap": 1}),
                         ("frag-ipv6.pcap", "ipv6.pcap",
-                         {"PKT_IP_FRAGMENT": 9, "FRAG_DATAGRAMS": 3, "FRAG_OVERLAP": 0})):
+                         {"pkt_ip_fragment": 9, "frag_datagrams": 3, "frag_overlap": 0})):
     check(f"{name}: PDUs as {ref}", ours(name), ours(ref))
     d, r = doc(name)["sessions"], doc(ref)["sessions"]
     check(f"{name}: one session", len(d), 1)
@@ -120,8 +120,8 @@ for name, ref, want in (("frag-ipv4.pcap", "eth-plain.pcap",
 
 d = doc("frag-overlap.pcap")
 ctr = d["capture"]["counters"]
-for k, v in {"FRAG_OVERLAP_MISMATCH": 1, "FRAG_INCOMPLETE": 1, "FRAG_DATAGRAMS": 2,
-             "TCP_GAPS": 1, "TCP_GAP_BYTES": 1400}.items():
+for k, v in {"frag_overlap_mismatch": 1, "frag_incomplete": 1, "frag_datagrams": 2,
+             "tcp_gaps": 1, "tcp_gap_bytes": 1400}.items():
     check(f"frag-overlap: {k}", ctr[k], v)
 check("frag-overlap: the session, flagged incomplete",
       [(s["cim"]["Name"], s["incomplete"]) for s in d["sessions"]],
@@ -129,21 +129,21 @@ check("frag-overlap: the session, flagged incomplete",
 
 d = doc("tun-deep.pcap")
 check("tun-deep: no session", len(d["sessions"]), 0)
-check("tun-deep: every packet counted too deep", d["capture"]["counters"]["PKT_TUNNEL_DEEP"], 18)
+check("tun-deep: every packet counted too deep", d["capture"]["counters"]["pkt_tunnel_deep"], 18)
 check("tun-deep: the 0-sessions line says why",
       "0 sessions; 18 packets were nested in more than 4 encapsulations" in rd("tun-deep.pcap.err"), True)
 
 d = doc("vlan-tenants.pcap")
-check("vlan-tenants: two flows", d["capture"]["counters"]["FLOWS_CREATED"], 2)
+check("vlan-tenants: two flows", d["capture"]["counters"]["flows_created"], 2)
 check("vlan-tenants: two sessions, one per VLAN",
       sorted((s["initiator"]["name"], s["connections"][0]["outer"]["vlan"]) for s in d["sessions"]),
       [("iqn.2026-11.test:in2t", [20]), ("iqn.2026-11.test:init", [10])])
-check("vlan-tenants: no retransmissions", d["capture"]["counters"]["TCP_RETRANSMITTED"], 0)
+check("vlan-tenants: no retransmissions", d["capture"]["counters"]["tcp_retransmitted"], 0)
 d = doc("vlan-tenants-ignore")
-check("vlan-tenants --ignore-vlan: one flow", d["capture"]["counters"]["FLOWS_CREATED"], 1)
+check("vlan-tenants --ignore-vlan: one flow", d["capture"]["counters"]["flows_created"], 1)
 
 d = doc("vlan-split.pcap")
-check("vlan-split: one flow per direction", d["capture"]["counters"]["FLOWS_CREATED"], 2)
+check("vlan-split: one flow per direction", d["capture"]["counters"]["flows_created"], 2)
 check("vlan-split: no named session", [s["cim"]["Name"] for s in d["sessions"]], [None])
 
 if tshark_ok:

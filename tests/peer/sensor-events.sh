@@ -128,7 +128,7 @@ if lf:
     e = lf[0]
     check("login_failed names the initiator", e["initiator"] == "iqn.2024-01.org.iscsiwatch:lost-soul", e)
     check("login_failed names the target asked for", e["target"] == "iqn.2024-01.org.iscsiwatch:no-such-disk", e)
-    check("login_failed has the ISID", bool(re.fullmatch(r"[0-9a-f]{12}", e["isid"] or "")), e)
+    check("login_failed has the ISID", bool(re.fullmatch(r"0x[0-9a-f]{12}", e["isid"] or "")), e)
     check("login_failed has both addresses and ports",
           e["initiator_address"] == "127.0.0.1" and e["target_address"] == "127.0.0.1"
           and e["target_port"] == port and isinstance(e["initiator_port"], int), e)

@@ -163,8 +163,8 @@ check("direct: no outer layers", [c.get("outer") for s in d for c in s["connecti
       [None] * sum(len(s["connections"]) for s in d))
 for n in ("direct", "vxlan"):
     ctr = doc[n]["capture"]["counters"]
-    for k in ("PKT_MALFORMED", "PKT_TRUNCATED", "TCP_GAPS", "PKT_TUNNEL_DEEP",
-              "PKT_TUNNEL_UNSUPPORTED", "FRAG_OVERLAP_MISMATCH"):
+    for k in ("pkt_malformed", "pkt_truncated", "tcp_gaps", "pkt_tunnel_deep",
+              "pkt_tunnel_unsupported", "frag_overlap_mismatch"):
         check(f"{n}: {k}", ctr[k], 0)
 done()
 PY
