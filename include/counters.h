@@ -51,7 +51,7 @@
 	X(TCP_SYN_RESTART, "TCP directions restarted by a new ISN")            \
 	X(PDUS, "iSCSI PDUs framed")                                           \
 	X(PDU_RESYNC, "framer resynchronisations on a BHS")                    \
-	X(PDU_RESYNC_SKIPPED, "bytes skipped while resynchronising")           \
+	X(PDU_RESYNC_SKIPPED_BYTES, "bytes skipped while resynchronising")     \
 	X(PDU_INVALID_BHS, "invalid BHS (framing lost)")                       \
 	X(HDIGEST_BAD, "header digest mismatches")                             \
 	X(DDIGEST_BAD, "data digest mismatches")                               \

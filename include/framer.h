@@ -30,7 +30,7 @@
  * exactly where it says the next PDU begins. Such a candidate is
  * delivered header only (ahs NULL, data_lost when it had data); a
  * header-digest-vouched one is delivered whole. CTR_PDU_RESYNC counts
- * the locks, CTR_PDU_RESYNC_SKIPPED the bytes scanned before them.
+ * the locks, CTR_PDU_RESYNC_SKIPPED_BYTES the bytes scanned before them.
  *
  * A gap inside a PDU ends it (data_lost when data is missing; digests
  * that could not be checked are PDU_DIGEST_UNCHECKED); when the PDU's

@@ -304,7 +304,7 @@ static void enter_resync(struct framer *f, uint64_t from)
 static void resynced(struct framer *f)
 {
 	ctr_inc(f->ctr, CTR_PDU_RESYNC);
-	ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED, f->hdr_off - f->resync_from);
+	ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED_BYTES, f->hdr_off - f->resync_from);
 	f->synced = true;
 	f->cand = false;
 }
@@ -862,7 +862,7 @@ void framer_gap(struct framer *f, const struct framer_cb *cb, void *user,
 	if (f->synced)
 		rest = cut(f, cb, user, false);
 	else if (in_resync(f))
-		ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED,
+		ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED_BYTES,
 			f->offset - f->resync_from);
 	f->offset += lost;
 	if (!midstream && rest != LEN_UNKNOWN && lost <= rest) {
@@ -881,7 +881,7 @@ void framer_finish(struct framer *f, const struct framer_cb *cb, void *user)
 	if (f->synced)
 		(void)cut(f, cb, user, true);
 	else if (in_resync(f))
-		ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED,
+		ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED_BYTES,
 			f->offset - f->resync_from);
 	enter_resync(f, f->offset); /* more bytes would need a new footing */
 }

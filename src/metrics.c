@@ -294,7 +294,7 @@ static void session_labels(const struct session *s, struct slabels *l)
 	metrics_escape_label(s->target_name, strlen(s->target_name), tgt,
 			     sizeof(tgt));
 	if (s->isid_known)
-		snprintf(isid, sizeof(isid), "%02x%02x%02x%02x%02x%02x",
+		snprintf(isid, sizeof(isid), "0x%02x%02x%02x%02x%02x%02x",
 			 s->isid[0], s->isid[1], s->isid[2], s->isid[3],
 			 s->isid[4], s->isid[5]);
 	if (s->tsih_known)
@@ -347,29 +347,28 @@ static void render_latency(FILE *fp, const char *lab, const struct scsi_hist *h)
 		lab, h->count);
 }
 
+/* The kinds add up to the session's ERRORS (scsi_stats_errors(), JSON
+ * stats.scsi.errors): one meaning per word in the table, the UI, the
+ * JSON and here (docs/output.md). */
 static void render_errors(FILE *fp, const char *lab, const struct session *s)
 {
-	uint64_t hd = 0, dd = 0, rej = 0;
-	for (const struct sconn *c = s->conns; c; c = c->next) {
-		hd += c->hdigest_errors;
-		dd += c->ddigest_errors;
-		rej += c->rejects;
-	}
 	static const struct scsi_stats none;
 	const struct scsi_stats *st = s->scsi ? &s->scsi->stats : &none;
 	const struct {
 		const char *kind;
 		uint64_t v;
 	} e[] = {
-	    {"header_digest", hd},
-	    {"data_digest", dd},
-	    {"reject", rej},
+	    {"header_digest", st->hdigest_errors},
+	    {"data_digest", st->ddigest_errors},
+	    {"reject", st->rejects},
 	    {"check_condition", st->check_conditions},
 	    {"busy", st->busy},
 	    {"reservation_conflict", st->reservation_conflicts},
 	    {"task_set_full", st->task_set_full},
+	    {"other_status", st->other_status},
 	    {"target_failure", st->target_failures},
-	    {"command_timeout", st->aged_out},
+	    {"format_error", st->format_errors},
+	    {"aged_out", st->aged_out},
 	    {"connection_timeout", st->conn_timeout_errors},
 	};
 	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)

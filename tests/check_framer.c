@@ -761,7 +761,7 @@ START_TEST(test_invalid_opcode)
 	assert_log(got, e.log, "invalid opcode");
 	ck_assert_uint_eq(c.v[CTR_PDU_INVALID_BHS], 1);
 	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
-	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC_SKIPPED], s.x[2].off - bad_at);
+	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC_SKIPPED_BYTES], s.x[2].off - bad_at);
 	ck_assert_uint_eq(c.v[CTR_PDUS], 5);
 	free(got);
 	free(e.log);
@@ -789,7 +789,7 @@ START_TEST(test_ahs_where_none)
 	expect_full(&e, &s, &s.x[4]);
 	assert_log(got, e.log, "AHS on SCSI Response");
 	ck_assert_uint_eq(c.v[CTR_PDU_INVALID_BHS], 1);
-	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC_SKIPPED], s.x[2].off - s.x[1].off);
+	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC_SKIPPED_BYTES], s.x[2].off - s.x[1].off);
 	free(got);
 	free(e.log);
 	stream_free(&s);
@@ -961,7 +961,7 @@ START_TEST(test_gap_over_header)
 	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
 	/* The 10 bytes of the header the gap cut are dropped, not
 	 * counted as skipped by the resync. */
-	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC_SKIPPED],
+	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC_SKIPPED_BYTES],
 			  s.x[2].off - (at + lost));
 	free(got);
 	free(e.log);
@@ -1014,7 +1014,7 @@ START_TEST(test_midstream_every_offset)
 				     v->name, x, got, e.log);
 		if (k + 1 < s.nx) {
 			ck_assert_uint_eq(u.ctr.v[CTR_PDU_RESYNC], 1);
-			ck_assert_uint_eq(u.ctr.v[CTR_PDU_RESYNC_SKIPPED],
+			ck_assert_uint_eq(u.ctr.v[CTR_PDU_RESYNC_SKIPPED_BYTES],
 					  s.x[k].off - x);
 		}
 		ck_assert_uint_eq(u.ctr.v[CTR_PDU_INVALID_BHS], 0);

@@ -98,6 +98,19 @@ START_TEST(test_session_series)
 	st->bytes_read = 12288;
 	st->bytes_written = 8192;
 	st->check_conditions = 1;
+	/* One of each other error, distinct, so a kind left out or counted
+	 * twice shows in the sum below. */
+	st->hdigest_errors = 2;
+	st->ddigest_errors = 4;
+	st->rejects = 8;
+	st->busy = 16;
+	st->reservation_conflicts = 32;
+	st->task_set_full = 64;
+	st->other_status = 128;
+	st->target_failures = 256;
+	st->format_errors = 512;
+	st->aged_out = 1024;
+	st->conn_timeout_errors = 2048;
 	size_t len;
 	struct metrics_meta mm = {.version = "9.9"};
 	char *doc = metrics_render(NULL, s, &mm, &len);
@@ -105,7 +118,7 @@ START_TEST(test_session_series)
 	ck_assert_uint_eq(strlen(doc), len);
 	const char *lab =
 	    "seq=\"7\",initiator=\"iqn.2024-01.org.x:\\\"quoted\\\"\\\\n\","
-	    "target=\"iqn.2024-01.org.x:disk\\n2\",isid=\"400001370002\","
+	    "target=\"iqn.2024-01.org.x:disk\\n2\",isid=\"0x400001370002\","
 	    "tsih=\"256\",state=\"OK\"";
 	char series[1024];
 #define AT(fmt, ...)                                                           \
@@ -122,6 +135,23 @@ START_TEST(test_session_series)
 	    AT("iscsiwatch_session_errors_total{%s,kind=\"check_condition\"}",
 	       lab),
 	    1);
+	/* The kinds add up to ERRORS (stats.scsi.errors), each counted once. */
+	{
+		char pre[1024];
+		snprintf(pre, sizeof(pre), "iscsiwatch_session_errors_total{%s,",
+			 lab);
+		double sum = 0;
+		unsigned kinds = 0;
+		for (const char *p = strstr(doc, pre); p;
+		     p = strstr(p + 1, pre)) {
+			const char *v = strstr(p, "} ");
+			ck_assert_ptr_nonnull(v);
+			sum += strtod(v + 2, NULL);
+			kinds++;
+		}
+		ck_assert_uint_eq(kinds, 12);
+		ck_assert_double_eq(sum, (double)scsi_stats_errors(st));
+	}
 	/* The histogram: cumulative, _count equal to the commands. */
 	ck_assert_double_eq(
 	    AT("iscsiwatch_session_command_latency_seconds_count{%s}", lab), 5);

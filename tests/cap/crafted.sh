@@ -98,7 +98,7 @@ check("midstream: initiator PDUs", i, ["SCSI_CMD", "LOGOUT_REQ"])
 check("midstream: target PDUs", t, ["SCSI_RSP", "LOGOUT_RSP"])
 ctr = json.load(open(os.path.join(tmp, "midstream.pcap.json")))["capture"]["counters"]
 check("midstream: tcp_midstream", ctr["tcp_midstream"], 2)
-check("midstream: pdu_resync_skipped", ctr["pdu_resync_skipped"], 2744)
+check("midstream: pdu_resync_skipped_bytes", ctr["pdu_resync_skipped_bytes"], 2744)
 
 check("truncated: exit status 0 (what was read is analysed)", rd("truncated.pcap.rc").strip(), "0")
 check("truncated: one warning line", rd("truncated.pcap.err").strip(),

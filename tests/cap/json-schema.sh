@@ -44,6 +44,13 @@ for name in ("iscsiwatch", "events"):
     schemas[name] = Draft202012Validator(s)
 doc_v, ev_v = schemas["iscsiwatch"], schemas["events"]
 
+# The counters' names live in include/counters.h; the schema lists them
+# so that it can require each: the two lists must be one.
+ids = re.findall(r"^\s*X\(([A-Z0-9_]+),", open("include/counters.h").read(), re.M)
+listed = doc_v.schema["properties"]["capture"]["properties"]["counters"]["required"]
+if [i.lower() for i in ids] != listed:
+    bad(f"schema counters {listed} differ from include/counters.h {ids}")
+
 def errors(v, d):
     return [f"{'/'.join(map(str, e.absolute_path))}: {e.message[:160]}" for e in v.iter_errors(d)]
 
