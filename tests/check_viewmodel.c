@@ -551,6 +551,58 @@ START_TEST(test_detail)
 }
 END_TEST
 
+/* The negotiation table's columns start where their titles do on every
+ * row, whatever the values: a long name is cut around its unique part,
+ * an escaped control character counts as what is shown. */
+START_TEST(test_detail_negotiation_columns)
+{
+	static const char ipairs[] =
+	    "InitiatorName=iqn.1991-05.com.microsoft:esx15.corp.example.com\n"
+	    "TargetName=iqn.2024-01.org.x:\x1b[31mred\n"
+	    "SessionType=Normal\nAuthMethod=None\n" FX_OPER_I_TEXT;
+	struct session *s = fx_session(
+	    "iqn.1991-05.com.microsoft:esx15.corp.example.com", FX_TNAME);
+	fx_conn(s, 0, ipairs, FX_NORMAL_T, true);
+	struct vm_text t;
+	vm_text_init(&t);
+	vm_detail(s, PERSP_TARGET, true, &t); /* ascii: bytes are columns */
+	ck_assert(!t.oom);
+	size_t h = 0;
+	while (h < t.n && !strstr(t.line[h], "INITIATOR SENT"))
+		h++;
+	ck_assert_uint_lt(h, t.n);
+	const char *head = t.line[h];
+	size_t ci = (size_t)(strstr(head, "INITIATOR SENT") - head);
+	size_t ct = (size_t)(strstr(head, "TARGET SENT") - head);
+	size_t cr = (size_t)(strstr(head, "RESULT") - head);
+	unsigned rows = 0;
+	bool cut = false;
+	for (size_t i = h + 1; i < t.n; i++) {
+		const char *l = t.line[i];
+		if (strncmp(l, "    ", 4) != 0 || l[4] == ' ' ||
+		    strncmp(l + 4, "CHAP:", 5) == 0 || strlen(l) <= cr)
+			break;
+		rows++;
+		ck_assert_msg(l[ci - 1] == ' ' && l[ct - 1] == ' ' &&
+				  l[cr - 1] == ' ' && l[ci] != ' ' &&
+				  l[ct] != ' ' && l[cr] != ' ',
+			      "column slipped: '%s'", l);
+		if (strncmp(l + 4, "InitiatorName", 13) == 0) {
+			ck_assert_msg(strncmp(l + ci, "~:esx15.corp.example.com",
+					      24) == 0,
+				      "InitiatorName cut as '%s'", l + ci);
+			cut = true;
+		}
+		if (strncmp(l + 4, "TargetName", 10) == 0)
+			ck_assert_msg(strstr(l, "\\x1B") != NULL, "'%s'", l);
+	}
+	ck_assert_uint_ge(rows, 15);
+	ck_assert(cut);
+	vm_text_free(&t);
+	fx_free(s);
+}
+END_TEST
+
 START_TEST(test_enum_names)
 {
 	static const struct {
@@ -720,6 +772,7 @@ Suite *viewmodel_suite(void)
 	tcase_add_test(tc, test_selection);
 	tcase_add_test(tc, test_row_cells);
 	tcase_add_test(tc, test_detail);
+	tcase_add_test(tc, test_detail_negotiation_columns);
 	tcase_add_test(tc, test_enum_names);
 	tcase_add_test(tc, test_help_lists_keys);
 	tcase_add_test(tc, test_filter_state_reason_ageing);

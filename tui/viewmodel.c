@@ -948,18 +948,58 @@ static void neg_result_text(enum neg_key k, const struct neg_result *r,
 					      fl[i].text);
 }
 
-static void neg_table(struct vm_text *t, const struct sconn *c, bool ascii)
+/* A line whose cells are escaped already: added as it is (escaping it
+ * again would double every backslash). */
+static void text_add_escaped(struct vm_text *t, const char *line)
+{
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 64;
+		char **l = realloc(t->line, cap * sizeof(*l));
+		if (!l) {
+			t->oom = true;
+			return;
+		}
+		t->line = l;
+		t->cap = cap;
+	}
+	char *e = malloc(VM_LINE_MAX);
+	if (!e) {
+		t->oom = true;
+		return;
+	}
+	size_t n = strlen(line);
+	if (n > VM_LINE_MAX - 1) { /* never inside a UTF-8 sequence */
+		n = VM_LINE_MAX - 1;
+		while (n && ((unsigned char)line[n] & 0xc0) == 0x80)
+			n--;
+	}
+	memcpy(e, line, n);
+	e[n] = '\0';
+	t->line[t->n++] = e;
+}
+
+/* The negotiation table's value columns: as wide as their widest value
+ * or title, at most this; a longer value (a name, a list) is cut by
+ * label_name(), the names' fitting function, so the next column never
+ * moves. */
+#define NEG_COL_MAX 24
+
+struct neg_row {
+	char key[VM_SMALL_MAX];
+	char val[2][VM_CELL_MAX]; /* initiator, target: escaped */
+	char result[VM_CELL_MAX];
+};
+
+static size_t neg_rows(const struct sconn *c, bool ascii, struct neg_row *rows)
 {
 	const struct neg *n = &c->neg;
-	vm_text_addf(t, ascii, "    %-26s %-18s %-18s %s", "KEY",
-		     "INITIATOR SENT", "TARGET SENT", "RESULT");
-	char iv[VM_CELL_MAX], tv[VM_CELL_MAX], rv[256];
+	char raw[VM_CELL_MAX];
+	size_t nr = 0;
 	for (int k = 0; k < NK_COUNT; k++) {
 		const struct neg_key_info *ki = neg_key_info((enum neg_key)k);
 		if (!ki)
 			continue;
-		neg_val_text(n, (enum neg_key)k, NEG_INITIATOR, iv, sizeof(iv));
-		neg_val_text(n, (enum neg_key)k, NEG_TARGET, tv, sizeof(tv));
+		struct neg_row *r = &rows[nr];
 		if (k == NK_MAX_RECV_DSL) {
 			struct neg_result ri = neg_mrdsl_result(
 			    n, NEG_INITIATOR, c->login_observed);
@@ -968,25 +1008,82 @@ static void neg_table(struct vm_text *t, const struct sconn *c, bool ascii)
 			char a[64], b2[64];
 			neg_result_text((enum neg_key)k, &ri, a, sizeof(a));
 			neg_result_text((enum neg_key)k, &rt, b2, sizeof(b2));
-			snprintf(rv, sizeof(rv), "I receives %s; T receives %s",
+			snprintf(raw, sizeof(raw), "I receives %s; T receives %s",
 				 a, b2);
 		} else {
 			if (!n->e[k].side[0].seen && !n->e[k].side[1].seen &&
 			    !ki->has_default)
 				continue;
-			struct neg_result r = neg_key_result(
+			struct neg_result res = neg_key_result(
 			    n, (enum neg_key)k, c->login_observed);
 			if (ki->scope == NEG_DECL || ki->type == NEG_T_BINARY)
-				snprintf(rv, sizeof(rv), "%s",
-					 r.state == NEG_UNKNOWN ? "-"
-								: "declared");
+				snprintf(raw, sizeof(raw), "%s",
+					 res.state == NEG_UNKNOWN ? "-"
+								  : "declared");
 			else
-				neg_result_text((enum neg_key)k, &r, rv,
-						sizeof(rv));
+				neg_result_text((enum neg_key)k, &res, raw,
+						sizeof(raw));
 		}
-		vm_text_addf(t, ascii, "    %-26s %-18s %-18s %s", ki->name, iv,
-			     tv, rv);
+		vm_escape(raw, strlen(raw), r->result, sizeof(r->result), ascii);
+		vm_escape(ki->name, strlen(ki->name), r->key, sizeof(r->key),
+			  ascii);
+		for (int side = 0; side < 2; side++) {
+			neg_val_text(n, (enum neg_key)k,
+				     side ? NEG_TARGET : NEG_INITIATOR, raw,
+				     sizeof(raw));
+			vm_escape(raw, strlen(raw), r->val[side],
+				  sizeof(r->val[side]), ascii);
+		}
+		nr++;
 	}
+	return nr;
+}
+
+static void neg_table(struct vm_text *t, const struct sconn *c, bool ascii)
+{
+	const struct neg *n = &c->neg;
+	struct neg_row *rows = calloc(NK_COUNT + 1, sizeof(*rows));
+	if (!rows) {
+		t->oom = true;
+		return;
+	}
+	size_t nr = neg_rows(c, ascii, rows);
+	struct neg_row *head = &rows[nr];
+	snprintf(head->key, sizeof(head->key), "KEY");
+	snprintf(head->val[0], sizeof(head->val[0]), "INITIATOR SENT");
+	snprintf(head->val[1], sizeof(head->val[1]), "TARGET SENT");
+	snprintf(head->result, sizeof(head->result), "RESULT");
+	size_t wk = 0, wv[2] = {0, 0};
+	for (size_t i = 0; i <= nr; i++) {
+		if (vm_width(rows[i].key) > wk)
+			wk = vm_width(rows[i].key);
+		for (int side = 0; side < 2; side++)
+			if (vm_width(rows[i].val[side]) > wv[side])
+				wv[side] = vm_width(rows[i].val[side]);
+	}
+	for (int side = 0; side < 2; side++)
+		if (wv[side] > NEG_COL_MAX)
+			wv[side] = NEG_COL_MAX;
+	char line[4 * VM_CELL_MAX + 8], k[VM_CELL_MAX], v[2][VM_CELL_MAX];
+	char cut[VM_CELL_MAX];
+	for (size_t j = 0; j <= nr; j++) {
+		/* The titles (stored last) first. */
+		const struct neg_row *r = &rows[(j + nr) % (nr + 1)];
+		vm_fit(r->key, wk, true, ascii, k, sizeof(k));
+		/* label_name() counts code points; vm_fit() then pads (or
+		 * cuts) by terminal columns, so a wide character cannot
+		 * push the next column either. */
+		for (int side = 0; side < 2; side++) {
+			label_name(r->val[side], wv[side], false, ascii, cut,
+				   sizeof(cut));
+			vm_fit(cut, wv[side], true, ascii, v[side],
+			       sizeof(v[side]));
+		}
+		snprintf(line, sizeof(line), "    %s %s %s %s", k, v[0], v[1],
+			 r->result);
+		text_add_escaped(t, line);
+	}
+	free(rows);
 	if (n->chap.seen)
 		vm_text_addf(t, ascii,
 			     "    CHAP: algorithm %u%s, mutual %s, names "

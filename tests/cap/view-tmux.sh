@@ -7,7 +7,8 @@
 # login are on screen; no line is wider than the terminal; F1 opens the
 # help, F4 filters (and finds `auth`), F3 searches, F6 sorts, e cycles
 # the state filter, Enter shows the SCSI activity (sparklines, latency
-# histogram), and F10 quits with status 0.
+# histogram) and a negotiation table whose columns line up around long
+# names, and F10 quits with status 0.
 set -u
 build=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -97,6 +98,49 @@ for size in 80x24 120x40 200x60; do
 		pass "$size: detail view: sparklines and latency histogram"
 	else
 		pane; fail "$size: detail view lacks SCSI activity"
+	fi
+	# The negotiation table lines up although InitiatorName and
+	# TargetName are longer than a column: each value column is as wide
+	# as its data allows, a longer value is cut (keeping the name's
+	# unique part) and the next column never moves.
+	keys Home
+	for ((i = 0; i < 60; i++)); do
+		pane | sed -n '2,6p' | grep -q 'KEY .*INITIATOR SENT' && break
+		tmx send-keys -t iw Down Down Down
+		sleep 0.15
+	done
+	keys Down
+	if pane | python3 -c '
+import re, sys
+lines = [l.rstrip("\n") for l in sys.stdin][:-1]  # not the status line
+head = next((i for i, l in enumerate(lines) if re.match(r" +KEY +INITIATOR SENT +TARGET SENT +RESULT", l)), None)
+if head is None:
+    sys.exit("no negotiation header on screen")
+h = lines[head]
+ci, ct, cr = h.index("INITIATOR SENT"), h.index("TARGET SENT"), h.index("RESULT")
+rows, cut = 0, False
+for l in lines[head + 1:]:
+    if not l.strip():
+        break
+    rows += 1
+    # Each column starts where its title does, after a space, and
+    # the result column holds a result.
+    if not (l[ci - 1] == " " and l[ct - 1] == " " and l[cr - 1] == " " and
+            l[ci] != " " and l[ct] != " " and
+            re.match(r"(negotiated|default|declared|unknown|irrelevant|rejected|invalid|I receives|-)", l[cr:])):
+        sys.exit("column slipped: %r" % l)
+    if l.split()[0] == "InitiatorName":
+        cell = l[ci:ct].rstrip()
+        if "esx15.corp.example.com" not in cell or not re.search("[…~]", cell):
+            sys.exit("InitiatorName not cut around its unique part: %r" % cell)
+        cut = True
+if rows < 10 or not cut:
+    sys.exit("%d rows, InitiatorName %s" % (rows, "seen" if cut else "not seen"))
+print("%d rows" % rows)
+' >"$tmp/neg.txt" 2>&1; then
+		pass "$size: negotiation columns line up ($(cat "$tmp/neg.txt"), long names cut)"
+	else
+		pane; fail "$size: negotiation table: $(cat "$tmp/neg.txt")"
 	fi
 	keys Escape
 	keys F10
