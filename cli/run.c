@@ -76,10 +76,13 @@ static char *default_filter(const uint16_t *ports, size_t n)
 	return s;
 }
 
+/* Each counter by the name the JSON and the metrics give it, so the
+ * three read the same (docs/output.md, one meaning per word). */
 static void print_counters(struct counters *c)
 {
 	for (int i = 0; i < CTR_MAX; i++)
-		fprintf(stderr, "%12" PRIu64 "  %s\n", c->v[i],
+		fprintf(stderr, "%12" PRIu64 "  %-26s %s\n", c->v[i],
+			counter_name((enum counter_id)i),
 			counter_text((enum counter_id)i));
 }
 

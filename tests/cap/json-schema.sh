@@ -26,6 +26,9 @@ done
 # Retention folds all but one ended session: "summaries" appears.
 "$B/iscsiwatch" -r captures/crafted/operator.pcap --keep-ended-max 1 \
 	--json "$T/summaries.json" >/dev/null 2>&1 || { echo "FAIL: --keep-ended-max 1"; exit 1; }
+# The -v list names each counter as the JSON does, with the same value.
+"$B/iscsiwatch" -v -r captures/crafted/lost-segment.pcap \
+	--json "$T/v.json" >/dev/null 2>"$T/v.err" || { echo "FAIL: -v"; exit 1; }
 python3 - "$T" <<'PY'
 import copy, glob, json, os, re, sys
 from jsonschema import Draft202012Validator
@@ -94,6 +97,18 @@ print(f"{len(goldens)} golden and {len(docs) - len(goldens)} fresh documents, "
 for k, v in seen.items():
     if not v:
         bad(f"no document had any {k}: the check did not cover it")
+
+vctr = {}
+for l in open(os.path.join(tmp, "v.err")):
+    f = l.split()
+    if len(f) >= 3 and f[0].isdigit():
+        vctr[f[1]] = int(f[0])
+jctr = json.load(open(os.path.join(tmp, "v.json")))["capture"]["counters"]
+if vctr != jctr:
+    bad(f"-v counters {vctr} differ from the JSON's {jctr}")
+elif not jctr["tcp_gaps"]:
+    bad("lost-segment.pcap: no tcp_gaps to compare")
+os.remove(os.path.join(tmp, "v.json"))
 
 # Mutations the schemas must reject.
 base = json.load(open("captures/golden/tgtd-chap.json"))
