@@ -1,7 +1,8 @@
 #!/bin/bash
 # fuzz/run.sh BUILD-FUZZ-DIR - runs each libFuzzer target for FUZZ_SECONDS
 # (default 60) on a corpus seeded from captures/, tests/regress/ and, for
-# the WBEM endpoint, the request documents in fuzz/cimxml/.
+# the WBEM endpoint, the request documents in fuzz/cimxml/; the text
+# escaper (textsafe) from the hostile names in fuzz/textsafe/.
 #
 # Working corpora live in BUILD-FUZZ-DIR/corpus/<target> (never committed);
 # crashes, leaks and timeouts are written to BUILD-FUZZ-DIR/artifacts/.
@@ -13,7 +14,7 @@ set -u
 B=${1:-build-fuzz}
 S=${FUZZ_SECONDS:-60}
 cd "$(dirname "$0")/.." || exit 2
-TARGETS=${FUZZ_TARGETS:-"framer login pcap cimxml net"}
+TARGETS=${FUZZ_TARGETS:-"framer login pcap cimxml net textsafe"}
 
 # Seed corpora from the captures (the tool links the plain engine build).
 if [ ! -x "$B/seeds" ] || [ fuzz/seeds.c -nt "$B/seeds" ]; then
@@ -25,6 +26,7 @@ rm -rf "$B/seeds.d"
 mkdir -p "$B/seeds.d/pcap" "$B/seeds.d/framer" "$B/seeds.d/login" "$B/seeds.d/net" "$B/artifacts"
 "$B/seeds" "$B/seeds.d" captures/*.pcap* captures/crafted/*.pcap* || exit 2
 cp -r fuzz/cimxml "$B/seeds.d/cimxml"
+cp -r fuzz/textsafe "$B/seeds.d/textsafe"
 
 fail=0
 for t in $TARGETS; do
@@ -37,6 +39,7 @@ for t in $TARGETS; do
 	case $t in
 	pcap | net) maxlen=65536 ;;
 	cimxml) maxlen=16384 dict=fuzz/cimxml.dict ;;
+	textsafe) maxlen=4096 dict=fuzz/textsafe.dict ;;
 	*) maxlen=16384 ;;
 	esac
 	log="$B/fuzz_$t.log"

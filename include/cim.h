@@ -8,8 +8,8 @@
  *
  * Strings are copied into the property (no pointer into the session), as
  * the raw bytes the wire carried: they may hold control characters or
- * invalid UTF-8, and each format escapes them its own way
- * (cim_utf8_clean() helps the ones that need valid UTF-8).
+ * invalid UTF-8, and each format escapes them in its style
+ * (textsafe.h holds every way).
  *
  * Memory: the caller owns the array; a property is about 1.6 KB, so
  * exporters allocate one array of CIM_SESSION_NPROPS and reuse it.
@@ -109,13 +109,6 @@ const char *cim_array_str(const struct cim_prop *p, unsigned i);
 #define CIM_TIME_BUF 40
 const char *cim_time_rfc3339(uint64_t ns, char *buf, size_t len);
 const char *cim_time_mof(uint64_t ns, char *buf, size_t len);
-
-/* Copies in[0..inlen) to out as valid UTF-8: every invalid or truncated
- * sequence becomes U+FFFD. Stops at a character boundary when out is
- * full; always NUL-terminates (outlen > 0). Returns the bytes written.
- * NUL bytes in the input become U+FFFD too, so the result is a C
- * string of the whole input. */
-size_t cim_utf8_clean(const char *in, size_t inlen, char *out, size_t outlen);
 
 /* The I_T nexus pieces (cim-mapping.md Name, EndPointName) into buf;
  * return false (and buf "") when an identity part is unknown. */

@@ -15,7 +15,8 @@
  * under initiator="(other)", target="(other)".
  *
  * Label values are the wire's bytes made valid UTF-8 (U+FFFD for bad
- * sequences) and escaped as the format asks (\\, \", \n).
+ * sequences) and escaped as the format asks (\\, \", \n): textsafe.h's
+ * TS_PROM style.
  *
  * Ownership: struct metrics is the caller's (metrics_new/metrics_free);
  * its listener is valid until metrics_free. metrics_render() returns a
@@ -55,12 +56,6 @@ const struct session_listener *metrics_listener(struct metrics *m);
  * NULL when out of memory. */
 char *metrics_render(const struct metrics *m, const struct session *first,
 		     const struct metrics_meta *mm, size_t *len);
-
-/* A label value of in[0..inlen): valid UTF-8, with \ " and newline
- * escaped. Always NUL-terminates out (outlen > 0); stops at a whole
- * character when out is full. Returns the bytes written. */
-size_t metrics_escape_label(const char *in, size_t inlen, char *out,
-			    size_t outlen);
 
 /* The "le" bounds of the latency histogram, in nanoseconds: exact upper
  * bounds of scsi.h histogram buckets, so the cumulative counts are exact.

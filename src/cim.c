@@ -240,64 +240,6 @@ const char *cim_time_mof(uint64_t ns, char *buf, size_t len)
 	return buf;
 }
 
-/* ---- UTF-8 ---- */
-
-/* Length of the valid UTF-8 sequence at p (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF), or 0. */
-static size_t utf8_seq(const unsigned char *p, size_t left)
-{
-	unsigned char c = p[0];
-	if (c >= 0x01 && c < 0x80)
-		return 1;
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		if (c == 0xe0)
-			lo = 0xa0;
-		if (c == 0xed)
-			hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		if (c == 0xf0)
-			lo = 0x90;
-		if (c == 0xf4)
-			hi = 0x8f;
-	} else
-		return 0;
-	if (n > left)
-		return 0;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if (p[i] < 0x80 || p[i] > 0xbf)
-			return 0;
-	return n;
-}
-
-size_t cim_utf8_clean(const char *in, size_t inlen, char *out, size_t outlen)
-{
-	static const char repl[] = "\xef\xbf\xbd"; /* U+FFFD */
-	const unsigned char *p = (const unsigned char *)in;
-	size_t o = 0;
-	if (outlen == 0)
-		return 0;
-	for (size_t i = 0; i < inlen;) {
-		size_t n = utf8_seq(p + i, inlen - i);
-		const char *src = n ? (const char *)p + i : repl;
-		size_t w = n ? n : 3;
-		if (w > outlen - 1 - o)
-			break;
-		memcpy(out + o, src, w);
-		o += w;
-		i += n ? n : 1;
-	}
-	out[o] = '\0';
-	return o;
-}
-
 /* ---- identities ---- */
 
 const char *cim_ep_str(const struct flow_ep *ep, char *buf, size_t len)

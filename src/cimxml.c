@@ -4,8 +4,12 @@
  * methods and their parameters and defaults), DSP0201 2.4 (the CIM-XML
  * elements). Requests are parsed into a libxml2 tree; responses are
  * written with libxml2's text writer, which escapes every attribute and
- * text node, after xml_clean() makes each string valid XML 1.0 content. Nothing from the request reaches
- * the response without going through that writer.
+ * text node, after textsafe.h's TS_XML style makes each string valid XML
+ * 1.0 content: bad UTF-8 becomes U+FFFD and the C0 controls XML 1.0 §2.2
+ * cannot carry even as references become '?' (a name with one cannot be
+ * written exactly in CIM-XML; the MOF and JSON exports keep it escaped).
+ * Nothing from the request reaches the response without going through
+ * that writer.
  */
 #include "cimxml.h"
 
@@ -24,6 +28,7 @@
 
 #include "cim.h"
 #include "out_http.h"
+#include "textsafe.h"
 
 #define NAME_LEN 256
 #define ID_LEN (CIM_STR_MAX * 3 + 1) /* a cleaned InstanceID */
@@ -207,22 +212,6 @@ void cimxml_init(void)
 	xmlInitParser();
 	if (!nsess_def)
 		defs_build();
-}
-
-/* ---- text for XML ---- */
-
-/* Valid UTF-8 (bad bytes become U+FFFD) without the C0 controls XML 1.0
- * cannot carry even as character references (XML 1.0 2.2): those become
- * '?'. A name with a control character in it cannot be written exactly
- * in CIM-XML at all; the MOF and JSON exports keep it escaped. */
-static void xml_clean(const char *in, char *out, size_t outlen)
-{
-	size_t n = cim_utf8_clean(in, strlen(in), out, outlen);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)out[i];
-		if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-			out[i] = '?';
-	}
 }
 
 /* ---- the request ---- */
@@ -485,7 +474,7 @@ static void el_end(struct out *o)
 static void el_attr(struct out *o, const char *name, const char *v)
 {
 	char clean[NAME_LEN * 3];
-	xml_clean(v, clean, sizeof(clean));
+	ts_escape(TS_XML, v, strlen(v), clean, sizeof(clean));
 	if (xmlTextWriterWriteAttribute(o->w, (const xmlChar *)name,
 					(const xmlChar *)clean) < 0)
 		o->oom = true;
@@ -493,7 +482,7 @@ static void el_attr(struct out *o, const char *name, const char *v)
 
 static void el_text(struct out *o, const char *v)
 {
-	xml_clean(v, o->tmp, sizeof(o->tmp));
+	ts_escape(TS_XML, v, strlen(v), o->tmp, sizeof(o->tmp));
 	if (xmlTextWriterWriteString(o->w, (const xmlChar *)o->tmp) < 0)
 		o->oom = true;
 }
@@ -605,7 +594,8 @@ static void inst_id(struct out *o, const struct inst *i, char *id, size_t len)
 		pipe.kind = I_CONN;
 	size_t n = inst_props(o, &pipe);
 	const struct cim_prop *p = cim_find(o->props, n, "InstanceID");
-	xml_clean(p ? p->s : "", id, len);
+	const char *v = p ? p->s : "";
+	ts_escape(TS_XML, v, strlen(v), id, len);
 }
 
 static void write_ns_path(struct out *o)

@@ -14,6 +14,7 @@
 
 #include "cim.h"
 #include "event_who.h"
+#include "textsafe.h"
 
 struct events_sink {
 	FILE *fp;
@@ -29,7 +30,7 @@ static json_t *jstr(const char *s)
 	if (!s)
 		return json_null();
 	char buf[3 * 1024 + 1];
-	size_t len = cim_utf8_clean(s, strnlen(s, 1024), buf, sizeof(buf));
+	size_t len = ts_escape(TS_UTF8, s, strnlen(s, 1024), buf, sizeof(buf));
 	json_t *j = json_stringn(buf, len);
 	return j ? j : json_null();
 }

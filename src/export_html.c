@@ -8,7 +8,7 @@
  * only capture times are printed.
  *
  * Every wire string (names, aliases, event details) goes through
- * html_text(): invalid UTF-8 becomes U+FFFD (cim_utf8_clean), markup
+ * textsafe.h's TS_HTML style: invalid UTF-8 becomes U+FFFD, markup
  * characters become entities, and characters that would act on the
  * reader's view - C0/C1 controls, bidirectional overrides - are shown as
  * \xNN / \uNNNN, as the terminal view does.
@@ -23,71 +23,7 @@
 #include "cim.h"
 #include "label.h"
 #include "scsi.h"
-
-/* ---- the HTML text style ---- */
-
-/* Length of the UTF-8 sequence starting with byte c (text already
- * cleaned to valid UTF-8). */
-static size_t seq_len(unsigned char c)
-{
-	return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-}
-
-/* Writes valid UTF-8 s[0..n) as HTML text or attribute content. */
-static void html_clean_text(FILE *fp, const char *s, size_t n)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		unsigned char c = u[i];
-		size_t len = seq_len(c);
-		if (len > n - i)
-			len = n - i;
-		if (c == '&')
-			fputs("&amp;", fp);
-		else if (c == '<')
-			fputs("&lt;", fp);
-		else if (c == '>')
-			fputs("&gt;", fp);
-		else if (c == '"')
-			fputs("&quot;", fp);
-		else if (c == '\'')
-			fputs("&#39;", fp);
-		else if (c < 0x20 || c == 0x7f)
-			fprintf(fp, "\\x%02X", c);
-		else if (len == 2 && c == 0xc2 && u[i + 1] < 0xa0)
-			fprintf(fp, "\\u%04X", u[i + 1]); /* C1 control */
-		else if (len == 3 && c == 0xe2 &&
-			 ((u[i + 1] == 0x80 && u[i + 2] >= 0xa8 &&
-			   u[i + 2] <= 0xae) ||
-			  (u[i + 1] == 0x81 && u[i + 2] >= 0xa6 &&
-			   u[i + 2] <= 0xa9)))
-			/* U+2028-202E, U+2066-2069: line/paragraph separators,
-			 * bidi embeddings, overrides and isolates. */
-			fprintf(fp, "\\u%04X",
-				(unsigned)(((c & 0x0f) << 12) |
-					   ((u[i + 1] & 0x3f) << 6) |
-					   (u[i + 2] & 0x3f)));
-		else
-			fwrite(s + i, 1, len, fp);
-		i += len;
-	}
-}
-
-/* Wire bytes (any) as HTML text. */
-static void html_text(FILE *fp, const char *s)
-{
-	if (!s)
-		return;
-	size_t n = strlen(s);
-	char stackbuf[1024];
-	char *buf = n * 3 + 1 <= sizeof(stackbuf) ? stackbuf : malloc(n * 3 + 1);
-	if (!buf)
-		return;
-	size_t len = cim_utf8_clean(s, n, buf, n * 3 + 1);
-	html_clean_text(fp, buf, len);
-	if (buf != stackbuf)
-		free(buf);
-}
+#include "textsafe.h"
 
 /* ---- values ---- */
 
@@ -209,7 +145,7 @@ static void head(FILE *fp, const struct export_meta *m, size_t n)
 		if (i)
 			fputs(", ", fp);
 		fputs("<code>", fp);
-		html_text(fp, m->sources[i]);
+		ts_fputs(TS_HTML, fp, m->sources[i]);
 		fputs("</code>", fp);
 	}
 	if (!m->nsources)
@@ -229,7 +165,7 @@ static void name_cell(FILE *fp, const char *name)
 {
 	fputs("<td class=\"name\">", fp);
 	if (name && name[0])
-		html_text(fp, name);
+		ts_fputs(TS_HTML, fp, name);
 	else
 		fputs("?", fp);
 	fputs("</td>", fp);
@@ -354,9 +290,9 @@ static void tl_event(FILE *fp, const struct span *sp,
 		y);
 	put_time(fp, ev->ts_ns);
 	fputc(' ', fp);
-	html_text(fp, ev->kind);
+	ts_fputs(TS_HTML, fp, ev->kind);
 	fputs(": ", fp);
-	html_text(fp, ev->detail);
+	ts_fputs(TS_HTML, fp, ev->detail);
 	fputs("</title></circle>\n", fp);
 }
 
@@ -369,11 +305,11 @@ static unsigned tl_session(FILE *fp, const struct span *sp,
 	fprintf(fp, "<g class=\"lane\" id=\"lane-%" PRIu64 "\"><text x=\"4\" "
 		    "y=\"%u\"><title>",
 		s->seq, y + 14);
-	html_text(fp, s->initiator_name);
+	ts_fputs(TS_HTML, fp, s->initiator_name);
 	fputs(" &#8594; ", fp);
-	html_text(fp, s->target_name);
+	ts_fputs(TS_HTML, fp, s->target_name);
 	fputs("</title>", fp);
-	html_text(fp, label);
+	ts_fputs(TS_HTML, fp, label);
 	fputs("</text>\n", fp);
 	uint64_t end = session_end_ns(s);
 	double x0 = tl_x(sp, s->install_ns), x1 = tl_x(sp, end ? end : sp->t1);
@@ -490,9 +426,9 @@ static void session_section(FILE *fp, const struct session *s)
 	fprintf(fp, "<section class=\"sess\" id=\"s-%" PRIu64 "\">\n<h2>Session "
 		    "%" PRIu64 ": <span class=\"name\">",
 		s->seq, s->seq);
-	html_text(fp, s->initiator_name[0] ? s->initiator_name : "?");
+	ts_fputs(TS_HTML, fp, s->initiator_name[0] ? s->initiator_name : "?");
 	fputs("</span> &#8594; <span class=\"name\">", fp);
-	html_text(fp, s->target_name[0] ? s->target_name : "?");
+	ts_fputs(TS_HTML, fp, s->target_name[0] ? s->target_name : "?");
 	fprintf(fp, "</span></h2>\n<p><span class=\"%s\">%s</span> %s",
 		state_class(s->status), cim_status_word(s->status),
 		label_reason(s, reason, sizeof(reason)));
@@ -518,9 +454,9 @@ static void session_section(FILE *fp, const struct session *s)
 		put_time(fp, ev->ts_ns);
 		fprintf(fp, "</td><td class=\"%s\">",
 			event_is_failure(ev->kind) ? "fail" : "");
-		html_text(fp, ev->kind);
+		ts_fputs(TS_HTML, fp, ev->kind);
 		fputs("</td><td>", fp);
-		html_text(fp, ev->detail);
+		ts_fputs(TS_HTML, fp, ev->detail);
 		fputs("</td></tr>\n", fp);
 	}
 	fputs("</table>\n</details>\n</section>\n", fp);

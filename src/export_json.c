@@ -1,8 +1,8 @@
 /* export_json.c - the JSON document (docs/output.md), built with jansson.
  *
- * Wire strings are raw bytes: each goes through cim_utf8_clean() first,
- * because json_string() refuses invalid UTF-8; jansson then escapes
- * quotes, backslashes and control characters itself.
+ * Wire strings are raw bytes: each goes through textsafe's TS_UTF8 style
+ * first, because json_string() refuses invalid UTF-8; jansson then
+ * escapes quotes, backslashes and control characters itself.
  *
  * CHAP_C and CHAP_R never appear as values: negotiate.c does not keep
  * them, and here they are only {"present": true, "length": n}.
@@ -18,6 +18,7 @@
 #include "login.h"
 #include "net.h"
 #include "scsi.h"
+#include "textsafe.h"
 
 static json_t *jstr(const char *s)
 {
@@ -29,7 +30,7 @@ static json_t *jstr(const char *s)
 	char *buf = n * 3 + 1 <= sizeof(stackbuf) ? stackbuf : malloc(n * 3 + 1);
 	if (!buf)
 		return json_null();
-	size_t len = cim_utf8_clean(s, n, buf, n * 3 + 1);
+	size_t len = ts_escape(TS_UTF8, s, n, buf, n * 3 + 1);
 	json_t *j = json_stringn(buf, len);
 	if (buf != stackbuf)
 		free(buf);

@@ -6,10 +6,11 @@
  * each session "as $s<i>", each of its connections "as $c<i>_<j>", and
  * one CIM_NetworkPipeComposition per connection linking the two. Null
  * properties are omitted, so a consumer sees the class default or NULL.
- * Strings are escaped as DSP0004 allows: \" \\ and \xNN for every control
- * byte and every byte of invalid UTF-8, so the file is always valid
- * UTF-8; a literal ends after a \xNN followed by a hex digit, because
- * DSP0004 reads up to 4 digits and DSP0221 any number ("ctl\x07" "face").
+ * Strings are escaped as DSP0004 allows (textsafe.h, TS_MOF): \" \\ and
+ * \xNN for every control byte and every byte of invalid UTF-8, so the file
+ * is always valid UTF-8; a literal ends after a \xNN followed by a hex
+ * digit, because DSP0004 reads up to 4 digits and DSP0221 any number
+ * ("ctl\x07" "face").
  */
 #include "export.h"
 
@@ -18,55 +19,15 @@
 
 #include "atomic_file.h"
 #include "cim.h"
+#include "textsafe.h"
 
 #define MOF_NAMESPACE "\\\\.\\Root\\CIMv2\\Storage\\iScsiTarget"
 
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
-	       (c >= 'A' && c <= 'F');
-}
-
+/* A DSP0004 string literal (textsafe.h, TS_MOF). */
 static void mof_string(FILE *fp, const char *s)
 {
-	size_t n = strlen(s);
-	bool after_x = false; /* the last thing written was \xNN */
 	fputc('"', fp);
-	for (size_t i = 0; i < n;) {
-		unsigned char c = (unsigned char)s[i];
-		if (after_x && is_hex((char)c))
-			fputs("\" \"", fp); /* adjacent literals concatenate */
-		after_x = false;
-		if (c == '"' || c == '\\') {
-			fputc('\\', fp);
-			fputc(c, fp);
-			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			fprintf(fp, "\\x%02X", c);
-			after_x = true;
-			i++;
-		} else if (c < 0x80) {
-			fputc(c, fp);
-			i++;
-		} else {
-			/* Pass a valid UTF-8 sequence through; escape a bad
-			 * byte (cim_utf8_clean tells which: it keeps a valid
-			 * sequence byte for byte). */
-			char one[8];
-			size_t take = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-			if (take > n - i)
-				take = n - i;
-			size_t w = cim_utf8_clean(s + i, take, one, sizeof(one));
-			if (w == take && memcmp(one, s + i, take) == 0) {
-				fwrite(s + i, 1, take, fp);
-				i += take;
-			} else {
-				fprintf(fp, "\\x%02X", c);
-				after_x = true;
-				i++;
-			}
-		}
-	}
+	ts_fputs(TS_MOF, fp, s);
 	fputc('"', fp);
 }
 

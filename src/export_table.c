@@ -2,8 +2,8 @@
  * the failed logins with their reasons.
  *
  * Every value printed comes from cim.h, label.h or scsi.h. Names are wire
- * bytes: control characters and invalid UTF-8 are shown as \xNN so
- * nothing can move the cursor or change a terminal's state.
+ * bytes: they are escaped as for the UI (textsafe.h, TS_TERM) so nothing
+ * can move the cursor, change a terminal's state or reorder a line.
  *
  * Width: m->table_width 0 prints every column at its natural width (a
  * pipe, a file, --wide). Otherwise the table fits that many columns
@@ -19,6 +19,7 @@
 #include "cim.h"
 #include "label.h"
 #include "scsi.h"
+#include "textsafe.h"
 
 #define CELL_MAX 1024
 #define TARGET_MID 16 /* the target shrinks to this before columns go */
@@ -33,77 +34,27 @@ static const char *target_label(const struct session *s)
 	return s->session_type == NEG_SESSION_DISCOVERY ? "(discovery)" : "?";
 }
 
-/* Escapes s into out (valid UTF-8, printable). */
-static void esc(const char *s, char *out, size_t outlen)
+/* Prints escaped text in `width` columns (0: whole), cut with "…" and,
+ * when pad, padded to width. */
+static void put_fit(FILE *fp, const char *e, size_t width, bool pad)
 {
-	size_t o = 0, n = strlen(s);
-	for (size_t i = 0; i < n && o + 5 < outlen;) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f || c == '\\') {
-			if (c == '\\')
-				o += (size_t)snprintf(out + o, outlen - o, "\\\\");
-			else
-				o += (size_t)snprintf(out + o, outlen - o,
-						      "\\x%02X", c);
-			i++;
-			continue;
-		}
-		if (c < 0x80) {
-			out[o++] = (char)c;
-			i++;
-			continue;
-		}
-		size_t take = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-		if (take > n - i)
-			take = n - i;
-		char one[8];
-		size_t w = cim_utf8_clean(s + i, take, one, sizeof(one));
-		if (w == take && memcmp(one, s + i, take) == 0 &&
-		    o + take < outlen) {
-			memcpy(out + o, s + i, take);
-			o += take;
-			i += take;
-		} else {
-			o += (size_t)snprintf(out + o, outlen - o, "\\x%02X", c);
-			i++;
-		}
-	}
-	out[o] = '\0';
-}
-
-/* Characters (code points) in a valid UTF-8 string. */
-static size_t u8_chars(const char *s)
-{
-	size_t n = 0;
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xc0) != 0x80;
-	return n;
-}
-
-/* Prints escaped text cut to `width` characters (0: whole) with "…". */
-static void put_cut(FILE *fp, const char *e, size_t width)
-{
-	if (!width || u8_chars(e) <= width) {
+	if (!width) {
 		fputs(e, fp);
 		return;
 	}
-	size_t k = 0, i = 0;
-	for (; e[i]; i++) {
-		if (((unsigned char)e[i] & 0xc0) == 0x80)
-			continue;
-		if (k++ == width - 1)
-			break;
-	}
-	fwrite(e, 1, i, fp);
-	fputs("\xe2\x80\xa6", fp);
+	char buf[CELL_MAX + 8];
+	ts_fit(e, width, false, false, buf, sizeof(buf));
+	fputs(buf, fp);
+	for (size_t k = ts_width(buf); pad && k < width; k++)
+		fputc(' ', fp);
 }
 
 /* A free-standing line (titles, descriptions, LUNs), escaped and cut. */
 static void line_out(FILE *fp, const char *raw, size_t width)
 {
 	char e[CELL_MAX];
-	esc(raw, e, sizeof(e));
-	put_cut(fp, e, width);
+	ts_escape(TS_TERM, raw, strlen(raw), e, sizeof(e));
+	put_fit(fp, e, width, false);
 	fputc('\n', fp);
 }
 
@@ -133,7 +84,7 @@ static void tbl_init(struct tbl *t, const struct tcol *col, size_t ncol)
 	t->col = col;
 	t->ncol = ncol < TCOL_MAX ? ncol : TCOL_MAX;
 	for (size_t c = 0; c < t->ncol; c++)
-		t->natural[c] = u8_chars(col[c].head);
+		t->natural[c] = ts_width(col[c].head);
 }
 
 static void tbl_free(struct tbl *t)
@@ -162,7 +113,8 @@ static void tbl_row(struct tbl *t, const char *const *raw)
 	char **row = t->cell + t->nrows * t->ncol;
 	for (size_t c = 0; c < t->ncol; c++) {
 		char e[CELL_MAX];
-		esc(raw[c] ? raw[c] : "-", e, sizeof(e));
+		const char *r = raw[c] ? raw[c] : "-";
+		ts_escape(TS_TERM, r, strlen(r), e, sizeof(e));
 		row[c] = strdup(e);
 		if (!row[c]) {
 			for (size_t k = 0; k < c; k++)
@@ -170,7 +122,7 @@ static void tbl_row(struct tbl *t, const char *const *raw)
 			t->oom = true;
 			return;
 		}
-		size_t w = u8_chars(e);
+		size_t w = ts_width(e);
 		if (w > t->natural[c])
 			t->natural[c] = w;
 		if (t->col[c].name && label_name_need(e) > t->need[c])
@@ -310,9 +262,7 @@ static void tbl_cell(FILE *fp, const struct tbl *t, size_t c, const char *e,
 		label_name(e, w, !last, false, buf, sizeof(buf));
 		fputs(buf, fp);
 	} else {
-		put_cut(fp, e, w);
-		for (size_t k = u8_chars(e); !last && k < w; k++)
-			fputc(' ', fp);
+		put_fit(fp, e, w, !last);
 	}
 }
 
@@ -331,10 +281,7 @@ static void tbl_line(FILE *fp, const struct tbl *t, char *const *cells,
 			fputc(' ', fp);
 		first = false;
 		if (head) {
-			put_cut(fp, t->col[c].head, t->width[c]);
-			for (size_t k = u8_chars(t->col[c].head);
-			     c != lastc && k < t->width[c]; k++)
-				fputc(' ', fp);
+			put_fit(fp, t->col[c].head, t->width[c], c != lastc);
 		} else {
 			tbl_cell(fp, t, c, cells[c], c == lastc);
 		}

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "login.h"
+#include "textsafe.h"
 
 /* ---- reasons ---- */
 
@@ -94,68 +95,26 @@ const char *label_reason(const struct session *s, char *buf, size_t len)
 }
 
 /* ---- names ----
- * Columns are counted as code points: the text is already escaped
- * (printable), and iSCSI names (RFC 3722) are narrow characters. */
+ * Widths are terminal columns of the escaped text (textsafe.h): iSCSI
+ * names (RFC 3722) are mostly narrow, but a wide character counts two. */
 
-static size_t u8_chars(const char *s, size_t n)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		k += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return k;
-}
-
-/* Byte offset of the k-th code point of s[0..n) (n when past the end). */
-static size_t u8_offset(const char *s, size_t n, size_t k)
-{
-	size_t c = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (((unsigned char)s[i] & 0xc0) == 0x80)
-			continue;
-		if (c++ == k)
-			return i;
-	}
-	return n;
-}
-
-struct out {
-	char *p;
-	size_t len, o;
-};
-
-static void put(struct out *w, const char *s, size_t n)
-{
-	if (w->o >= w->len)
-		return;
-	if (n > w->len - 1 - w->o) {
-		/* Never cut inside a UTF-8 sequence. */
-		n = w->len - 1 - w->o;
-		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
-			n--;
-	}
-	memcpy(w->p + w->o, s, n);
-	w->o += n;
-	w->p[w->o] = '\0';
-}
-
-/* s[0..n) in `width` code points with its middle replaced by ell; head
- * gets `head_share` thirds of what is kept. */
-static void middle(struct out *w, const char *s, size_t n, size_t width,
+/* s[0..n) in `width` columns with its middle replaced by ell; head gets
+ * `head_share` thirds of what is kept. */
+static void middle(struct ts_buf *w, const char *s, size_t n, size_t width,
 		   unsigned head_share, const char *ell)
 {
-	size_t chars = u8_chars(s, n);
-	if (chars <= width) {
-		put(w, s, n);
+	if (ts_width_n(s, n) <= width) {
+		ts_buf_put(w, s, n);
 		return;
 	}
 	if (!width)
 		return;
 	size_t keep = width - 1, head = keep * head_share / 3;
 	size_t tail = keep - head;
-	put(w, s, u8_offset(s, n, head));
-	put(w, ell, strlen(ell));
-	size_t t = u8_offset(s, n, chars - tail);
-	put(w, s + t, n - t);
+	ts_buf_put(w, s, ts_offset(s, n, head));
+	ts_buf_puts(w, ell);
+	size_t t = ts_offset_tail(s, n, tail);
+	ts_buf_put(w, s + t, n - t);
 }
 
 size_t label_name(const char *name, size_t width, bool pad, bool ascii,
@@ -163,44 +122,44 @@ size_t label_name(const char *name, size_t width, bool pad, bool ascii,
 {
 	if (!outlen)
 		return 0;
-	out[0] = '\0';
-	struct out w = {out, outlen, 0};
-	const char *ell = ascii ? "~" : "\xe2\x80\xa6"; /* … */
+	struct ts_buf w;
+	ts_buf_init(&w, out, outlen);
+	const char *ell = ascii ? TS_ELLIPSIS_ASCII : TS_ELLIPSIS;
 	size_t n = strlen(name);
 	const char *colon = strncmp(name, "iqn.", 4) == 0 ? strchr(name, ':')
 							 : NULL;
-	if (u8_chars(name, n) <= width || !colon || !colon[1]) {
+	if (ts_width_n(name, n) <= width || !colon || !colon[1]) {
 		/* eui./naa. (hex) and others differ most at their end. */
 		middle(&w, name, n, width, 1, ell);
 	} else {
 		const char *uniq = colon + 1;
-		size_t un = strlen(uniq), uc = u8_chars(uniq, un);
+		size_t un = strlen(uniq), uc = ts_width_n(uniq, un);
 		if (uc + 2 <= width) {
 			/* "iqn.1991-05…:esx15.corp.example.com" */
 			size_t k = width - 2 - uc;
-			put(&w, name, u8_offset(name, n, k));
-			put(&w, ell, strlen(ell));
-			put(&w, colon, n - (size_t)(colon - name));
+			ts_buf_put(&w, name, ts_offset(name, n, k));
+			ts_buf_puts(&w, ell);
+			ts_buf_put(&w, colon, n - (size_t)(colon - name));
 		} else if (uc + 1 == width) {
-			put(&w, ell, strlen(ell));
-			put(&w, uniq, un);
+			ts_buf_puts(&w, ell);
+			ts_buf_put(&w, uniq, un);
 		} else {
 			/* Host names differ most at their start. */
 			middle(&w, uniq, un, width, 2, ell);
 		}
 	}
-	for (size_t c = u8_chars(out, w.o); pad && c < width; c++)
-		put(&w, " ", 1);
-	return w.o;
+	for (size_t c = ts_width_n(out, w.n); pad && c < width; c++)
+		ts_buf_put(&w, " ", 1);
+	return w.n;
 }
 
 size_t label_name_need(const char *name)
 {
-	size_t n = strlen(name), full = u8_chars(name, n);
+	size_t n = strlen(name), full = ts_width_n(name, n);
 	const char *colon = strncmp(name, "iqn.", 4) == 0 ? strchr(name, ':')
 							 : NULL;
 	if (!colon || !colon[1])
 		return full;
-	size_t need = u8_chars(colon + 1, strlen(colon + 1)) + 2;
+	size_t need = ts_width(colon + 1) + 2;
 	return need < full ? need : full;
 }

@@ -15,6 +15,7 @@
 #include "cim.h"
 #include "login.h"
 #include "scsi.h"
+#include "textsafe.h"
 
 /* ---- login failures, tallied as they happen ---- */
 
@@ -120,45 +121,6 @@ const struct session_listener *metrics_listener(struct metrics *m)
 
 /* ---- the format ---- */
 
-size_t metrics_escape_label(const char *in, size_t inlen, char *out,
-			    size_t outlen)
-{
-	if (!outlen)
-		return 0;
-	/* Valid UTF-8 first (the exposition format requires it), then the
-	 * three escapes the format defines for label values. */
-	char clean[3 * NEG_STR_MAX + 4];
-	if (inlen > NEG_STR_MAX)
-		inlen = NEG_STR_MAX;
-	size_t n = cim_utf8_clean(in, inlen, clean, sizeof(clean));
-	size_t o = 0;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)clean[i];
-		const char *esc = ch == '\\'   ? "\\\\"
-				  : ch == '"'  ? "\\\""
-				  : ch == '\n' ? "\\n"
-					       : NULL;
-		size_t need = esc ? 2 : 1;
-		/* A multi-byte character goes in whole or not at all. */
-		if (!esc && ch >= 0xc0) {
-			need = ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : 2;
-			if (need > n - i)
-				need = n - i;
-		}
-		if (need >= outlen - o)
-			break;
-		if (esc) {
-			memcpy(out + o, esc, 2);
-		} else {
-			memcpy(out + o, clean + i, need);
-			i += need - 1;
-		}
-		o += need;
-	}
-	out[o] = '\0';
-	return o;
-}
-
 /* Nanoseconds as exact decimal seconds ("0.000002047", "17.179869183"). */
 static void put_seconds(FILE *fp, uint64_t ns)
 {
@@ -218,8 +180,8 @@ static void render_sensor(FILE *fp, const struct metrics_meta *mm,
 		put_help(fp, "iscsiwatch_build_info", "gauge",
 			 "The running iscsiwatch version (value 1).");
 		char v[64];
-		metrics_escape_label(mm->version, strlen(mm->version), v,
-				     sizeof(v));
+		ts_escape(TS_PROM, mm->version, strlen(mm->version), v,
+			  sizeof(v));
 		fprintf(fp, "iscsiwatch_build_info{version=\"%s\"} 1\n", v);
 	}
 	for (int i = 0; i < CTR_MAX; i++) {
@@ -254,10 +216,10 @@ static void render_fail(FILE *fp, const struct fail_key *k, const char *ini,
 			const char *tgt)
 {
 	char i[3 * NEG_STR_MAX + 8], t[3 * NEG_STR_MAX + 8], why[160];
-	metrics_escape_label(ini, strlen(ini), i, sizeof(i));
-	metrics_escape_label(tgt, strlen(tgt), t, sizeof(t));
+	ts_escape(TS_PROM, ini, strlen(ini), i, sizeof(i));
+	ts_escape(TS_PROM, tgt, strlen(tgt), t, sizeof(t));
 	const char *r = iscsi_login_status_str(k->cls, k->detail);
-	metrics_escape_label(r, strlen(r), why, sizeof(why));
+	ts_escape(TS_PROM, r, strlen(r), why, sizeof(why));
 	fprintf(
 	    fp,
 	    "iscsiwatch_login_failures_total{initiator=\"%s\",target=\"%s\","
@@ -289,10 +251,10 @@ static void session_labels(const struct session *s, struct slabels *l)
 {
 	char ini[3 * NEG_STR_MAX + 8], tgt[3 * NEG_STR_MAX + 8], isid[16] = "",
 								 tsih[8] = "";
-	metrics_escape_label(s->initiator_name, strlen(s->initiator_name), ini,
-			     sizeof(ini));
-	metrics_escape_label(s->target_name, strlen(s->target_name), tgt,
-			     sizeof(tgt));
+	ts_escape(TS_PROM, s->initiator_name, strlen(s->initiator_name), ini,
+		  sizeof(ini));
+	ts_escape(TS_PROM, s->target_name, strlen(s->target_name), tgt,
+		  sizeof(tgt));
 	if (s->isid_known)
 		snprintf(isid, sizeof(isid), "0x%02x%02x%02x%02x%02x%02x",
 			 s->isid[0], s->isid[1], s->isid[2], s->isid[3],

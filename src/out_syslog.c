@@ -13,6 +13,7 @@
 
 #include "cim.h"
 #include "event_who.h"
+#include "textsafe.h"
 
 #define SD_ID "iscsiwatch@32473"
 #define FAC_DAEMON 3
@@ -46,48 +47,22 @@ static int event_severity(const char *kind)
 	return -1;
 }
 
-struct out {
-	char *p;
-	size_t len, n;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->n >= o->len)
-		return;
-	size_t room = o->len - 1 - o->n;
-	if (n > room)
-		n = room;
-	memcpy(o->p + o->n, s, n);
-	o->n += n;
-	o->p[o->n] = '\0';
-}
-
-static void puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
 /* RFC 5424 §6.3.3: a PARAM-VALUE is UTF-8 with '"', '\' and ']'
  * escaped by a backslash. */
-static void put_param(struct out *o, const char *name, const char *v)
+static void put_param(struct ts_buf *o, const char *name, const char *v)
 {
 	if (!v || !v[0])
 		return;
-	char clean[3 * 1024 + 4];
-	size_t n = cim_utf8_clean(v, strnlen(v, 1024), clean, sizeof(clean));
-	puts_(o, " ");
-	puts_(o, name);
-	puts_(o, "=\"");
-	for (size_t i = 0; i < n; i++) {
-		if (clean[i] == '"' || clean[i] == '\\' || clean[i] == ']')
-			put(o, "\\", 1);
-		put(o, clean + i, 1);
-	}
-	puts_(o, "\"");
+	char esc[3 * 1024 + 4];
+	ts_escape(TS_SYSLOG, v, strnlen(v, 1024), esc, sizeof(esc));
+	ts_buf_puts(o, " ");
+	ts_buf_puts(o, name);
+	ts_buf_puts(o, "=\"");
+	ts_buf_puts(o, esc);
+	ts_buf_puts(o, "\"");
 }
 
-static void put_num(struct out *o, const char *name, long v)
+static void put_num(struct ts_buf *o, const char *name, long v)
 {
 	if (v < 0)
 		return;
@@ -98,41 +73,40 @@ static void put_num(struct out *o, const char *name, long v)
 
 /* HOSTNAME, APP-NAME, MSGID: printable US-ASCII without spaces
  * (§6.2), "-" when empty. */
-static void put_token(struct out *o, const char *s, size_t max)
+static void put_token(struct ts_buf *o, const char *s, size_t max)
 {
 	size_t k = 0;
 	for (; s && s[k] && k < max; k++) {
 		char ch = s[k] > 32 && s[k] < 127 ? s[k] : '_';
-		put(o, &ch, 1);
+		ts_buf_put(o, &ch, 1);
 	}
 	if (!k)
-		puts_(o, "-");
+		ts_buf_puts(o, "-");
 }
 
 size_t syslog_format(const struct session *s, const struct sconn *c,
 		     const struct sess_event *ev, const char *host, long pid,
 		     char *buf, size_t len)
 {
-	struct out o = {buf, len, 0};
-	if (len)
-		buf[0] = '\0';
+	struct ts_buf o;
+	ts_buf_init(&o, buf, len);
 	int sev = event_severity(ev->kind);
 	if (sev < 0)
 		sev = SEV_WARNING;
 	char t[CIM_TIME_BUF], pri[16];
 	snprintf(pri, sizeof(pri), "<%d>1 ", FAC_DAEMON * 8 + sev);
-	puts_(&o, pri);
-	puts_(&o, cim_time_rfc3339(ev->ts_ns, t, sizeof(t)));
-	puts_(&o, " ");
+	ts_buf_puts(&o, pri);
+	ts_buf_puts(&o, cim_time_rfc3339(ev->ts_ns, t, sizeof(t)));
+	ts_buf_puts(&o, " ");
 	put_token(&o, host, 255);
-	puts_(&o, " iscsiwatch ");
+	ts_buf_puts(&o, " iscsiwatch ");
 	char p[24];
 	snprintf(p, sizeof(p), "%ld ", pid);
-	puts_(&o, p);
+	ts_buf_puts(&o, p);
 	put_token(&o, ev->kind, 32);
 	struct event_who w;
 	event_who_fill(s, c, &w);
-	puts_(&o, " [" SD_ID);
+	ts_buf_puts(&o, " [" SD_ID);
 	put_param(&o, "initiator", w.initiator);
 	put_param(&o, "target", w.target);
 	put_param(&o, "isid", w.isid);
@@ -144,11 +118,11 @@ size_t syslog_format(const struct session *s, const struct sconn *c,
 	put_num(&o, "seq", (long)s->seq);
 	if (c && c->cid_known)
 		put_num(&o, "cid", c->cid);
-	puts_(&o, "] ");
+	ts_buf_puts(&o, "] ");
 	char clean[3 * sizeof(ev->detail) + 4];
-	cim_utf8_clean(ev->detail, strnlen(ev->detail, sizeof(ev->detail)),
-		       clean, sizeof(clean));
-	puts_(&o, clean);
+	ts_escape(TS_UTF8, ev->detail, strnlen(ev->detail, sizeof(ev->detail)),
+		  clean, sizeof(clean));
+	ts_buf_puts(&o, clean);
 	return o.n;
 }
 

@@ -7,6 +7,7 @@
 
 #include "cim.h"
 #include "cim_fixture.h"
+#include "textsafe.h"
 
 static struct cim_prop sp[CIM_SESSION_NPROPS], cp[CIM_CONN_NPROPS];
 static size_t nsp, ncp;
@@ -531,7 +532,7 @@ START_TEST(test_caption_long)
 	derive(s, PERSP_TARGET);
 	cap = S("Caption")->s;
 	char clean[256];
-	cim_utf8_clean(cap, strlen(cap), clean, sizeof(clean));
+	ts_escape(TS_UTF8, cap, strlen(cap), clean, sizeof(clean));
 	ck_assert_str_eq(clean, cap);
 	ck_assert_uint_le(strlen(cap), CIM_CAPTION_MAX);
 	fx_free(s);
@@ -582,41 +583,6 @@ START_TEST(test_unknown_identity)
 }
 END_TEST
 
-/* ---- malformed ---- */
-
-START_TEST(test_utf8_clean)
-{
-	static const struct {
-		const char *in;
-		size_t inlen;
-		const char *out;
-	} v[] = {
-	    {"abc", 3, "abc"},
-	    {"\xff", 1, "\xef\xbf\xbd"},
-	    {"a\xc0\xafz", 4, "a\xef\xbf\xbd\xef\xbf\xbdz"}, /* overlong */
-	    {"\xed\xa0\x80", 3,
-	     "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},      /* surrogate */
-	    {"\xe2\x82", 2, "\xef\xbf\xbd\xef\xbf\xbd"},   /* truncated */
-	    {"\xe2\x82\xac", 3, "\xe2\x82\xac"},           /* euro */
-	    {"\xf4\x90\x80\x80", 4,
-	     "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"}, /* >10FFFF */
-	    {"a\0b", 3, "a\xef\xbf\xbd" "b"},
-	    {"\x01\x1f", 2, "\x01\x1f"}, /* valid UTF-8: the format escapes */
-	};
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		char out[64];
-		size_t n = cim_utf8_clean(v[i].in, v[i].inlen, out, sizeof(out));
-		ck_assert_uint_eq(n, strlen(v[i].out));
-		ck_assert_msg(memcmp(out, v[i].out, n + 1) == 0, "vector %zu", i);
-	}
-	/* A full buffer stops on a character boundary. */
-	char small[5];
-	size_t n = cim_utf8_clean("ab\xe2\x82\xac", 5, small, sizeof(small));
-	ck_assert_uint_eq(n, 2);
-	ck_assert_str_eq(small, "ab");
-}
-END_TEST
-
 Suite *cim_suite(void)
 {
 	Suite *s = suite_create("cim");
@@ -641,9 +607,6 @@ Suite *cim_suite(void)
 	tcase_add_test(tc, test_caption_long);
 	tcase_add_test(tc, test_small_array);
 	tcase_add_test(tc, test_unknown_identity);
-	suite_add_tcase(s, tc);
-	tc = tcase_create("malformed");
-	tcase_add_test(tc, test_utf8_clean);
 	suite_add_tcase(s, tc);
 	return s;
 }

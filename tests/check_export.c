@@ -18,6 +18,7 @@
 #include "export.h"
 #include "schema.h"
 #include "scsi.h"
+#include "textsafe.h"
 
 static const char *const SOURCES[] = {"captures/demo.pcapng"};
 
@@ -89,7 +90,7 @@ static void assert_valid_utf8(const char *text, size_t n)
 {
 	char *copy = malloc(n * 3 + 1);
 	ck_assert_ptr_nonnull(copy);
-	size_t w = cim_utf8_clean(text, n, copy, n * 3 + 1);
+	size_t w = ts_escape(TS_UTF8, text, n, copy, n * 3 + 1);
 	ck_assert_uint_eq(w, n);
 	ck_assert(memcmp(copy, text, n) == 0);
 	free(copy);
@@ -636,6 +637,24 @@ START_TEST(test_escaping_table)
 }
 END_TEST
 
+/* The table goes to a terminal as the UI does: a C1 control (U+009B is
+ * CSI) and a bidi override are escaped there too, byte by byte. */
+START_TEST(test_escaping_table_c1_bidi)
+{
+	struct session *s = fx_session("iqn.x:a\xc2\x9b" "2Jb\xe2\x80\xae" "cba",
+				       "iqn.y:t");
+	fx_conn(s, 0, FX_NORMAL_I, FX_NORMAL_T, true);
+	size_t n;
+	char *t = table_text(s, &n);
+	ck_assert_ptr_nonnull(
+	    strstr(t, "iqn.x:a\\xC2\\x9B2Jb\\xE2\\x80\\xAEcba"));
+	ck_assert_ptr_null(strstr(t, "\xc2\x9b"));
+	ck_assert_ptr_null(strstr(t, "\xe2\x80\xae"));
+	free(t);
+	fx_free(s);
+}
+END_TEST
+
 /* The HTML report: hostile names stay text - markup characters become
  * entities, controls and bidi overrides visible escapes, invalid UTF-8
  * U+FFFD - and the page fetches nothing. */
@@ -834,6 +853,7 @@ Suite *export_suite(void)
 	tcase_add_test(tc, test_escaping_mof);
 	tcase_add_test(tc, test_escaping_mof_hex);
 	tcase_add_test(tc, test_escaping_table);
+	tcase_add_test(tc, test_escaping_table_c1_bidi);
 	tcase_add_test(tc, test_escaping_html);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");

@@ -1,10 +1,13 @@
 /* check_label.c - reasons and shortened names (label.h). */
 #include "check_suites.h"
 
+#include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "label.h"
+#include "textsafe.h"
 
 static size_t chars(const char *s)
 {
@@ -136,6 +139,34 @@ START_TEST(test_reasons)
 }
 END_TEST
 
+/* Widths are terminal columns: a name of wide characters is cut to the
+ * width, never past it, whatever width is asked for. */
+START_TEST(test_name_wide)
+{
+	if (!setlocale(LC_CTYPE, "C.UTF-8") &&
+	    !setlocale(LC_CTYPE, "en_US.UTF-8")) {
+		fprintf(stderr, "test_name_wide skipped: no UTF-8 locale\n");
+		return;
+	}
+	static const char *const names[] = {
+	    "iqn.2024-01.jp.example:\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e"
+	    "\xe6\x97\xa5\xe6\x9c\xac-host",
+	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe6\x97\xa5\xe6\x9c\xac"
+	    "\xe8\xaa\x9e",
+	};
+	for (size_t k = 0; k < 2; k++)
+		for (size_t w = 1; w < 40; w++) {
+			char out[256];
+			label_name(names[k], w, false, false, out, sizeof(out));
+			ck_assert_msg(ts_width(out) <= w, "%zu/%zu: '%s'", k, w,
+				      out);
+			label_name(names[k], w, true, false, out, sizeof(out));
+			ck_assert_uint_eq(ts_width(out), w);
+		}
+	setlocale(LC_CTYPE, "C");
+}
+END_TEST
+
 Suite *label_suite(void)
 {
 	Suite *s = suite_create("label");
@@ -147,6 +178,7 @@ Suite *label_suite(void)
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_name_widths);
 	tcase_add_test(tc, test_name_small_buffer);
+	tcase_add_test(tc, test_name_wide);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -61,25 +61,6 @@ static int lines_starting(const char *doc, const char *prefix)
 	return k;
 }
 
-START_TEST(test_escape)
-{
-	char out[64];
-	metrics_escape_label("a\"b\\c\nd", 7, out, sizeof(out));
-	ck_assert_str_eq(out, "a\\\"b\\\\c\\nd");
-	/* Invalid UTF-8 becomes U+FFFD (EF BF BD); valid stays. */
-	metrics_escape_label("x\xff"
-			     "\xc3\xa9",
-			     4, out, sizeof(out));
-	ck_assert_str_eq(out, "x\xef\xbf\xbd\xc3\xa9");
-	/* A full buffer ends at a whole escape or character. */
-	ck_assert_uint_eq(metrics_escape_label("ab\"", 3, out, 4), 2);
-	ck_assert_str_eq(out, "ab");
-	ck_assert_uint_eq(metrics_escape_label("\xc3\xa9\xc3\xa9", 4, out, 4),
-			  2);
-	ck_assert_str_eq(out, "\xc3\xa9");
-}
-END_TEST
-
 START_TEST(test_session_series)
 {
 	struct session *s = mk_session(7, "iqn.2024-01.org.x:\"quoted\"\\n",
@@ -321,7 +302,6 @@ Suite *metrics_suite(void)
 {
 	Suite *s = suite_create("metrics");
 	TCase *tc = tcase_create("core");
-	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_session_series);
 	tcase_add_test(tc, test_sensor_series);
 	suite_add_tcase(s, tc);

@@ -336,105 +336,6 @@ START_TEST(test_layout)
 }
 END_TEST
 
-START_TEST(test_escape)
-{
-	static const struct {
-		const char *in;
-		size_t len;
-		bool ascii;
-		const char *out;
-	} v[] = {
-	    {"iqn.2024-01.org.example:x", 25, false,
-	     "iqn.2024-01.org.example:x"},
-	    {"a\x1b[2Jb", 6, false, "a\\x1B[2Jb"},      /* ESC */
-	    {"a\nb\rc\td", 7, false, "a\\x0Ab\\x0Dc\\x09d"},
-	    {"x\x7fy", 3, false, "x\\x7Fy"},            /* DEL */
-	    {"back\\slash", 10, false, "back\\\\slash"},
-	    {"caf\xc3\xa9", 5, false, "caf\xc3\xa9"},   /* valid UTF-8 */
-	    {"caf\xc3\xa9", 5, true, "caf\\xC3\\xA9"},  /* ascii terminal */
-	    {"\xc2\x9b" "31m", 5, false, "\\xC2\\x9B31m"}, /* C1 CSI */
-	    {"\xff\xfe", 2, false, "\\xFF\\xFE"},        /* invalid */
-	    {"\xc3", 1, false, "\\xC3"},                 /* truncated */
-	    {"\xc0\xaf", 2, false, "\\xC0\\xAF"},        /* overlong */
-	    {"\xed\xa0\x80", 3, false, "\\xED\\xA0\\x80"}, /* surrogate */
-	    {"a\xe2\x80\xae" "b", 5, false, "a\\xE2\\x80\\xAEb"}, /* bidi RLO */
-	    {"n\0ul", 4, false, "n\\x00ul"},            /* NUL inside */
-	};
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		char out[128];
-		size_t n = vm_escape(v[i].in, v[i].len, out, sizeof(out),
-				     v[i].ascii);
-		ck_assert_msg(strcmp(out, v[i].out) == 0, "case %zu: got '%s'",
-			      i, out);
-		ck_assert_uint_eq(n, strlen(out));
-		for (const char *p = out; *p; p++)
-			ck_assert((unsigned char)*p >= 0x20 && *p != 0x7f);
-	}
-}
-END_TEST
-
-START_TEST(test_escape_limits)
-{
-	/* A full buffer stops at a whole escape, never half of one. */
-	char out[8];
-	vm_escape("\x01\x02\x03", 3, out, sizeof(out), false);
-	ck_assert_str_eq(out, "\\x01");
-	vm_escape("abcdefghij", 10, out, sizeof(out), false);
-	ck_assert_str_eq(out, "abcdefg");
-	vm_escape("ab\xc3\xa9\xc3\xa9\xc3\xa9", 8, out, sizeof(out), false);
-	ck_assert_str_eq(out, "ab\xc3\xa9\xc3\xa9");
-	ck_assert_uint_eq(vm_escape("x", 1, out, 0, false), 0);
-	char one[1];
-	ck_assert_uint_eq(vm_escape("x", 1, one, 1, false), 0);
-	ck_assert_str_eq(one, "");
-}
-END_TEST
-
-START_TEST(test_fit)
-{
-	static const struct {
-		const char *in;
-		size_t w;
-		bool pad, ascii;
-		const char *out;
-	} v[] = {
-	    {"short", 8, true, false, "short   "},
-	    {"short", 8, false, false, "short"},
-	    {"exactly8", 8, true, false, "exactly8"},
-	    {"iqn.2024-01.org.example:long", 10, true, false,
-	     "iqn.2024-\xe2\x80\xa6"},
-	    {"iqn.2024-01.org.example:long", 10, true, true, "iqn.2024-~"},
-	    {"caf\xc3\xa9-x", 4, false, false, "caf\xe2\x80\xa6"},
-	    {"abc", 1, true, false, "\xe2\x80\xa6"},
-	    {"abc", 0, true, false, ""},
-	};
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		char out[64];
-		vm_fit(v[i].in, v[i].w, v[i].pad, v[i].ascii, out, sizeof(out));
-		ck_assert_msg(strcmp(out, v[i].out) == 0, "case %zu: got '%s'",
-			      i, out);
-		ck_assert_uint_le(vm_width(out), v[i].w);
-	}
-}
-END_TEST
-
-START_TEST(test_fit_tail)
-{
-	char out[64];
-	vm_fit_tail("iqn.2024-01.org.example:host7", 12, true, false, out,
-		    sizeof(out));
-	ck_assert_str_eq(out, "\xe2\x80\xa6" "ample:host7");
-	ck_assert_uint_eq(vm_width(out), 12);
-	vm_fit_tail("iqn.2024-01.org.example:host7", 12, true, true, out,
-		    sizeof(out));
-	ck_assert_str_eq(out, "~ample:host7");
-	vm_fit_tail("short", 8, true, false, out, sizeof(out));
-	ck_assert_str_eq(out, "short   ");
-	vm_fit_tail("abc\xc3\xa9", 3, false, false, out, sizeof(out));
-	ck_assert_str_eq(out, "\xe2\x80\xa6" "c\xc3\xa9");
-}
-END_TEST
-
 START_TEST(test_rows_escape_wire_names)
 {
 	struct session *s = fx_session("iqn.evil:\x1b]0;pwned\x07", "t\x9b");
@@ -781,13 +682,9 @@ Suite *viewmodel_suite(void)
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_scroll);
 	tcase_add_test(tc, test_layout);
-	tcase_add_test(tc, test_fit);
-	tcase_add_test(tc, test_fit_tail);
-	tcase_add_test(tc, test_escape_limits);
 	tcase_add_test(tc, test_log_ring);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
-	tcase_add_test(tc, test_escape);
 	tcase_add_test(tc, test_rows_escape_wire_names);
 	suite_add_tcase(s, tc);
 	return s;

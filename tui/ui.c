@@ -9,6 +9,7 @@
 #include "ui.h"
 
 #include "label.h"
+#include "textsafe.h"
 
 #include <curses.h>
 #include <langinfo.h>
@@ -138,7 +139,7 @@ void ui_message(struct ui *u, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
-	vm_escape(raw, strlen(raw), u->msg, sizeof(u->msg), u->ascii);
+	ts_escape(ts_term(u->ascii), raw, strlen(raw), u->msg, sizeof(u->msg));
 	u->msg_until = mono_now() + MSG_SECONDS;
 }
 
@@ -395,7 +396,7 @@ static void put(int y, int x, const char *s, int w, bool pad, bool ascii)
 	if (w <= 0 || y < 0 || x < 0)
 		return;
 	char buf[4 * VM_LINE_MAX];
-	vm_fit(s, (size_t)w, pad, ascii, buf, sizeof(buf));
+	ts_fit(s, (size_t)w, pad, ascii, buf, sizeof(buf));
 	mvaddstr(y, x, buf);
 }
 
@@ -457,8 +458,8 @@ static void draw_title(struct ui *u, int cols)
 	char f[VM_FILTER_MAX * 4 + 16];
 	if (u->vm.filter[0]) {
 		char e[VM_FILTER_MAX * 4];
-		vm_escape(u->vm.filter, strlen(u->vm.filter), e, sizeof(e),
-			  u->ascii);
+		ts_escape(ts_term(u->ascii), u->vm.filter, strlen(u->vm.filter),
+			  e, sizeof(e));
 		snprintf(f, sizeof(f), " | filter \"%s\"", e);
 		strncat(t, f, sizeof(t) - strlen(t) - 1);
 	}
@@ -485,7 +486,8 @@ static void draw_status(struct ui *u, const struct ui_status *st, int y,
 	int w = row_width(y, LINES, cols);
 	if (u->searching) {
 		char e[VM_FILTER_MAX * 4];
-		vm_escape(u->search, strlen(u->search), e, sizeof(e), u->ascii);
+		ts_escape(ts_term(u->ascii), u->search, strlen(u->search), e,
+			  sizeof(e));
 		snprintf(line, sizeof(line),
 			 "search: %s_  (F3 next, Enter/Esc done)", e);
 		attron(A_BOLD);
@@ -495,7 +497,8 @@ static void draw_status(struct ui *u, const struct ui_status *st, int y,
 	}
 	if (u->editing) {
 		char e[VM_FILTER_MAX * 4];
-		vm_escape(u->edit, strlen(u->edit), e, sizeof(e), u->ascii);
+		ts_escape(ts_term(u->ascii), u->edit, strlen(u->edit), e,
+			  sizeof(e));
 		snprintf(line, sizeof(line), "filter: %s_  (Enter keep, Esc clear)",
 			 e);
 		attron(A_BOLD);
@@ -512,9 +515,8 @@ static void draw_status(struct ui *u, const struct ui_status *st, int y,
 	char b[32];
 	human_bytes(st->bytes, b, sizeof(b));
 	char src[256];
-	vm_escape(st->source ? st->source : "?",
-		  strlen(st->source ? st->source : "?"), src, sizeof(src),
-		  u->ascii);
+	const char *sn = st->source ? st->source : "?";
+	ts_escape(ts_term(u->ascii), sn, strlen(sn), src, sizeof(src));
 	snprintf(line, sizeof(line),
 		 "pkts %llu  bytes %s  drops %llu/%llu  F1 help  F10 quit  %s%s %s",
 		 (unsigned long long)st->packets, b,

@@ -14,12 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
 
 #include "cim.h"
 #include "label.h"
 #include "negotiate.h"
 #include "scsi.h"
+#include "textsafe.h"
 
 #define NAME_CAP 96   /* natural width cap of the name columns */
 #define TARGET_MID 16 /* the target shrinks to this before columns go */
@@ -27,175 +27,6 @@
 		       * more */
 #define NAME_MIN 8    /* shrink names no further than this */
 #define WRAP_AT 72    /* detail view: long string values wrap here */
-
-/* ---- display-safe text ---- */
-
-/* Length of the valid UTF-8 sequence at s[0..n) and its code point, or 0
- * when it is invalid or truncated (RFC 3629: no overlongs, no
- * surrogates, nothing above U+10FFFF). */
-static size_t u8_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t v, min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xc2 && c <= 0xdf) {
-		len = 2, v = c & 0x1f, min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3, v = c & 0x0f, min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4, v = c & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
-
-/* Code points a terminal would act on: C1 controls, and the bidi
- * overrides/isolates that can make a name read as another. */
-static bool cp_unsafe(uint32_t cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
-	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
-}
-
-size_t vm_escape(const char *in, size_t inlen, char *out, size_t outlen,
-		 bool ascii)
-{
-	if (!outlen)
-		return 0;
-	const unsigned char *s = (const unsigned char *)in;
-	size_t o = 0;
-	for (size_t i = 0; i < inlen;) {
-		uint32_t cp = 0;
-		size_t len = u8_decode(s + i, inlen - i, &cp);
-		bool keep = len && cp >= 0x20 && cp != 0x7f && cp != '\\' &&
-			    !cp_unsafe(cp) && (!ascii || cp < 0x80);
-		if (keep) {
-			if (len >= outlen - o)
-				break;
-			memcpy(out + o, s + i, len);
-			o += len;
-			i += len;
-			continue;
-		}
-		/* One escape per byte of an unkept sequence (or "\\"). */
-		size_t take = len ? len : 1;
-		size_t need = cp == '\\' && len == 1 ? 2 : 4 * take;
-		if (need >= outlen - o)
-			break;
-		if (cp == '\\' && len == 1) {
-			memcpy(out + o, "\\\\", 2);
-			o += 2;
-		} else {
-			for (size_t k = 0; k < take; k++) {
-				snprintf(out + o, outlen - o, "\\x%02X",
-					 s[i + k]);
-				o += 4;
-			}
-		}
-		i += take;
-	}
-	out[o] = '\0';
-	return o;
-}
-
-static size_t cp_width(uint32_t cp)
-{
-	if (cp < 0x80)
-		return 1;
-	int w = wcwidth((wchar_t)cp);
-	return w < 0 ? 1 : (size_t)w;
-}
-
-size_t vm_width(const char *s)
-{
-	size_t w = 0, n = strlen(s);
-	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		uint32_t cp = 0;
-		size_t len = u8_decode(u + i, n - i, &cp);
-		if (!len) { /* not escaped text: count the byte */
-			w++;
-			i++;
-			continue;
-		}
-		w += cp_width(cp);
-		i += len;
-	}
-	return w;
-}
-
-size_t vm_fit(const char *s, size_t width, bool pad, bool ascii, char *out,
-	      size_t outlen)
-{
-	if (!outlen)
-		return 0;
-	const char *ell = ascii ? "~" : "\xe2\x80\xa6"; /* … */
-	size_t total = vm_width(s), n = strlen(s), o = 0, w = 0;
-	size_t room = total > width ? (width ? width - 1 : 0) : width;
-	const unsigned char *u = (const unsigned char *)s;
-	for (size_t i = 0; i < n;) {
-		uint32_t cp = 0;
-		size_t len = u8_decode(u + i, n - i, &cp);
-		size_t cw = len ? cp_width(cp) : 1;
-		if (!len)
-			len = 1;
-		if (w + cw > room || len >= outlen - o)
-			break;
-		memcpy(out + o, s + i, len);
-		o += len;
-		w += cw;
-		i += len;
-	}
-	if (total > width && width) {
-		size_t el = strlen(ell);
-		if (el < outlen - o) {
-			memcpy(out + o, ell, el);
-			o += el;
-			w++;
-		}
-	}
-	while (pad && w < width && o + 1 < outlen) {
-		out[o++] = ' ';
-		w++;
-	}
-	out[o] = '\0';
-	return o;
-}
-
-size_t vm_fit_tail(const char *s, size_t width, bool pad, bool ascii,
-		   char *out, size_t outlen)
-{
-	size_t total = vm_width(s);
-	if (total <= width || width < 2)
-		return vm_fit(s, width, pad, ascii, out, outlen);
-	/* Skip leading characters until width - 1 columns are left. */
-	const char *ell = ascii ? "~" : "\xe2\x80\xa6";
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n = strlen(s), i = 0, w = total;
-	while (i < n && w > width - 1) {
-		uint32_t cp = 0;
-		size_t len = u8_decode(u + i, n - i, &cp);
-		w -= len ? cp_width(cp) : 1;
-		i += len ? len : 1;
-	}
-	char tmp[4 * VM_LINE_MAX];
-	snprintf(tmp, sizeof(tmp), "%s%s", ell, s + i);
-	return vm_fit(tmp, width, pad, ascii, out, outlen);
-}
 
 /* ---- rows ---- */
 
@@ -328,8 +159,10 @@ static void row_fill(const struct vm *vm, struct vm_row *r,
 	r->health = cim_health_state(s->status);
 	const char *in = s->initiator_name[0] ? s->initiator_name : "?";
 	const char *tn = s->target_name[0] ? s->target_name : "?";
-	vm_escape(in, strlen(in), r->iname, sizeof(r->iname), vm->ascii);
-	vm_escape(tn, strlen(tn), r->tname, sizeof(r->tname), vm->ascii);
+	ts_escape(ts_term(vm->ascii), in, strlen(in), r->iname,
+		  sizeof(r->iname));
+	ts_escape(ts_term(vm->ascii), tn, strlen(tn), r->tname,
+		  sizeof(r->tname));
 	char(*c)[VM_SMALL_MAX] = r->small;
 	if (s->isid_known)
 		snprintf(c[VM_COL_ISID], VM_SMALL_MAX,
@@ -627,7 +460,7 @@ void vm_layout(const struct vm *vm, int cols, int width[VM_COL_COUNT])
 		size_t w = strlen(col_title[c]) + ((int)vm->sort == c);
 		for (size_t i = 0; i < vm->n; i++) {
 			const char *cell = vm_cell(&vm->rows[i], (enum vm_col)c);
-			size_t cw = vm_width(cell);
+			size_t cw = ts_width(cell);
 			if (cw > w)
 				w = cw;
 			if (c == VM_COL_INITIATOR && label_name_need(cell) > need_i)
@@ -753,7 +586,7 @@ static void text_add_raw(struct vm_text *t, const char *raw, size_t len,
 		t->oom = true;
 		return;
 	}
-	vm_escape(raw, len, e, VM_LINE_MAX, ascii);
+	ts_escape(ts_term(ascii), raw, len, e, VM_LINE_MAX);
 	t->line[t->n++] = e;
 }
 
@@ -1367,17 +1200,17 @@ void vm_log_add(struct vm_log *l, const struct session *s,
 	char kind[64], detail[4 * sizeof(ev->detail)];
 	char ie[VM_CELL_MAX], te[VM_CELL_MAX], in[VM_CELL_MAX], tn[VM_CELL_MAX];
 	const char *k = ev->kind ? ev->kind : "?";
-	vm_escape(k, strlen(k), kind, sizeof(kind), ascii);
-	vm_escape(ev->detail, strnlen(ev->detail, sizeof(ev->detail)), detail,
-		  sizeof(detail), ascii);
+	ts_escape(ts_term(ascii), k, strlen(k), kind, sizeof(kind));
+	ts_escape(ts_term(ascii), ev->detail,
+		  strnlen(ev->detail, sizeof(ev->detail)), detail, sizeof(detail));
 	const char *iname = s && s->initiator_name[0] ? s->initiator_name : "?";
 	const char *tname = s && s->target_name[0] ? s->target_name : "?";
-	vm_escape(iname, strlen(iname), ie, sizeof(ie), ascii);
-	vm_escape(tname, strlen(tname), te, sizeof(te), ascii);
+	ts_escape(ts_term(ascii), iname, strlen(iname), ie, sizeof(ie));
+	ts_escape(ts_term(ascii), tname, strlen(tname), te, sizeof(te));
 	size_t iw = label_name_need(ie) > 30 ? label_name_need(ie) : 30;
-	label_name(ie, iw < vm_width(ie) ? iw : vm_width(ie), false, ascii, in,
+	label_name(ie, iw < ts_width(ie) ? iw : ts_width(ie), false, ascii, in,
 		   sizeof(in));
-	label_name(te, vm_width(te) < 24 ? vm_width(te) : 24, false, ascii, tn,
+	label_name(te, ts_width(te) < 24 ? ts_width(te) : 24, false, ascii, tn,
 		   sizeof(tn));
 	char line[2 * VM_LINE_MAX];
 	snprintf(line, sizeof(line), "%02d:%02d:%02d.%03u %-18s %s: %s (-> %s)",

@@ -4,11 +4,12 @@
  * terminal width, the detail view of one session as lines, and a ring of
  * recent events.
  *
- * Display safety: every string that came from the wire goes through
- * vm_escape() before it is stored here - control characters (C0, DEL,
- * C1), backslashes and invalid UTF-8 become \xNN / \\, so nothing a peer
- * sends can move the cursor or change the terminal's state. Widths count
- * terminal columns of the escaped text.
+ * Display safety: every string that came from the wire is escaped in
+ * textsafe.h's terminal style before it is stored here - control
+ * characters (C0, DEL, C1), bidi overrides, backslashes and invalid UTF-8
+ * become \xNN / \\, so nothing a peer sends can move the cursor or change
+ * the terminal's state. Widths count terminal columns of the escaped text
+ * (ts_width).
  *
  * Memory: a struct vm owns its rows (vm_free); rows copy what they show
  * and keep only the session's creation number (seq), so a snapshot stays
@@ -145,28 +146,6 @@ const char *vm_col_title(enum vm_col c);
  * the width that keeps every unique part (label_name), then the least
  * important columns go (width 0), then names shrink further. */
 void vm_layout(const struct vm *vm, int cols, int width[VM_COL_COUNT]);
-
-/* ---- display-safe text ---- */
-
-/* Escapes in[0..inlen) into out (NUL-terminated, always): printable
- * ASCII as is, '\\' as "\\\\", controls, DEL, C1 controls and invalid
- * UTF-8 as "\xNN", valid UTF-8 kept (or, when ascii, every non-ASCII
- * byte as "\xNN"). Stops at a whole escape when out is full. Returns
- * the bytes written. */
-size_t vm_escape(const char *in, size_t inlen, char *out, size_t outlen,
-		 bool ascii);
-/* Terminal columns of escaped (valid UTF-8) text. */
-size_t vm_width(const char *s);
-/* Copies escaped text s into out cut to at most `width` columns, ending
- * in "..." (an ellipsis character unless ascii) when it was cut; pads
- * with spaces to exactly width when pad. Returns the bytes written. */
-size_t vm_fit(const char *s, size_t width, bool pad, bool ascii, char *out,
-	      size_t outlen);
-
-/* The same, keeping the end of s ("…org.example:host7"): the part of
- * an iSCSI name that tells two apart is its tail. */
-size_t vm_fit_tail(const char *s, size_t width, bool pad, bool ascii,
-		   char *out, size_t outlen);
 
 /* A sparkline of v[0..n) (n cells, scaled to the largest value): the
  * block characters U+2581..U+2588, or " .:-=+*#" when ascii; an empty

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Replays every fuzzer finding kept under tests/regress/<target>/ through
-# the normal (or SAN=1) build: framer, login and cimxml inputs (cimxml
-# also replays its seed requests, fuzz/cimxml/) through
+# the normal (or SAN=1) build: framer, login, cimxml and textsafe inputs
+# (cimxml and textsafe also replay their seeds, fuzz/cimxml/ and
+# fuzz/textsafe/) through
 # build/tools/fuzz-replay-<target> (the fuzz target without libFuzzer),
 # pcap inputs through `iscsiwatch -r FILE --json` (exit 0 or 1, one line
 # of error at most, and a JSON that parses when written).
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/../.." || exit 2
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
-for t in framer login pcap cimxml; do
+for t in framer login pcap cimxml textsafe; do
 	tool=$B/tools/fuzz-replay-$t
 	[ -x "$tool" ] || { echo "FAIL: no $tool"; exit 1; }
 	dirs=$(ls -d tests/regress/$t fuzz/$t 2>/dev/null)
