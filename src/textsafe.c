@@ -265,33 +265,56 @@ static struct unit unit_at(const char *in, size_t inlen, size_t i)
 	return u;
 }
 
-size_t ts_escape_cut(enum ts_style st, const char *in, size_t inlen, char *out,
-		     size_t outlen, bool *cut)
+/* Where pieces go: a bounded buffer (p, cap; n written) or a stream. */
+struct sink {
+	char *p;
+	size_t cap, n;
+	FILE *fp;
+	bool cut;
+};
+
+/* False when the piece does not fit (the buffer keeps what it has). */
+static bool sink_put(struct sink *k, const struct piece *pc)
 {
-	if (cut)
-		*cut = false;
-	if (!outlen) {
-		if (cut)
-			*cut = inlen > 0;
-		return 0;
+	if (k->fp) {
+		fwrite(pc->p, 1, pc->n, k->fp);
+		return true;
 	}
-	size_t o = 0;
+	if (pc->n >= k->cap - k->n) {
+		k->cut = true;
+		return false;
+	}
+	memcpy(k->p + k->n, pc->p, pc->n);
+	k->n += pc->n;
+	return true;
+}
+
+static void escape_to(enum ts_style st, const char *in, size_t inlen,
+		      struct sink *k)
+{
 	bool after_x = false;
 	for (size_t i = 0; i < inlen;) {
 		struct unit u = unit_at(in, inlen, i);
 		struct piece pc;
 		piece_of(st, &u, &after_x, &pc);
-		if (pc.n >= outlen - o) {
-			if (cut)
-				*cut = true;
+		if (!sink_put(k, &pc))
 			break;
-		}
-		memcpy(out + o, pc.p, pc.n);
-		o += pc.n;
 		i += u.len;
 	}
-	out[o] = '\0';
-	return o;
+}
+
+size_t ts_escape_cut(enum ts_style st, const char *in, size_t inlen,
+		     char *out, size_t outlen, bool *cut)
+{
+	struct sink k = {out, outlen, 0, NULL, inlen > 0};
+	if (outlen) {
+		k.cut = false;
+		escape_to(st, in, inlen, &k);
+		out[k.n] = '\0';
+	}
+	if (cut)
+		*cut = k.cut;
+	return k.n;
 }
 
 size_t ts_escape(enum ts_style st, const char *in, size_t inlen, char *out,
@@ -302,14 +325,8 @@ size_t ts_escape(enum ts_style st, const char *in, size_t inlen, char *out,
 
 void ts_fwrite(enum ts_style st, FILE *fp, const char *in, size_t inlen)
 {
-	bool after_x = false;
-	for (size_t i = 0; i < inlen;) {
-		struct unit u = unit_at(in, inlen, i);
-		struct piece pc;
-		piece_of(st, &u, &after_x, &pc);
-		fwrite(pc.p, 1, pc.n, fp);
-		i += u.len;
-	}
+	struct sink k = {NULL, 0, 0, fp, false};
+	escape_to(st, in, inlen, &k);
 }
 
 void ts_fputs(enum ts_style st, FILE *fp, const char *s)
