@@ -17,10 +17,12 @@
 #    (bench/pcap_loop.c) and `iscsiwatch -r` on the clean and the lossy
 #    file.
 # Targets (reported PASS/MISS, never failing the make): <= 8 KiB per idle
-# logged-in session with every export on; 100k sessions <= 8.5x the time
-# of 10k (issue 10 asks 8x the sessions for <= 8.5x the time: 10x the
-# sessions here, so the bound is scaled to 10.6x); lossy <= 1.3x the bare
-# loop on the same lossy file.
+# logged-in session with every export on; issue 10's "8x the sessions
+# costs <= 8.5x the time", i.e. the time per session grows by at most
+# 8.5/8 (6.25 %) from the 10k capture to the 100k one (sessions seen,
+# churn included: 11,000 and 101,000, so the bound is 1.0625 x 9.18 =
+# 9.76x the time), on CPU time (wall time on a shared machine is mostly
+# other processes); lossy <= 1.3x the bare loop on the same lossy file.
 #
 # Environment: SCALE_SIZES, SCALE_RUNS (best of, default 3), LOSSY_SIZE,
 # LOSSY=0 to skip the lossy part. Captures are kept in bench/data/.
@@ -150,12 +152,13 @@ last=$(tail -1 "$TMP/rows")
 echo "$last" | awk '{ b = ($9 - '"$BASE_ALL"') * 1024 / $2
 	printf "  %-4s %.0f bytes per session with every export on at %d sessions (target <= 8192)\n",
 		(b <= 8192 ? "PASS" : "MISS"), b, $2 }'
-r10=$(awk '$1 == 10000 { print $4, $5 }' "$TMP/rows")
-r100=$(awk '$1 == 100000 { print $4, $5 }' "$TMP/rows")
+r10=$(awk '$1 == 10000 { print $2, $4, $5 }' "$TMP/rows")
+r100=$(awk '$1 == 100000 { print $2, $4, $5 }' "$TMP/rows")
 if [ -n "$r10" ] && [ -n "$r100" ]; then
-	echo "$r10 $r100" | awk '{ r = $3 / $1; c = $4 / ($2 > 0 ? $2 : 0.01)
-		printf "  %-4s 100k/10k sessions: %.2fx the wall time, %.2fx the cpu (target <= 10.6x: linear + 6%%)\n",
-			(r <= 10.6 ? "PASS" : "MISS"), r, c }'
+	echo "$r10 $r100" | awk '{ s = $4 / $1; w = $5 / $2; c = $6 / ($3 > 0 ? $3 : 0.01)
+		bound = s * 8.5 / 8
+		printf "  %-4s 100k/10k: %.2fx the sessions cost %.2fx the cpu time (%.2fx wall); target <= %.2fx (8x the sessions for <= 8.5x the time)\n",
+			(c <= bound ? "PASS" : "MISS"), s, c, w, bound }'
 fi
 
 # ---- lossy ---------------------------------------------------------------

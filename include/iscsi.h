@@ -94,6 +94,11 @@ static inline uint8_t bhs_opcode(const uint8_t *bhs)
 {
 	return bhs[0] & 0x3f;
 }
+/* Byte 0's top bit, reserved (0) in every PDU (§11.2.1.1). */
+static inline bool bhs_reserved_bit(const uint8_t *bhs)
+{
+	return (bhs[0] & 0x80) != 0;
+}
 static inline bool bhs_immediate(const uint8_t *bhs)
 {
 	return (bhs[0] & 0x40) != 0;
@@ -162,6 +167,17 @@ static inline uint32_t bhs_ahs_len(const uint8_t *bhs)
 static inline uint32_t bhs_data_len(const uint8_t *bhs)
 {
 	return be24_at(bhs + 5);
+}
+/* One AHS (§11.2.2): AHSLength (bytes 0-1, not counting these 3 bytes
+ * and the padding) and AHSType (byte 2, 1 Extended CDB, 2 Bidirectional
+ * Read Expected Length). */
+static inline uint16_t ahs_length(const uint8_t *ahs)
+{
+	return be16_at(ahs);
+}
+static inline uint8_t ahs_type(const uint8_t *ahs)
+{
+	return ahs[2];
 }
 /* Bytes 8-15: the LUN (SCSI Command, Data, TMF, ...) or, for Login,
  * the ISID (8-13) and TSIH (14-15) (§11.12.5-6). */

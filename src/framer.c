@@ -56,8 +56,9 @@ static size_t min_sz(uint64_t a, size_t b)
  * default). */
 static bool bhs_valid(const uint8_t *h)
 {
-	uint8_t op = h[0] & 0x3f;
-	return iscsi_opcode_valid(op) && (h[4] == 0 || op == OP_SCSI_CMD);
+	uint8_t op = bhs_opcode(h);
+	return iscsi_opcode_valid(op) &&
+	       (bhs_ahs_len(h) == 0 || op == OP_SCSI_CMD);
 }
 
 /* Resync candidates come out of arbitrary bytes (SCSI data, often
@@ -72,11 +73,11 @@ static bool bhs_valid(const uint8_t *h)
  * may fail this; the framer then locks on a later one. */
 static bool bhs_plausible(const uint8_t *h)
 {
-	uint8_t b0 = h[0], b1 = h[1], op = b0 & 0x3f;
-	if ((b0 & 0x80) || !iscsi_opcode_valid(op) ||
-	    (h[4] && op != OP_SCSI_CMD))
+	uint8_t b1 = bhs_flags(h), op = bhs_opcode(h);
+	if (bhs_reserved_bit(h) || !iscsi_opcode_valid(op) ||
+	    (bhs_ahs_len(h) && op != OP_SCSI_CMD))
 		return false;
-	bool no_data = (h[5] | h[6] | h[7]) == 0;
+	bool no_data = bhs_data_len(h) == 0;
 	switch (op) {
 	case OP_NOP_OUT:
 	case OP_NOP_IN:
@@ -131,11 +132,11 @@ static bool bhs_plausible(const uint8_t *h)
 
 static bool cand_ahs_ok(const uint8_t *h)
 {
-	uint32_t end = BHS + h[4] * 4u, pos = BHS;
+	uint32_t end = BHS + bhs_ahs_len(h), pos = BHS;
 	while (pos < end) {
 		if (end - pos < 4)
 			return false;
-		uint32_t len = be16_at(h + pos), type = h[pos + 2];
+		uint32_t len = ahs_length(h + pos), type = ahs_type(h + pos);
 		/* 1 Extended CDB, 2 Bidirectional Read Expected Length */
 		if (len == 0 || type < 1 || type > 2 || (type == 2 && len != 5))
 			return false;
@@ -146,10 +147,10 @@ static bool cand_ahs_ok(const uint8_t *h)
 
 /* A stream carries one direction's opcodes only (bit 0x20, §11.2.1.2):
  * once a PDU showed which, a candidate must agree. */
-static bool dir_ok(const struct framer *f, uint8_t b0)
+static bool dir_ok(const struct framer *f, const uint8_t *h)
 {
 	return !f->dir ||
-	       f->dir == (iscsi_opcode_from_initiator(b0 & 0x3f) ? 1 : 2);
+	       f->dir == (iscsi_opcode_from_initiator(bhs_opcode(h)) ? 1 : 2);
 }
 
 /* ---- finding candidates at memory speed ---- */
@@ -163,8 +164,9 @@ static bool dir_ok(const struct framer *f, uint8_t b0)
  * common data of all. dmask/dwant: byte 0 under dmask must equal dwant. */
 static bool scan_maybe(const uint8_t *h, uint8_t dmask, uint8_t dwant)
 {
-	return (h[0] & dmask) == dwant && (h[4] == 0 || (h[0] & 0x3f) == 1) &&
-	       (h[0] != 0 || h[1] == 0x80);
+	return (h[0] & dmask) == dwant &&
+	       (bhs_ahs_len(h) == 0 || bhs_opcode(h) == OP_SCSI_CMD) &&
+	       (h[0] != 0 || bhs_flags(h) == 0x80);
 }
 
 #if defined(__SSE2__)
@@ -212,7 +214,7 @@ static size_t scan_bhs(const struct framer *f, const uint8_t *p, size_t n)
 		unsigned m = scan_maybe16(p + i, dmask, dwant);
 		while (m) {
 			size_t j = i + (size_t)__builtin_ctz(m);
-			if (bhs_plausible(p + j) && dir_ok(f, p[j]))
+			if (bhs_plausible(p + j) && dir_ok(f, p + j))
 				return j;
 			m &= m - 1;
 		}
@@ -220,7 +222,7 @@ static size_t scan_bhs(const struct framer *f, const uint8_t *p, size_t n)
 #endif
 	for (; i < end; i++)
 		if (scan_maybe(p + i, dmask, dwant) && bhs_plausible(p + i) &&
-		    dir_ok(f, p[i]))
+		    dir_ok(f, p + i))
 			return i;
 	return end;
 }
@@ -409,12 +411,15 @@ static void hyp_add(struct framer *f, const uint8_t *h, uint32_t base,
 		f->hyp[far] = y;
 }
 
-/* A plausible BHS at q (byte 0 = b0): the hypothesis it confirms, if
+/* A plausible BHS h at q: the hypothesis it confirms, if
  * any (*o = 4 when found after a data digest). */
-static int hyp_hit(const struct framer *f, uint64_t q, uint8_t b0, unsigned *o)
+static int hyp_hit(const struct framer *f, uint64_t q, const uint8_t *h,
+		   unsigned *o)
 {
+	bool from_i = iscsi_opcode_from_initiator(bhs_opcode(h));
 	for (uint32_t i = 0; i < f->nhyp; i++) {
-		if ((f->hyp[i].bhs[0] ^ b0) & 0x20)
+		if (iscsi_opcode_from_initiator(bhs_opcode(f->hyp[i].bhs)) !=
+		    from_i)
 			continue; /* the other direction's opcode */
 		if (f->hyp[i].next == q) {
 			*o = 0;
@@ -605,7 +610,7 @@ static void scan_found(struct framer *f, const struct framer_cb *cb, void *u,
 		       uint64_t q, const uint8_t *h, bool in_hdr)
 {
 	unsigned o;
-	int k = hyp_hit(f, q, h[0], &o);
+	int k = hyp_hit(f, q, h, &o);
 	if (k >= 0)
 		hyp_confirm(f, cb, u, k, o);
 	else
@@ -619,25 +624,45 @@ static void scan_found(struct framer *f, const struct framer_cb *cb, void *u,
 	}
 }
 
+/* The window of fewer than 48 bytes the last chunk left (in hdr, at
+ * hdr_off, ending where p begins), scanned with the head of p: all its
+ * positions in one pass. Testing them one at a time replayed the rest
+ * of the window after each, some 48 replays at every segment boundary
+ * of a lossy stream. The positions tested, and their order, are those
+ * of scanning the stream byte by byte. */
+static size_t scan_window(struct framer *f, const struct framer_cb *cb,
+			  void *u, const uint8_t *p, size_t n)
+{
+	uint8_t buf[2 * BHS - 1];
+	size_t w = f->hdr_have, k = min_sz(BHS - 1, n);
+	memcpy(buf, f->hdr, w);
+	memcpy(buf + w, p, k);
+	size_t m = w + k, j = scan_bhs(f, buf, m);
+	if (j >= w) {
+		/* None of the window's positions: the rest lies in p. */
+		f->hdr_have = 0;
+		return 0;
+	}
+	if (j + BHS > m) {
+		/* p was too short to test them all: keep the untested. */
+		memcpy(f->hdr, buf + j, m - j);
+		f->hdr_have = (uint32_t)(m - j);
+		f->hdr_off += j;
+		return k;
+	}
+	memcpy(f->hdr, buf + j, BHS);
+	f->hdr_off += j;
+	scan_found(f, cb, u, f->hdr_off, f->hdr, true);
+	if (f->hdr_have == f->hdr_need) /* nothing after it */
+		return hdr_done(f, cb, u, f->hdr);
+	return j + BHS - w;
+}
+
 static size_t step_scan(struct framer *f, const struct framer_cb *cb, void *u,
 			const uint8_t *p, size_t n)
 {
-	if (f->hdr_have) {
-		/* A window of fewer than 48 bytes left by the last chunk. */
-		size_t k = min_sz(BHS - f->hdr_have, n);
-		memcpy(f->hdr + f->hdr_have, p, k);
-		f->hdr_have += (uint32_t)k;
-		if (f->hdr_have < BHS)
-			return k;
-		if (bhs_plausible(f->hdr) && dir_ok(f, f->hdr[0])) {
-			scan_found(f, cb, u, f->hdr_off, f->hdr, true);
-			if (f->hdr_have == f->hdr_need) /* nothing after it */
-				return hdr_done(f, cb, u, f->hdr);
-			return k;
-		}
-		f->hdr_have = 0;
-		return resume_at(f, f->hdr_off + 1, f->hdr, f->hdr_off);
-	}
+	if (f->hdr_have)
+		return scan_window(f, cb, u, p, n);
 	size_t i = scan_bhs(f, p, n);
 	if (i + BHS <= n) {
 		scan_found(f, cb, u, f->offset + i, p + i, false);
@@ -771,11 +796,11 @@ static uint64_t cut(struct framer *f, const struct framer_cb *cb, void *u,
 	case ST_HDR: {
 		if (f->hdr_have == 0)
 			return 0;
-		if (f->hdr_have < BHS || f->hdr_have < BHS + f->hdr[4] * 4u)
+		if (f->hdr_have < BHS || f->hdr_have < BHS + bhs_ahs_len(f->hdr))
 			return LEN_UNKNOWN; /* dropped: too little to go on */
 		/* Only the header digest, or the 4 bytes that may be one,
 		 * is missing. */
-		uint32_t base = BHS + f->hdr[4] * 4u;
+		uint32_t base = BHS + bhs_ahs_len(f->hdr);
 		pdu_fill(f, f->hdr, true);
 		dl = c->data_len;
 		c->hdigest = PDU_DIGEST_UNCHECKED;
