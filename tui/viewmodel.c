@@ -857,15 +857,16 @@ static size_t neg_rows(const struct sconn *c, bool ascii, struct neg_row *rows)
 				neg_result_text((enum neg_key)k, &res, raw,
 						sizeof(raw));
 		}
-		vm_escape(raw, strlen(raw), r->result, sizeof(r->result), ascii);
-		vm_escape(ki->name, strlen(ki->name), r->key, sizeof(r->key),
-			  ascii);
+		ts_escape(ts_term(ascii), raw, strlen(raw), r->result,
+			  sizeof(r->result));
+		ts_escape(ts_term(ascii), ki->name, strlen(ki->name), r->key,
+			  sizeof(r->key));
 		for (int side = 0; side < 2; side++) {
 			neg_val_text(n, (enum neg_key)k,
 				     side ? NEG_TARGET : NEG_INITIATOR, raw,
 				     sizeof(raw));
-			vm_escape(raw, strlen(raw), r->val[side],
-				  sizeof(r->val[side]), ascii);
+			ts_escape(ts_term(ascii), raw, strlen(raw),
+				  r->val[side], sizeof(r->val[side]));
 		}
 		nr++;
 	}
@@ -888,11 +889,11 @@ static void neg_table(struct vm_text *t, const struct sconn *c, bool ascii)
 	snprintf(head->result, sizeof(head->result), "RESULT");
 	size_t wk = 0, wv[2] = {0, 0};
 	for (size_t i = 0; i <= nr; i++) {
-		if (vm_width(rows[i].key) > wk)
-			wk = vm_width(rows[i].key);
+		if (ts_width(rows[i].key) > wk)
+			wk = ts_width(rows[i].key);
 		for (int side = 0; side < 2; side++)
-			if (vm_width(rows[i].val[side]) > wv[side])
-				wv[side] = vm_width(rows[i].val[side]);
+			if (ts_width(rows[i].val[side]) > wv[side])
+				wv[side] = ts_width(rows[i].val[side]);
 	}
 	for (int side = 0; side < 2; side++)
 		if (wv[side] > NEG_COL_MAX)
@@ -902,14 +903,13 @@ static void neg_table(struct vm_text *t, const struct sconn *c, bool ascii)
 	for (size_t j = 0; j <= nr; j++) {
 		/* The titles (stored last) first. */
 		const struct neg_row *r = &rows[(j + nr) % (nr + 1)];
-		vm_fit(r->key, wk, true, ascii, k, sizeof(k));
-		/* label_name() counts code points; vm_fit() then pads (or
-		 * cuts) by terminal columns, so a wide character cannot
-		 * push the next column either. */
+		ts_fit(r->key, wk, true, ascii, k, sizeof(k));
+		/* label_name() cuts and ts_fit() pads by terminal columns,
+		 * so a wide character cannot push the next column. */
 		for (int side = 0; side < 2; side++) {
 			label_name(r->val[side], wv[side], false, ascii, cut,
 				   sizeof(cut));
-			vm_fit(cut, wv[side], true, ascii, v[side],
+			ts_fit(cut, wv[side], true, ascii, v[side],
 			       sizeof(v[side]));
 		}
 		snprintf(line, sizeof(line), "    %s %s %s %s", k, v[0], v[1],
