@@ -144,7 +144,7 @@ static void ui_rates(void *user, const struct session *s, struct vm_rates *out)
 {
 	const struct run *r = user;
 	struct scsi_figures f;
-	scsi_figures(s, r->live ? wall_ns() : r->last_ns, &f);
+	session_figures(s, r->live ? wall_ns() : r->last_ns, &f);
 	out->known = f.io_seen;
 	out->bytes_per_s = f.mbps * 1e6;
 	out->iops = f.iops;

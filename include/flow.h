@@ -23,11 +23,6 @@
 #include "net.h"
 #include "tcp.h"
 
-struct flow_ep {
-	struct net_addr addr;
-	uint16_t port;
-};
-
 /* What is known of a flow, from cheapest to dearest to lose. */
 enum flow_class {
 	FLOW_NOT_ISCSI,  /* decided: not iSCSI (off the ports, no Login) */

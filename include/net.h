@@ -85,6 +85,12 @@ struct net_addr {
 	uint8_t a[16];  /* IPv4 in the first 4 bytes, rest zero */
 };
 
+/* One end of a TCP connection (flow.h keys flows by two of them). */
+struct flow_ep {
+	struct net_addr addr;
+	uint16_t port;
+};
+
 struct net_tcp {
 	struct net_addr src, dst;
 	uint16_t sport, dport;

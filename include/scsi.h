@@ -23,9 +23,16 @@
  * of inventory commands (SCSI_INV_COPY_MAX, one command at a time per
  * connection). Bulk READ/WRITE data is counted, never copied.
  *
- * Ownership: the session model holds a struct scsi_conn per connection
- * and a struct scsi_sess per session (session.h), made lazily by the
- * tracker and freed by session.c through scsi_conn_free/scsi_sess_free.
+ * Ownership: nothing here exists before a SCSI PDU (scsi_opcode_wanted):
+ * an idle session has no SCSI state. The tracker (track.c) makes the
+ * decoder state of a connection (struct scsi_conn: open commands, the
+ * sense and inventory copies) on the connection's first SCSI PDU and
+ * frees it with the TCP connection. What is counted - struct scsi_stats
+ * per connection, struct scsi_sess per session - is the session model's
+ * (session_scsi_attach makes them, session.c frees them); this module
+ * only fills them, through struct scsi_io. The PDU-level counters
+ * (PDUs, octets, NOPs, digests, rejects) are the session model's too
+ * (struct pdu_counts, session.h), counted once by the tracker.
  */
 #ifndef ISCSIWATCH_SCSI_H
 #define ISCSIWATCH_SCSI_H
@@ -96,20 +103,10 @@ struct scsi_trend {
 	uint32_t cmds[SCSI_TREND_BINS]; /* reads + writes + others */
 };
 
-/* The counters of a connection or of a session (the sum of its
- * connections). "MIB" marks the RFC 4544 iSCSI-MIB counters. */
+/* The SCSI counters of a connection or of a session (the sum of its
+ * connections); the PDU-level iSCSI-MIB ones are struct pdu_counts
+ * (session.h). */
 struct scsi_stats {
-	/* PDUs by direction (MIB iscsiCxnCmdPDUs / RspPDUs: every PDU the
-	 * initiator sent / the target sent, Login and Text included). */
-	uint64_t cmd_pdus, rsp_pdus;
-	/* Data segment octets by direction (MIB Tx/RxDataOctets). */
-	uint64_t data_octets_to_target, data_octets_to_initiator;
-	uint64_t nop_out, nop_in;
-	uint64_t hdigest_errors, ddigest_errors;  /* MIB DigestErrors */
-	uint64_t conn_timeout_errors;  /* MIB CxnTimeoutErrors: went silent */
-	uint64_t format_errors;        /* MIB FormatErrors: Reject for a
-					* protocol error / invalid field */
-	/* SCSI */
 	uint64_t scsi_cmds, scsi_rsps;   /* commands; completions matched */
 	uint64_t reads, writes, others;  /* commands by kind */
 	uint64_t bytes_read, bytes_written; /* data of READ / WRITE commands */
@@ -122,8 +119,7 @@ struct scsi_stats {
 	uint64_t unanswered_at_close; /* open when the connection ended */
 	uint64_t aborted;           /* ended by a task management function */
 	uint64_t r2ts, data_out_pdus, data_in_pdus;
-	uint64_t tmf_reqs, tmf_rsps, rejects, async_msgs, snacks;
-	uint64_t logout_reqs;
+	uint64_t tmf_reqs, tmf_rsps, async_msgs, snacks;
 	uint64_t outstanding, outstanding_max;
 	struct scsi_hist latency;
 	struct scsi_sense_count sense[SCSI_SENSE_TABLE_MAX];
@@ -174,8 +170,8 @@ struct scsi_cur {
 	uint32_t have;          /* bytes copied so far in this PDU */
 };
 
+/* The decoder state of one connection (the tracker's). */
 struct scsi_conn {
-	struct scsi_stats stats;
 	struct scsi_cmd *tab;   /* open addressing, power-of-two size */
 	uint32_t tab_size, tab_used;
 	uint64_t last_sweep;
@@ -186,6 +182,12 @@ struct scsi_conn {
 	uint32_t inv_itt, inv_len;
 	bool inv_busy;
 };
+
+/* PDUs this module decodes: SCSI Command/Response, Data-In/Out, R2T,
+ * task management, SNACK, Async Message and Reject. The first one of a
+ * connection makes its SCSI state; the others (Login, Text, NOP,
+ * Logout) are only counted, by the tracker. */
+bool scsi_opcode_wanted(uint8_t opcode);
 
 struct scsi_conn *scsi_conn_new(void);
 void scsi_conn_free(struct scsi_conn *c);
@@ -199,30 +201,27 @@ void scsi_sess_free(struct scsi_sess *s);
 typedef void (*scsi_event_fn)(void *user, uint64_t now, const char *kind,
 			      const char *detail);
 
+/* What one PDU updates: the connection's decoder state and counters
+ * and the session's; any may be NULL (out of memory: not counted). */
 struct scsi_io {
 	struct scsi_conn *c;
+	struct scsi_stats *cs;
 	struct scsi_sess *s;
 	scsi_event_fn event; /* may be NULL */
 	void *user;
 };
 
-/* dir 0: initiator -> target. p->bhs is valid only in begin. Login
- * and Text PDUs (which the login module decodes) are only counted, with
- * scsi_pdu_count at their end. */
-void scsi_pdu_count(const struct scsi_io *io, const struct pdu *p);
-/* The same for `pdus` PDUs of one direction carrying `octets` data
- * bytes in all (PDUs counted before the connection had a session). */
-void scsi_pdus_counted(const struct scsi_io *io, bool from_initiator,
-		       uint64_t pdus, uint64_t octets);
+/* dir 0: initiator -> target. p->bhs is valid only in begin. Only
+ * PDUs of scsi_opcode_wanted() opcodes are fed. */
 void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 		    const struct pdu *p);
 void scsi_pdu_data(const struct scsi_io *io, int dir, const struct pdu *p,
 		   const uint8_t *d, size_t n);
 void scsi_pdu_end(const struct scsi_io *io, uint64_t now, int dir,
 		  const struct pdu *p);
-/* The connection ended (timeout: it went silent); open commands are
- * counted as unanswered and the command table is released. */
-void scsi_conn_closed(const struct scsi_io *io, uint64_t now, bool timeout);
+/* The connection ended: open commands are counted as unanswered and the
+ * command table is released. */
+void scsi_conn_closed(const struct scsi_io *io, uint64_t now);
 
 /* ---- reading the figures ---- */
 
@@ -241,8 +240,9 @@ void scsi_stats_rates(const struct scsi_stats *st, uint64_t now,
 void scsi_trend_get(const struct scsi_stats *st, uint64_t now, double *out_bps,
 		    double *out_iops, unsigned n);
 
-/* Errors in one number: check conditions and other bad statuses,
- * target failures, rejects, digest and format errors, timeouts. */
+/* The SCSI errors in one number: check conditions and other bad
+ * statuses, target failures, commands aged out. session_errors() adds
+ * the PDU-level ones (rejects, digest and format errors, timeouts). */
 uint64_t scsi_stats_errors(const struct scsi_stats *st);
 
 /* The UI hook: a session's figures in one small struct. */
@@ -255,8 +255,9 @@ struct scsi_figures {
 	uint64_t errors, check_conditions, outstanding;
 	uint64_t cmds;
 };
-struct session;
-void scsi_figures(const struct session *s, uint64_t now,
+/* The figures of a session's SCSI state (all zero for NULL); errors
+ * are the SCSI ones only (session_figures adds the others). */
+void scsi_figures(const struct scsi_sess *ss, uint64_t now,
 		  struct scsi_figures *f);
 
 /* Names: "READ(10)" etc. (scsi_op_name), "ILLEGAL_REQUEST" (libiscsi,

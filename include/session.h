@@ -30,11 +30,14 @@
 #include <stdint.h>
 
 #include "counters.h"
-#include "flow.h"
 #include "negotiate.h"
+#include "net.h"
 
-struct scsi_conn; /* scsi.h */
+struct flow; /* flow.h: only its endpoints and outer headers are copied */
+
+struct scsi_stats; /* scsi.h */
 struct scsi_sess;
+struct scsi_figures;
 
 #define SESSION_MAX_DEFAULT 65536u
 #define SESSION_EVENTS_MAX 64u
@@ -110,6 +113,31 @@ enum login_fail {
 	LF_REJECTED,	/* the target answered with a Reject (§11.17) */
 };
 
+/* The iSCSI-MIB PDU counters (RFC 4544 / 7147) of a connection, or of a
+ * session (the sum of its connections, kept as they are counted, so a
+ * connection dropped at SESSION_CONNS_MAX still counts). Counted once,
+ * by the tracker, for every PDU of a connection that has a session,
+ * Login and Text included; the SCSI layer (scsi.h) counts only SCSI. */
+struct pdu_counts {
+	uint64_t pdus[2];   /* by direction: 0 initiator->target (MIB
+			     * iscsiCxnCmdPDUs / RspPDUs) */
+	uint64_t octets[2]; /* data segment bytes (MIB Tx/RxDataOctets) */
+	uint64_t nop_out, nop_in;
+	uint64_t hdigest_errors, ddigest_errors; /* MIB DigestErrors */
+	uint64_t rejects;
+	uint64_t format_errors; /* MIB FormatErrors: Reject for a protocol
+				 * error or an invalid field (§11.17.1) */
+	uint64_t conn_timeout_errors; /* MIB CxnTimeoutErrors: went silent */
+	uint64_t logout_reqs;
+};
+
+/* The errors among them (what scsi_stats_errors adds to). */
+static inline uint64_t pdu_counts_errors(const struct pdu_counts *k)
+{
+	return k->rejects + k->hdigest_errors + k->ddigest_errors +
+	       k->format_errors + k->conn_timeout_errors;
+}
+
 struct sconn {
 	struct sconn *next;
 	bool released; /* its TCP connection is closed: nobody holds it */
@@ -132,11 +160,13 @@ struct sconn {
 	uint32_t login_responses; /* Login Responses seen */
 	struct neg neg;        /* what its login (and later Text) said */
 	struct neg_values vals;
-	/* counters */
-	uint64_t pdus[2];      /* by direction: 0 initiator->target */
-	uint64_t hdigest_errors, ddigest_errors, rejects;
+	struct pdu_counts counts;
 	uint64_t gaps;
-	struct scsi_conn *scsi; /* SCSI layer (scsi.h); NULL until used */
+	/* What the SCSI layer counted on this connection (scsi.h): made
+	 * on its first SCSI PDU, NULL on a connection without SCSI
+	 * traffic. The decoder's own state (open commands) is the
+	 * tracker's, freed with the TCP connection. */
+	struct scsi_stats *scsi;
 };
 
 struct discovered_target {
@@ -195,7 +225,10 @@ struct session {
 	struct sess_event *events;
 	unsigned nevents, event_head, events_cap;
 	uint64_t events_dropped;
-	struct scsi_sess *scsi; /* SCSI layer (scsi.h); NULL until used */
+	struct pdu_counts counts; /* of all its connections, ever */
+	/* SCSI layer (scsi.h): made on the first SCSI PDU of the session,
+	 * NULL for an idle one */
+	struct scsi_sess *scsi;
 	int logout_reason;      /* of the pending Logout Request (§11.14.1) */
 	/* private to session.c: the identity index (live sessions whose
 	 * ISID is known), the list of lost sessions, the list of ended
@@ -347,5 +380,15 @@ const char *session_fail_verb(const struct session *s);
 const struct sconn *session_leading_conn(const struct session *s);
 /* Connections in full feature phase now. */
 unsigned session_current_connections(const struct session *s);
+/* The SCSI layer's figures of s (all zero without SCSI traffic), with
+ * its errors counting the PDU-level ones too (pdu_counts_errors). */
+void session_figures(const struct session *s, uint64_t now,
+		     struct scsi_figures *f);
+/* Errors in one number: the SCSI layer's (scsi_stats_errors) and the
+ * PDU-level ones (pdu_counts_errors). */
+uint64_t session_errors(const struct session *s);
+/* The SCSI state of c and of its session, made on c's first SCSI PDU
+ * (scsi.h); false when out of memory. */
+bool session_scsi_attach(struct session *s, struct sconn *c);
 
 #endif

@@ -604,7 +604,8 @@ static enum sess_status conn_status(const struct sconn *c)
 		return ST_STARTING;
 	case CP_FULL:
 		/* Gaps are the capture's loss, not the connection's. */
-		return c->hdigest_errors || c->ddigest_errors || c->rejects
+		return c->counts.hdigest_errors || c->counts.ddigest_errors ||
+			       c->counts.rejects
 			       ? ST_DEGRADED
 			       : ST_OK;
 	case CP_LOGOUT:
@@ -666,9 +667,9 @@ static void conn_status_description(const struct sconn *c,
 		sappend(p, "; login refused: %s (0x%02x%02x)",
 			iscsi_login_status_str(c->status_class, c->status_detail),
 			c->status_class, c->status_detail);
-	if (c->hdigest_errors || c->ddigest_errors)
+	if (c->counts.hdigest_errors || c->counts.ddigest_errors)
 		sappend(p, "; digest errors");
-	if (c->rejects)
+	if (c->counts.rejects)
 		sappend(p, "; Reject PDUs");
 	if (c->gaps)
 		sappend(p, "; the capture lost bytes of it");

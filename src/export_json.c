@@ -422,11 +422,11 @@ static json_t *conn_json(const struct session *s, const struct sconn *c,
 						      c->status_detail))
 		: json_null());
 	set(o, "pdus", json_pack("{s:I,s:I}", "to_target",
-				 (json_int_t)c->pdus[0], "to_initiator",
-				 (json_int_t)c->pdus[1]));
-	set(o, "header_digest_errors", json_integer((json_int_t)c->hdigest_errors));
-	set(o, "data_digest_errors", json_integer((json_int_t)c->ddigest_errors));
-	set(o, "rejects", json_integer((json_int_t)c->rejects));
+				 (json_int_t)c->counts.pdus[0], "to_initiator",
+				 (json_int_t)c->counts.pdus[1]));
+	set(o, "header_digest_errors", json_integer((json_int_t)c->counts.hdigest_errors));
+	set(o, "data_digest_errors", json_integer((json_int_t)c->counts.ddigest_errors));
+	set(o, "rejects", json_integer((json_int_t)c->counts.rejects));
 	set(o, "gaps", json_integer((json_int_t)c->gaps));
 	if (!c->leading)
 		set(o, "negotiation",
@@ -562,29 +562,35 @@ static json_t *latency_json(const struct scsi_hist *h)
 			 hist_buckets_json(h));
 }
 
-static json_t *scsi_stats_json(const struct scsi_stats *st, uint64_t now)
+/* The counters of a connection or a session: the PDU-level ones (k)
+ * and the SCSI layer's (st; all zero when there is no SCSI state). */
+static json_t *scsi_stats_json(const struct pdu_counts *k,
+			       const struct scsi_stats *st, uint64_t now)
 {
+	static const struct scsi_stats none;
+	if (!st)
+		st = &none;
 	json_t *o = json_object();
-	set(o, "command_pdus", jint(st->cmd_pdus));
-	set(o, "response_pdus", jint(st->rsp_pdus));
+	set(o, "command_pdus", jint(k->pdus[0]));
+	set(o, "response_pdus", jint(k->pdus[1]));
 	set(o, "data_octets",
 	    json_pack("{s:o,s:o}", "to_target",
-		      jint(st->data_octets_to_target), "to_initiator",
-		      jint(st->data_octets_to_initiator)));
-	set(o, "nop_out", jint(st->nop_out));
-	set(o, "nop_in", jint(st->nop_in));
+		      jint(k->octets[0]), "to_initiator",
+		      jint(k->octets[1])));
+	set(o, "nop_out", jint(k->nop_out));
+	set(o, "nop_in", jint(k->nop_in));
 	set(o, "digest_errors",
-	    json_pack("{s:o,s:o}", "header", jint(st->hdigest_errors), "data",
-		      jint(st->ddigest_errors)));
-	set(o, "connection_timeout_errors", jint(st->conn_timeout_errors));
-	set(o, "format_errors", jint(st->format_errors));
+	    json_pack("{s:o,s:o}", "header", jint(k->hdigest_errors), "data",
+		      jint(k->ddigest_errors)));
+	set(o, "connection_timeout_errors", jint(k->conn_timeout_errors));
+	set(o, "format_errors", jint(k->format_errors));
 	set(o, "r2ts", jint(st->r2ts));
 	set(o, "data_out_pdus", jint(st->data_out_pdus));
 	set(o, "data_in_pdus", jint(st->data_in_pdus));
 	set(o, "task_management",
 	    json_pack("{s:o,s:o}", "requests", jint(st->tmf_reqs),
 		      "responses", jint(st->tmf_rsps)));
-	set(o, "rejects", jint(st->rejects));
+	set(o, "rejects", jint(k->rejects));
 	set(o, "async_messages", jint(st->async_msgs));
 	set(o, "snacks", jint(st->snacks));
 
@@ -612,7 +618,7 @@ static json_t *scsi_stats_json(const struct scsi_stats *st, uint64_t now)
 	set(sc, "aborted", jint(st->aborted));
 	set(sc, "outstanding", jint(st->outstanding));
 	set(sc, "outstanding_max", jint(st->outstanding_max));
-	set(sc, "errors", jint(scsi_stats_errors(st)));
+	set(sc, "errors", jint(pdu_counts_errors(k) + scsi_stats_errors(st)));
 	set(sc, "first_command", jtime(st->first_ns));
 	set(sc, "last_command", jtime(st->last_ns));
 	set(o, "scsi", sc);
@@ -692,9 +698,8 @@ static json_t *scsi_luns_json(const struct scsi_sess *ss)
  * its connections (same order as s->conns). */
 static void scsi_json_add(json_t *sj, const struct session *s, uint64_t now)
 {
-	static const struct scsi_stats none;
 	set(sj, "stats",
-	    scsi_stats_json(s->scsi ? &s->scsi->stats : &none, now));
+	    scsi_stats_json(&s->counts, s->scsi ? &s->scsi->stats : NULL, now));
 	set(sj, "luns", scsi_luns_json(s->scsi));
 	if (s->scsi && (s->scsi->luns_dropped || s->scsi->report_luns_seen))
 		set(sj, "luns_info",
@@ -709,8 +714,7 @@ static void scsi_json_add(json_t *sj, const struct session *s, uint64_t now)
 		json_t *cj = json_array_get(conns, i);
 		if (cj)
 			set(cj, "stats",
-			    scsi_stats_json(c->scsi ? &c->scsi->stats : &none,
-					    now));
+			    scsi_stats_json(&c->counts, c->scsi, now));
 	}
 }
 

@@ -350,16 +350,6 @@ static void total_bytes(const struct session *s, char *buf, size_t len)
 	snprintf(buf, len, d < 9.95 ? "%.1f%c" : "%.0f%c", d, unit[i]);
 }
 
-static uint64_t session_errors(const struct session *s)
-{
-	if (s->scsi)
-		return scsi_stats_errors(&s->scsi->stats);
-	uint64_t e = 0;
-	for (const struct sconn *k = s->conns; k; k = k->next)
-		e += k->hdigest_errors + k->ddigest_errors + k->rejects;
-	return e;
-}
-
 enum {
 	S_INIT, S_TARGET, S_STATE, S_REASON, S_TOTAL, S_ERRORS, S_CONN,
 	S_TSIH, S_TYPE, S_ISID, S_HDIG, S_DDIG, S_IR2T, S_IMMD, S_FB, S_MB,
@@ -457,7 +447,7 @@ static void io_rows(struct tbl *t, const struct session *first,
 			continue;
 		const struct scsi_stats *st = &s->scsi->stats;
 		struct scsi_figures f;
-		scsi_figures(s, m->last_ns, &f);
+		session_figures(s, m->last_ns, &f);
 		char b[X_NCOL][32];
 		snprintf(b[X_CMDS], 32, "%llu", (unsigned long long)st->scsi_cmds);
 		snprintf(b[X_READS], 32, "%llu", (unsigned long long)st->reads);

@@ -320,18 +320,18 @@ static void render_errors(FILE *fp, const char *lab, const struct session *s)
 		const char *kind;
 		uint64_t v;
 	} e[] = {
-	    {"header_digest", st->hdigest_errors},
-	    {"data_digest", st->ddigest_errors},
-	    {"reject", st->rejects},
+	    {"header_digest", s->counts.hdigest_errors},
+	    {"data_digest", s->counts.ddigest_errors},
+	    {"reject", s->counts.rejects},
 	    {"check_condition", st->check_conditions},
 	    {"busy", st->busy},
 	    {"reservation_conflict", st->reservation_conflicts},
 	    {"task_set_full", st->task_set_full},
 	    {"other_status", st->other_status},
 	    {"target_failure", st->target_failures},
-	    {"format_error", st->format_errors},
+	    {"format_error", s->counts.format_errors},
 	    {"aged_out", st->aged_out},
-	    {"connection_timeout", st->conn_timeout_errors},
+	    {"connection_timeout", s->counts.conn_timeout_errors},
 	};
 	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++)
 		fprintf(fp, "%s{%s,kind=\"%s\"} %" PRIu64 "\n",
@@ -341,7 +341,13 @@ static void render_errors(FILE *fp, const char *lab, const struct session *s)
 static void render_family(FILE *fp, enum family f, const char *lab,
 			  const struct session *s)
 {
-	const struct scsi_stats *st = s->scsi ? &s->scsi->stats : NULL;
+	/* A session that spoke has (zero) commands, bytes and latency; an
+	 * idle one has no SCSI state of its own (scsi.h), so zeros. */
+	static const struct scsi_stats none;
+	const struct scsi_stats *st =
+	    s->scsi ? &s->scsi->stats
+	    : (s->counts.pdus[0] || s->counts.pdus[1]) ? &none
+						       : NULL;
 	const char *n = families[f].name;
 	switch (f) {
 	case F_CONNECTIONS:

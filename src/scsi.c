@@ -10,7 +10,6 @@
 
 #include "iscsi.h"
 #include "rd.h"
-#include "session.h"
 
 enum cmd_kind { K_FREE = 0, K_READ, K_WRITE, K_OTHER, K_TMF };
 
@@ -250,8 +249,8 @@ void scsi_sess_free(struct scsi_sess *s)
 static int stats_of(const struct scsi_io *io, struct scsi_stats *st[2])
 {
 	int n = 0;
-	if (io->c)
-		st[n++] = &io->c->stats;
+	if (io->cs)
+		st[n++] = io->cs;
 	if (io->s)
 		st[n++] = &io->s->stats;
 	return n;
@@ -1035,25 +1034,23 @@ static void on_tmf_rsp(const struct scsi_io *io, uint64_t now,
 
 /* ---- the PDU interface ---- */
 
-void scsi_pdus_counted(const struct scsi_io *io, bool from_initiator,
-		       uint64_t pdus, uint64_t octets)
+bool scsi_opcode_wanted(uint8_t opcode)
 {
-	FOR_STATS(io, st)
-	{
-		if (from_initiator) {
-			st->cmd_pdus += pdus;
-			st->data_octets_to_target += octets;
-		} else {
-			st->rsp_pdus += pdus;
-			st->data_octets_to_initiator += octets;
-		}
+	switch (opcode) {
+	case OP_SCSI_CMD:
+	case OP_SCSI_RSP:
+	case OP_DATA_OUT:
+	case OP_DATA_IN:
+	case OP_R2T:
+	case OP_TMF_REQ:
+	case OP_TMF_RSP:
+	case OP_SNACK_REQ:
+	case OP_ASYNC_MSG:
+	case OP_REJECT:
+		return true;
+	default:
+		return false;
 	}
-}
-
-void scsi_pdu_count(const struct scsi_io *io, const struct pdu *p)
-{
-	scsi_pdus_counted(io, iscsi_opcode_from_initiator(p->opcode), 1,
-			  p->data_len);
 }
 
 void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
@@ -1067,7 +1064,6 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 		cur->opcode = p->opcode;
 		cur->itt = p->itt;
 	}
-	scsi_pdu_count(io, p);
 	struct scsi_cmd *e;
 	switch (p->opcode) {
 	case OP_SCSI_CMD:
@@ -1133,12 +1129,6 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 	case OP_R2T:
 		FOR_STATS(io, st) st->r2ts++;
 		break;
-	case OP_NOP_OUT:
-		FOR_STATS(io, st) st->nop_out++;
-		break;
-	case OP_NOP_IN:
-		FOR_STATS(io, st) st->nop_in++;
-		break;
 	case OP_TMF_REQ:
 		on_tmf_req(io, now, p);
 		break;
@@ -1146,13 +1136,8 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 		on_tmf_rsp(io, now, p);
 		break;
 	case OP_REJECT: {
+		/* counted by the tracker (struct pdu_counts) */
 		uint8_t reason = bhs_byte2(p->bhs);
-		FOR_STATS(io, st)
-		{
-			st->rejects++;
-			if (reason == 0x04 || reason == 0x09)
-				st->format_errors++;
-		}
 		emit(io, now, "scsi_reject", "target rejected a PDU: %s (0x%02x)",
 		     iscsi_tok_str(iscsi_reject_reasons, reason,
 				   "reserved reason"),
@@ -1168,9 +1153,6 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 	}
 	case OP_SNACK_REQ:
 		FOR_STATS(io, st) st->snacks++;
-		break;
-	case OP_LOGOUT_REQ:
-		FOR_STATS(io, st) st->logout_reqs++;
 		break;
 	default:
 		break;
@@ -1211,13 +1193,6 @@ void scsi_pdu_end(const struct scsi_io *io, uint64_t now, int dir,
 {
 	if (dir < 0 || dir > 1)
 		return;
-	FOR_STATS(io, st)
-	{
-		if (p->hdigest == PDU_DIGEST_BAD)
-			st->hdigest_errors++;
-		if (p->ddigest == PDU_DIGEST_BAD)
-			st->ddigest_errors++;
-	}
 	struct scsi_cur *cur = io->c ? &io->c->cur[dir] : NULL;
 	if (!cur || cur->opcode != p->opcode)
 		return;
@@ -1235,12 +1210,10 @@ void scsi_pdu_end(const struct scsi_io *io, uint64_t now, int dir,
 	cur->want = 0;
 }
 
-void scsi_conn_closed(const struct scsi_io *io, uint64_t now, bool timeout)
+void scsi_conn_closed(const struct scsi_io *io, uint64_t now)
 {
 	(void)now;
 	struct scsi_conn *c = io->c;
-	if (timeout)
-		FOR_STATS(io, st) st->conn_timeout_errors++;
 	if (!c)
 		return;
 	for (uint32_t i = 0; c->tab && i < c->tab_size;) {
@@ -1292,17 +1265,16 @@ uint64_t scsi_stats_errors(const struct scsi_stats *st)
 {
 	return st->check_conditions + st->busy + st->reservation_conflicts +
 	       st->task_set_full + st->other_status + st->target_failures +
-	       st->rejects + st->hdigest_errors + st->ddigest_errors +
-	       st->format_errors + st->aged_out + st->conn_timeout_errors;
+	       st->aged_out;
 }
 
-void scsi_figures(const struct session *s, uint64_t now,
+void scsi_figures(const struct scsi_sess *ss, uint64_t now,
 		  struct scsi_figures *f)
 {
 	memset(f, 0, sizeof(*f));
-	if (!s || !s->scsi)
+	if (!ss)
 		return;
-	const struct scsi_stats *st = &s->scsi->stats;
+	const struct scsi_stats *st = &ss->stats;
 	struct scsi_rates r;
 	scsi_stats_rates(st, now, &r);
 	f->io_seen = st->scsi_cmds > 0;

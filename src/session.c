@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "flow.h"
 #include "scsi.h"
 
 struct session_table {
@@ -116,6 +117,29 @@ unsigned session_current_connections(const struct session *s)
 	for (const struct sconn *c = s->conns; c; c = c->next)
 		n += c->phase == CP_FULL || c->phase == CP_LOGOUT;
 	return n;
+}
+
+void session_figures(const struct session *s, uint64_t now,
+		     struct scsi_figures *f)
+{
+	scsi_figures(s ? s->scsi : NULL, now, f);
+	if (s)
+		f->errors += pdu_counts_errors(&s->counts);
+}
+
+uint64_t session_errors(const struct session *s)
+{
+	return pdu_counts_errors(&s->counts) +
+	       (s->scsi ? scsi_stats_errors(&s->scsi->stats) : 0);
+}
+
+bool session_scsi_attach(struct session *s, struct sconn *c)
+{
+	if (!s->scsi)
+		s->scsi = scsi_sess_new();
+	if (!c->scsi)
+		c->scsi = calloc(1, sizeof(*c->scsi));
+	return s->scsi && c->scsi;
 }
 
 /* ---- table ---- */
@@ -289,7 +313,7 @@ static void session_free(struct session *s)
 	while (s->conns) {
 		struct sconn *c = s->conns;
 		s->conns = c->next;
-		scsi_conn_free(c->scsi);
+		free(c->scsi);
 		free(c);
 	}
 	scsi_sess_free(s->scsi);
@@ -838,7 +862,7 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 			return NULL;
 		struct sconn *old = *link;
 		*link = old->next;
-		scsi_conn_free(old->scsi);
+		free(old->scsi);
 		free(old);
 		s->nconns--;
 		s->incomplete = true;

@@ -14,6 +14,9 @@ struct tconn {
 	struct login *login;
 	struct session *s;
 	struct sconn *c;
+	/* The SCSI decoder's state (open commands): made on the first
+	 * SCSI PDU (scsi_opcode_wanted), freed with this connection. */
+	struct scsi_conn *scsi;
 	bool orphan_done; /* no login: the session was made from traffic */
 	/* A login whose first Login Request goes on (C=1): its session is
 	 * made when the request's text sequence ends (§11.12.2), for the
@@ -29,6 +32,7 @@ struct tconn {
 	struct {
 		uint8_t opcode;
 		bool login; /* routed to the login module */
+		bool scsi;  /* routed to the SCSI layer */
 		uint8_t logout_reason;
 		uint16_t logout_cid;
 		uint8_t logout_response;
@@ -45,8 +49,9 @@ static int initiator_ep(const struct flow *f, int dir, uint8_t opcode)
 	return iscsi_opcode_from_initiator(opcode) ? dir : 1 - dir;
 }
 
-/* The SCSI layer's view of a connection: its state and the session's,
- * made on first use, and the event path back into the session model. */
+/* The SCSI layer's view of a connection: its decoder state (ours), the
+ * counters of the connection and of the session (the model's), made on
+ * the first SCSI PDU, and the event path back into the session model. */
 struct t_evctx {
 	struct session_table *st;
 	struct session *s;
@@ -65,13 +70,45 @@ static bool t_io(struct session_table *st, struct tconn *t,
 {
 	if (!t->s || !t->c)
 		return false;
-	if (!t->c->scsi)
-		t->c->scsi = scsi_conn_new();
-	if (!t->s->scsi)
-		t->s->scsi = scsi_sess_new();
+	if (!t->scsi)
+		t->scsi = scsi_conn_new();
+	session_scsi_attach(t->s, t->c); /* NULL parts: not counted */
 	*x = (struct t_evctx){st, t->s, t->c};
-	*io = (struct scsi_io){t->c->scsi, t->s->scsi, t_scsi_event, x};
+	*io = (struct scsi_io){t->scsi, t->c->scsi, t->s->scsi, t_scsi_event,
+			       x};
 	return true;
+}
+
+/* The PDU-level counters (struct pdu_counts) of a connection and of
+ * its session: each PDU once, at its end. */
+static void t_count(struct tconn *t, int from_i, uint64_t pdus,
+		    uint64_t octets)
+{
+	struct pdu_counts *k[2] = {&t->c->counts, &t->s->counts};
+	for (int i = 0; i < 2; i++) {
+		k[i]->pdus[from_i ? 0 : 1] += pdus;
+		k[i]->octets[from_i ? 0 : 1] += octets;
+	}
+}
+
+static void t_count_pdu(struct tconn *t, const struct pdu *p,
+			uint8_t reject_reason)
+{
+	t_count(t, iscsi_opcode_from_initiator(p->opcode), 1, p->data_len);
+	struct pdu_counts *k[2] = {&t->c->counts, &t->s->counts};
+	for (int i = 0; i < 2; i++) {
+		k[i]->nop_out += p->opcode == OP_NOP_OUT;
+		k[i]->nop_in += p->opcode == OP_NOP_IN;
+		k[i]->logout_reqs += p->opcode == OP_LOGOUT_REQ;
+		if (p->opcode == OP_REJECT) {
+			k[i]->rejects++;
+			/* §11.17.1: protocol error, invalid PDU field */
+			k[i]->format_errors +=
+			    reject_reason == 0x04 || reject_reason == 0x09;
+		}
+		k[i]->hdigest_errors += p->hdigest == PDU_DIGEST_BAD;
+		k[i]->ddigest_errors += p->ddigest == PDU_DIGEST_BAD;
+	}
 }
 
 static void t_open(void *user, struct engine_conn *ec, int slot)
@@ -129,14 +166,8 @@ static void t_login_session(struct session_table *st, struct tconn *t,
 	t->c->login_responses = l->responses;
 	if (l->leading)
 		t->s->install_ns = at;
-	struct t_evctx x;
-	struct scsi_io io;
-	for (int i = 0; i < 2; i++) {
-		t->c->pdus[i] += t->pend.pdus[i];
-		if (t->pend.pdus[i] && t_io(st, t, &x, &io))
-			scsi_pdus_counted(&io, i == 0, t->pend.pdus[i],
-					  t->pend.octets[i]);
-	}
+	for (int i = 0; i < 2; i++)
+		t_count(t, i == 0, t->pend.pdus[i], t->pend.octets[i]);
 }
 
 static void t_begin(void *user, struct engine_conn *ec, int slot, int dir,
@@ -148,6 +179,7 @@ static void t_begin(void *user, struct engine_conn *ec, int slot, int dir,
 	if (!t)
 		return;
 	t->cur[dir].opcode = p->opcode;
+	t->cur[dir].scsi = false;
 	struct login *l =
 		(iscsi_opcode_is_login(p->opcode) ||
 		 iscsi_opcode_is_text(p->opcode)) ? t_login(tr, t, ec) : NULL;
@@ -159,8 +191,10 @@ static void t_begin(void *user, struct engine_conn *ec, int slot, int dir,
 		t_orphan(st, t, ec, dir, p->opcode);
 	struct t_evctx x;
 	struct scsi_io io;
-	if (t_io(st, t, &x, &io))
+	if (scsi_opcode_wanted(p->opcode) && t_io(st, t, &x, &io)) {
+		t->cur[dir].scsi = true;
 		scsi_pdu_begin(&io, ec->now_ns, dir, p);
+	}
 	/* Fields read here because the BHS is gone by the end. */
 	if (p->opcode == OP_LOGOUT_REQ) {
 		t->cur[dir].logout_reason = bhs_function(p->bhs);
@@ -186,7 +220,7 @@ static void t_data(void *user, struct engine_conn *ec, int slot, int dir,
 	}
 	struct t_evctx x;
 	struct scsi_io io;
-	if (t_io(st, t, &x, &io))
+	if (t->cur[dir].scsi && t_io(st, t, &x, &io))
 		scsi_pdu_data(&io, dir, p, d, n);
 }
 
@@ -277,15 +311,11 @@ static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
 		return;
 	}
 	uint64_t now = ec->now_ns;
-	c->pdus[from_i ? 0 : 1]++;
+	t_count_pdu(t, p, t->cur[dir].reject_reason);
 	struct t_evctx x;
 	struct scsi_io io;
-	if (t_io(st, t, &x, &io)) {
-		if (t->cur[dir].login)
-			scsi_pdu_count(&io, p);
-		else
-			scsi_pdu_end(&io, now, dir, p);
-	}
+	if (t->cur[dir].scsi && t_io(st, t, &x, &io))
+		scsi_pdu_end(&io, now, dir, p);
 	if (p->opcode == OP_SCSI_CMD && s->session_type < 0 &&
 	    !s->login_observed)
 		s->session_type = NEG_SESSION_NORMAL; /* only Normal sessions
@@ -300,7 +330,6 @@ static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
 					t->cur[dir].logout_response);
 		break;
 	case OP_REJECT:
-		c->rejects++;
 		if (c->phase == CP_LOGIN && t->login) {
 			/* A Reject is the only answer this login gets. */
 			c->neg = t->login->neg;
@@ -315,14 +344,9 @@ static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
 	default:
 		break;
 	}
-	if (p->hdigest == PDU_DIGEST_BAD || p->ddigest == PDU_DIGEST_BAD) {
-		if (p->hdigest == PDU_DIGEST_BAD)
-			c->hdigest_errors++;
-		if (p->ddigest == PDU_DIGEST_BAD)
-			c->ddigest_errors++;
+	if (p->hdigest == PDU_DIGEST_BAD || p->ddigest == PDU_DIGEST_BAD)
 		session_conn_trouble(st, s, c, now, DEG_DIGEST,
 				     "digest errors");
-	}
 }
 
 static void t_gap(void *user, struct engine_conn *ec, int slot, int dir,
@@ -382,8 +406,16 @@ static void t_close(void *user, struct engine_conn *ec, int slot,
 		login_close(t->login);
 	struct t_evctx x;
 	struct scsi_io io;
-	if (t->c && t->c->scsi && t_io(st, t, &x, &io))
-		scsi_conn_closed(&io, ec->now_ns, why == CONN_END_IDLE);
+	if (t->scsi && t_io(st, t, &x, &io))
+		scsi_conn_closed(&io, ec->now_ns);
+	scsi_conn_free(t->scsi);
+	t->scsi = NULL;
+	if (t->s && t->c && why == CONN_END_IDLE &&
+	    (t->c->counts.pdus[0] || t->c->counts.pdus[1])) {
+		/* MIB CxnTimeoutErrors: a connection that spoke went silent */
+		t->c->counts.conn_timeout_errors++;
+		t->s->counts.conn_timeout_errors++;
+	}
 	if (t->s && t->c && why == CONN_END_SUPERSEDED)
 		session_conn_superseded(st, t->s, t->c, ec->now_ns);
 	else if (t->s && t->c)

@@ -375,7 +375,7 @@ START_TEST(test_session_degraded)
 	struct session *s = fx_session(FX_INAME, FX_TNAME);
 	fx_conn(s, 0, FX_NORMAL_I, FX_NORMAL_T, true);
 	struct sconn *c2 = fx_conn(s, 1, FX_NORMAL_I, FX_NORMAL_T, true);
-	c2->hdigest_errors = 3;
+	c2->counts.hdigest_errors = 3;
 	s->status = ST_DEGRADED;
 	s->degraded = DEG_CONN_LOST | DEG_DIGEST;
 	derive(s, PERSP_TARGET);

@@ -59,8 +59,8 @@ static struct session *two_sessions(void)
 	fx_feed(&c->neg, NEG_TARGET, FX_OPER_T);
 	neg_compute(&c->neg, true, &c->vals);
 	s->vals = c->vals;
-	c->pdus[0] = 10;
-	c->pdus[1] = 11;
+	c->counts.pdus[0] = 10;
+	c->counts.pdus[1] = 11;
 
 	struct session *f = fx_failed_session();
 	f->seq = 1;

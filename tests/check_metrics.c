@@ -81,17 +81,17 @@ START_TEST(test_session_series)
 	st->check_conditions = 1;
 	/* One of each other error, distinct, so a kind left out or counted
 	 * twice shows in the sum below. */
-	st->hdigest_errors = 2;
-	st->ddigest_errors = 4;
-	st->rejects = 8;
+	s->counts.hdigest_errors = 2;
+	s->counts.ddigest_errors = 4;
+	s->counts.rejects = 8;
 	st->busy = 16;
 	st->reservation_conflicts = 32;
 	st->task_set_full = 64;
 	st->other_status = 128;
 	st->target_failures = 256;
-	st->format_errors = 512;
+	s->counts.format_errors = 512;
 	st->aged_out = 1024;
-	st->conn_timeout_errors = 2048;
+	s->counts.conn_timeout_errors = 2048;
 	size_t len;
 	struct metrics_meta mm = {.version = "9.9"};
 	char *doc = metrics_render(NULL, s, &mm, &len);
@@ -131,7 +131,7 @@ START_TEST(test_session_series)
 			kinds++;
 		}
 		ck_assert_uint_eq(kinds, 12);
-		ck_assert_double_eq(sum, (double)scsi_stats_errors(st));
+		ck_assert_double_eq(sum, (double)session_errors(s));
 	}
 	/* The histogram: cumulative, _count equal to the commands. */
 	ck_assert_double_eq(

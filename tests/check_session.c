@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flow.h"
 #include "session.h"
 
 #define SEC 1000000000ull

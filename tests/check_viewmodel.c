@@ -40,7 +40,8 @@ static void fx3_make(struct fx3 *f)
 		    fx_conn(f->s[i], 0, FX_NORMAL_I, FX_NORMAL_T, true));
 		/* A distinct initiator address per session, for the filter. */
 		f->s[i]->conns->initiator.addr.a[3] = (uint8_t)(10 + i);
-		f->s[i]->conns->hdigest_errors = (uint64_t)i * 5;
+		f->s[i]->conns->counts.hdigest_errors = (uint64_t)i * 5;
+		f->s[i]->counts.hdigest_errors = (uint64_t)i * 5; /* the sum */
 		if (i == 2)
 			ck_assert_ptr_nonnull(
 			    fx_conn(f->s[i], 1, FX_NORMAL_I, FX_NORMAL_T, true));

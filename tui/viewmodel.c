@@ -131,19 +131,6 @@ static void human_bytes(uint64_t v, char *buf, size_t len)
 	snprintf(buf, len, d < 9.95 ? "%.1f%c" : "%.0f%c", d, unit[i]);
 }
 
-/* One meaning everywhere: the SCSI layer's error count (scsi.h), or,
- * before any SCSI traffic, the digest errors and rejects it would
- * count. */
-static uint64_t session_errors(const struct session *s)
-{
-	if (s->scsi)
-		return scsi_stats_errors(&s->scsi->stats);
-	uint64_t e = 0;
-	for (const struct sconn *k = s->conns; k; k = k->next)
-		e += k->hdigest_errors + k->ddigest_errors + k->rejects;
-	return e;
-}
-
 static bool status_ended(enum sess_status st)
 {
 	return st == ST_STOPPED || st == ST_ERROR;
@@ -988,12 +975,13 @@ void vm_detail(const struct session *s, enum perspective persp, bool ascii,
 			     " T>I %" PRIu64,
 			     t1, t2,
 			     c->login_observed ? "observed" : "not observed",
-			     c->pdus[0], c->pdus[1]);
+			     c->counts.pdus[0], c->counts.pdus[1]);
 		vm_text_addf(t, ascii,
 			     "  header digest errors %" PRIu64
 			     "  data digest errors %" PRIu64 "  rejects %" PRIu64
 			     "  capture gaps %" PRIu64,
-			     c->hdigest_errors, c->ddigest_errors, c->rejects,
+			     c->counts.hdigest_errors, c->counts.ddigest_errors,
+			     c->counts.rejects,
 			     c->gaps);
 		vm_text_addf(t, ascii, "  CIM_iSCSIConnection");
 		size_t cn = cim_conn_props(s, c, persp, props,
@@ -1111,7 +1099,7 @@ void vm_detail_activity(const struct session *s, uint64_t now, bool ascii,
 		     "  commands %" PRIu64 " (reads %" PRIu64 ", writes %" PRIu64
 		     ", other %" PRIu64 ")  read %sB  written %sB  errors %" PRIu64,
 		     st->scsi_cmds, st->reads, st->writes, st->others, rd, wr,
-		     scsi_stats_errors(st));
+		     session_errors(s));
 	if (st->latency.count) {
 		char p50[24], p95[24], p99[24];
 		human_ns(scsi_hist_percentile(&st->latency, 50), p50, sizeof(p50));
