@@ -153,10 +153,27 @@ struct login {
 	struct login_sendtargets *st;
 };
 
+/* What a login that reached Full Feature Phase leaves for the rest of
+ * its connection. Its negotiation record is copied to the session model
+ * (struct sconn) and the login itself (about 3.7 KB) is freed; a Login
+ * or Text PDU after it (§12.3 SendTargets, §13.12 MRDSL) makes a new
+ * one from this and that record: login_resume(). */
+struct login_rest {
+	uint8_t outcome; /* enum login_outcome */
+	bool from_start, lost;
+	uint32_t requests, responses, anomalies;
+	uint32_t text_requests, text_responses, text_other_keys;
+};
+
 void login_init(struct login *l, struct counters *ctr);
 /* The same with a text cap per direction (0: TEXT_CAP_DEFAULT). */
 void login_init_cap(struct login *l, struct counters *ctr, uint32_t text_cap);
 void login_free(struct login *l);
+void login_rest_save(const struct login *l, struct login_rest *r);
+/* A login as the one that left r, with negotiation record neg (copied)
+ * and no text in progress; login_free() when done. */
+void login_resume(struct login *l, struct counters *ctr, uint32_t text_cap,
+		  const struct neg *neg, const struct login_rest *r);
 
 /* Returns 0 when the PDU is a Login/Text PDU this module takes, 1 when
  * it is ignored. */

@@ -65,6 +65,39 @@ void login_free(struct login *l)
 	l->st = NULL;
 }
 
+void login_rest_save(const struct login *l, struct login_rest *r)
+{
+	*r = (struct login_rest){
+	    .outcome = (uint8_t)l->outcome,
+	    .from_start = l->from_start,
+	    .lost = l->lost,
+	    .requests = l->requests,
+	    .responses = l->responses,
+	    .anomalies = l->anomalies,
+	    .text_requests = l->text_requests,
+	    .text_responses = l->text_responses,
+	    .text_other_keys = l->text_other_keys,
+	};
+}
+
+void login_resume(struct login *l, struct counters *ctr, uint32_t text_cap,
+		  const struct neg *neg, const struct login_rest *r)
+{
+	login_init_cap(l, ctr, text_cap);
+	l->neg = *neg;
+	l->any_seen = true;
+	l->outcome = (enum login_outcome)r->outcome;
+	l->stage = STAGE_FULL_FEATURE;
+	l->from_start = r->from_start;
+	l->lost = r->lost;
+	l->requests = r->requests;
+	l->responses = r->responses;
+	l->anomalies = r->anomalies;
+	l->text_requests = r->text_requests;
+	l->text_responses = r->text_responses;
+	l->text_other_keys = r->text_other_keys;
+}
+
 static enum neg_side side_of(uint8_t op)
 {
 	return iscsi_opcode_from_initiator(op) ? NEG_INITIATOR : NEG_TARGET;

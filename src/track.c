@@ -10,8 +10,13 @@
 
 struct tconn {
 	/* Made when the first Login or Text PDU arrives: most connections
-	 * of a SYN flood, and those joined mid-session, never need one. */
+	 * of a SYN flood, and those joined mid-session, never need one.
+	 * Freed once the login reached Full Feature Phase (its negotiation
+	 * record is then the connection's, c->neg); `rest` keeps what a
+	 * later Login or Text PDU needs to make it again (login_resume). */
 	struct login *login;
+	struct login_rest rest;
+	bool rested;
 	struct session *s;
 	struct sconn *c;
 	/* The SCSI decoder's state (open commands): made on the first
@@ -121,8 +126,13 @@ static void t_open(void *user, struct engine_conn *ec, int slot)
 static struct login *t_login(const struct track *tr, struct tconn *t,
 			     struct engine_conn *ec)
 {
-	if (!t->login && (t->login = malloc(sizeof(*t->login))))
-		/* the engine's counters: a text cap hit is counted */
+	if (t->login || !(t->login = malloc(sizeof(*t->login))))
+		return t->login;
+	/* the engine's counters: a text cap hit is counted */
+	if (t->rested && t->c)
+		login_resume(t->login, ec->ctr, tr->text_cap, &t->c->neg,
+			     &t->rest);
+	else
 		login_init_cap(t->login, ec->ctr, tr->text_cap);
 	return t->login;
 }
@@ -286,6 +296,17 @@ static void t_login_end(struct session_table *st, struct tconn *t,
 		}
 		t->s->targets_dropped = l->st->dropped;
 	}
+	/* In Full Feature Phase now: c->neg holds the negotiation, and the
+	 * login's text buffers are empty (both sequences ended), so what
+	 * is left of it fits in t->rest. */
+	if ((ev & LOGIN_EV_FULL_FEATURE) && !t->pend.on && !l->st &&
+	    !l->txt[NEG_INITIATOR].len && !l->txt[NEG_TARGET].len) {
+		login_rest_save(l, &t->rest);
+		t->rested = true;
+		login_free(l);
+		free(l);
+		t->login = NULL;
+	}
 }
 
 static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
@@ -360,6 +381,8 @@ static void t_gap(void *user, struct engine_conn *ec, int slot, int dir,
 	if (t->login)
 		login_gap(t->login,
 		  ec->flow->target == dir ? NEG_TARGET : NEG_INITIATOR);
+	else if (t->rested)
+		t->rest.lost = true;
 	if (bytes == 0 || !t->s || !t->c)
 		return;
 	t->c->gaps++;

@@ -456,6 +456,66 @@ START_TEST(test_discovery_sendtargets)
 }
 END_TEST
 
+/* A login freed in Full Feature Phase and made again from what it left
+ * (login_rest) and its negotiation record goes on as the one kept. */
+static unsigned ffp_text(struct login *l)
+{
+	unsigned ev = PDU(l, OP_TEXT_REQ, F_T, 0, 0, 0,
+			  "MaxRecvDataSegmentLength=65536\0SendTargets=All\0",
+			  0);
+	ev |= PDU(l, OP_TEXT_RSP, F_T, 0, 0, 0,
+		  "MaxRecvDataSegmentLength=16384\0"
+		  "TargetName=iqn.2001-04.com.example:disk1\0"
+		  "TargetAddress=192.0.2.7:3260,1\0X-other=1\0",
+		  0);
+	return ev;
+}
+
+START_TEST(test_resume_after_full_feature)
+{
+	struct login a, b;
+	login_init(&a, NULL);
+	PDU(&a, OP_LOGIN_REQ, F_T | STG(1, 3), 0, 0, 0,
+	    "InitiatorName=iqn.1993-08.org.debian:01:abc\0"
+	    "SessionType=Discovery\0MaxRecvDataSegmentLength=32768\0",
+	    0);
+	unsigned ev = PDU(&a, OP_LOGIN_RSP, F_T | STG(1, 3), 0x0102, 0, 0,
+			  "MaxRecvDataSegmentLength=8192\0", 0);
+	ck_assert(ev & LOGIN_EV_FULL_FEATURE);
+	struct login_rest r;
+	login_rest_save(&a, &r);
+	struct neg saved = a.neg; /* what the connection keeps (c->neg) */
+	login_resume(&b, NULL, 0, &saved, &r);
+	ck_assert_int_eq(b.outcome, LOGIN_FULL_FEATURE);
+	ck_assert_uint_eq(b.requests, a.requests);
+	ck_assert_uint_eq(b.responses, a.responses);
+	ck_assert(login_complete(&b) == login_complete(&a));
+	unsigned ea = ffp_text(&a), eb = ffp_text(&b);
+	ck_assert_uint_eq(ea, eb);
+	ck_assert(ea & LOGIN_EV_MRDSL);
+	ck_assert(ea & LOGIN_EV_SENDTARGETS);
+	struct neg_values va, vb;
+	login_values(&a, &va);
+	login_values(&b, &vb);
+	ck_assert_uint_eq(vb.mrdsl_initiator.v, 65536);
+	ck_assert_uint_eq(vb.mrdsl_target.v, 16384);
+	ck_assert_uint_eq(va.mrdsl_target.flags, vb.mrdsl_target.flags);
+	ck_assert_uint_eq(va.session_type.v, vb.session_type.v);
+	ck_assert_uint_eq(a.neg.mrdsl_redeclared[NEG_TARGET],
+			  b.neg.mrdsl_redeclared[NEG_TARGET]);
+	ck_assert_str_eq(b.neg.initiator_name.s,
+			 "iqn.1993-08.org.debian:01:abc");
+	ck_assert_ptr_nonnull(b.st);
+	ck_assert_uint_eq(b.st->count, a.st->count);
+	ck_assert_str_eq(b.st->t[0].addr[0], a.st->t[0].addr[0]);
+	ck_assert_uint_eq(b.text_requests, a.text_requests);
+	ck_assert_uint_eq(b.text_other_keys, a.text_other_keys);
+	ck_assert_uint_eq(b.anomalies, a.anomalies);
+	login_free(&a);
+	login_free(&b);
+}
+END_TEST
+
 START_TEST(test_sendtargets_limits)
 {
 	struct login l;
@@ -659,6 +719,7 @@ Suite *login_suite(void)
 	tcase_add_test(tc, test_failed_each_class);
 	tcase_add_test(tc, test_auth_failure_chap);
 	tcase_add_test(tc, test_discovery_sendtargets);
+	tcase_add_test(tc, test_resume_after_full_feature);
 	tcase_add_test(tc, test_view_parse);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("incremental");
