@@ -27,6 +27,7 @@
 
 #include "capture.h"
 #include "engine.h"
+#include "intern.h"
 #include "scsi.h"
 #include "session.h"
 #include "track.h"
@@ -119,11 +120,11 @@ int main(int argc, char **argv)
 	       (double)total / n);
 	/* The parts of the fixed-size records, for what to shrink first. */
 	printf("record layout (bytes):\n");
-	printf("  struct session %zu: names %zu, values %zu; an event %zu\n",
-	       sizeof(struct session),
-	       4 * FIELD_SIZE(struct session, initiator_name) +
-		   FIELD_SIZE(struct session, redirect),
-	       FIELD_SIZE(struct session, vals), sizeof(struct sess_event));
+	printf("  struct session %zu: values %zu; an event %zu\n",
+	       sizeof(struct session), FIELD_SIZE(struct session, vals),
+	       sizeof(struct sess_event));
+	printf("  names: %zu distinct, %zu bytes (shared, intern.h)\n",
+	       intern_count(), intern_bytes());
 	printf("  struct sconn %zu: negotiation record %zu, values %zu\n",
 	       sizeof(struct sconn), FIELD_SIZE(struct sconn, neg),
 	       FIELD_SIZE(struct sconn, vals));

@@ -189,11 +189,13 @@ struct sess_event {
 struct session {
 	struct session *next;   /* in creation order */
 	uint64_t seq;           /* creation order */
-	/* identity (§4.2.7 / cim-mapping Name) */
-	char initiator_name[NEG_STR_MAX];
-	char target_name[NEG_STR_MAX];
-	char initiator_alias[NEG_STR_MAX];
-	char target_alias[NEG_STR_MAX];
+	/* identity (§4.2.7 / cim-mapping Name). The names are shared
+	 * copies (intern.h: 4,000 sessions to 20 targets hold 20 target
+	 * names), "" when unknown, never NULL; set with session_name_set. */
+	const char *initiator_name;
+	const char *target_name;
+	const char *initiator_alias;
+	const char *target_alias;
 	bool isid_known, tpgt_known, tsih_known;
 	uint8_t isid[6];
 	uint16_t tpgt;
@@ -210,7 +212,7 @@ struct session {
 	uint8_t fail_kind;               /* enum login_fail */
 	uint8_t fail_class, fail_detail; /* LF_STATUS */
 	uint8_t fail_reject;             /* LF_REJECTED: reason §11.17.1 */
-	char redirect[NEG_STR_MAX];      /* TargetAddress of a redirect */
+	const char *redirect;            /* TargetAddress of a redirect */
 	bool incomplete;        /* a cap or gap hid part of it */
 	struct sconn *conns;    /* in login order */
 	unsigned nconns;
@@ -354,9 +356,14 @@ const char *session_target_addr(const struct discovered_target *t,
 /* Event i of s's history, 0 the oldest kept, i < s->nevents. */
 const struct sess_event *session_event_at(const struct session *s, unsigned i);
 /* Frees what a session holds on the heap besides its connections (the
- * event ring, the SendTargets results): for sessions made outside a
- * table (test fixtures); a table frees its own. */
+ * event ring, the SendTargets results, its names): for sessions made
+ * outside a table (test fixtures); a table frees its own. */
 void session_parts_free(struct session *s);
+/* Every name of s "" (a session made outside a table starts so). */
+void session_names_init(struct session *s);
+/* Sets one name of a session (&s->initiator_name, ...) to the shared
+ * copy of v (NULL or "": unknown), releasing the one it held. */
+void session_name_set(const char **slot, const char *v);
 /* Records an event and tells the listener (st may be NULL: no table, no
  * listener). */
 void session_event(struct session_table *st, struct session *s,

@@ -156,6 +156,7 @@ static void defs_build(void)
 	if (!s || !c || !p)
 		goto out;
 	c->version_active = 0;
+	session_names_init(s);
 	s->conns = c;
 	size_t n = cim_session_props(s, PERSP_TARGET, p, DEF_MAX);
 	for (size_t i = 0; i < n; i++)

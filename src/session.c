@@ -12,6 +12,7 @@
 #include <sys/random.h>
 
 #include "flow.h"
+#include "intern.h"
 #include "scsi.h"
 
 struct session_table {
@@ -321,8 +322,29 @@ static void session_free(struct session *s)
 	free(s);
 }
 
+void session_names_init(struct session *s)
+{
+	s->initiator_name = s->target_name = "";
+	s->initiator_alias = s->target_alias = s->redirect = "";
+}
+
+void session_name_set(const char **slot, const char *v)
+{
+	const char *old = *slot;
+	const char *n = v ? intern_get(v, strlen(v)) : "";
+	*slot = n ? n : ""; /* out of memory: unknown */
+	intern_put(old);
+}
+
 void session_parts_free(struct session *s)
 {
+	const char **names[] = {&s->initiator_name, &s->target_name,
+				&s->initiator_alias, &s->target_alias,
+				&s->redirect};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		intern_put(*names[i]);
+		*names[i] = "";
+	}
 	free(s->events);
 	s->events = NULL;
 	s->nevents = s->event_head = s->events_cap = 0;
@@ -457,6 +479,7 @@ static struct session *session_new(struct session_table *st, uint64_t now)
 		ctr_inc(st->ctr, CTR_SESSIONS_CAP_HIT);
 		return NULL;
 	}
+	session_names_init(s);
 	s->seq = st->seq++;
 	s->session_type = -1;
 	s->install_ns = now;
@@ -778,6 +801,13 @@ static void copy_str(char *dst, const struct neg_str *src)
 		snprintf(dst, NEG_STR_MAX, "%s", src->s);
 }
 
+/* A declared name into a session's (interned) name. */
+static void name_from(const char **slot, const struct neg_str *src)
+{
+	if (src->seen)
+		session_name_set(slot, src->s);
+}
+
 static bool identity_eq(const struct session *s, const uint8_t isid[6],
 			const char *iname, const char *tname)
 {
@@ -819,9 +849,9 @@ struct session *session_login_begin(struct session_table *st, uint64_t now,
 	struct session *s = session_new(st, now);
 	if (!s)
 		return NULL;
-	memcpy(s->initiator_name, iname, NEG_STR_MAX);
-	memcpy(s->target_name, tname, NEG_STR_MAX);
-	copy_str(s->initiator_alias, &neg->initiator_alias);
+	session_name_set(&s->initiator_name, iname);
+	session_name_set(&s->target_name, tname);
+	name_from(&s->initiator_alias, &neg->initiator_alias);
 	memcpy(s->isid, isid, 6);
 	s->isid_known = true;
 	ident_add(st, s);
@@ -939,6 +969,7 @@ static void login_failed(struct session_table *st, struct session *s,
 				      .fail_class = c->status_class,
 				      .fail_detail = c->status_detail,
 				      .fail_reject = reject};
+		session_names_init(&tmp);
 		session_event(st, s, c, now, "connection_login_failed", "%s",
 			      session_fail_str(&tmp, text, sizeof(text)));
 		return;
@@ -974,11 +1005,11 @@ void session_login_end(struct session_table *st, struct session *s,
 		s->tpgt = (uint16_t)tpgt->v;
 		s->tpgt_known = true;
 	}
-	copy_str(s->target_alias, &c->neg.target_alias);
+	name_from(&s->target_alias, &c->neg.target_alias);
 	if (cls != 0) {
 		const char *why = iscsi_login_status_str(cls, detail);
 		if (cls == 1)
-			copy_str(s->redirect, &c->neg.target_address);
+			name_from(&s->redirect, &c->neg.target_address);
 		if (c->leading) {
 			s->fail_class = cls;
 			s->fail_detail = detail;

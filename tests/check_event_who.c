@@ -15,8 +15,9 @@ static struct session *mk(void)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	ck_assert_ptr_nonnull(s);
-	snprintf(s->initiator_name, sizeof(s->initiator_name), "iqn.i");
-	snprintf(s->target_name, sizeof(s->target_name), "iqn.t:none");
+	session_names_init(s);
+	session_name_set(&s->initiator_name, "iqn.i");
+	session_name_set(&s->target_name, "iqn.t:none");
 	static const uint8_t isid[6] = {0x80, 0x12, 0x34, 0x56, 0, 1};
 	memcpy(s->isid, isid, 6);
 	s->isid_known = true;
@@ -45,7 +46,7 @@ START_TEST(test_fill)
 	s->conns = &c;
 	s->tsih = 7;
 	s->tsih_known = true;
-	s->initiator_name[0] = '\0';
+	session_name_set(&s->initiator_name, "");
 	event_who_fill(s, NULL, &w);
 	ck_assert_ptr_null(w.initiator);
 	ck_assert_int_eq(w.tsih, 7);
@@ -53,6 +54,7 @@ START_TEST(test_fill)
 	ck_assert_int_eq(w.initiator_port, 50000);
 	ck_assert_str_eq(w.target_addr, "192.0.2.10");
 	ck_assert_int_eq(w.target_port, 3260);
+	session_parts_free(s);
 	free(s);
 }
 END_TEST
@@ -106,6 +108,7 @@ START_TEST(test_reopen)
 		      "\"isid\":\"0x801234560001\",\"tsih\":null"));
 	rmdir(path);
 	unlink(moved);
+	session_parts_free(s);
 	free(s);
 }
 END_TEST

@@ -77,8 +77,7 @@ static const char BAD_CLEAN[] =
 static struct session *bad_session(void)
 {
 	struct session *s = fx_session(BAD_NAME, BAD_NAME);
-	snprintf(s->initiator_alias, sizeof(s->initiator_alias), "%s",
-		 BAD_NAME);
+	session_name_set(&s->initiator_alias, BAD_NAME);
 	fx_conn(s, 0, FX_NORMAL_I, FX_NORMAL_T, true);
 	static const char *const addrs[] = {"192.0.2.9:3260,1",
 					    "[2001:db8::1]:3260,1"};

@@ -100,6 +100,7 @@ static struct session *sess(enum sess_status st)
 {
 	struct session *s = calloc(1, sizeof(*s));
 	ck_assert_ptr_nonnull(s);
+	session_names_init(s);
 	s->status = st;
 	return s;
 }
@@ -135,6 +136,7 @@ START_TEST(test_reasons)
 	s->fail_class = 2;
 	s->fail_detail = 1;
 	ck_assert_str_eq(label_reason(s, tiny, sizeof(tiny)), "aut");
+	session_parts_free(s);
 	free(s);
 }
 END_TEST

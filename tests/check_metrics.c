@@ -15,8 +15,9 @@ static struct session *mk_session(uint64_t seq, const char *ini,
 	struct session *s = calloc(1, sizeof(*s));
 	ck_assert_ptr_nonnull(s);
 	s->seq = seq;
-	snprintf(s->initiator_name, sizeof(s->initiator_name), "%s", ini);
-	snprintf(s->target_name, sizeof(s->target_name), "%s", tgt);
+	session_names_init(s);
+	session_name_set(&s->initiator_name, ini);
+	session_name_set(&s->target_name, tgt);
 	static const uint8_t isid[6] = {0x40, 0x00, 0x01, 0x37, 0x00, 0x02};
 	memcpy(s->isid, isid, 6);
 	s->isid_known = true;
@@ -29,6 +30,7 @@ static struct session *mk_session(uint64_t seq, const char *ini,
 static void free_session(struct session *s)
 {
 	scsi_sess_free(s->scsi);
+	session_parts_free(s);
 	free(s);
 }
 
@@ -278,8 +280,9 @@ START_TEST(test_fail_cap)
 	s->fail_detail = 3;
 	struct sess_event ev = {.kind = "login_failed"};
 	for (unsigned i = 0; i < METRICS_FAIL_KEYS_MAX + 5; i++) {
-		snprintf(s->initiator_name, sizeof(s->initiator_name),
-			 "iqn.i%u", i);
+		char iname[32];
+		snprintf(iname, sizeof(iname), "iqn.i%u", i);
+		session_name_set(&s->initiator_name, iname);
 		l->event(l->user, s, NULL, &ev);
 	}
 	char *doc = metrics_render(m, NULL, &(struct metrics_meta){0}, NULL);

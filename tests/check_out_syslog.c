@@ -14,9 +14,9 @@ static struct session *mk(void)
 	struct session *s = calloc(1, sizeof(*s));
 	ck_assert_ptr_nonnull(s);
 	s->seq = 4;
-	snprintf(s->initiator_name, sizeof(s->initiator_name),
-		 "iqn.i:a]b\"c\\d");
-	snprintf(s->target_name, sizeof(s->target_name), "iqn.t:\xff");
+	session_names_init(s);
+	session_name_set(&s->initiator_name, "iqn.i:a]b\"c\\d");
+	session_name_set(&s->target_name, "iqn.t:\xff");
 	static const uint8_t isid[6] = {0x80, 0x66, 0x62, 0x3b, 0, 0};
 	memcpy(s->isid, isid, 6);
 	s->isid_known = true;
@@ -51,7 +51,7 @@ START_TEST(test_format)
 	/* A lost session is an error (severity 3): <27>; no connection:
 	 * no endpoints, nothing unknown is sent. */
 	ev.kind = "session_lost";
-	s->initiator_name[0] = '\0';
+	session_name_set(&s->initiator_name, "");
 	syslog_format(s, NULL, &ev, "", 1, buf, sizeof(buf));
 	ck_assert_str_eq(
 	    buf,
@@ -62,6 +62,7 @@ START_TEST(test_format)
 	/* A short buffer is cut, still terminated. */
 	ck_assert_uint_eq(syslog_format(s, NULL, &ev, "h", 1, buf, 10), 9);
 	ck_assert_uint_eq(strlen(buf), 9);
+	session_parts_free(s);
 	free(s);
 }
 END_TEST
@@ -115,6 +116,7 @@ START_TEST(test_socket)
 	ck_assert_uint_eq(syslog_errors(sk), 1);
 	syslog_close(sk);
 	syslog_close(NULL);
+	session_parts_free(s);
 	free(s);
 }
 END_TEST

@@ -64,11 +64,9 @@ static inline struct session *fx_session(const char *iname, const char *tname)
 	struct session *s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
-	if (iname)
-		snprintf(s->initiator_name, sizeof(s->initiator_name), "%s",
-			 iname);
-	if (tname)
-		snprintf(s->target_name, sizeof(s->target_name), "%s", tname);
+	session_names_init(s);
+	session_name_set(&s->initiator_name, iname);
+	session_name_set(&s->target_name, tname);
 	static const uint8_t isid[6] = {0x40, 0x00, 0x01, 0x37, 0x00, 0x00};
 	memcpy(s->isid, isid, 6);
 	s->isid_known = true;

@@ -1,0 +1,3 @@
+build-dev/cli/hints.o: cli/hints.c cli/hints.h include/counters.h
+cli/hints.h:
+include/counters.h:

@@ -1,0 +1,2 @@
+build-dev/src/capture.o: src/capture.c include/capture.h
+include/capture.h:

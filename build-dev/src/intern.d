@@ -1,0 +1,2 @@
+build-dev/src/intern.o: src/intern.c include/intern.h
+include/intern.h:

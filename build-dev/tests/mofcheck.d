@@ -1,0 +1,2 @@
+build-dev/tests/mofcheck.o: tests/mofcheck.c tests/mofcheck.h
+tests/mofcheck.h:

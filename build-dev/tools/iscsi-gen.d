@@ -1,0 +1,1 @@
+build-dev/tools/iscsi-gen: tests/tools/iscsi-gen.c
