@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "session.h"
 
@@ -24,6 +25,11 @@ const char *label_reason(const struct session *s, char *buf, size_t len);
 /* The word for a login Status-Class/Detail (RFC 7143 §11.13.5):
  * "auth" for 0x0201, "no target" for 0x0203, ... */
 const char *label_login_word(unsigned cls, unsigned detail);
+
+/* A byte count in 10^3 multiples, two or three significant digits, as
+ * the TOTAL column shows it in the table and the UI: "999", "1.2K",
+ * "29K", "1.5M". Returns what snprintf() does. */
+size_t label_bytes(uint64_t v, char *buf, size_t len);
 
 /* Fits an (already display-escaped, UTF-8) iSCSI name into `width`
  * terminal columns, keeping what tells names apart:

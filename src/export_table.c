@@ -330,24 +330,13 @@ static const char *digest_word(const struct cim_prop *p)
 	return p->u == 3 ? "CRC32C" : p->u == 2 ? "None" : "Other";
 }
 
-/* Bytes read + written, as in the UI's TOTAL: 10^3 multiples. */
+/* Bytes read + written, as in the UI's TOTAL (label_bytes). */
 static void total_bytes(const struct session *s, char *buf, size_t len)
 {
-	uint64_t v = s->scsi ? s->scsi->stats.bytes_read +
-				   s->scsi->stats.bytes_written
-			     : 0;
-	static const char unit[] = "KMGTP";
-	if (v < 1000) {
-		snprintf(buf, len, "%llu", (unsigned long long)v);
-		return;
-	}
-	double d = (double)v / 1000.0;
-	size_t i = 0;
-	while (d >= 999.5 && i + 1 < sizeof(unit) - 1) {
-		d /= 1000.0;
-		i++;
-	}
-	snprintf(buf, len, d < 9.95 ? "%.1f%c" : "%.0f%c", d, unit[i]);
+	label_bytes(s->scsi ? s->scsi->stats.bytes_read +
+				  s->scsi->stats.bytes_written
+			    : 0,
+		    buf, len);
 }
 
 enum {

@@ -2,6 +2,7 @@
  * (label.h). */
 #include "label.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -92,6 +93,23 @@ const char *label_reason(const struct session *s, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%s", w);
 	return buf;
+}
+
+/* ---- sizes ---- */
+
+size_t label_bytes(uint64_t v, char *buf, size_t len)
+{
+	static const char unit[] = "KMGTP";
+	if (v < 1000)
+		return (size_t)snprintf(buf, len, "%" PRIu64, v);
+	double d = (double)v / 1000.0;
+	size_t i = 0;
+	while (d >= 999.5 && i + 1 < sizeof(unit) - 1) {
+		d /= 1000.0;
+		i++;
+	}
+	return (size_t)snprintf(buf, len, d < 9.95 ? "%.1f%c" : "%.0f%c", d,
+				unit[i]);
 }
 
 /* ---- names ----

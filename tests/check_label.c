@@ -141,6 +141,25 @@ START_TEST(test_reasons)
 }
 END_TEST
 
+START_TEST(test_bytes)
+{
+	static const struct {
+		uint64_t v;
+		const char *out;
+	} v[] = {
+	    {0, "0"},		   {999, "999"},	 {1000, "1.0K"},
+	    {1249, "1.2K"},	   {9949, "9.9K"},	 {9950, "10K"},
+	    {29400, "29K"},	   {999499, "999K"},	 {999500, "1.0M"},
+	    {1500000, "1.5M"},	   {UINT64_MAX, "18447P"},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char b[16];
+		label_bytes(v[i].v, b, sizeof(b));
+		ck_assert_str_eq(b, v[i].out);
+	}
+}
+END_TEST
+
 /* Widths are terminal columns: a name of wide characters is cut to the
  * width, never past it, whatever width is asked for. */
 START_TEST(test_name_wide)
@@ -181,6 +200,7 @@ Suite *label_suite(void)
 	tcase_add_test(tc, test_name_widths);
 	tcase_add_test(tc, test_name_small_buffer);
 	tcase_add_test(tc, test_name_wide);
+	tcase_add_test(tc, test_bytes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -115,22 +115,6 @@ static void human_rate(double v, char *buf, size_t len)
 		snprintf(buf, len, "%.1f", v);
 }
 
-static void human_bytes(uint64_t v, char *buf, size_t len)
-{
-	static const char unit[] = "KMGTP";
-	if (v < 1000) {
-		snprintf(buf, len, "%" PRIu64, v);
-		return;
-	}
-	double d = (double)v / 1000.0;
-	size_t i = 0;
-	while (d >= 999.5 && i + 1 < sizeof(unit) - 1) {
-		d /= 1000.0;
-		i++;
-	}
-	snprintf(buf, len, d < 9.95 ? "%.1f%c" : "%.0f%c", d, unit[i]);
-}
-
 static bool status_ended(enum sess_status st)
 {
 	return st == ST_STOPPED || st == ST_ERROR;
@@ -187,7 +171,7 @@ static void row_fill(const struct vm *vm, struct vm_row *r,
 	uint64_t total = s->scsi ? s->scsi->stats.bytes_read +
 				       s->scsi->stats.bytes_written
 				 : 0;
-	human_bytes(total, c[VM_COL_TOTAL], VM_SMALL_MAX);
+	label_bytes(total, c[VM_COL_TOTAL], VM_SMALL_MAX);
 	r->num[VM_COL_TOTAL] = total;
 	struct vm_rates rt = {0};
 	if (vm->rates)
@@ -1091,8 +1075,8 @@ void vm_detail_activity(const struct session *s, uint64_t now, bool ascii,
 		return;
 	const struct scsi_stats *st = &s->scsi->stats;
 	char rd[16], wr[16];
-	human_bytes(st->bytes_read, rd, sizeof(rd));
-	human_bytes(st->bytes_written, wr, sizeof(wr));
+	label_bytes(st->bytes_read, rd, sizeof(rd));
+	label_bytes(st->bytes_written, wr, sizeof(wr));
 	vm_text_addf(t, ascii, "%s", "");
 	vm_text_addf(t, ascii, "SCSI activity");
 	vm_text_addf(t, ascii,
