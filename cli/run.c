@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,6 +346,9 @@ static void ui_service(struct run *r, bool force)
 		.live = r->live,
 		.ended = r->ended,
 		.now_ns = r->live ? wall_ns() : r->last_ns,
+		.gen = session_table_gen(r->st),
+		.summaries = session_summaries(r->st),
+		.folded = session_folded(r->st),
 	};
 	ui_draw(r->ui, session_first(r->st), &s);
 }
@@ -426,6 +430,26 @@ static bool limit_reached(const struct run *r)
 	return spent >= r->o->duration;
 }
 
+/* Nothing to read, the UI on: wait for a key or the next draw. Each
+ * wakeup of a process holding many sessions costs more than the draw
+ * (a context switch of a large address space), so an idle view wakes
+ * four times a second, not fifty; --listen still needs the short
+ * period to serve its requests. */
+static void ui_idle_wait(struct run *r)
+{
+	if (sensor_serves(r->sensor)) {
+		struct timespec ts = {0, 20000000};
+		nanosleep(&ts, NULL);
+		return;
+	}
+	double wait = r->next_draw - mono_now();
+	int ms = wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
+	if (ms > (int)(DRAW_INTERVAL * 1000.0))
+		ms = (int)(DRAW_INTERVAL * 1000.0);
+	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+	(void)poll(&p, 1, ms); /* EINTR: a signal, seen by the loop */
+}
+
 static void loop(struct run *r)
 {
 	char err[CAPTURE_ERRLEN];
@@ -444,8 +468,7 @@ static void loop(struct run *r)
 			if (!r->ui && !sensor_serves(r->sensor))
 				break;
 			if (r->ui) {
-				struct timespec ts = {0, 20000000};
-				nanosleep(&ts, NULL);
+				ui_idle_wait(r);
 				ui_service(r, false);
 				sensor_poll(r->sensor, 0);
 			} else {

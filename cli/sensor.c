@@ -36,6 +36,7 @@ static int route_metrics(void *user, const struct http_request *rq,
 		.drops = em.drops,
 		.ifdrops = em.ifdrops,
 		.live = em.live,
+		.summaries = sv->st ? session_summaries(sv->st) : NULL,
 	};
 	rp->body = metrics_render(sv->metrics,
 				  sv->st ? session_first(sv->st) : NULL, &mm,
@@ -53,6 +54,9 @@ static int route_sessions(void *user, const struct http_request *rq,
 	struct export_meta em = {0};
 	if (sv->meta)
 		sv->meta(sv->user, &em);
+	/* Like --json (export_json()): with what retention folded. */
+	if (sv->st)
+		em.summaries = session_summaries(sv->st);
 	char *doc = export_json_string(sv->st ? session_first(sv->st) : NULL,
 				       &em);
 	if (!doc)

@@ -40,6 +40,8 @@ struct metrics_meta {
 	const struct counters *counters; /* may be NULL */
 	uint64_t drops, ifdrops;	 /* pcap_stats of a live capture */
 	bool live;
+	/* what retention folded (session_summaries()), NULL: nothing */
+	const struct sess_summary *summaries;
 };
 
 struct metrics;

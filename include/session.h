@@ -189,6 +189,8 @@ struct sess_event {
 struct session {
 	struct session *next;   /* in creation order */
 	uint64_t seq;           /* creation order */
+	uint64_t gen;           /* session_table_gen() when something about
+				   it last changed (session_touch) */
 	/* identity (§4.2.7 / cim-mapping Name). The names are shared
 	 * copies (intern.h: 4,000 sessions to 20 targets hold 20 target
 	 * names), "" when unknown, never NULL; set with session_name_set. */
@@ -291,6 +293,14 @@ void session_table_tick(struct session_table *st, uint64_t now_ns);
  * TCP connection is still open waits for it to close. */
 void session_table_keep(struct session_table *st, uint64_t keep_ns,
 			size_t keep_max);
+/* The table's change generation: it grows whenever a session is
+ * created, changed (its `gen` takes the new value) or folded away, so a
+ * viewer that saw generation g has nothing to redo while it is still g,
+ * and only sessions with gen > g to refresh. */
+uint64_t session_table_gen(const struct session_table *st);
+/* Marks s changed (the tracker calls it for each PDU of s; the table's
+ * own transitions do it themselves). */
+void session_touch(struct session_table *st, struct session *s);
 /* Summaries of folded sessions in first-fold order (NULL: none). */
 const struct sess_summary *session_summaries(const struct session_table *st);
 /* Sessions folded so far (the sum of the summaries' `sessions`). */

@@ -241,6 +241,72 @@ static void render_failures(FILE *fp, const struct metrics *m)
 		render_fail(fp, &m->other[i], "(other)", "(other)");
 }
 
+/* ---- what retention folded, per (initiator, target) pair ---- */
+
+enum sum_family { SF_SESSIONS, SF_LOGINS, SF_FAILURES, SF_FIRST, SF_LAST, SF_MAX };
+
+static const struct {
+	const char *name, *type, *help;
+} sum_families[SF_MAX] = {
+    [SF_SESSIONS] = {"iscsiwatch_folded_sessions_total", "counter",
+		     "Ended sessions retention folded into the summary of "
+		     "their initiator and target (--keep-ended)."},
+    [SF_LOGINS] = {"iscsiwatch_folded_logins_total", "counter",
+		   "Folded sessions whose leading login was seen."},
+    [SF_FAILURES] = {"iscsiwatch_folded_login_failures_total", "counter",
+		     "Folded sessions ended by a failed or abandoned login."},
+    [SF_FIRST] = {"iscsiwatch_folded_first_seen_timestamp_seconds", "gauge",
+		  "Earliest start among the folded sessions (Unix time)."},
+    [SF_LAST] = {"iscsiwatch_folded_last_seen_timestamp_seconds", "gauge",
+		 "Latest end among the folded sessions (Unix time)."},
+};
+
+/* Nothing at all while nothing was folded: the exposition of a sensor
+ * without retention stays as it was. */
+static void render_summaries(FILE *fp, const struct sess_summary *first)
+{
+	if (!first)
+		return;
+	char i[3 * NEG_STR_MAX + 8], t[3 * NEG_STR_MAX + 8];
+	for (int f = 0; f < SF_MAX; f++) {
+		put_help(fp, sum_families[f].name, sum_families[f].type,
+			 sum_families[f].help);
+		for (const struct sess_summary *m = first; m; m = m->next) {
+			const char *ini = m->other || !m->initiator_name
+					      ? "(other)"
+					      : m->initiator_name;
+			const char *tgt = m->other || !m->target_name
+					      ? "(other)"
+					      : m->target_name;
+			ts_escape(TS_PROM, ini, strlen(ini), i, sizeof(i));
+			ts_escape(TS_PROM, tgt, strlen(tgt), t, sizeof(t));
+			fprintf(fp, "%s{initiator=\"%s\",target=\"%s\"} ",
+				sum_families[f].name, i, t);
+			switch ((enum sum_family)f) {
+			case SF_SESSIONS:
+				fprintf(fp, "%" PRIu64 "\n", m->sessions);
+				break;
+			case SF_LOGINS:
+				fprintf(fp, "%" PRIu64 "\n", m->logins);
+				break;
+			case SF_FAILURES:
+				fprintf(fp, "%" PRIu64 "\n", m->failures);
+				break;
+			case SF_FIRST:
+				put_seconds(fp, m->first_ns);
+				fputc('\n', fp);
+				break;
+			case SF_LAST:
+				put_seconds(fp, m->last_ns);
+				fputc('\n', fp);
+				break;
+			case SF_MAX:
+				break;
+			}
+		}
+	}
+}
+
 /* ---- per-session series ---- */
 
 struct slabels {
@@ -394,6 +460,7 @@ char *metrics_render(const struct metrics *m, const struct session *first,
 		return NULL;
 	render_sensor(fp, mm, first);
 	render_failures(fp, m);
+	render_summaries(fp, mm->summaries);
 	struct slabels *lab = malloc(sizeof(*lab));
 	if (!lab) {
 		fclose(fp);

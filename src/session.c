@@ -37,6 +37,7 @@ struct session_table {
 	struct sess_summary **sum;
 	size_t nsum, sum_buckets;
 	uint64_t folded;
+	uint64_t gen; /* session_table_gen() */
 };
 
 #define SESSION_IDENT_BUCKETS_MIN 256u
@@ -443,10 +444,22 @@ static bool event_room(struct session *s)
 	return true;
 }
 
+uint64_t session_table_gen(const struct session_table *st)
+{
+	return st->gen;
+}
+
+void session_touch(struct session_table *st, struct session *s)
+{
+	if (st && s)
+		s->gen = ++st->gen;
+}
+
 void session_event(struct session_table *st, struct session *s,
 		   const struct sconn *c, uint64_t now, const char *kind,
 		   const char *fmt, ...)
 {
+	session_touch(st, s);
 	struct sess_event ev = {.ts_ns = now, .kind = kind};
 	va_list ap;
 	va_start(ap, fmt);
@@ -481,6 +494,7 @@ static struct session *session_new(struct session_table *st, uint64_t now)
 	}
 	session_names_init(s);
 	s->seq = st->seq++;
+	s->gen = ++st->gen;
 	s->session_type = -1;
 	s->install_ns = now;
 	s->state_ns = now;
@@ -642,6 +656,7 @@ static void retention_fold(struct session_table *st, uint64_t now)
 		st->nended--;
 		session_unlink(st, s);
 		session_free(s);
+		st->gen++; /* viewers drop it */
 	}
 }
 
@@ -679,6 +694,7 @@ static void session_set_status(struct session_table *st, struct session *s,
 {
 	if (s->status == to)
 		return;
+	session_touch(st, s);
 	if (session_enabled_state(s->status) != session_enabled_state(to))
 		s->state_ns = now;
 	if (s->status == ST_LOST)
@@ -878,7 +894,7 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 			       const struct flow *f, int initiator_ep,
 			       uint64_t now, bool login_observed)
 {
-	(void)st;
+	session_touch(st, s);
 	if (s->nconns >= SESSION_CONNS_MAX) {
 		/* Drop the oldest ended connection to make room. */
 		struct sconn **link = &s->conns;
@@ -993,6 +1009,7 @@ void session_login_end(struct session_table *st, struct session *s,
 		       struct sconn *c, uint64_t now, uint8_t cls,
 		       uint8_t detail, uint16_t tsih, int version_active)
 {
+	session_touch(st, s);
 	c->status_known = true;
 	c->status_class = cls;
 	c->status_detail = detail;
@@ -1054,6 +1071,7 @@ void session_login_end(struct session_table *st, struct session *s,
 void session_login_rejected(struct session_table *st, struct session *s,
 			    struct sconn *c, uint64_t now, uint8_t reason)
 {
+	session_touch(st, s);
 	if (c->phase != CP_LOGIN)
 		return;
 	c->state_ns = now;
@@ -1066,6 +1084,7 @@ void session_logout_request(struct session_table *st, struct session *s,
 			    struct sconn *c, uint64_t now, int reason,
 			    uint16_t cid)
 {
+	session_touch(st, s);
 	const char *w = reason >= 0 ? iscsi_tok_str(iscsi_logout_reasons,
 						    (uint32_t)reason, "reason?")
 				    : "reason?";
@@ -1091,6 +1110,7 @@ void session_logout_request(struct session_table *st, struct session *s,
 void session_logout_response(struct session_table *st, struct session *s,
 			     struct sconn *c, uint64_t now, int response)
 {
+	session_touch(st, s);
 	if (response != 0) {
 		session_event(st, s, c, now, "logout_failed", "%s",
 			      response > 0 ? iscsi_tok_str(iscsi_logout_responses,
@@ -1148,6 +1168,7 @@ void session_logout_response(struct session_table *st, struct session *s,
 void session_conn_closed(struct session_table *st, struct session *s,
 			 struct sconn *c, uint64_t now, bool capture_end)
 {
+	session_touch(st, s);
 	c->released = true; /* the tracker lets go of it now */
 	if (capture_end)
 		return; /* the capture stopped, not the connection */
@@ -1207,6 +1228,7 @@ void session_conn_closed(struct session_table *st, struct session *s,
 void session_conn_superseded(struct session_table *st, struct session *s,
 			     struct sconn *c, uint64_t now)
 {
+	session_touch(st, s);
 	/* Dropped without logout, like a RST (the endpoint that reused the
 	 * ports had lost the old connection); only the reason differs. */
 	bool full = c->phase == CP_FULL;
@@ -1219,6 +1241,7 @@ void session_conn_trouble(struct session_table *st, struct session *s,
 			  struct sconn *c, uint64_t now, unsigned deg,
 			  const char *detail)
 {
+	session_touch(st, s);
 	if (deg == DEG_GAP) {
 		/* A gap is bytes the sensor did not see (kernel or mirror
 		 * port drops, the snap length, a memory cap): the endpoints

@@ -332,6 +332,7 @@ static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
 		return;
 	}
 	uint64_t now = ec->now_ns;
+	session_touch(st, s); /* its counters move: viewers refresh it */
 	t_count_pdu(t, p, t->cur[dir].reject_reason);
 	struct t_evctx x;
 	struct scsi_io io;

@@ -301,12 +301,62 @@ START_TEST(test_fail_cap)
 }
 END_TEST
 
+/* Retention's per-pair summaries: one sample per pair in each family,
+ * the catch-all as "(other)", times as exact Unix seconds, names escaped;
+ * and no family at all while nothing was folded. */
+START_TEST(test_summaries)
+{
+	char ini[] = "iqn.i\"1", tgt[] = "iqn.t1";
+	struct sess_summary other = {
+	    .other = true, .sessions = 4, .logins = 1, .failures = 3,
+	    .first_ns = 1000000000ull, .last_ns = 2500000000ull};
+	struct sess_summary pair = {
+	    .next = &other, .initiator_name = ini, .target_name = tgt,
+	    .sessions = 7, .logins = 6, .failures = 2,
+	    .first_ns = 1795000000123456789ull, .last_ns = 1795000100000000000ull};
+	struct metrics_meta mm = {.summaries = &pair};
+	char *doc = metrics_render(NULL, NULL, &mm, NULL);
+	ck_assert_ptr_nonnull(doc);
+	const char *lp = "{initiator=\"iqn.i\\\"1\",target=\"iqn.t1\"}";
+	const char *lo = "{initiator=\"(other)\",target=\"(other)\"}";
+	char k[256];
+	static const struct {
+		const char *name;
+		double pair, other;
+	} v[] = {
+	    {"iscsiwatch_folded_sessions_total", 7, 4},
+	    {"iscsiwatch_folded_logins_total", 6, 1},
+	    {"iscsiwatch_folded_login_failures_total", 2, 3},
+	    {"iscsiwatch_folded_first_seen_timestamp_seconds", 1795000000.123456789, 1},
+	    {"iscsiwatch_folded_last_seen_timestamp_seconds", 1795000100, 2.5},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(k, sizeof(k), "%s%s", v[i].name, lp);
+		ck_assert_double_eq_tol(sample(doc, k), v[i].pair, 1e-6);
+		snprintf(k, sizeof(k), "%s%s", v[i].name, lo);
+		ck_assert_double_eq_tol(sample(doc, k), v[i].other, 1e-6);
+		snprintf(k, sizeof(k), "%s{", v[i].name);
+		ck_assert_int_eq(lines_starting(doc, k), 2);
+	}
+	ck_assert_ptr_nonnull(strstr(
+	    doc, "iscsiwatch_folded_first_seen_timestamp_seconds{initiator="
+		 "\"iqn.i\\\"1\",target=\"iqn.t1\"} 1795000000.123456789\n"));
+	free(doc);
+	mm.summaries = NULL;
+	doc = metrics_render(NULL, NULL, &mm, NULL);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_ptr_null(strstr(doc, "iscsiwatch_folded_"));
+	free(doc);
+}
+END_TEST
+
 Suite *metrics_suite(void)
 {
 	Suite *s = suite_create("metrics");
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_session_series);
 	tcase_add_test(tc, test_sensor_series);
+	tcase_add_test(tc, test_summaries);
 	suite_add_tcase(s, tc);
 	TCase *lim = tcase_create("limits");
 	tcase_add_test(lim, test_fail_cap);

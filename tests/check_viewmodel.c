@@ -61,7 +61,7 @@ static const char *order(const struct vm *vm)
 	static char b[16];
 	size_t i;
 	for (i = 0; i < vm->n && i < sizeof(b) - 1; i++)
-		b[i] = (char)('0' + vm->rows[i].seq);
+		b[i] = (char)('0' + vm_row_at(vm, i)->seq);
 	b[i] = '\0';
 	return b;
 }
@@ -156,10 +156,10 @@ START_TEST(test_rates_hook)
 	ck_assert(vm.have_rates);
 	vm_sort_by(&vm, VM_COL_RATE);
 	ck_assert_str_eq(order(&vm), "321");
-	ck_assert_str_eq(vm_cell(&vm.rows[0], VM_COL_RATE), "1.0");
+	ck_assert_str_eq(vm_cell(vm_row_at(&vm, 0), VM_COL_RATE), "1.0");
 	vm_sort_by(&vm, VM_COL_IOPS);
 	ck_assert_str_eq(order(&vm), "123");
-	ck_assert_str_eq(vm_cell(&vm.rows[2], VM_COL_IOPS), "30.0");
+	ck_assert_str_eq(vm_cell(vm_row_at(&vm, 2), VM_COL_IOPS), "30.0");
 	vm_free(&vm);
 	fx3_free(&f);
 }
@@ -345,8 +345,8 @@ START_TEST(test_rows_escape_wire_names)
 	vm_init(&vm);
 	vm_build(&vm, s);
 	ck_assert_uint_eq(vm.n, 1);
-	ck_assert_str_eq(vm.rows[0].iname, "iqn.evil:\\x1B]0;pwned\\x07");
-	ck_assert_str_eq(vm.rows[0].tname, "t\\x9B");
+	ck_assert_str_eq(vm_row_at(&vm, 0)->iname, "iqn.evil:\\x1B]0;pwned\\x07");
+	ck_assert_str_eq(vm_row_at(&vm, 0)->tname, "t\\x9B");
 	/* Unknown identity shows as "?", not as an empty cell. */
 	struct session *u = fx_session(NULL, NULL);
 	u->seq = 2;
@@ -355,7 +355,7 @@ START_TEST(test_rows_escape_wire_names)
 	s->next = u;
 	vm_sort_by(&vm, VM_COL_TSIH); /* unknown TSIH sorts as 0: first */
 	vm_build(&vm, s);
-	const struct vm_row *r = &vm.rows[0];
+	const struct vm_row *r = vm_row_at(&vm, 0);
 	ck_assert_uint_eq(r->seq, 2);
 	ck_assert_str_eq(vm_cell(r, VM_COL_INITIATOR), "?");
 	ck_assert_str_eq(vm_cell(r, VM_COL_TARGET), "?");
@@ -376,7 +376,7 @@ START_TEST(test_row_cells)
 	vm_init(&vm);
 	vm_sort_by(&vm, VM_COL_TSIH);
 	vm_build(&vm, f.s[0]);
-	const struct vm_row *r = &vm.rows[2]; /* session 3 */
+	const struct vm_row *r = vm_row_at(&vm, 2); /* session 3 */
 	ck_assert_uint_eq(r->seq, 3);
 	ck_assert_str_eq(vm_cell(r, VM_COL_TSIH), "0x0100");
 	ck_assert_str_eq(vm_cell(r, VM_COL_ISID), "400001370001");
@@ -387,7 +387,7 @@ START_TEST(test_row_cells)
 	ck_assert_str_eq(vm_cell(r, VM_COL_DIGESTS), "CRC32C/None");
 	ck_assert_str_eq(vm_cell(r, VM_COL_ERRORS), "10");
 	ck_assert_str_eq(vm_cell(r, VM_COL_RATE), "-");
-	ck_assert_str_eq(vm_cell(&vm.rows[0], VM_COL_TYPE), "Discovery");
+	ck_assert_str_eq(vm_cell(vm_row_at(&vm, 0), VM_COL_TYPE), "Discovery");
 	vm_free(&vm);
 	fx3_free(&f);
 }
@@ -573,8 +573,8 @@ START_TEST(test_filter_state_reason_ageing)
 	vm_set_filter(&vm, "auth");
 	vm_build(&vm, f.s[0]);
 	ck_assert_str_eq(order(&vm), "1");
-	ck_assert_str_eq(vm_cell(&vm.rows[0], VM_COL_REASON), "auth 0x0201");
-	ck_assert(vm.rows[0].ended);
+	ck_assert_str_eq(vm_cell(vm_row_at(&vm, 0), VM_COL_REASON), "auth 0x0201");
+	ck_assert(vm_row_at(&vm, 0)->ended);
 	vm_set_filter(&vm, "error");
 	vm_build(&vm, f.s[0]);
 	ck_assert_str_eq(order(&vm), "1");
@@ -663,6 +663,210 @@ START_TEST(test_help_lists_keys)
 }
 END_TEST
 
+/* ---- incremental updates (vm_update) ---- */
+
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ull;
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)(rnd_state % n);
+}
+
+static struct session *inc_session(uint64_t seq)
+{
+	char in[64], tn[64];
+	snprintf(in, sizeof(in), "iqn.2024-01.org.example:host%02u", rnd(40));
+	snprintf(tn, sizeof(tn), "iqn.2024-01.org.example:disk%u", rnd(9));
+	struct session *s = fx_session(in, tn);
+	ck_assert_ptr_nonnull(s);
+	s->seq = seq;
+	s->tsih = (uint16_t)rnd(5);
+	s->tsih_known = rnd(4) != 0;
+	ck_assert_ptr_nonnull(fx_conn(s, 0, FX_NORMAL_I, FX_NORMAL_T, true));
+	return s;
+}
+
+/* What vm_build() makes of the same sessions with the same settings. */
+static void inc_same_as_full(struct vm *a, const struct session *first)
+{
+	struct vm b;
+	vm_init(&b);
+	b.sort = a->sort;
+	b.reverse = a->reverse;
+	b.show = a->show;
+	b.now_ns = a->now_ns;
+	vm_set_filter(&b, a->filter);
+	ck_assert_int_eq(vm_build(&b, first), 0);
+	ck_assert_uint_eq(a->n, b.n);
+	ck_assert_uint_eq(a->total, b.total);
+	ck_assert_uint_eq(a->aged, b.aged);
+	ck_assert_int_eq(a->have_rates, b.have_rates);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct vm_row *x = vm_row_at(a, i), *y = vm_row_at(&b, i);
+		ck_assert_uint_eq(x->seq, y->seq);
+		for (int c = 0; c < VM_COL_COUNT; c++)
+			ck_assert_str_eq(vm_cell(x, (enum vm_col)c),
+					 vm_cell(y, (enum vm_col)c));
+	}
+	for (int cols = 20; cols <= 260; cols += 60) {
+		int wa[VM_COL_COUNT], wb[VM_COL_COUNT];
+		vm_layout(a, cols, wa);
+		vm_layout(&b, cols, wb);
+		ck_assert_mem_eq(wa, wb, sizeof(wa));
+	}
+	vm_free(&b);
+}
+
+/* Random changes, sessions coming and going, sort, filter, state filter
+ * and time: after each round the incremental view equals a full
+ * rebuild, row for row and cell for cell. */
+START_TEST(test_update_equals_build)
+{
+	enum { N = 150 };
+	struct session *head = NULL, *tail = NULL, *gone = NULL;
+	uint64_t seq = 1, gen = 1;
+	for (int i = 0; i < N; i++) {
+		struct session *s = inc_session(seq++);
+		s->gen = gen;
+		if (tail)
+			tail->next = s;
+		else
+			head = s;
+		tail = s;
+	}
+	struct vm a;
+	vm_init(&a);
+	a.now_ns = FX_T0;
+	static const enum sess_status st[] = {ST_OK, ST_LOST, ST_DEGRADED,
+					      ST_STOPPED, ST_ERROR,
+					      ST_STARTING};
+	for (int round = 0; round < 300; round++) {
+		/* Some sessions change (and say so). */
+		int changes = round % 10 == 0 ? 60 : (int)rnd(4);
+		for (int k = 0; k < changes; k++) {
+			struct session *s = head;
+			for (uint32_t j = rnd(N); s && j; j--)
+				s = s->next;
+			if (!s)
+				continue;
+			s->status = st[rnd(6)];
+			s->state_ns = FX_T0 + rnd(1000) * FX_SEC;
+			s->tsih = (uint16_t)rnd(5);
+			s->conns->hdigest_errors = rnd(3);
+			s->gen = ++gen;
+		}
+		/* One ends for good (folded away), one new comes. */
+		if (round % 3 == 0 && head && head->next) {
+			struct session **link = &head;
+			for (uint32_t j = rnd(N / 2); (*link)->next && j; j--)
+				link = &(*link)->next;
+			struct session *s = *link;
+			*link = s->next;
+			if (tail == s) {
+				tail = head;
+				while (tail->next)
+					tail = tail->next;
+			}
+			s->next = gone;
+			gone = s;
+			gen++;
+		}
+		if (round % 2 == 0) {
+			struct session *s = inc_session(seq++);
+			s->gen = ++gen;
+			tail->next = s;
+			tail = s;
+		}
+		if (round % 25 == 7)
+			vm_sort_by(&a, (enum vm_col)rnd(VM_COL_COUNT));
+		if (round % 40 == 11)
+			vm_set_filter(&a, rnd(2) ? "host1" : "");
+		if (round % 50 == 13)
+			vm_show_cycle(&a);
+		if (round % 7 == 0)
+			a.now_ns += rnd(400) * FX_SEC; /* ageing */
+		ck_assert_int_eq(vm_update(&a, head, gen), 0);
+		inc_same_as_full(&a, head);
+	}
+	vm_free(&a);
+	fx_free(head);
+	fx_free(gone);
+}
+END_TEST
+
+/* The contract the idle view rests on: with the generation, filters
+ * and time unchanged, an update redoes nothing (a change nobody
+ * announced is not seen); announced, it is. The selection follows its
+ * session when a change moves it in the order. */
+START_TEST(test_update_only_what_changed)
+{
+	struct fx3 f;
+	fx3_make(&f);
+	for (int i = 0; i < 3; i++)
+		f.s[i]->gen = 1;
+	struct vm vm;
+	vm_init(&vm);
+	ck_assert_int_eq(vm_update(&vm, f.s[0], 1), 0);
+	ck_assert_str_eq(order(&vm), "231"); /* alpha, bravo, charlie */
+	vm_move(&vm, 2);                      /* charlie */
+	ck_assert_uint_eq(vm_selected(&vm)->seq, 1);
+	snprintf(f.s[0]->initiator_name, sizeof(f.s[0]->initiator_name),
+		 "iqn.2024-01.org.example:aardvark");
+	ck_assert_int_eq(vm_update(&vm, f.s[0], 1), 0);
+	ck_assert_str_eq(order(&vm), "231"); /* not announced: not seen */
+	f.s[0]->gen = 2;
+	ck_assert_int_eq(vm_update(&vm, f.s[0], 2), 0);
+	ck_assert_str_eq(order(&vm), "123"); /* moved by binary insertion */
+	ck_assert_uint_eq(vm.sel, 0);         /* the selection went along */
+	ck_assert_uint_eq(vm_selected(&vm)->seq, 1);
+	ck_assert_str_eq(vm_row_at(&vm, 0)->iname,
+			 "iqn.2024-01.org.example:aardvark");
+	/* The filter changed: everything is looked at again. */
+	vm_set_filter(&vm, "bravo");
+	ck_assert_int_eq(vm_update(&vm, f.s[0], 2), 0);
+	ck_assert_str_eq(order(&vm), "3");
+	vm_free(&vm);
+	fx3_free(&f);
+}
+END_TEST
+
+/* The folded view: one line per pair with its numbers, the catch-all
+ * named as such, wire names escaped; a line saying so when nothing was
+ * folded yet. */
+START_TEST(test_summaries_view)
+{
+	char ini[] = "iqn.a\x1b[2J", tgt[] = "iqn.t";
+	struct sess_summary other = {.other = true, .sessions = 3,
+				     .failures = 3};
+	struct sess_summary pair = {.next = &other,
+				    .initiator_name = ini,
+				    .target_name = tgt,
+				    .sessions = 12,
+				    .logins = 11,
+				    .failures = 1,
+				    .first_ns = FX_T0,
+				    .last_ns = FX_T0 + FX_SEC};
+	struct vm_text t;
+	vm_text_init(&t);
+	vm_summaries(&pair, 15, false, &t);
+	ck_assert(text_has(&t, "15 ended sessions in 2 pairs"));
+	ck_assert(text_has(&t, "      12       11        1  "));
+	ck_assert(text_has(&t, "iqn.a\\x1B[2J -> iqn.t"));
+	ck_assert(text_has(&t, "       3        0        3  "));
+	ck_assert(text_has(&t, "(other pairs)"));
+	for (size_t i = 0; i < t.n; i++)
+		ck_assert_ptr_null(strchr(t.line[i], '\x1b'));
+	vm_text_free(&t);
+	vm_text_init(&t);
+	vm_summaries(NULL, 0, false, &t);
+	ck_assert(text_has(&t, "0 ended sessions in 0 pairs"));
+	ck_assert(text_has(&t, "(none yet"));
+	vm_text_free(&t);
+}
+END_TEST
+
 Suite *viewmodel_suite(void)
 {
 	Suite *s = suite_create("viewmodel");
@@ -679,6 +883,9 @@ Suite *viewmodel_suite(void)
 	tcase_add_test(tc, test_help_lists_keys);
 	tcase_add_test(tc, test_filter_state_reason_ageing);
 	tcase_add_test(tc, test_spark);
+	tcase_add_test(tc, test_update_equals_build);
+	tcase_add_test(tc, test_update_only_what_changed);
+	tcase_add_test(tc, test_summaries_view);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_scroll);

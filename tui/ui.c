@@ -12,6 +12,7 @@
 #include "textsafe.h"
 
 #include <curses.h>
+#include <inttypes.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdarg.h>
@@ -20,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-enum ui_mode { MODE_LIST = 0, MODE_DETAIL, MODE_HELP };
+enum ui_mode { MODE_LIST = 0, MODE_DETAIL, MODE_HELP, MODE_FOLDED };
 
 enum { PAIR_OK = 1, PAIR_WARN, PAIR_FAIL, PAIR_TITLE };
 
@@ -42,13 +43,23 @@ struct ui {
 	uint64_t now_ns;  /* capture time of the last draw */
 	struct vm vm;
 	struct vm_log log;
-	struct vm_text detail, help;
+	struct vm_text detail, help, folded;
+	size_t folded_top;
+	bool folded_built;
+	uint64_t folded_gen;
 	uint64_t detail_seq;
+	uint64_t detail_gen, detail_ns; /* the model the detail was made of */
 	size_t detail_top;
 	bool detail_built;
 	char msg[160];
 	double msg_until;
 	int rows, cols;   /* visible list rows, for paging */
+	/* What the screen shows was drawn from: while it stays the same
+	 * and no key came, a draw is skipped (an idle view costs nothing
+	 * however many sessions it holds). */
+	struct ui_status frame;
+	int frame_rows, frame_cols;
+	bool frame_msg, frame_valid;
 };
 
 static double mono_now(void)
@@ -83,6 +94,7 @@ struct ui *ui_new(enum perspective p, const char *version, char *err,
 	u->vm.ascii = u->ascii;
 	vm_text_init(&u->detail);
 	vm_text_init(&u->help);
+	vm_text_init(&u->folded);
 	vm_help(&u->help);
 	cbreak();
 	noecho();
@@ -111,6 +123,7 @@ void ui_free(struct ui *u)
 	vm_free(&u->vm);
 	vm_text_free(&u->detail);
 	vm_text_free(&u->help);
+	vm_text_free(&u->folded);
 	free(u);
 }
 
@@ -119,6 +132,7 @@ void ui_event(struct ui *u, const struct session *s, const struct sconn *c,
 {
 	(void)c;
 	vm_log_add(&u->log, s, ev, u->ascii);
+	u->frame_valid = false;
 }
 
 bool ui_paused(const struct ui *u)
@@ -141,6 +155,7 @@ void ui_message(struct ui *u, const char *fmt, ...)
 	va_end(ap);
 	ts_escape(ts_term(u->ascii), raw, strlen(raw), u->msg, sizeof(u->msg));
 	u->msg_until = mono_now() + MSG_SECONDS;
+	u->frame_valid = false;
 }
 
 /* ---- keys ---- */
@@ -222,9 +237,11 @@ static enum ui_action key_search(struct ui *u, int ch)
 	return UI_REDRAW;
 }
 
+/* The detail and the folded view: scrolled text. */
 static enum ui_action key_detail(struct ui *u, int ch)
 {
 	long page = u->rows > 2 ? u->rows - 2 : 1;
+	size_t *top = u->mode == MODE_FOLDED ? &u->folded_top : &u->detail_top;
 	switch (ch) {
 	case 27:
 	case KEY_LEFT:
@@ -237,26 +254,24 @@ static enum ui_action key_detail(struct ui *u, int ch)
 		u->mode = MODE_LIST;
 		return UI_REDRAW;
 	case KEY_UP:
-		if (u->detail_top)
-			u->detail_top--;
+		if (*top)
+			(*top)--;
 		return UI_REDRAW;
 	case KEY_DOWN:
-		u->detail_top++;
+		(*top)++;
 		return UI_REDRAW;
 	case KEY_PPAGE:
-		u->detail_top = u->detail_top > (size_t)page
-				    ? u->detail_top - (size_t)page
-				    : 0;
+		*top = *top > (size_t)page ? *top - (size_t)page : 0;
 		return UI_REDRAW;
 	case KEY_NPAGE:
 	case ' ':
-		u->detail_top += (size_t)page;
+		*top += (size_t)page;
 		return UI_REDRAW;
 	case KEY_HOME:
-		u->detail_top = 0;
+		*top = 0;
 		return UI_REDRAW;
 	case KEY_END:
-		u->detail_top = (size_t)-1 / 2;
+		*top = (size_t)-1 / 2;
 		return UI_REDRAW;
 	}
 	return UI_HANDLED;
@@ -352,6 +367,7 @@ enum ui_action ui_key(struct ui *u)
 	int ch = getch();
 	if (ch == ERR)
 		return UI_IDLE;
+	u->frame_valid = false; /* a key: whatever it did is drawn */
 	if (ch == KEY_RESIZE)
 		return UI_REDRAW;
 	if (u->editing)
@@ -384,8 +400,17 @@ enum ui_action ui_key(struct ui *u)
 	case 12: /* Ctrl-L */
 		clearok(curscr, TRUE);
 		return UI_REDRAW;
+	case 'f':
+		if (u->mode == MODE_FOLDED) {
+			u->mode = MODE_LIST;
+		} else {
+			u->mode = MODE_FOLDED;
+			u->folded_top = 0;
+			u->folded_built = false;
+		}
+		return UI_REDRAW;
 	}
-	return u->mode == MODE_DETAIL ? key_detail(u, ch) : key_list(u, ch);
+	return u->mode == MODE_LIST ? key_list(u, ch) : key_detail(u, ch);
 }
 
 /* ---- drawing ---- */
@@ -444,12 +469,13 @@ static void human_bytes(uint64_t v, char *buf, size_t len)
 		snprintf(buf, len, "%.1f%c", d, unit[i]);
 }
 
-static void draw_title(struct ui *u, int cols)
+static void draw_title(struct ui *u, const struct ui_status *st, int cols)
 {
 	char t[VM_LINE_MAX];
-	const char *mode = u->mode == MODE_DETAIL ? "detail"
-			   : u->mode == MODE_HELP ? "help"
-						  : "sessions";
+	const char *mode = u->mode == MODE_DETAIL   ? "detail"
+			   : u->mode == MODE_HELP   ? "help"
+			   : u->mode == MODE_FOLDED ? "folded"
+						    : "sessions";
 	snprintf(t, sizeof(t),
 		 " iscsiwatch %s | %s | %zu session%s, %zu shown | sort %s%s",
 		 u->version, mode, u->vm.total, u->vm.total == 1 ? "" : "s",
@@ -470,6 +496,10 @@ static void draw_title(struct ui *u, int cols)
 			snprintf(f, sizeof(f), " (%zu hidden, e)", u->vm.aged);
 			strncat(t, f, sizeof(t) - strlen(t) - 1);
 		}
+	}
+	if (st->folded) {
+		snprintf(f, sizeof(f), " | %" PRIu64 " folded (f)", st->folded);
+		strncat(t, f, sizeof(t) - strlen(t) - 1);
 	}
 	if (u->paused)
 		strncat(t, " | PAUSED", sizeof(t) - strlen(t) - 1);
@@ -561,7 +591,7 @@ static void draw_list(struct ui *u, int y0, int h, int cols)
 	}
 	for (size_t i = 0; i < visible && u->vm.top + i < u->vm.n; i++) {
 		size_t r = u->vm.top + i;
-		const struct vm_row *row = &u->vm.rows[r];
+		const struct vm_row *row = vm_row_at(&u->vm, r);
 		int y = y0 + 1 + (int)i;
 		bool sel = r == u->vm.sel;
 		if (sel)
@@ -640,11 +670,24 @@ void ui_draw(struct ui *u, const struct session *first,
 {
 	int rows, cols;
 	getmaxyx(stdscr, rows, cols);
+	bool msg = u->msg[0] && mono_now() < u->msg_until;
+	if (u->frame_valid && !u->dirty && rows == u->frame_rows &&
+	    cols == u->frame_cols && msg == u->frame_msg &&
+	    st->gen == u->frame.gen && st->now_ns == u->frame.now_ns &&
+	    st->packets == u->frame.packets && st->bytes == u->frame.bytes &&
+	    st->drops == u->frame.drops && st->ifdrops == u->frame.ifdrops &&
+	    st->ended == u->frame.ended)
+		return;
+	u->frame = *st;
+	u->frame_rows = rows;
+	u->frame_cols = cols;
+	u->frame_msg = msg;
+	u->frame_valid = true;
 	bool rebuild = !u->paused || u->dirty;
 	if (rebuild) {
 		u->now_ns = st->now_ns;
 		u->vm.now_ns = st->now_ns;
-		vm_build(&u->vm, first);
+		vm_update(&u->vm, first, st->gen);
 		u->dirty = false;
 	}
 	werase(stdscr);
@@ -654,15 +697,34 @@ void ui_draw(struct ui *u, const struct session *first,
 		return;
 	}
 	if (rows >= 2)
-		draw_title(u, cols);
+		draw_title(u, st, cols);
 	int y0 = rows >= 2 ? 1 : 0;
 	int h = rows - y0 - 1; /* rows between title and status line */
 	if (u->mode == MODE_HELP) {
 		size_t top = 0;
 		draw_text(u, &u->help, &top, y0, h, cols);
+	} else if (u->mode == MODE_FOLDED) {
+		if (!u->folded_built || (rebuild && st->gen != u->folded_gen)) {
+			vm_text_free(&u->folded);
+			vm_summaries(st->summaries, st->folded, u->ascii,
+				     &u->folded);
+			u->folded_built = true;
+			u->folded_gen = st->gen;
+		}
+		u->rows = h;
+		draw_text(u, &u->folded, &u->folded_top, y0, h, cols);
 	} else if (u->mode == MODE_DETAIL) {
-		const struct session *s = find_seq(first, u->detail_seq);
-		if (s && (rebuild || !u->detail_built)) {
+		/* Made again when the model or the time moved: finding the
+		 * session walks the list. */
+		bool moved = st->gen != u->detail_gen ||
+			     st->now_ns != u->detail_ns;
+		const struct session *s =
+		    (rebuild && moved) || !u->detail_built
+			? find_seq(first, u->detail_seq)
+			: NULL;
+		if (s) {
+			u->detail_gen = st->gen;
+			u->detail_ns = st->now_ns;
 			vm_text_free(&u->detail);
 			vm_detail(s, u->persp, u->ascii, &u->detail);
 			vm_detail_activity(s, u->now_ns, u->ascii, &u->detail);

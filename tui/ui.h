@@ -36,6 +36,9 @@ struct ui_status {
 	bool live;
 	bool ended;         /* a file replay reached its end */
 	uint64_t now_ns;    /* capture time now (ageing, sparklines) */
+	uint64_t gen;       /* session_table_gen(): what changed is redrawn */
+	const struct sess_summary *summaries; /* what retention folded */
+	uint64_t folded;    /* sessions folded in all */
 };
 
 struct ui;

@@ -70,8 +70,20 @@ void vm_init(struct vm *vm)
 void vm_free(struct vm *vm)
 {
 	free(vm->rows);
+	free(vm->order);
+	free(vm->meta);
+	free(vm->free_slot);
 	vm->rows = NULL;
-	vm->n = vm->cap = 0;
+	vm->order = NULL;
+	vm->meta = NULL;
+	vm->free_slot = NULL;
+	vm->n = vm->cap = vm->nmeta = vm->meta_cap = vm->nfree = 0;
+	vm->synced = false;
+}
+
+const struct vm_row *vm_row_at(const struct vm *vm, size_t i)
+{
+	return &vm->rows[vm->order[i]];
 }
 
 static const char *digest_name(const struct neg_result *r)
@@ -120,7 +132,22 @@ static bool status_ended(enum sess_status st)
 	return st == ST_STOPPED || st == ST_ERROR;
 }
 
-static void row_fill(const struct vm *vm, struct vm_row *r,
+/* Whether the row's cells move with capture time alone: rates over the
+ * last interval and the trend, until they have fallen to zero. */
+static bool rates_timed(const struct vm_rates *rt)
+{
+	if (!rt->known)
+		return false;
+	if (rt->bytes_per_s > 0 || rt->iops > 0)
+		return true;
+	for (unsigned i = 0; i < rt->ntrend && i < VM_TREND_CELLS; i++)
+		if (rt->trend[i] > 0)
+			return true;
+	return false;
+}
+
+/* Fills r from s; true when its cells move with time (rates_timed). */
+static bool row_fill(const struct vm *vm, struct vm_row *r,
 		     const struct session *s)
 {
 	memset(r, 0, sizeof(*r));
@@ -193,12 +220,20 @@ static void row_fill(const struct vm *vm, struct vm_row *r,
 		snprintf(c[VM_COL_RATE], VM_SMALL_MAX, "-");
 		snprintf(c[VM_COL_IOPS], VM_SMALL_MAX, "-");
 	}
+	r->rates = strcmp(c[VM_COL_RATE], "-") != 0 || c[VM_COL_TREND][0];
+	for (int k = 0; k < VM_COL_COUNT; k++) {
+		size_t w = ts_width(vm_cell(r, (enum vm_col)k));
+		r->width[k] = (uint16_t)(w < VM_CELL_MAX ? w : VM_CELL_MAX - 1);
+	}
+	size_t need = label_name_need(r->iname);
+	r->need = (uint16_t)(need < VM_CELL_MAX ? need : VM_CELL_MAX - 1);
+	return !r->ended && rates_timed(&rt);
 }
 
-static int row_cmp(const void *a, const void *b, void *arg)
+
+static int row_cmp(const struct vm *vm, const struct vm_row *x,
+		   const struct vm_row *y)
 {
-	const struct vm *vm = arg;
-	const struct vm_row *x = a, *y = b;
 	int d = 0;
 	if (col_is_text(vm->sort)) {
 		d = strcmp(vm_cell(x, vm->sort), vm_cell(y, vm->sort));
@@ -214,11 +249,79 @@ static int row_cmp(const void *a, const void *b, void *arg)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+static int slot_cmp(const void *a, const void *b, void *arg)
+{
+	const struct vm *vm = arg;
+	return row_cmp(vm, &vm->rows[*(const uint32_t *)a],
+		       &vm->rows[*(const uint32_t *)b]);
+}
+
+/* Where the row in `slot` is, or would go, in the order: rows are
+ * totally ordered (seq breaks ties), so the search is exact. */
+static size_t order_search(const struct vm *vm, uint32_t slot, bool *found)
+{
+	size_t lo = 0, hi = vm->n;
+	*found = false;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int d = row_cmp(vm, &vm->rows[slot], &vm->rows[vm->order[mid]]);
+		if (d == 0) {
+			*found = true;
+			return mid;
+		}
+		if (d < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+static void order_remove(struct vm *vm, uint32_t slot)
+{
+	bool found;
+	size_t i = order_search(vm, slot, &found);
+	if (!found)
+		return;
+	memmove(&vm->order[i], &vm->order[i + 1],
+		(vm->n - i - 1) * sizeof(vm->order[0]));
+	vm->n--;
+}
+
+static void order_insert(struct vm *vm, uint32_t slot)
+{
+	bool found;
+	size_t i = order_search(vm, slot, &found);
+	memmove(&vm->order[i + 1], &vm->order[i],
+		(vm->n - i) * sizeof(vm->order[0]));
+	vm->order[i] = slot;
+	vm->n++;
+}
+
+/* The meta entry of session seq (meta is in creation order), or NULL. */
+static const struct vm_meta *meta_find(const struct vm *vm, uint64_t seq)
+{
+	size_t lo = 0, hi = vm->nmeta;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (vm->meta[mid].seq == seq)
+			return &vm->meta[mid];
+		if (vm->meta[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
 static void sel_fix(struct vm *vm)
 {
 	if (vm->sel_set) {
-		for (size_t i = 0; i < vm->n; i++) {
-			if (vm->rows[i].seq == vm->sel_seq) {
+		const struct vm_meta *m = meta_find(vm, vm->sel_seq);
+		if (m && m->slot != VM_NO_SLOT) {
+			bool found;
+			size_t i = order_search(vm, m->slot, &found);
+			if (found) {
 				vm->sel = i;
 				return;
 			}
@@ -227,22 +330,24 @@ static void sel_fix(struct vm *vm)
 	/* The selected session is hidden (or none was chosen): clamp. */
 	if (vm->sel >= vm->n)
 		vm->sel = vm->n ? vm->n - 1 : 0;
-	if (vm->n) {
-		vm->sel_seq = vm->rows[vm->sel].seq;
-	}
+	if (vm->n)
+		vm->sel_seq = vm_row_at(vm, vm->sel)->seq;
 }
 
 static void resort(struct vm *vm)
 {
 	if (vm->n > 1)
-		qsort_r(vm->rows, vm->n, sizeof(vm->rows[0]), row_cmp, vm);
+		qsort_r(vm->order, vm->n, sizeof(vm->order[0]), slot_cmp, vm);
 	sel_fix(vm);
 }
 
 /* The state filter: failed/lost/degraded only, everything, or (the
- * default) everything but sessions that ended long enough ago. */
-static bool session_shown(const struct vm *vm, const struct session *s)
+ * default) everything but sessions that ended long enough ago. *age_at:
+ * when a shown session will age out (0: never). */
+static bool session_shown(const struct vm *vm, const struct session *s,
+			  uint64_t *age_at)
 {
+	*age_at = 0;
 	switch (vm->show) {
 	case VM_SHOW_ALL:
 		return true;
@@ -258,7 +363,11 @@ static bool session_shown(const struct vm *vm, const struct session *s)
 	if (!status_ended(s->status) || !vm->now_ns)
 		return true;
 	uint64_t age = s->status == ST_ERROR ? VM_AGE_FAILED_NS : VM_AGE_NS;
-	return vm->now_ns < s->state_ns || vm->now_ns - s->state_ns < age;
+	if (vm->now_ns < s->state_ns || vm->now_ns - s->state_ns < age) {
+		*age_at = s->state_ns + age;
+		return true;
+	}
+	return false;
 }
 
 void vm_show_cycle(struct vm *vm)
@@ -287,47 +396,282 @@ long vm_find(const struct vm *vm, const char *text, size_t from)
 		return -1;
 	for (size_t k = 0; k < vm->n; k++) {
 		size_t i = (from + k) % vm->n;
-		if (row_matches(&vm->rows[i], text))
+		if (row_matches(vm_row_at(vm, i), text))
 			return (long)i;
 	}
 	return -1;
 }
 
+/* ---- keeping the rows up to date ---- */
+
+/* Counts r's cell widths in (add) or out of the histograms. */
+static void hist_count(struct vm *vm, const struct vm_row *r, bool add)
+{
+	for (int c = 0; c < VM_COL_COUNT; c++) {
+		uint32_t *h = &vm->width_hist[c][r->width[c]];
+		*h = add ? *h + 1 : *h - 1;
+	}
+	uint32_t *n = &vm->need_hist[r->need];
+	*n = add ? *n + 1 : *n - 1;
+	if (r->rates)
+		vm->nrates = add ? vm->nrates + 1 : vm->nrates - 1;
+}
+
+/* Takes m's row out of the view (and out of the order unless `bulk`:
+ * the order is sorted again afterwards). */
+static void row_drop(struct vm *vm, struct vm_meta *m, bool bulk)
+{
+	if (m->slot == VM_NO_SLOT)
+		return;
+	if (!bulk)
+		order_remove(vm, m->slot);
+	hist_count(vm, &vm->rows[m->slot], false);
+	vm->free_slot[vm->nfree++] = m->slot;
+	m->slot = VM_NO_SLOT;
+}
+
+/* Makes m's row (if any) that of session s now. Room for one more row
+ * is there (vm_reserve). */
+static void row_refresh(struct vm *vm, struct vm_meta *m,
+			const struct session *s, bool bulk)
+{
+	row_drop(vm, m, bulk);
+	if (m->hidden)
+		vm->aged--;
+	m->s = s;
+	m->seq = s->seq;
+	m->gen = s->gen;
+	m->timed = false;
+	m->hidden = !session_shown(vm, s, &m->age_at);
+	if (m->hidden) {
+		vm->aged++;
+		return;
+	}
+	uint32_t slot = vm->free_slot[--vm->nfree];
+	struct vm_row *r = &vm->rows[slot];
+	bool timed = row_fill(vm, r, s);
+	if (vm->filter[0] && !session_matches(s, vm->filter) &&
+	    !row_matches(r, vm->filter)) {
+		vm->free_slot[vm->nfree++] = slot;
+		return;
+	}
+	m->timed = timed;
+	m->slot = slot;
+	hist_count(vm, r, true);
+	if (bulk)
+		vm->order[vm->n++] = slot;
+	else
+		order_insert(vm, slot);
+}
+
+/* Room for `rows` rows (store slots and order) and `metas` entries. */
+static int vm_reserve(struct vm *vm, size_t sessions, size_t metas)
+{
+	if (metas > vm->meta_cap) {
+		size_t cap = vm->meta_cap ? vm->meta_cap : 16;
+		while (cap < metas)
+			cap *= 2;
+		struct vm_meta *m = realloc(vm->meta, cap * sizeof(*m));
+		if (!m)
+			return -1;
+		vm->meta = m;
+		vm->meta_cap = cap;
+	}
+	if (sessions <= vm->cap)
+		return 0;
+	size_t cap = vm->cap ? vm->cap : 16;
+	while (cap < sessions)
+		cap *= 2;
+	struct vm_row *r = realloc(vm->rows, cap * sizeof(*r));
+	if (!r)
+		return -1;
+	vm->rows = r;
+	uint32_t *o = realloc(vm->order, cap * sizeof(*o));
+	if (!o)
+		return -1;
+	vm->order = o;
+	uint32_t *f = realloc(vm->free_slot, cap * sizeof(*f));
+	if (!f)
+		return -1;
+	vm->free_slot = f;
+	/* New slots are free, the highest first so that the lowest go out
+	 * first. */
+	size_t add = cap - vm->cap;
+	memmove(vm->free_slot + add, vm->free_slot,
+		vm->nfree * sizeof(*f));
+	for (size_t i = 0; i < add; i++)
+		vm->free_slot[i] = (uint32_t)(cap - 1 - i);
+	vm->nfree += add;
+	vm->cap = cap;
+	return 0;
+}
+
+static void vm_clear(struct vm *vm)
+{
+	vm->n = 0;
+	vm->nmeta = 0;
+	vm->nrates = 0;
+	vm->aged = 0;
+	memset(vm->width_hist, 0, sizeof(vm->width_hist));
+	memset(vm->need_hist, 0, sizeof(vm->need_hist));
+	vm->nfree = 0;
+	for (size_t i = 0; i < vm->cap; i++)
+		vm->free_slot[vm->nfree++] = (uint32_t)(vm->cap - 1 - i);
+}
+
+/* Capture time moved by a second or more since the rows that move with
+ * it were last made (or never made). */
+static bool time_due(const struct vm *vm)
+{
+	return vm->now_ns != vm->timed_ns &&
+	       (vm->now_ns < vm->timed_ns ||
+		vm->now_ns - vm->timed_ns >= SCSI_INTERVAL_NS);
+}
+
+/* Refreshes, in place, the rows that move with time and hides those
+ * that aged out; the sessions are those of the last walk (the table's
+ * generation did not move, so none was freed). */
+static int sync_time(struct vm *vm)
+{
+	size_t due = 0;
+	for (size_t i = 0; i < vm->nmeta; i++) {
+		const struct vm_meta *m = &vm->meta[i];
+		due += m->timed || (m->age_at && m->age_at <= vm->now_ns);
+	}
+	bool bulk = due > vm->n / 16 + 8;
+	if (bulk)
+		vm->n = 0;
+	for (size_t i = 0; i < vm->nmeta; i++) {
+		struct vm_meta *m = &vm->meta[i];
+		if (m->timed || (m->age_at && m->age_at <= vm->now_ns))
+			row_refresh(vm, m, m->s, bulk);
+		else if (bulk && m->slot != VM_NO_SLOT)
+			vm->order[vm->n++] = m->slot;
+	}
+	if (bulk && vm->n > 1)
+		qsort_r(vm->order, vm->n, sizeof(vm->order[0]), slot_cmp, vm);
+	return 0;
+}
+
+/* Drops the entries (and rows) of sessions no longer in the table:
+ * both lists are in creation order, so one pass over each. */
+static void sync_gone(struct vm *vm, const struct session *first, bool bulk)
+{
+	size_t k = 0, w = 0;
+	for (const struct session *s = first; s && k < vm->nmeta; s = s->next) {
+		while (k < vm->nmeta && vm->meta[k].seq < s->seq) {
+			struct vm_meta *gone = &vm->meta[k++];
+			row_drop(vm, gone, bulk);
+			if (gone->hidden)
+				vm->aged--;
+		}
+		if (k < vm->nmeta && vm->meta[k].seq == s->seq)
+			vm->meta[w++] = vm->meta[k++];
+	}
+	while (k < vm->nmeta) {
+		struct vm_meta *gone = &vm->meta[k++];
+		row_drop(vm, gone, bulk);
+		if (gone->hidden)
+			vm->aged--;
+	}
+	vm->nmeta = w;
+}
+
+/* Walks the sessions beside the meta entries (both in creation order):
+ * entries of sessions gone are dropped, new sessions get one, and rows
+ * are made again where the session changed (or `all`, or moved with
+ * time when `timed`). Many changes: the order is made again and sorted
+ * once instead of moving rows one by one. */
+static int sync_walk(struct vm *vm, const struct session *first, bool all,
+		     bool timed)
+{
+	size_t total = 0, changed = 0, k = 0;
+	for (const struct session *s = first; s; s = s->next) {
+		total++;
+		if (all)
+			continue;
+		while (k < vm->nmeta && vm->meta[k].seq < s->seq) {
+			changed++;
+			k++;
+		}
+		if (k < vm->nmeta && vm->meta[k].seq == s->seq) {
+			const struct vm_meta *m = &vm->meta[k++];
+			changed += m->gen != s->gen || (timed && m->timed);
+		} else {
+			changed++;
+		}
+	}
+	changed += vm->nmeta - k;
+	if (vm_reserve(vm, total, total + vm->nmeta) < 0)
+		return -1;
+	bool bulk = all || changed > vm->n / 16 + 8;
+	if (all)
+		vm_clear(vm);
+	sync_gone(vm, first, bulk);
+	if (bulk)
+		vm->n = 0;
+	/* What is left of the old entries moves to the top of the array;
+	 * the new list is written from the bottom and never overtakes it
+	 * (at most `total` entries, the old ones from index total on). */
+	size_t old = vm->nmeta;
+	memmove(vm->meta + total, vm->meta, old * sizeof(vm->meta[0]));
+	const struct vm_meta *src = vm->meta + total;
+	size_t w = 0;
+	k = 0;
+	for (const struct session *s = first; s; s = s->next) {
+		struct vm_meta m = {.slot = VM_NO_SLOT};
+		bool fresh = true;
+		if (k < old && src[k].seq == s->seq) {
+			m = src[k++];
+			fresh = m.gen != s->gen || (timed && m.timed);
+		}
+		if (fresh) {
+			row_refresh(vm, &m, s, bulk);
+		} else {
+			m.s = s;
+			if (bulk && m.slot != VM_NO_SLOT)
+				vm->order[vm->n++] = m.slot;
+		}
+		vm->meta[w++] = m;
+	}
+	vm->nmeta = w;
+	if (bulk && vm->n > 1)
+		qsort_r(vm->order, vm->n, sizeof(vm->order[0]), slot_cmp, vm);
+	return 0;
+}
+
+int vm_update(struct vm *vm, const struct session *first, uint64_t gen)
+{
+	bool all = !vm->synced || vm->show != vm->built_show ||
+		   strcmp(vm->filter, vm->built_filter) != 0;
+	bool timed = time_due(vm);
+	if (!all && vm->gen_seen == gen && !timed)
+		return 0;
+	int rc = 0;
+	if (all || vm->gen_seen != gen)
+		rc = sync_walk(vm, first, all, timed);
+	else
+		rc = sync_time(vm);
+	if (rc < 0) {
+		vm->synced = false; /* start afresh next time */
+		return -1;
+	}
+	vm->synced = true;
+	vm->gen_seen = gen;
+	if (timed || all)
+		vm->timed_ns = vm->now_ns;
+	vm->built_show = vm->show;
+	snprintf(vm->built_filter, sizeof(vm->built_filter), "%s", vm->filter);
+	vm->total = vm->nmeta;
+	vm->have_rates = vm->nrates > 0;
+	sel_fix(vm);
+	return 0;
+}
+
 int vm_build(struct vm *vm, const struct session *first)
 {
-	size_t total = 0;
-	for (const struct session *s = first; s; s = s->next)
-		total++;
-	if (total > vm->cap) {
-		size_t cap = vm->cap ? vm->cap : 16;
-		while (cap < total)
-			cap *= 2;
-		struct vm_row *r = realloc(vm->rows, cap * sizeof(*r));
-		if (!r)
-			return -1;
-		vm->rows = r;
-		vm->cap = cap;
-	}
-	size_t n = 0;
-	vm->have_rates = false;
-	vm->aged = 0;
-	for (const struct session *s = first; s; s = s->next) {
-		if (!session_shown(vm, s)) {
-			vm->aged++;
-			continue;
-		}
-		row_fill(vm, &vm->rows[n], s);
-		if (vm->filter[0] && !session_matches(s, vm->filter) &&
-		    !row_matches(&vm->rows[n], vm->filter))
-			continue;
-		vm->have_rates |= strcmp(vm->rows[n].small[VM_COL_RATE], "-") != 0 ||
-				  vm->rows[n].small[VM_COL_TREND][0];
-		n++;
-	}
-	vm->n = n;
-	vm->total = total;
-	resort(vm);
-	return 0;
+	vm->synced = false;
+	return vm_update(vm, first, vm->gen_seen);
 }
 
 static bool col_shown(const struct vm *vm, enum vm_col c)
@@ -375,7 +719,7 @@ void vm_move(struct vm *vm, long delta)
 	if (to >= (long)vm->n)
 		to = (long)vm->n - 1;
 	vm->sel = (size_t)to;
-	vm->sel_seq = vm->rows[vm->sel].seq;
+	vm->sel_seq = vm_row_at(vm, vm->sel)->seq;
 	vm->sel_set = true;
 }
 
@@ -395,7 +739,7 @@ void vm_scroll(struct vm *vm, size_t visible)
 
 const struct vm_row *vm_selected(const struct vm *vm)
 {
-	return vm->n ? &vm->rows[vm->sel] : NULL;
+	return vm->n ? vm_row_at(vm, vm->sel) : NULL;
 }
 
 static int total_width(const int width[VM_COL_COUNT])
@@ -420,6 +764,16 @@ static bool names_shrink(int width[VM_COL_COUNT], int ifloor, int tfloor)
 	return true;
 }
 
+/* The largest value counted in a histogram of VM_CELL_MAX cells (0 when
+ * empty). */
+static size_t hist_max(const uint32_t *h)
+{
+	for (size_t i = VM_CELL_MAX; i-- > 0;)
+		if (h[i])
+			return i;
+	return 0;
+}
+
 void vm_layout(const struct vm *vm, int cols, int width[VM_COL_COUNT])
 {
 	size_t need_i = strlen(col_title[VM_COL_INITIATOR]);
@@ -429,14 +783,11 @@ void vm_layout(const struct vm *vm, int cols, int width[VM_COL_COUNT])
 			continue;
 		/* The sorted column's title carries an arrow. */
 		size_t w = strlen(col_title[c]) + ((int)vm->sort == c);
-		for (size_t i = 0; i < vm->n; i++) {
-			const char *cell = vm_cell(&vm->rows[i], (enum vm_col)c);
-			size_t cw = ts_width(cell);
-			if (cw > w)
-				w = cw;
-			if (c == VM_COL_INITIATOR && label_name_need(cell) > need_i)
-				need_i = label_name_need(cell);
-		}
+		size_t cw = hist_max(vm->width_hist[c]);
+		if (cw > w)
+			w = cw;
+		if (c == VM_COL_INITIATOR && hist_max(vm->need_hist) > need_i)
+			need_i = hist_max(vm->need_hist);
 		if ((c == VM_COL_INITIATOR || c == VM_COL_TARGET) && w > NAME_CAP)
 			w = NAME_CAP;
 		width[c] = (int)w;
@@ -1133,6 +1484,8 @@ void vm_help(struct vm_text *t)
 	    "                    errors only (failed, lost, degraded)",
 	    "  F6                sort by the next column",
 	    "  l                 show / hide the event log pane",
+	    "  f                 folded sessions: ended ones retention",
+	    "                    summed up per initiator and target",
 	    "  p                 pause / resume the display",
 	    "  j                 write the JSON export now (--json)",
 	    "  m                 write the MOF export now (--mof)",
@@ -1150,6 +1503,42 @@ void vm_help(struct vm_text *t)
 	};
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		text_add_raw(t, lines[i], strlen(lines[i]), true);
+}
+
+void vm_summaries(const struct sess_summary *first, uint64_t folded,
+		  bool ascii, struct vm_text *t)
+{
+	size_t pairs = 0;
+	for (const struct sess_summary *m = first; m; m = m->next)
+		pairs++;
+	vm_text_addf(t, ascii,
+		     "Folded sessions: %" PRIu64 " ended session%s in %zu "
+		     "pair%s (retention, --keep-ended)",
+		     folded, folded == 1 ? "" : "s", pairs, pairs == 1 ? "" : "s");
+	vm_text_addf(t, ascii, "%s", "");
+	if (!first) {
+		vm_text_addf(t, ascii, "%s",
+			     "(none yet: ended sessions are still kept)");
+		return;
+	}
+	vm_text_addf(t, ascii, "%8s %8s %8s  %-20s  %-20s  %s", "SESSIONS",
+		     "LOGINS", "FAILURES", "FIRST SEEN", "LAST SEEN",
+		     "INITIATOR -> TARGET");
+	for (const struct sess_summary *m = first; m; m = m->next) {
+		char a[64], b[64];
+		time_text(m->first_ns, a, sizeof(a));
+		time_text(m->last_ns, b, sizeof(b));
+		const char *in = m->other || !m->initiator_name
+				     ? "(other pairs)"
+				     : m->initiator_name;
+		const char *tn = m->other || !m->target_name ? ""
+							    : m->target_name;
+		vm_text_addf(t, ascii,
+			     "%8" PRIu64 " %8" PRIu64 " %8" PRIu64
+			     "  %-20s  %-20s  %s%s%s",
+			     m->sessions, m->logins, m->failures, a, b, in,
+			     tn[0] ? " -> " : "", tn);
+	}
 }
 
 /* ---- event log ---- */

@@ -84,14 +84,36 @@ struct vm_row {
 	uint64_t num[VM_COL_COUNT]; /* sort keys of the numeric columns */
 	char iname[VM_CELL_MAX], tname[VM_CELL_MAX]; /* escaped names */
 	char small[VM_COL_COUNT][VM_SMALL_MAX];      /* the other cells */
+	uint16_t width[VM_COL_COUNT]; /* terminal columns of each cell */
+	uint16_t need;                /* label_name_need() of the initiator */
+	bool rates;                   /* shows a rate or a trend */
 };
+
+/* What the view model knows of one session (private to viewmodel.c):
+ * kept in creation order, like the table's list, so that an update
+ * walks both side by side. */
+struct vm_meta {
+	const struct session *s; /* valid while the table's generation is
+				    the one last seen */
+	uint64_t seq, gen;       /* the session's gen when its row was made */
+	uint64_t age_at;         /* capture time it ages out of view, or 0 */
+	uint32_t slot;           /* its row in the store, VM_NO_SLOT: none */
+	bool hidden;             /* by the state filter (counted in aged) */
+	bool timed;              /* its rates or trend move with time */
+};
+#define VM_NO_SLOT UINT32_MAX
 
 /* The text of column c of row r. */
 const char *vm_cell(const struct vm_row *r, enum vm_col c);
 
+/* The rows are rebuilt only for sessions whose change generation moved
+ * (session_touch), whose rates move with time, or that aged out, and
+ * kept sorted by removing and binary-inserting those: an idle view of
+ * any number of sessions costs nothing but drawing the visible rows. */
 struct vm {
-	struct vm_row *rows; /* the shown rows, sorted */
-	size_t n, cap;
+	struct vm_row *rows; /* row store; the shown ones through order */
+	uint32_t *order;     /* store slots of the shown rows, sorted */
+	size_t n, cap;       /* shown rows; store slots allocated */
 	size_t total;        /* sessions before the filter */
 	enum vm_col sort;
 	bool reverse;
@@ -107,16 +129,40 @@ struct vm {
 	bool have_rates;     /* some row has known rates */
 	vm_rates_fn rates;
 	void *rates_user;
+	/* incremental state, private to viewmodel.c */
+	struct vm_meta *meta; /* every session, in creation order */
+	size_t nmeta, meta_cap;
+	uint32_t *free_slot;  /* unused store slots */
+	size_t nfree;
+	size_t nrates;        /* shown rows with rates */
+	bool synced;          /* the rows reflect generation gen_seen */
+	uint64_t gen_seen;
+	uint64_t timed_ns;    /* capture time of the last refresh by time */
+	char built_filter[VM_FILTER_MAX];
+	enum vm_show built_show;
+	/* cells per width, per column, and initiators per label_name_need
+	 * (widths past the array count in the last cell): vm_layout
+	 * without looking at every row */
+	uint32_t width_hist[VM_COL_COUNT][VM_CELL_MAX];
+	uint32_t need_hist[VM_CELL_MAX];
 };
 
 void vm_init(struct vm *vm);
 void vm_free(struct vm *vm);
 
-/* Rebuilds the rows from the sessions starting at first (follow ->next):
- * filter, sort, then find the selected session again (or clamp the
- * selection when the filter hid it). Returns 0, -1 out of memory (the
- * old rows stay). */
+/* Rebuilds every row from the sessions starting at first (follow
+ * ->next): filter, sort, then find the selected session again (or clamp
+ * the selection when the filter hid it). Returns 0, -1 out of memory. */
 int vm_build(struct vm *vm, const struct session *first);
+/* The same result, redoing only what changed since the last call: `gen`
+ * is session_table_gen() of the table first comes from. Nothing is done
+ * while gen, the filters and (to the second) now_ns stay the same;
+ * otherwise only sessions whose gen moved, whose rates move with time or
+ * that aged out are rebuilt, and moved in the order by binary search
+ * (or the order is sorted again when many moved). */
+int vm_update(struct vm *vm, const struct session *first, uint64_t gen);
+/* The i-th shown row in order (i < vm->n). */
+const struct vm_row *vm_row_at(const struct vm *vm, size_t i);
 
 /* Sort by column c (same column again: reverse). */
 void vm_sort_by(struct vm *vm, enum vm_col c);
@@ -185,6 +231,12 @@ void vm_detail_activity(const struct session *s, uint64_t now, bool ascii,
 
 /* The help screen: every key. */
 void vm_help(struct vm_text *out);
+
+/* The folded view: what retention folded (session_summaries(), `folded`
+ * sessions in all), one line per (initiator, target) pair: sessions,
+ * logins seen, failed logins, first and last seen. */
+void vm_summaries(const struct sess_summary *first, uint64_t folded,
+		  bool ascii, struct vm_text *out);
 
 /* ---- the event log pane ---- */
 
