@@ -24,8 +24,11 @@
 # 9.76x the time), on CPU time (wall time on a shared machine is mostly
 # other processes); lossy <= 1.3x the bare loop on the same lossy file.
 #
+# 3. Idle view: the largest capture in --tui under tmux; CPU of the idle
+#    process over UI_IDLE_SECS once the replay ended (target < 5 %).
 # Environment: SCALE_SIZES, SCALE_RUNS (best of, default 3), LOSSY_SIZE,
-# LOSSY=0 to skip the lossy part. Captures are kept in bench/data/.
+# LOSSY=0 to skip the lossy part, UI_IDLE=0 to skip the idle view.
+# Captures are kept in bench/data/.
 set -eu
 
 BUILD=${1:-build}
@@ -159,6 +162,41 @@ if [ -n "$r10" ] && [ -n "$r100" ]; then
 		bound = s * 8.5 / 8
 		printf "  %-4s 100k/10k: %.2fx the sessions cost %.2fx the cpu time (%.2fx wall); target <= %.2fx (8x the sessions for <= 8.5x the time)\n",
 			(c <= bound ? "PASS" : "MISS"), s, c, w, bound }'
+fi
+
+# ---- idle view -----------------------------------------------------------
+# The largest capture replayed in --tui inside a detached tmux; once the
+# status line says "(end)", the process's CPU (utime + stime of
+# /proc/PID/stat) over UI_IDLE_SECS (default 30) is what an idle view of
+# that many sessions costs. A report, not a timed test.
+ui_idle() {
+	f=$1
+	secs=${UI_IDLE_SECS:-30}
+	sock=iw-scale-$$
+	tmx() { tmux -L "$sock" -f /dev/null "$@"; }
+	tmx new-session -d -x 160 -y 50 -s iw \
+		"cd '$TMP' && echo \$\$ >ui.pid && LANG=C.UTF-8 TERM=screen exec '$PWD/$IW' -r '$PWD/$f' --tui $CAPS 2>ui.err" ||
+		return 1
+	i=0
+	until tmx capture-pane -p -t iw | grep -q '(end)'; do
+		i=$((i + 1))
+		[ $i -lt 6000 ] || { tmx kill-server; return 1; }
+		sleep 0.1
+	done
+	pid=$(cat "$TMP/ui.pid")
+	sleep 2
+	a=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	sleep "$secs"
+	b=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+	tmx kill-server
+	awk -v a="$a" -v b="$b" -v t="$(getconf CLK_TCK)" -v s="$secs" -v n="$2" 'BEGIN {
+		c = (b - a) / t / s * 100
+		printf "  %-4s idle --tui view of %d sessions: %.1f %% of a core over %d s (target < 5 %%)\n",
+			(c < 5 ? "PASS" : "MISS"), n, c, s }'
+}
+if [ "${UI_IDLE:-1}" != 0 ] && command -v tmux >/dev/null; then
+	big=$(echo "$SIZES" | tr ' ' '\n' | sort -n | tail -1)
+	ui_idle "$DATA/scale-$big.pcap" "$big" || echo "  (the idle view could not be measured)"
 fi
 
 # ---- lossy ---------------------------------------------------------------
