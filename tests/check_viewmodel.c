@@ -754,7 +754,8 @@ START_TEST(test_update_equals_build)
 			s->status = st[rnd(6)];
 			s->state_ns = FX_T0 + rnd(1000) * FX_SEC;
 			s->tsih = (uint16_t)rnd(5);
-			s->conns->hdigest_errors = rnd(3);
+			s->conns->counts.hdigest_errors = rnd(3);
+			s->counts.hdigest_errors = s->conns->counts.hdigest_errors;
 			s->gen = ++gen;
 		}
 		/* One ends for good (folded away), one new comes. */
@@ -812,8 +813,8 @@ START_TEST(test_update_only_what_changed)
 	ck_assert_str_eq(order(&vm), "231"); /* alpha, bravo, charlie */
 	vm_move(&vm, 2);                      /* charlie */
 	ck_assert_uint_eq(vm_selected(&vm)->seq, 1);
-	snprintf(f.s[0]->initiator_name, sizeof(f.s[0]->initiator_name),
-		 "iqn.2024-01.org.example:aardvark");
+	session_name_set(&f.s[0]->initiator_name,
+			 "iqn.2024-01.org.example:aardvark");
 	ck_assert_int_eq(vm_update(&vm, f.s[0], 1), 0);
 	ck_assert_str_eq(order(&vm), "231"); /* not announced: not seen */
 	f.s[0]->gen = 2;
