@@ -1,3 +1,0 @@
-build-dev/cli/hints.o: cli/hints.c cli/hints.h include/counters.h
-cli/hints.h:
-include/counters.h:

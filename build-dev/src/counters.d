@@ -1,2 +1,0 @@
-build-dev/src/counters.o: src/counters.c include/counters.h
-include/counters.h:

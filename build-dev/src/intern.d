@@ -1,2 +1,0 @@
-build-dev/src/intern.o: src/intern.c include/intern.h
-include/intern.h:

@@ -1,3 +1,0 @@
-build-dev/src/text.o: src/text.c include/text.h include/counters.h
-include/text.h:
-include/counters.h:

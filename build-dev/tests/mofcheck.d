@@ -1,2 +1,0 @@
-build-dev/tests/mofcheck.o: tests/mofcheck.c tests/mofcheck.h
-tests/mofcheck.h:

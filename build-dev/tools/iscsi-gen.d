@@ -1,1 +1,0 @@
-build-dev/tools/iscsi-gen: tests/tools/iscsi-gen.c
