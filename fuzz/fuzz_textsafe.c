@@ -199,6 +199,14 @@ static void check_style(enum ts_style st, const char *out, size_t n,
 		check(!whole || d == cleann);
 		break;
 	}
+	case TS_LINE:
+		/* No C0, DEL or C1 control (U+0080..U+009F is C2 80..C2 9F). */
+		check(no_c0(out, n, ""));
+		for (size_t i = 0; i + 1 < n; i++)
+			check(!((unsigned char)out[i] == 0xc2 &&
+				(unsigned char)out[i + 1] >= 0x80 &&
+				(unsigned char)out[i + 1] <= 0x9f));
+		break;
 	case TS_STYLE_COUNT:
 		check(false);
 	}

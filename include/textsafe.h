@@ -67,6 +67,8 @@ size_t ts_utf8_decode(const void *s, size_t n, uint32_t *cp);
  *              exposition format defines.
  * TS_SYSLOG    an RFC 5424 PARAM-VALUE (§6.3.3): invalid bytes and NUL
  *              as U+FFFD; '"', '\\' and ']' preceded by a backslash.
+ * TS_LINE      one line of a log (the syslog MSG): invalid bytes, NUL
+ *              and every C0, DEL and C1 control as U+FFFD.
  */
 enum ts_style {
 	TS_UTF8,
@@ -77,6 +79,7 @@ enum ts_style {
 	TS_HTML,
 	TS_PROM,
 	TS_SYSLOG,
+	TS_LINE,
 	TS_STYLE_COUNT
 };
 

@@ -120,7 +120,7 @@ size_t syslog_format(const struct session *s, const struct sconn *c,
 		put_num(&o, "cid", c->cid);
 	ts_buf_puts(&o, "] ");
 	char clean[3 * sizeof(ev->detail) + 4];
-	ts_escape(TS_UTF8, ev->detail, strnlen(ev->detail, sizeof(ev->detail)),
+	ts_escape(TS_LINE, ev->detail, strnlen(ev->detail, sizeof(ev->detail)),
 		  clean, sizeof(clean));
 	ts_buf_puts(&o, clean);
 	return o.n;

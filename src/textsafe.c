@@ -203,6 +203,17 @@ static void style_prom(struct piece *pc, const struct unit *u)
 		style_utf8(pc, u);
 }
 
+/* One line of a log (the syslog message text): a newline or another
+ * control character would let wire text forge a second record or act on
+ * the terminal of whoever reads the log, so each becomes U+FFFD. */
+static void style_line(struct piece *pc, const struct unit *u)
+{
+	if (u->valid && (u->cp < 0x20 || u->cp == 0x7f || cp_c1(u->cp)))
+		add(pc, TS_REPLACEMENT, 3);
+	else
+		style_utf8(pc, u);
+}
+
 static void style_syslog(struct piece *pc, const struct unit *u)
 {
 	if (u->valid && (u->cp == '"' || u->cp == '\\' || u->cp == ']'))
@@ -249,6 +260,9 @@ static void piece_of(enum ts_style st, const struct unit *u, bool *after_x,
 		break;
 	case TS_SYSLOG:
 		style_syslog(pc, u);
+		break;
+	case TS_LINE:
+		style_line(pc, u);
 		break;
 	case TS_STYLE_COUNT:
 		break;

@@ -62,6 +62,13 @@ START_TEST(test_format)
 	/* A short buffer is cut, still terminated. */
 	ck_assert_uint_eq(syslog_format(s, NULL, &ev, "h", 1, buf, 10), 9);
 	ck_assert_uint_eq(strlen(buf), 9);
+	/* Wire text in the message cannot start a second log line or reach
+	 * a terminal: each control character becomes U+FFFD. */
+	snprintf(ev.detail, sizeof(ev.detail), "%s", "bad\nfake 2\x1b[2J");
+	syslog_format(s, NULL, &ev, "", 1, buf, sizeof(buf));
+	ck_assert_ptr_nonnull(strstr(buf, "] bad\xef\xbf\xbd" "fake 2\xef\xbf\xbd[2J"));
+	for (const char *p = buf; *p; p++)
+		ck_assert((unsigned char)*p >= 0x20 && *p != 0x7f);
 	session_parts_free(s);
 	free(s);
 }

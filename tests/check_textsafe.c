@@ -251,6 +251,8 @@ START_TEST(test_style_prom_syslog)
 	    VEC(TS_SYSLOG, "a\"b\\c]d", "a\\\"b\\\\c\\]d"),
 	    VEC(TS_SYSLOG, "x\xff\xc3\xa9\0", "x" FFFD "\xc3\xa9" FFFD),
 	    VEC(TS_SYSLOG, "\n[", "\n["),
+	    VEC(TS_LINE, "a\nb\x1b[2J\xc2\x9b]\"", "a" FFFD "b" FFFD "[2J" FFFD "]\""),
+	    VEC(TS_LINE, "x\xff\x7f\xc3\xa9", "x" FFFD FFFD "\xc3\xa9"),
 	};
 	check_vectors(v, sizeof(v) / sizeof(v[0]));
 }
