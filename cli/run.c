@@ -307,6 +307,16 @@ static void tick(struct run *r, bool force)
 	check_drops(r, now);
 }
 
+/* Whether the UI's terminal hung up (its window closed, the ssh session
+ * or tmux pane gone). ncurses then reads end-of-file as "no key" forever,
+ * so without this check an idle view would spin on a dead terminal; it
+ * quits instead, writing its exports as 'q' does. */
+static bool terminal_gone(void)
+{
+	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL));
+}
+
 static void ui_service(struct run *r, bool force)
 {
 	if (!r->ui)
@@ -337,6 +347,10 @@ static void ui_service(struct run *r, bool force)
 	if (!redraw && now < r->next_draw)
 		return;
 	r->next_draw = now + DRAW_INTERVAL;
+	if (terminal_gone()) {
+		r->quit = true;
+		return;
+	}
 	struct ui_status s = {
 		.packets = r->ctr->v[CTR_PACKETS],
 		.bytes = r->ctr->v[CTR_BYTES],
@@ -447,7 +461,10 @@ static void ui_idle_wait(struct run *r)
 	if (ms > (int)(DRAW_INTERVAL * 1000.0))
 		ms = (int)(DRAW_INTERVAL * 1000.0);
 	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
-	(void)poll(&p, 1, ms); /* EINTR: a signal, seen by the loop */
+	/* EINTR: a signal, seen by the loop. A hang-up returns at once: it
+	 * is seen by ui_service, which quits. */
+	if (poll(&p, 1, ms) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
+		r->next_draw = 0;
 }
 
 static void loop(struct run *r)

@@ -8,7 +8,8 @@
 # help, F4 filters (and finds `auth`), F3 searches, F6 sorts, e cycles
 # the state filter, Enter shows the SCSI activity (sparklines, latency
 # histogram) and a negotiation table whose columns line up around long
-# names, and F10 quits with status 0.
+# names, and F10 quits with status 0; when its terminal hangs up, the
+# view quits and writes its export.
 set -u
 build=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -147,5 +148,25 @@ print("%d rows" % rows)
 	for ((i = 0; i < 50; i++)); do [ -s "$tmp/exit.txt" ] && break; sleep 0.1; done
 	[ "$(cat "$tmp/exit.txt" 2>/dev/null)" = 0 ] && pass "$size: F10 quits, status 0" || fail "$size: F10 did not quit"
 done
+# The terminal hangs up (the tmux server is killed: its pane's pty is
+# gone): the view quits within seconds, its export written, instead of
+# spinning on a terminal that reads end-of-file forever.
+tmx kill-server 2>/dev/null
+rm -f "$tmp/pid" "$tmp/hup.json"
+tmx new-session -d -x 80 -y 24 -s iw \
+	"cd '$tmp' && echo \$\$ >pid && exec env LANG=C.UTF-8 TERM=screen '$IW' -r '$cap' --tui --json hup.json 2>/dev/null"
+wait_pane '\(end\)' 10 || fail "hang-up: the replay did not end"
+pid=$(cat "$tmp/pid" 2>/dev/null)
+tmx kill-server 2>/dev/null
+for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+	fail "hang-up: still running 5 s after its terminal went away"
+	kill -9 "$pid" 2>/dev/null
+elif ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/hup.json" 2>/dev/null; then
+	fail "hang-up: no JSON export written"
+else
+	pass "hang-up: quits when its terminal goes away, export written"
+fi
+
 echo "$fails failures"
 [ "$fails" = 0 ]
