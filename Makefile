@@ -30,7 +30,7 @@ CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
 # Three archives: the engine (no curses in it), the curses front end and
 # the command line (cli/ minus main.c, so the tests can check the option
 # table); the program is cli/main.c over the three.
-ENGINE_SRC := $(wildcard src/*.c)
+ENGINE_SRC := $(wildcard src/*.c src/*/*.c)
 ENGINE_OBJ := $(ENGINE_SRC:%.c=$(BUILD)/%.o)
 TUI_SRC    := $(wildcard tui/*.c)
 TUI_OBJ    := $(TUI_SRC:%.c=$(BUILD)/%.o)
@@ -185,7 +185,7 @@ uninstall:
 	-rmdir $(DESTDIR)$(DATADIR) 2>/dev/null
 
 format:
-	clang-format -i include/*.h src/*.c tests/*.c tui/*.[ch] cli/*.[ch]
+	clang-format -i include/*.h src/*.c src/*/*.c tests/*.c tui/*.[ch] cli/*.[ch]
 
 -include $(ENGINE_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(TUI_OBJ:.o=.d) \
 	$(CLI_OBJ:.o=.d) $(BUILD)/cli/main.d $(MOFCHECK_OBJ:.o=.d)
