@@ -4,7 +4,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
+
+#include "hash.h"
 
 struct name {
 	struct name *next; /* in its bucket */
@@ -25,38 +26,15 @@ static struct {
 	bool seeded;
 } tab;
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 /* Names come off the wire: a secret seed keeps chosen names from
  * landing in one bucket. */
 static uint64_t name_hash(const char *s, size_t n)
 {
 	if (!tab.seeded) {
-		if (getrandom(&tab.seed, sizeof(tab.seed), GRND_NONBLOCK) !=
-		    (ssize_t)sizeof(tab.seed))
-			tab.seed = (uint64_t)(uintptr_t)&tab ^
-				   0x9e3779b97f4a7c15ull;
+		tab.seed = hash_seed(&tab);
 		tab.seeded = true;
 	}
-	uint64_t h = tab.seed;
-	while (n >= 8) {
-		uint64_t w;
-		memcpy(&w, s, 8);
-		h = mix64(h ^ w);
-		s += 8;
-		n -= 8;
-	}
-	uint64_t w = 0;
-	memcpy(&w, s, n);
-	return mix64(h ^ w ^ (uint64_t)n << 56);
+	return hash_bytes(tab.seed, s, n);
 }
 
 static struct name *name_of(const char *s)

@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "flow.h"
+#include "hash.h"
 #include "intern.h"
 #include "scsi.h"
 
@@ -167,37 +167,15 @@ struct session_table *session_table_new(size_t max_sessions,
 	}
 	/* Names come off the wire: a secret seed keeps chosen names from
 	 * piling into one chain. */
-	if (getrandom(&st->seed, sizeof(st->seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(st->seed))
-		st->seed = (uint64_t)(uintptr_t)st ^ 0x9e3779b97f4a7c15ull;
+	st->seed = hash_seed(st);
 	return st;
 }
 
 /* ---- indexes ---- */
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 static uint64_t hash_str(uint64_t h, const char *s)
 {
-	size_t n = strlen(s);
-	while (n >= 8) {
-		uint64_t w;
-		memcpy(&w, s, 8);
-		h = mix64(h ^ w);
-		s += 8;
-		n -= 8;
-	}
-	uint64_t w = 0;
-	memcpy(&w, s, n);
-	return mix64(h ^ w ^ (uint64_t)n << 56);
+	return hash_bytes(h, s, strlen(s));
 }
 
 /* The I_T nexus of §4.4.3 without the TPGT (known only at the end of a
@@ -208,7 +186,7 @@ static uint64_t ident_hash(const struct session_table *st,
 {
 	uint64_t w = 0;
 	memcpy(&w, isid, 6);
-	uint64_t h = mix64(st->seed ^ w);
+	uint64_t h = hash_mix64(st->seed ^ w);
 	h = hash_str(h, iname);
 	return hash_str(h ^ 0x5a, tname);
 }

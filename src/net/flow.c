@@ -1,9 +1,9 @@
 /* flow.c - seeded hash table of TCP flows with an LRU list per class. */
 #include "flow.h"
+#include "hash.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 struct flow_table {
 	struct flow_limits lim;
@@ -20,26 +20,13 @@ struct flow_table {
 			      follow one of the same connection */
 };
 
-/* A 64-bit mix (the finaliser of MurmurHash3/splitmix): cheap and, with a
- * secret seed, good enough that chosen endpoints cannot pile into one
- * bucket predictably. */
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 static uint64_t ep_hash(uint64_t seed, const struct net_addr *a, uint16_t port)
 {
 	uint64_t h = seed ^ ((uint64_t)a->family << 16 | port);
 	for (int i = 0; i < 16; i += 8) {
 		uint64_t w;
 		memcpy(&w, a->a + i, 8);
-		h = mix64(h ^ w);
+		h = hash_mix64(h ^ w);
 	}
 	return h;
 }
@@ -50,7 +37,7 @@ static uint64_t flow_hash(const struct flow_table *ft, const struct net_tcp *t)
 {
 	uint64_t h = ep_hash(ft->seed, &t->src, t->sport) +
 		     ep_hash(ft->seed, &t->dst, t->dport);
-	return t->domain ? mix64(h ^ t->domain) : h;
+	return t->domain ? hash_mix64(h ^ t->domain) : h;
 }
 
 static bool addr_eq(const struct net_addr *x, const struct net_addr *y)
@@ -80,9 +67,7 @@ struct flow_table *flow_table_new(const struct flow_limits *lim,
 		free(ft);
 		return NULL;
 	}
-	if (getrandom(&ft->seed, sizeof(ft->seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(ft->seed))
-		ft->seed = (uint64_t)(uintptr_t)ft ^ 0x9e3779b97f4a7c15ull;
+	ft->seed = hash_seed(ft);
 	return ft;
 }
 

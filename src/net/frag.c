@@ -1,9 +1,9 @@
 /* frag.c - IPv4 and IPv6 fragment reassembly (policy in frag.h). */
 #include "frag.h"
+#include "hash.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 /* The largest datagram either family can fragment: IPv4's total length
  * and IPv6's payload length are 16 bits (RFC 2675 §5: jumbograms are
@@ -46,29 +46,19 @@ struct frag_table {
 	uint8_t *done; /* the last datagram handed out */
 };
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
 static uint64_t key_hash(uint64_t seed, const struct net_tcp *t)
 {
-	uint64_t h = mix64(seed ^ ((uint64_t)t->frag.id << 16) ^
+	uint64_t h = hash_mix64(seed ^ ((uint64_t)t->frag.id << 16) ^
 			   ((uint64_t)t->src.family << 8) ^
 			   (t->src.family == 4 ? t->frag.proto : 0));
 	for (int i = 0; i < 16; i += 8) {
 		uint64_t a, b;
 		memcpy(&a, t->src.a + i, 8);
 		memcpy(&b, t->dst.a + i, 8);
-		h = mix64(h ^ a);
-		h = mix64(h ^ b);
+		h = hash_mix64(h ^ a);
+		h = hash_mix64(h ^ b);
 	}
-	return mix64(h ^ t->domain);
+	return hash_mix64(h ^ t->domain);
 }
 
 static bool key_eq(const struct dgram *g, const struct net_tcp *t)
@@ -96,9 +86,7 @@ struct frag_table *frag_table_new(const struct frag_limits *lim,
 		free(ft);
 		return NULL;
 	}
-	if (getrandom(&ft->seed, sizeof(ft->seed), GRND_NONBLOCK) !=
-	    (ssize_t)sizeof(ft->seed))
-		ft->seed = (uint64_t)(uintptr_t)ft ^ 0x9e3779b97f4a7c15ull;
+	ft->seed = hash_seed(ft);
 	return ft;
 }
 
