@@ -890,15 +890,16 @@ void vm_text_free(struct vm_text *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static void text_add_raw(struct vm_text *t, const char *raw, size_t len,
-			 bool ascii)
+/* A new last line of VM_LINE_MAX bytes, for the caller to fill; NULL
+ * (and oom set) when memory ran out. */
+static char *text_new_line(struct vm_text *t)
 {
 	if (t->n == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 64;
 		char **l = realloc(t->line, cap * sizeof(*l));
 		if (!l) {
 			t->oom = true;
-			return;
+			return NULL;
 		}
 		t->line = l;
 		t->cap = cap;
@@ -906,10 +907,19 @@ static void text_add_raw(struct vm_text *t, const char *raw, size_t len,
 	char *e = malloc(VM_LINE_MAX);
 	if (!e) {
 		t->oom = true;
-		return;
+		return NULL;
 	}
-	ts_escape(ts_term(ascii), raw, len, e, VM_LINE_MAX);
+	e[0] = '\0';
 	t->line[t->n++] = e;
+	return e;
+}
+
+static void text_add_raw(struct vm_text *t, const char *raw, size_t len,
+			 bool ascii)
+{
+	char *e = text_new_line(t);
+	if (e)
+		ts_escape(ts_term(ascii), raw, len, e, VM_LINE_MAX);
 }
 
 void vm_text_addf(struct vm_text *t, bool ascii, const char *fmt, ...)
@@ -1107,21 +1117,9 @@ static void neg_result_text(enum neg_key k, const struct neg_result *r,
  * again would double every backslash). */
 static void text_add_escaped(struct vm_text *t, const char *line)
 {
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		char **l = realloc(t->line, cap * sizeof(*l));
-		if (!l) {
-			t->oom = true;
-			return;
-		}
-		t->line = l;
-		t->cap = cap;
-	}
-	char *e = malloc(VM_LINE_MAX);
-	if (!e) {
-		t->oom = true;
+	char *e = text_new_line(t);
+	if (!e)
 		return;
-	}
 	size_t n = strlen(line);
 	if (n > VM_LINE_MAX - 1) { /* never inside a UTF-8 sequence */
 		n = VM_LINE_MAX - 1;
@@ -1130,7 +1128,6 @@ static void text_add_escaped(struct vm_text *t, const char *line)
 	}
 	memcpy(e, line, n);
 	e[n] = '\0';
-	t->line[t->n++] = e;
 }
 
 /* The negotiation table's value columns: as wide as their widest value
