@@ -14,7 +14,11 @@ IW=$root/$build/iscsiwatch
 cap=captures/crafted/operator.pcap
 tmp=$(mktemp -d)
 SOCK=iw-table-$$
-tmx() { tmux -L "$SOCK" -f /dev/null "$@"; }
+# One tmux server per run, on its own socket: a new session started
+# just after kill-server can reach the old server while it exits
+# ("server exited unexpectedly"), which failed this test on a busy CI.
+run=0
+tmx() { tmux -L "$SOCK-$run" -f /dev/null "$@"; }
 trap 'tmx kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 fails=0
 pass() { echo "ok   $*"; }
@@ -27,6 +31,7 @@ run_tty() { # run_tty OUT [env and options...]
 	local out=$1
 	shift
 	tmx kill-server 2>/dev/null
+	run=$((run + 1)) # a new server: never one still exiting
 	rm -f "$tmp/done"
 	tmx new-session -d -x 80 -y 100 -s t \
 		"cd '$root' && env $* LANG=C.UTF-8 '$IW' -r $cap ${WIDE:-}; touch '$tmp/done'; sleep 30"

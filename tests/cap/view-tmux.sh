@@ -19,7 +19,11 @@ IW=$root/$build/iscsiwatch
 cap=$root/captures/crafted/operator.pcap
 tmp=$(mktemp -d)
 SOCK=iw-view-$$
-tmx() { tmux -L "$SOCK" -f /dev/null "$@"; }
+# One tmux server per run, on its own socket: a new session started
+# just after kill-server can reach the old server while it exits
+# ("server exited unexpectedly"), which failed this test on a busy CI.
+run=0
+tmx() { tmux -L "$SOCK-$run" -f /dev/null "$@"; }
 trap 'tmx kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
 fails=0
 pass() { echo "ok   $*"; }
@@ -43,6 +47,7 @@ reasons="auth 0x0201|no target 0x0203|no response"
 for size in 80x24 120x40 200x60; do
 	w=${size%x*} h=${size#*x}
 	tmx kill-server 2>/dev/null
+	run=$((run + 1)) # a new server: never one still exiting
 	rm -f "$tmp/exit.txt"
 	tmx new-session -d -x "$w" -y "$h" -s iw \
 		"cd '$tmp' && LANG=C.UTF-8 TERM=screen '$IW' -r '$cap' --tui 2>iw.err; echo \$? >exit.txt; sleep 60" ||
@@ -152,6 +157,7 @@ done
 # gone): the view quits within seconds, its export written, instead of
 # spinning on a terminal that reads end-of-file forever.
 tmx kill-server 2>/dev/null
+run=$((run + 1)) # a new server: never one still exiting
 rm -f "$tmp/pid" "$tmp/hup.json"
 tmx new-session -d -x 80 -y 24 -s iw \
 	"cd '$tmp' && echo \$\$ >pid && exec env LANG=C.UTF-8 TERM=screen '$IW' -r '$cap' --tui --json hup.json 2>/dev/null"
