@@ -42,6 +42,17 @@ struct export_meta {
 
 #define EXPORT_ERR_MAX 512
 
+/* Writes one whole document to fp; nonzero when memory ran out. */
+typedef int (*export_doc_fn)(FILE *fp, const struct session *first,
+			     const struct export_meta *m);
+
+/* The document write_doc makes, as the whole file at path or nothing
+ * (atomic_file.h). On failure the reason is in err, or on stderr when
+ * err is NULL. `what` names the format in the out-of-memory message. */
+int export_file(const char *path, export_doc_fn write_doc, const char *what,
+		const struct session *first, const struct export_meta *m,
+		char *err, size_t errlen);
+
 int export_json(const char *path, const struct session_table *st,
 		const struct export_meta *m, char *err, size_t errlen);
 int export_mof(const char *path, const struct session_table *st,

@@ -478,23 +478,17 @@ void export_html_write(FILE *fp, const struct session *first,
 	fputs("</body>\n</html>\n", fp);
 }
 
+static int html_document(FILE *fp, const struct session *first,
+			 const struct export_meta *m)
+{
+	export_html_write(fp, first, m);
+	return 0;
+}
+
 int export_html_list(const char *path, const struct session *first,
 		     const struct export_meta *m, char *err, size_t errlen)
 {
-	char ebuf[EXPORT_ERR_MAX];
-	if (!err) {
-		err = ebuf;
-		errlen = sizeof(ebuf);
-	}
-	struct atomic_file af;
-	int rc = atomic_open(&af, path, err, errlen);
-	if (rc == 0) {
-		export_html_write(af.fp, first, m);
-		rc = atomic_commit(&af, err, errlen);
-	}
-	if (rc != 0 && err == ebuf)
-		fprintf(stderr, "iscsiwatch: %s\n", err);
-	return rc;
+	return export_file(path, html_document, "HTML", first, m, err, errlen);
 }
 
 int export_html(const char *path, const struct session_table *st,

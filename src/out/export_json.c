@@ -867,28 +867,18 @@ char *export_json_string(const struct session *first,
 	return s;
 }
 
+/* The file's document: the tree and a final newline. */
+static int json_document(FILE *fp, const struct session *first,
+			 const struct export_meta *m)
+{
+	if (document_write(fp, first, m) != 0)
+		return -1;
+	fputc('\n', fp);
+	return 0;
+}
+
 int export_json_list(const char *path, const struct session *first,
 		     const struct export_meta *m, char *err, size_t errlen)
 {
-	char ebuf[EXPORT_ERR_MAX];
-	if (!err) {
-		err = ebuf;
-		errlen = sizeof(ebuf);
-	}
-	struct atomic_file af;
-	int rc = atomic_open(&af, path, err, errlen);
-	if (rc == 0) {
-		if (document_write(af.fp, first, m) != 0) {
-			snprintf(err, errlen, "%s: out of memory building JSON",
-				 path);
-			atomic_abort(&af);
-			rc = -1;
-		} else {
-			fputc('\n', af.fp);
-			rc = atomic_commit(&af, err, errlen);
-		}
-	}
-	if (rc != 0 && err == ebuf)
-		fprintf(stderr, "iscsiwatch: %s\n", err);
-	return rc;
+	return export_file(path, json_document, "JSON", first, m, err, errlen);
 }

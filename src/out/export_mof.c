@@ -125,28 +125,19 @@ static void mof_write(FILE *fp, const struct session *first,
 	}
 }
 
+static int mof_document(FILE *fp, const struct session *first,
+			const struct export_meta *m)
+{
+	struct cim_prop *props = calloc(CIM_PROPS_MAX, sizeof(*props));
+	if (!props)
+		return -1;
+	mof_write(fp, first, m, props);
+	free(props);
+	return 0;
+}
+
 int export_mof_list(const char *path, const struct session *first,
 		    const struct export_meta *m, char *err, size_t errlen)
 {
-	char ebuf[EXPORT_ERR_MAX];
-	if (!err) {
-		err = ebuf;
-		errlen = sizeof(ebuf);
-	}
-	int rc = -1;
-	struct cim_prop *props = calloc(CIM_PROPS_MAX, sizeof(*props));
-	if (!props) {
-		snprintf(err, errlen, "%s: out of memory", path);
-	} else {
-		struct atomic_file af;
-		rc = atomic_open(&af, path, err, errlen);
-		if (rc == 0) {
-			mof_write(af.fp, first, m, props);
-			rc = atomic_commit(&af, err, errlen);
-		}
-		free(props);
-	}
-	if (rc != 0 && err == ebuf)
-		fprintf(stderr, "iscsiwatch: %s\n", err);
-	return rc;
+	return export_file(path, mof_document, "MOF", first, m, err, errlen);
 }
