@@ -152,7 +152,7 @@ done
 echo
 echo "targets (a miss is reported, not fatal):"
 last=$(tail -1 "$TMP/rows")
-echo "$last" | awk '{ b = ($9 - '"$BASE_ALL"') * 1024 / $2
+[ -z "$last" ] || echo "$last" | awk '{ b = ($9 - '"$BASE_ALL"') * 1024 / $2
 	printf "  %-4s %.0f bytes per session with every export on at %d sessions (target <= 8192)\n",
 		(b <= 8192 ? "PASS" : "MISS"), b, $2 }'
 r10=$(awk '$1 == 10000 { print $2, $4, $5 }' "$TMP/rows")
@@ -194,7 +194,7 @@ ui_idle() {
 		printf "  %-4s idle --tui view of %d sessions: %.1f %% of a core over %d s (target < 5 %%)\n",
 			(c < 5 ? "PASS" : "MISS"), n, c, s }'
 }
-if [ "${UI_IDLE:-1}" != 0 ] && command -v tmux >/dev/null; then
+if [ "${UI_IDLE:-1}" != 0 ] && [ -n "$last" ] && command -v tmux >/dev/null; then
 	big=$(echo "$SIZES" | tr ' ' '\n' | sort -n | tail -1)
 	ui_idle "$DATA/scale-$big.pcap" "$big" || echo "  (the idle view could not be measured)"
 fi
