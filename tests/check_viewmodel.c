@@ -3,6 +3,7 @@
  * layout in small and normal terminals, truncation, and escaping of
  * whatever the wire sent.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,8 +346,10 @@ START_TEST(test_rows_escape_wire_names)
 	vm_init(&vm);
 	vm_build(&vm, s);
 	ck_assert_uint_eq(vm.n, 1);
-	ck_assert_str_eq(vm_row_at(&vm, 0)->iname, "iqn.evil:\\x1B]0;pwned\\x07");
-	ck_assert_str_eq(vm_row_at(&vm, 0)->tname, "t\\x9B");
+	const struct vm_row *r0 = vm_row_at(&vm, 0);
+	ck_assert_str_eq(vm_cell(r0, VM_COL_INITIATOR),
+			 "iqn.evil:\\x1B]0;pwned\\x07");
+	ck_assert_str_eq(vm_cell(r0, VM_COL_TARGET), "t\\x9B");
 	/* Unknown identity shows as "?", not as an empty cell. */
 	struct session *u = fx_session(NULL, NULL);
 	u->seq = 2;
@@ -363,6 +366,39 @@ START_TEST(test_rows_escape_wire_names)
 	ck_assert_str_eq(vm_cell(r, VM_COL_TSIH), "?");
 	ck_assert_str_eq(vm_cell(r, VM_COL_TYPE), "?");
 	ck_assert_str_eq(vm_cell(r, VM_COL_DIGESTS), "?");
+	vm_free(&vm);
+	fx_free(s);
+}
+END_TEST
+
+/* A row holds its cells' text and no more: the block is the cells and
+ * their NULs, not VM_CELL_MAX per name (100,000 rows cost their text). */
+START_TEST(test_row_text_sized)
+{
+	struct session *s = fx_session("iqn.2024-01.org.example:host1",
+				       "iqn.2024-01.org.example:disk1");
+	s->seq = 1;
+	struct vm vm;
+	vm_init(&vm);
+	vm_build(&vm, s);
+	ck_assert_uint_eq(vm.n, 1);
+	const struct vm_row *r = vm_row_at(&vm, 0);
+	size_t need = 0;
+	for (int c = 0; c < VM_COL_COUNT; c++) {
+		const char *t = vm_cell(r, (enum vm_col)c);
+		/* every cell lies inside the block, one after another */
+		ck_assert_ptr_eq(t, r->text + need);
+		need += strlen(t) + 1;
+	}
+	ck_assert_uint_lt(need, 200);
+	ck_assert_uint_ge(malloc_usable_size(r->text), need);
+	ck_assert_uint_lt(malloc_usable_size(r->text), need + 32);
+	ck_assert_uint_lt(sizeof(struct vm_row), 256);
+	/* A rebuild reuses the row and keeps it exact. */
+	vm_build(&vm, s);
+	r = vm_row_at(&vm, 0);
+	ck_assert_str_eq(vm_cell(r, VM_COL_TARGET),
+			 "iqn.2024-01.org.example:disk1");
 	vm_free(&vm);
 	fx_free(s);
 }
@@ -822,7 +858,7 @@ START_TEST(test_update_only_what_changed)
 	ck_assert_str_eq(order(&vm), "123"); /* moved by binary insertion */
 	ck_assert_uint_eq(vm.sel, 0);         /* the selection went along */
 	ck_assert_uint_eq(vm_selected(&vm)->seq, 1);
-	ck_assert_str_eq(vm_row_at(&vm, 0)->iname,
+	ck_assert_str_eq(vm_cell(vm_row_at(&vm, 0), VM_COL_INITIATOR),
 			 "iqn.2024-01.org.example:aardvark");
 	/* The filter changed: everything is looked at again. */
 	vm_set_filter(&vm, "bravo");
@@ -895,6 +931,7 @@ Suite *viewmodel_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_test(tc, test_rows_escape_wire_names);
+	tcase_add_test(tc, test_row_text_sized);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -54,11 +54,44 @@ static bool col_is_text(enum vm_col c)
 
 const char *vm_cell(const struct vm_row *r, enum vm_col c)
 {
-	if (c == VM_COL_INITIATOR)
-		return r->iname;
-	if (c == VM_COL_TARGET)
-		return r->tname;
-	return (unsigned)c < VM_COL_COUNT ? r->small[c] : "";
+	return r->text && (unsigned)c < VM_COL_COUNT ? r->text + r->off[c] : "";
+}
+
+/* The cells while a row is made, before they are packed into its text. */
+struct row_cells {
+	char name[2][VM_CELL_MAX]; /* initiator, target */
+	char small[VM_COL_COUNT][VM_SMALL_MAX];
+};
+
+static const char *cells_get(const struct row_cells *k, int c)
+{
+	if (c == VM_COL_INITIATOR || c == VM_COL_TARGET)
+		return k->name[c == VM_COL_TARGET];
+	return k->small[c];
+}
+
+/* Packs k into r->text (replacing what it had): every cell is shorter
+ * than VM_CELL_MAX, so 14 of them and their NULs fit in uint16_t. */
+static void cells_pack(struct vm_row *r, const struct row_cells *k)
+{
+	size_t len[VM_COL_COUNT], total = 0;
+	for (int c = 0; c < VM_COL_COUNT; c++) {
+		len[c] = strlen(cells_get(k, c)) + 1;
+		total += len[c];
+	}
+	char *t = realloc(r->text, total);
+	if (!t) {
+		free(r->text);
+		r->text = NULL;
+		return;
+	}
+	r->text = t;
+	size_t at = 0;
+	for (int c = 0; c < VM_COL_COUNT; c++) {
+		memcpy(r->text + at, cells_get(k, c), len[c]);
+		r->off[c] = (uint16_t)at;
+		at += len[c];
+	}
 }
 
 void vm_init(struct vm *vm)
@@ -67,8 +100,19 @@ void vm_init(struct vm *vm)
 	vm->sort = VM_COL_INITIATOR;
 }
 
+/* Frees the text of every store slot (a slot freed by a filter keeps
+ * its text until reused). */
+static void rows_text_free(struct vm *vm)
+{
+	for (size_t i = 0; i < vm->cap; i++) {
+		free(vm->rows[i].text);
+		vm->rows[i].text = NULL;
+	}
+}
+
 void vm_free(struct vm *vm)
 {
+	rows_text_free(vm);
 	free(vm->rows);
 	free(vm->order);
 	free(vm->meta);
@@ -150,18 +194,22 @@ static bool rates_timed(const struct vm_rates *rt)
 static bool row_fill(const struct vm *vm, struct vm_row *r,
 		     const struct session *s)
 {
+	char *text = r->text; /* reused by cells_pack */
 	memset(r, 0, sizeof(*r));
+	r->text = text;
+	struct row_cells cells;
+	memset(&cells, 0, sizeof(cells));
 	r->seq = s->seq;
 	r->status = s->status;
 	r->ended = status_ended(s->status);
 	r->health = cim_health_state(s->status);
 	const char *in = s->initiator_name[0] ? s->initiator_name : "?";
 	const char *tn = s->target_name[0] ? s->target_name : "?";
-	ts_escape(ts_term(vm->ascii), in, strlen(in), r->iname,
-		  sizeof(r->iname));
-	ts_escape(ts_term(vm->ascii), tn, strlen(tn), r->tname,
-		  sizeof(r->tname));
-	char(*c)[VM_SMALL_MAX] = r->small;
+	ts_escape(ts_term(vm->ascii), in, strlen(in), cells.name[0],
+		  sizeof(cells.name[0]));
+	ts_escape(ts_term(vm->ascii), tn, strlen(tn), cells.name[1],
+		  sizeof(cells.name[1]));
+	char(*c)[VM_SMALL_MAX] = cells.small;
 	if (s->isid_known)
 		snprintf(c[VM_COL_ISID], VM_SMALL_MAX,
 			 "%02x%02x%02x%02x%02x%02x", s->isid[0], s->isid[1],
@@ -222,10 +270,11 @@ static bool row_fill(const struct vm *vm, struct vm_row *r,
 	}
 	r->rates = strcmp(c[VM_COL_RATE], "-") != 0 || c[VM_COL_TREND][0];
 	for (int k = 0; k < VM_COL_COUNT; k++) {
-		size_t w = ts_width(vm_cell(r, (enum vm_col)k));
+		size_t w = ts_width(cells_get(&cells, k));
 		r->width[k] = (uint16_t)(w < VM_CELL_MAX ? w : VM_CELL_MAX - 1);
 	}
-	size_t need = label_name_need(r->iname);
+	cells_pack(r, &cells);
+	size_t need = label_name_need(cells.name[0]);
 	r->need = (uint16_t)(need < VM_CELL_MAX ? need : VM_CELL_MAX - 1);
 	return !r->ended && rates_timed(&rt);
 }
@@ -426,6 +475,8 @@ static void row_drop(struct vm *vm, struct vm_meta *m, bool bulk)
 	if (!bulk)
 		order_remove(vm, m->slot);
 	hist_count(vm, &vm->rows[m->slot], false);
+	free(vm->rows[m->slot].text);
+	vm->rows[m->slot].text = NULL;
 	vm->free_slot[vm->nfree++] = m->slot;
 	m->slot = VM_NO_SLOT;
 }
@@ -485,6 +536,8 @@ static int vm_reserve(struct vm *vm, size_t sessions, size_t metas)
 	struct vm_row *r = realloc(vm->rows, cap * sizeof(*r));
 	if (!r)
 		return -1;
+	for (size_t i = vm->cap; i < cap; i++)
+		r[i].text = NULL;
 	vm->rows = r;
 	uint32_t *o = realloc(vm->order, cap * sizeof(*o));
 	if (!o)

@@ -82,8 +82,11 @@ struct vm_row {
 	enum sess_status status;
 	bool ended;       /* Stopped or Error: drawn dim */
 	uint64_t num[VM_COL_COUNT]; /* sort keys of the numeric columns */
-	char iname[VM_CELL_MAX], tname[VM_CELL_MAX]; /* escaped names */
-	char small[VM_COL_COUNT][VM_SMALL_MAX];      /* the other cells */
+	/* The cells' text, escaped, one NUL-terminated cell after another
+	 * in a block sized to fit (vm_cell): a row of 100,000 costs its
+	 * text, not VM_CELL_MAX per name. NULL (out of memory): blank. */
+	char *text;
+	uint16_t off[VM_COL_COUNT];   /* where each cell starts in text */
 	uint16_t width[VM_COL_COUNT]; /* terminal columns of each cell */
 	uint16_t need;                /* label_name_need() of the initiator */
 	bool rates;                   /* shows a rate or a trend */
