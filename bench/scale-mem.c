@@ -9,7 +9,9 @@
  * session table and prints the heap bytes of the model by component, per
  * session: the session record (names, negotiated values), its event
  * history and SendTargets results, the connection records (the
- * login's negotiation record, the values), and the SCSI state of sessions
+ * login's negotiation record, the values; its values kept whole off the
+ * record, neg.wide, as a line of their own; its strings are interned
+ * names, counted with the names), and the SCSI state of sessions
  * and connections. Heap blocks are measured with malloc_usable_size, so
  * the allocator's rounding is counted too. Flows, reassembly and framers
  * are not reachable from here; the bench script gets them from peak RSS.
@@ -44,6 +46,7 @@ enum {
 	M_EVENTS,
 	M_TARGETS,
 	M_SCONN,
+	M_NEG_WIDE,
 	M_SCSI_SESS,
 	M_SCSI_CONN,
 	M_COUNT,
@@ -86,6 +89,7 @@ int main(int argc, char **argv)
 	    [M_EVENTS] = {"event rings", 0},
 	    [M_TARGETS] = {"SendTargets results", 0},
 	    [M_SCONN] = {"connection records", 0},
+	    [M_NEG_WIDE] = {"negotiation, kept whole", 0},
 	    [M_SCSI_SESS] = {"SCSI state, sessions", 0},
 	    [M_SCSI_CONN] = {"SCSI state, connections", 0},
 	};
@@ -101,6 +105,7 @@ int main(int argc, char **argv)
 		for (const struct sconn *c = s->conns; c; c = c->next) {
 			nconn++;
 			t[M_SCONN].bytes += malloc_usable_size((void *)c);
+			t[M_NEG_WIDE].bytes += malloc_usable_size(c->neg.wide);
 			if (c->scsi)
 				t[M_SCSI_CONN].bytes +=
 					malloc_usable_size(c->scsi);

@@ -54,7 +54,29 @@ static bool login_holds(const struct login *l, const uint8_t *p, size_t n)
 			return true;
 	if (l->st && memmem(l->st->t, sizeof(l->st->t[0]) * l->st->count, p, n))
 		return true;
+	/* the negotiation record's strings (interned) and values kept whole */
+	const struct neg_str *strs[] = {
+	    &l->neg.initiator_name,  &l->neg.target_name,
+	    &l->neg.initiator_alias, &l->neg.target_alias,
+	    &l->neg.target_address,  &l->neg.chap.name[0],
+	    &l->neg.chap.name[1]};
+	for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++)
+		if (strs[i]->s && memmem(strs[i]->s, strlen(strs[i]->s), p, n))
+			return true;
+	if (l->neg.wide &&
+	    memmem(l->neg.wide, l->neg.nwide * sizeof(*l->neg.wide), p, n))
+		return true;
 	return false;
+}
+
+/* A declared string as negotiate.c keeps it: cut at NEG_STR_MAX - 1
+ * bytes, flagged when cut. */
+static bool name_ok(const struct neg_str *s)
+{
+	if (!s->seen)
+		return s->s == NULL;
+	size_t n = strlen(s->s);
+	return n <= NEG_STR_MAX - 1 && (s->truncated || n <= s->len);
 }
 
 /* Data segments of the records, to find whole text items. */
@@ -188,12 +210,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(login_outcome_name(l.outcome) != NULL);
 	check(iscsi_login_status_str(l.status_class, l.status_detail) != NULL);
 	for (int s = 0; s < 2; s++) {
-		check(l.neg.chap.name[s].s[NEG_STR_MAX - 1] == 0);
+		check(name_ok(&l.neg.chap.name[s]));
 		check(l.txt[s].len <= l.txt[s].alloc);
 		check(l.txt[s].alloc <= TEXT_CAP_DEFAULT);
 	}
-	check(l.neg.initiator_name.s[NEG_STR_MAX - 1] == 0);
-	check(l.neg.target_name.s[NEG_STR_MAX - 1] == 0);
+	check(name_ok(&l.neg.initiator_name));
+	check(name_ok(&l.neg.target_name));
 	login_close(&l);
 	check_no_secrets(&l, data, size, segs, nsegs);
 	login_free(&l);

@@ -155,7 +155,7 @@ struct login {
 
 /* What a login that reached Full Feature Phase leaves for the rest of
  * its connection. Its negotiation record is copied to the session model
- * (struct sconn) and the login itself (about 3.7 KB) is freed; a Login
+ * (struct sconn) and the login itself (under 1 KB) is freed; a Login
  * or Text PDU after it (§12.3 SendTargets, §13.12 MRDSL) makes a new
  * one from this and that record: login_resume(). */
 struct login_rest {

@@ -14,13 +14,14 @@
  * Secrets: CHAP_C and CHAP_R are never copied - only their presence and
  * lengths are recorded (struct neg_chap).
  *
- * struct neg is a plain, zero-initialisable, caller-owned struct with no
- * heap memory; neg_init() is memset 0.
+ * struct neg is caller-owned and zero-initialisable; it holds interned
+ * strings and, rarely, a heap block (see its ownership note).
  */
 #ifndef ISCSIWATCH_NEGOTIATE_H
 #define ISCSIWATCH_NEGOTIATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "text.h"
@@ -177,7 +178,7 @@ enum neg_special {
 
 #define NEG_LIST_MAX 8
 
-/* What one side sent for one key. */
+/* What one side sent for one key, as neg_val_get() gives it back. */
 struct neg_val {
 	bool seen;
 	bool invalid;	  /* out of range, not a number, no known value */
@@ -187,40 +188,73 @@ struct neg_val {
 	uint8_t nunknown; /* list items outside the vocabulary */
 	uint8_t list[NEG_LIST_MAX];
 	uint32_t num; /* bool 0/1, number, first list item, binary length */
-	uint32_t len; /* length of the value text as sent */
+	/* Length of the value text as sent: kept for an invalid value, the
+	 * one an output reports it for; 0 for any other. */
+	uint32_t len;
 };
 
-struct neg_entry {
-	struct neg_val side[2]; /* indexed by enum neg_side */
-	int8_t offerer;		/* -1 nobody yet, else enum neg_side */
+/* One side's value as stored: 4 bytes. `word` holds the number (every
+ * in-range value of every numeric key fits 24 bits: the widest range is
+ * 512..16777215, §13.12-13.14; a binary length is at most 2^23) or a
+ * list - for a vocabulary key the item count and up to 7 indexes of 3
+ * bits (vocabularies have <= 6 names), for CHAP_A the count and up to 2
+ * algorithm numbers (<= 255). A value that does not fit - invalid (its
+ * length is reported), with unknown list items, a longer list - is kept
+ * whole in neg.wide and marked `wide`. */
+struct neg_cell {
+	uint32_t word : 24;
+	uint32_t seen : 1;
+	uint32_t repeated : 1;
+	uint32_t special : 2; /* enum neg_special */
+	uint32_t wide : 1;
+	uint32_t unused : 3;
+};
+
+/* A value kept whole (struct neg_cell `wide`). */
+struct neg_wide {
+	uint8_t key; /* enum neg_key */
+	uint8_t side;
+	struct neg_val v;
 };
 
 #define NEG_STR_MAX 256 /* iSCSI names are <= 223 bytes (§4.2.7.1) */
 
+/* A declared string: its first NEG_STR_MAX - 1 bytes, interned
+ * (intern.h: the sessions of one initiator share its name). */
 struct neg_str {
-	char s[NEG_STR_MAX];
-	uint32_t len; /* length as sent (may exceed the copy) */
+	const char *s; /* NULL until seen; "" when the value was empty */
+	uint32_t len;  /* length as sent (may exceed the copy) */
 	bool seen;
-	bool truncated;
+	bool truncated; /* cut at NEG_STR_MAX - 1 bytes, or no memory */
 };
 
 /* What CHAP (RFC 1994, §12.1.3) showed: never the secret-derived bytes. */
 struct neg_chap {
 	bool seen;		/* any CHAP_ key */
 	bool algorithm_seen;	/* CHAP_A answered by the target */
-	uint32_t algorithm;	/* 5 MD5, 6 SHA1, 7 SHA-256, 8 SHA3-256 */
-	struct neg_str name[2]; /* CHAP_N sent by each side */
 	bool mutual;		/* the initiator sent its own CHAP_I/CHAP_C */
+	bool malformed;		/* a CHAP_C/CHAP_R not hex or base64 */
 	bool id_seen[2];	/* CHAP_I */
 	bool challenge_seen[2]; /* CHAP_C sent by each side */
+	bool response_seen[2];	/* CHAP_R */
+	uint8_t algorithm;	/* 5 MD5, 6 SHA1, 7 SHA-256, 8 SHA3-256 */
+	struct neg_str name[2]; /* CHAP_N sent by each side */
 	uint32_t challenge_len[2]; /* bytes encoded (hex/base64 decoded) */
-	bool response_seen[2];	   /* CHAP_R */
 	uint32_t response_len[2];
-	bool malformed; /* a CHAP_C/CHAP_R not hex or base64 */
 };
 
+/* The negotiation record of one connection.
+ *
+ * Ownership: the record owns its interned strings and its `wide` block.
+ * A zeroed record is a valid empty one; neg_init() makes one with no
+ * offerer yet. Never copy it with `=`: neg_copy() makes a second owner,
+ * neg_move() hands it over, neg_free() drops it (and leaves it empty,
+ * as neg_init() does). */
 struct neg {
-	struct neg_entry e[NK_COUNT];
+	struct neg_cell cell[NK_COUNT][2]; /* [key][enum neg_side] */
+	int8_t offerer[NK_COUNT]; /* -1 nobody yet, else enum neg_side */
+	uint8_t nwide;		  /* entries in wide */
+	struct neg_wide *wide;	  /* heap, NULL when none */
 	struct neg_str initiator_name, target_name;
 	struct neg_str initiator_alias, target_alias;
 	struct neg_str target_address; /* last one seen (redirect) */
@@ -232,6 +266,16 @@ struct neg {
 };
 
 void neg_init(struct neg *n);
+void neg_free(struct neg *n);
+/* dst (initialised or zeroed) becomes a copy of src, and its old content
+ * is dropped. Returns 0, or -1 when out of memory: then the values kept
+ * whole (neg_wide) read back as seen and invalid (neg_val_get). */
+int neg_copy(struct neg *dst, const struct neg *src);
+/* dst (initialised or zeroed) takes src's content; src is left empty. */
+void neg_move(struct neg *dst, struct neg *src);
+/* What `side` sent for key k. */
+struct neg_val neg_val_get(const struct neg *n, enum neg_key k,
+			   enum neg_side side);
 /* Feeds one pair sent by `side`. Returns the key id, -1 for an unknown
  * key, -2 for a malformed item. */
 int neg_pair(struct neg *n, enum neg_side side, const struct text_pair *p);

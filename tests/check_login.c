@@ -484,8 +484,11 @@ START_TEST(test_resume_after_full_feature)
 	ck_assert(ev & LOGIN_EV_FULL_FEATURE);
 	struct login_rest r;
 	login_rest_save(&a, &r);
-	struct neg saved = a.neg; /* what the connection keeps (c->neg) */
+	struct neg saved; /* what the connection keeps (c->neg) */
+	neg_init(&saved);
+	ck_assert_int_eq(neg_copy(&saved, &a.neg), 0);
 	login_resume(&b, NULL, 0, &saved, &r);
+	neg_free(&saved); /* b holds its own copy */
 	ck_assert_int_eq(b.outcome, LOGIN_FULL_FEATURE);
 	ck_assert_uint_eq(b.requests, a.requests);
 	ck_assert_uint_eq(b.responses, a.responses);
@@ -573,8 +576,8 @@ START_TEST(test_text_cap)
 	ck_assert_uint_eq(ctr.v[CTR_TEXT_CAP_HIT], 1);
 	ck_assert_uint_le(l.txt[NEG_INITIATOR].alloc, TEXT_CAP_DEFAULT);
 	ck_assert(!login_complete(&l));
-	ck_assert(l.neg.e[NK_MAX_BURST_LENGTH].side[NEG_INITIATOR].seen);
-	ck_assert(!l.neg.e[NK_IMMEDIATE_DATA].side[NEG_INITIATOR].seen);
+	ck_assert(l.neg.cell[NK_MAX_BURST_LENGTH][NEG_INITIATOR].seen);
+	ck_assert(!l.neg.cell[NK_IMMEDIATE_DATA][NEG_INITIATOR].seen);
 	ck_assert_uint_gt(l.neg.unknown_keys, 1000);
 	struct neg_values v;
 	login_values(&l, &v);
@@ -626,7 +629,7 @@ START_TEST(test_malformed_pdus)
 	login_init(&l, NULL);
 	ev = PDU(&l, OP_LOGIN_REQ, 0, 0, 0, 0, "garbage\0AuthMethod=None\0", 0);
 	ck_assert(l.anomalies & LOGIN_AN_MALFORMED);
-	ck_assert(l.neg.e[NK_AUTH_METHOD].side[NEG_INITIATOR].seen);
+	ck_assert(l.neg.cell[NK_AUTH_METHOD][NEG_INITIATOR].seen);
 	PDU(&l, OP_TEXT_REQ, F_T, 0, 0, 0, "SendTargets=All\0", 0);
 	ck_assert(l.anomalies & LOGIN_AN_TEXT_IN_LOGIN);
 	/* connection closed during login */
@@ -661,20 +664,20 @@ START_TEST(test_data_lost)
 	ck_assert(ev & LOGIN_EV_ANOMALY);
 	PDU(&l, OP_LOGIN_REQ, F_T | STG(1, 3), 0, 0, 0,
 	    "536\0ImmediateData=No\0", 0);
-	ck_assert(l.neg.e[NK_MAX_BURST_LENGTH].side[NEG_INITIATOR].seen);
-	ck_assert(!l.neg.e[NK_FIRST_BURST_LENGTH].side[NEG_INITIATOR].seen);
-	ck_assert(!l.neg.e[NK_IMMEDIATE_DATA].side[NEG_INITIATOR].seen);
+	ck_assert(l.neg.cell[NK_MAX_BURST_LENGTH][NEG_INITIATOR].seen);
+	ck_assert(!l.neg.cell[NK_FIRST_BURST_LENGTH][NEG_INITIATOR].seen);
+	ck_assert(!l.neg.cell[NK_IMMEDIATE_DATA][NEG_INITIATOR].seen);
 	ck_assert(!login_complete(&l));
 	/* the next sequence is whole again */
 	PDU(&l, OP_LOGIN_RSP, STG(1, 3), 0, 0, 0, "MaxBurstLength=65536\0", 0);
-	ck_assert(l.neg.e[NK_MAX_BURST_LENGTH].side[NEG_TARGET].seen);
+	ck_assert(l.neg.cell[NK_MAX_BURST_LENGTH][NEG_TARGET].seen);
 	/* a TCP gap from the target while its text is continued */
 	PDU(&l, OP_LOGIN_RSP, F_C | STG(1, 3), 0, 0, 0, "DataDigest=No", 0);
 	login_gap(&l, NEG_TARGET);
 	PDU(&l, OP_LOGIN_RSP, F_T | STG(1, 3), 3, 0, 0,
 	    "ne\0HeaderDigest=None\0", 0);
-	ck_assert(!l.neg.e[NK_DATA_DIGEST].side[NEG_TARGET].seen);
-	ck_assert(!l.neg.e[NK_HEADER_DIGEST].side[NEG_TARGET].seen);
+	ck_assert(!l.neg.cell[NK_DATA_DIGEST][NEG_TARGET].seen);
+	ck_assert(!l.neg.cell[NK_HEADER_DIGEST][NEG_TARGET].seen);
 	ck_assert_int_eq(l.outcome, LOGIN_FULL_FEATURE);
 	login_free(&l);
 }

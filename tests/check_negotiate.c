@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "check_suites.h"
+#include "intern.h"
 #include "negotiate.h"
 
 static int feed(struct neg *n, enum neg_side side, const char *key,
@@ -213,6 +214,7 @@ START_TEST(test_rule_table)
 		    t->answer ? t->answer : "-", neg_state_name(r.state),
 		    r.flags, r.v, neg_state_name(t->state), t->flags, t->v);
 		covered[t->k] = true;
+		neg_free(&n);
 	}
 	covered[NK_MAX_RECV_DSL] = true; /* test_mrdsl */
 	for (int k = 0; k < NK_COUNT; k++)
@@ -283,6 +285,7 @@ START_TEST(test_mrdsl)
 	feed(&n, NEG_TARGET, "MaxRecvDataSegmentLength", "16777216");
 	ck_assert_int_eq(neg_mrdsl_result(&n, NEG_TARGET, true).state,
 			 NEG_INVALID);
+	neg_free(&n);
 }
 END_TEST
 
@@ -337,10 +340,11 @@ START_TEST(test_discovery_irrelevant)
 	ck_assert_int_eq(v.mrdsl_target.state, NEG_DEFAULT);
 	ck_assert_int_eq(v.auth_method.v, NEG_AUTH_NONE);
 	/* a Normal session keeps them */
-	neg_init(&n);
+	neg_free(&n);
 	FEED(&n, NEG_INITIATOR, "SessionType=Normal\0");
 	ck_assert_int_eq(neg_key_result(&n, NK_MAX_CONNECTIONS, true).state,
 			 NEG_DEFAULT);
+	neg_free(&n);
 }
 END_TEST
 
@@ -387,6 +391,7 @@ START_TEST(test_first_burst_irrelevant)
 		ck_assert_msg(r.state == fb[i].state && r.flags == fb[i].flags,
 			      "case %zu: %s 0x%x", i, neg_state_name(r.state),
 			      r.flags);
+		neg_free(&n);
 	}
 }
 END_TEST
@@ -406,7 +411,7 @@ START_TEST(test_malformed_unknown)
 	ck_assert_int_eq(r.state, NEG_NEGOTIATED);
 	ck_assert(r.flags & NEG_RF_REPEATED);
 	/* the last offer is the one kept */
-	ck_assert_uint_eq(n.e[NK_MAX_BURST_LENGTH].side[NEG_INITIATOR].num,
+	ck_assert_uint_eq(neg_val_get(&n, NK_MAX_BURST_LENGTH, NEG_INITIATOR).num,
 			  131072);
 	ck_assert_int_eq(neg_key_result(&n, NK_COUNT, true).state, NEG_UNKNOWN);
 	/* long names are cut and flagged */
@@ -422,6 +427,7 @@ START_TEST(test_malformed_unknown)
 	neg_text(&n, NEG_INITIATOR, (const uint8_t *)big, strlen(big));
 	ck_assert(!n.initiator_name.truncated);
 	ck_assert_uint_eq(strlen(n.initiator_name.s), 223);
+	neg_free(&n);
 }
 END_TEST
 
@@ -478,6 +484,7 @@ START_TEST(test_libiscsi_tgtd)
 	neg_compute(&n, false, &v);
 	ck_assert_int_eq(v.max_burst_length.state, NEG_NEGOTIATED);
 	ck_assert_int_eq(v.task_reporting.state, NEG_UNKNOWN);
+	neg_free(&n);
 }
 END_TEST
 
@@ -502,13 +509,309 @@ START_TEST(test_answer_unseen_offer)
 	ck_assert_int_eq(neg_key_result(&n, NK_DATA_DIGEST, false).state,
 			 NEG_UNKNOWN);
 	/* the same pairs as plain pairs would be unanswered target offers */
-	neg_init(&n);
+	neg_free(&n);
 	text_iter_init(&it, (const uint8_t *)rsp, sizeof(rsp) - 1);
 	while (text_next(&it, &pr))
 		neg_pair(&n, NEG_TARGET, &pr);
 	r = neg_key_result(&n, NK_HEADER_DIGEST, false);
 	ck_assert_int_eq(r.state, NEG_UNKNOWN);
 	ck_assert_uint_eq(r.flags, NEG_RF_UNANSWERED | NEG_RF_TARGET_OFFERED);
+	neg_free(&n);
+}
+END_TEST
+
+
+/* ---- storage (struct neg_cell, neg_wide, interned strings) ---- */
+
+/* The record of a typical login - names, an alias, ~17 operational
+ * keys - lives in cells and strings it shares: this bound is what a
+ * connection pays for it (issue 10; it was 3,520 bytes). */
+#define NEG_RECORD_BOUND 512
+_Static_assert(sizeof(struct neg) <= NEG_RECORD_BOUND,
+	       "struct neg grew past its stated bound");
+
+START_TEST(test_storage_size)
+{
+	ck_assert_uint_le(sizeof(struct neg), NEG_RECORD_BOUND);
+	ck_assert_uint_eq(sizeof(struct neg_cell), 4);
+	/* the bench login keeps nothing on the side */
+	struct neg n;
+	neg_init(&n);
+	FEED(&n, NEG_INITIATOR,
+	     "InitiatorName=iqn.2026-11.bench:host0001\0"
+	     "InitiatorAlias=host0001\0TargetName=iqn.2026-11.bench:t1\0"
+	     "SessionType=Normal\0AuthMethod=None,CHAP\0"
+	     "HeaderDigest=None,CRC32C\0DataDigest=None\0"
+	     "MaxConnections=1\0InitialR2T=Yes\0ImmediateData=Yes\0"
+	     "MaxBurstLength=262144\0FirstBurstLength=65536\0"
+	     "DefaultTime2Wait=2\0DefaultTime2Retain=20\0"
+	     "MaxOutstandingR2T=1\0DataPDUInOrder=Yes\0"
+	     "DataSequenceInOrder=Yes\0ErrorRecoveryLevel=0\0"
+	     "MaxRecvDataSegmentLength=262144\0");
+	FEED(&n, NEG_TARGET,
+	     "TargetAlias=disk\0TargetPortalGroupTag=1\0AuthMethod=None\0"
+	     "HeaderDigest=None\0DataDigest=None\0MaxConnections=1\0"
+	     "InitialR2T=Yes\0ImmediateData=Yes\0MaxBurstLength=262144\0"
+	     "FirstBurstLength=65536\0DefaultTime2Wait=2\0"
+	     "DefaultTime2Retain=20\0MaxOutstandingR2T=1\0"
+	     "DataPDUInOrder=Yes\0DataSequenceInOrder=Yes\0"
+	     "ErrorRecoveryLevel=0\0MaxRecvDataSegmentLength=8192\0");
+	ck_assert_uint_eq(n.nwide, 0);
+	ck_assert_ptr_null(n.wide);
+	neg_free(&n);
+}
+END_TEST
+
+/* What one value reads back as, after one pair. */
+static const struct rt {
+	const char *key, *val;
+	bool wide; /* kept whole, not in a cell */
+	bool invalid;
+	uint32_t num, len; /* len: reported for invalid values only */
+	uint8_t nlist, nunknown;
+	uint8_t list[NEG_LIST_MAX];
+	uint8_t special;
+} rts[] = {
+    {"HeaderDigest", "None,CRC32C", 0, 0, 0, 0, 2, 0, {0, 1}, 0},
+    {"HeaderDigest", "CRC32C", 0, 0, 1, 0, 1, 0, {1}, 0},
+    /* 7 vocabulary items fit a cell, 8 do not; a 9th is dropped */
+    {"AuthMethod", "SPKM2,SPKM1,KRB5,SRP,CHAP,None,CHAP", 0, 0, 5, 0, 7,
+     0, {5, 4, 3, 2, 1, 0, 1}, 0},
+    {"AuthMethod", "SPKM2,SPKM1,KRB5,SRP,CHAP,None,CHAP,SRP", 1, 0, 5, 0,
+     8, 0, {5, 4, 3, 2, 1, 0, 1, 2}, 0},
+    {"AuthMethod", "None,None,None,None,None,None,None,None,CHAP", 1, 0, 0,
+     0, 8, 0, {0}, 0},
+    /* unknown items are counted, and reported */
+    {"AuthMethod", "None,Foo,Bar", 1, 0, 0, 0, 1, 2, {0}, 0},
+    {"AuthMethod", "Foo", 1, 1, 0, 3, 0, 1, {0}, 0},
+    {"AuthMethod", "", 1, 1, 0, 0, 0, 1, {0}, 0},
+    /* CHAP_A: algorithm numbers up to 255, two fit a cell */
+    {"CHAP_A", "5", 0, 0, 5, 0, 1, 0, {5}, 0},
+    {"CHAP_A", "255,0", 0, 0, 255, 0, 2, 0, {255, 0}, 0},
+    {"CHAP_A", "7,6,5", 1, 0, 7, 0, 3, 0, {7, 6, 5}, 0},
+    {"CHAP_A", "256", 1, 1, 0, 3, 0, 1, {0}, 0},
+    /* numbers: in range in a cell; out of range keeps number and length */
+    {"MaxBurstLength", "16777215", 0, 0, 16777215, 0, 0, 0, {0}, 0},
+    {"MaxBurstLength", "0x200", 0, 0, 512, 0, 0, 0, {0}, 0},
+    {"MaxBurstLength", "16777216", 1, 1, 16777216, 8, 0, 0, {0}, 0},
+    {"MaxBurstLength", "4294967295", 1, 1, 4294967295u, 10, 0, 0, {0}, 0},
+    {"MaxBurstLength", "0000000000000000000000000000000000000000000004096",
+     0, 0, 4096, 0, 0, 0, {0}, 0},
+    {"MaxBurstLength", "000000000000000000000000000000000000000000000000",
+     1, 1, 0, 48, 0, 0, {0}, 0},
+    {"MaxBurstLength", "lots", 1, 1, 0, 4, 0, 0, {0}, 0},
+    {"MaxBurstLength", "Reject", 0, 0, 0, 0, 0, 0, {0}, NEG_SP_REJECT},
+    {"MaxBurstLength", "NotUnderstood", 0, 0, 0, 0, 0, 0, {0},
+     NEG_SP_NOT_UNDERSTOOD},
+    {"MaxConnections", "Irrelevant", 0, 0, 0, 0, 0, 0, {0},
+     NEG_SP_IRRELEVANT},
+    {"InitialR2T", "No", 0, 0, 0, 0, 0, 0, {0}, 0},
+    {"InitialR2T", "Yes", 0, 0, 1, 0, 0, 0, {0}, 0},
+    {"InitialR2T", "Maybe", 1, 1, 0, 5, 0, 0, {0}, 0},
+    /* secrets: only a length, and that of the bytes encoded */
+    {"CHAP_C", "0x0123456789abcdef", 0, 0, 8, 0, 0, 0, {0}, 0},
+    {"CHAP_R", "0bAAAA", 0, 0, 3, 0, 0, 0, {0}, 0},
+    {"CHAP_R", "0xZZ", 1, 1, 0, 4, 0, 0, {0}, 0},
+    {"TargetAlias", "disk", 0, 0, 0, 0, 0, 0, {0}, 0},
+    {"TargetAlias", "", 1, 1, 0, 0, 0, 0, {0}, 0},
+};
+
+START_TEST(test_storage_values)
+{
+	for (size_t i = 0; i < sizeof(rts) / sizeof(rts[0]); i++) {
+		const struct rt *t = &rts[i];
+		struct neg n;
+		neg_init(&n);
+		int k = feed(&n, NEG_TARGET, t->key, t->val);
+		ck_assert_int_ge(k, 0);
+		struct neg_val v = neg_val_get(&n, (enum neg_key)k, NEG_TARGET);
+		ck_assert_msg(v.seen && !v.repeated && v.invalid == t->invalid &&
+				  v.num == t->num && v.len == t->len &&
+				  v.nlist == t->nlist &&
+				  v.nunknown == t->nunknown &&
+				  v.special == t->special &&
+				  memcmp(v.list, t->list, sizeof(v.list)) == 0,
+			      "%s=%s: invalid %d num %u len %u nlist %u "
+			      "nunknown %u special %u",
+			      t->key, t->val, v.invalid, v.num, v.len, v.nlist,
+			      v.nunknown, v.special);
+		ck_assert_msg(n.cell[k][NEG_TARGET].wide == t->wide &&
+				  n.nwide == t->wide,
+			      "%s=%s: wide %d", t->key, t->val,
+			      (int)n.cell[k][NEG_TARGET].wide);
+		ck_assert(!neg_val_get(&n, (enum neg_key)k, NEG_INITIATOR).seen);
+		neg_free(&n);
+		ck_assert_ptr_null(n.wide); /* neg_free leaves it empty */
+	}
+}
+END_TEST
+
+/* A key sent again: the last value is kept, flagged, and a value kept
+ * whole goes back to its cell when the new one fits. */
+START_TEST(test_storage_repeated)
+{
+	struct neg n;
+	neg_init(&n);
+	feed(&n, NEG_INITIATOR, "MaxBurstLength", "99999999");
+	ck_assert_uint_eq(n.nwide, 1);
+	feed(&n, NEG_INITIATOR, "HeaderDigest", "None,Foo");
+	ck_assert_uint_eq(n.nwide, 2);
+	feed(&n, NEG_INITIATOR, "MaxBurstLength", "65536");
+	ck_assert_uint_eq(n.nwide, 1);
+	struct neg_val v =
+	    neg_val_get(&n, NK_MAX_BURST_LENGTH, NEG_INITIATOR);
+	ck_assert(v.repeated && !v.invalid);
+	ck_assert_uint_eq(v.num, 65536);
+	v = neg_val_get(&n, NK_HEADER_DIGEST, NEG_INITIATOR);
+	ck_assert(!v.repeated);
+	ck_assert_uint_eq(v.nunknown, 1);
+	feed(&n, NEG_INITIATOR, "HeaderDigest", "CRC32C,Bar");
+	ck_assert_uint_eq(n.nwide, 1);
+	v = neg_val_get(&n, NK_HEADER_DIGEST, NEG_INITIATOR);
+	ck_assert(v.repeated);
+	ck_assert_uint_eq(v.list[0], NEG_DIGEST_CRC32C);
+	/* each key and side at most once on the side */
+	for (int i = 0; i < 50; i++)
+		feed(&n, NEG_TARGET, "MaxBurstLength", "1");
+	ck_assert_uint_eq(n.nwide, 2);
+	ck_assert(neg_key_result(&n, NK_MAX_BURST_LENGTH, true).flags &
+		  NEG_RF_REPEATED);
+	/* names: the last one is kept, the one before is let go */
+	size_t names = intern_count();
+	feed(&n, NEG_INITIATOR, "InitiatorName", "iqn.2026-11.test:first");
+	ck_assert_uint_eq(intern_count(), names + 1);
+	feed(&n, NEG_INITIATOR, "InitiatorName", "iqn.2026-11.test:second");
+	ck_assert_uint_eq(intern_count(), names + 1);
+	ck_assert_str_eq(n.initiator_name.s, "iqn.2026-11.test:second");
+	ck_assert(neg_val_get(&n, NK_INITIATOR_NAME, NEG_INITIATOR).repeated);
+	/* TargetAddress may come again (§13.8): not a repeat */
+	feed(&n, NEG_TARGET, "TargetAddress", "192.0.2.1:3260,1");
+	feed(&n, NEG_TARGET, "TargetAddress", "192.0.2.2:3260,1");
+	ck_assert_str_eq(n.target_address.s, "192.0.2.2:3260,1");
+	ck_assert(!neg_val_get(&n, NK_TARGET_ADDRESS, NEG_TARGET).repeated);
+	neg_free(&n);
+	ck_assert_uint_eq(intern_count(), names);
+}
+END_TEST
+
+/* Names are cut at NEG_STR_MAX - 1 bytes, as the fixed copy did, and
+ * the sessions of one initiator share one copy. */
+START_TEST(test_storage_names)
+{
+	char big[600] = "InitiatorName=";
+	struct neg a, b;
+	neg_init(&a);
+	neg_init(&b);
+	size_t names = intern_count();
+	memset(big + 14, 'n', NEG_STR_MAX - 1);
+	neg_text(&a, NEG_INITIATOR, (const uint8_t *)big, strlen(big));
+	ck_assert(!a.initiator_name.truncated);
+	ck_assert_uint_eq(strlen(a.initiator_name.s), NEG_STR_MAX - 1);
+	big[14 + NEG_STR_MAX - 1] = 'n';
+	neg_text(&b, NEG_INITIATOR, (const uint8_t *)big, strlen(big));
+	ck_assert(b.initiator_name.truncated);
+	ck_assert_uint_eq(b.initiator_name.len, NEG_STR_MAX);
+	/* the kept bytes are equal: one shared copy */
+	ck_assert_ptr_eq(a.initiator_name.s, b.initiator_name.s);
+	ck_assert_uint_eq(intern_refs(a.initiator_name.s), 2);
+	ck_assert_uint_eq(intern_count(), names + 1);
+	/* CHAP_N per side, never the secrets */
+	FEED(&a, NEG_INITIATOR, "CHAP_N=user\0CHAP_R=0x00112233\0");
+	FEED(&a, NEG_TARGET, "CHAP_N=\0");
+	ck_assert_str_eq(a.chap.name[NEG_INITIATOR].s, "user");
+	ck_assert(a.chap.name[NEG_TARGET].seen);
+	ck_assert_str_eq(a.chap.name[NEG_TARGET].s, "");
+	ck_assert_uint_eq(a.chap.response_len[NEG_INITIATOR], 4);
+	/* an empty value is declared, and invalid */
+	struct neg_val v = neg_val_get(&a, NK_CHAP_N, NEG_TARGET);
+	ck_assert(v.seen && v.invalid);
+	neg_free(&a);
+	ck_assert_uint_eq(intern_refs(b.initiator_name.s), 1);
+	neg_free(&b);
+	ck_assert_uint_eq(intern_count(), names);
+}
+END_TEST
+
+static void neg_assert_same(const struct neg *a, const struct neg *b)
+{
+	for (int k = 0; k < NK_COUNT; k++) {
+		ck_assert_int_eq(a->offerer[k], b->offerer[k]);
+		for (int s = 0; s < 2; s++) {
+			struct neg_val x = neg_val_get(a, (enum neg_key)k,
+						       (enum neg_side)s);
+			struct neg_val y = neg_val_get(b, (enum neg_key)k,
+						       (enum neg_side)s);
+			ck_assert_msg(memcmp(&x, &y, sizeof(x)) == 0, "%s/%d",
+				      neg_key_info((enum neg_key)k)->name, s);
+		}
+	}
+	ck_assert_ptr_eq(a->initiator_name.s, b->initiator_name.s);
+	ck_assert_ptr_eq(a->target_address.s, b->target_address.s);
+	ck_assert_ptr_eq(a->chap.name[1].s, b->chap.name[1].s);
+	ck_assert_uint_eq(a->mrdsl_redeclared[1], b->mrdsl_redeclared[1]);
+	struct neg_values va, vb;
+	neg_compute(a, true, &va);
+	neg_compute(b, true, &vb);
+	/* neg_values is neg_results only; compared field by field (padding) */
+	const struct neg_result *ra = &va.session_type, *rb = &vb.session_type;
+	for (size_t i = 0; i < sizeof(va) / sizeof(*ra); i++)
+		ck_assert(ra[i].state == rb[i].state &&
+			  ra[i].flags == rb[i].flags && ra[i].v == rb[i].v &&
+			  ra[i].allowed == rb[i].allowed);
+}
+
+/* Copies own what they hold: each is freed on its own, a move hands
+ * everything over, and nothing is left behind. */
+START_TEST(test_storage_copy_move_free)
+{
+	size_t names = intern_count();
+	struct neg a, b, c;
+	neg_init(&a);
+	neg_init(&b);
+	memset(&c, 0, sizeof(c)); /* a zeroed record is a valid empty one */
+	FEED(&a, NEG_INITIATOR,
+	     "InitiatorName=iqn.2026-11.test:i\0TargetName=iqn.2026-11.test:t\0"
+	     "AuthMethod=CHAP,None,Foo\0CHAP_A=7,6,5\0MaxBurstLength=1\0");
+	FEED(&a, NEG_TARGET,
+	     "AuthMethod=CHAP\0CHAP_A=5\0CHAP_N=tgt\0MaxBurstLength=512\0"
+	     "TargetAddress=192.0.2.9:3260,1\0");
+	struct text_span bad = {(const uint8_t *)"12x", 3};
+	ck_assert_int_eq(neg_mrdsl_declare(&a, NEG_TARGET, bad), -1);
+	ck_assert_uint_ge(a.nwide, 3);
+	/* b held other names: they are let go */
+	FEED(&b, NEG_INITIATOR, "InitiatorName=iqn.2026-11.test:old\0");
+	ck_assert_uint_eq(intern_count(), names + 5);
+	ck_assert_int_eq(neg_copy(&b, &a), 0);
+	ck_assert_uint_eq(intern_count(), names + 4);
+	ck_assert_ptr_ne(a.wide, b.wide);
+	neg_assert_same(&a, &b);
+	ck_assert_uint_eq(intern_refs(a.initiator_name.s), 2);
+	ck_assert_int_eq(neg_copy(&b, &b), 0); /* no-op */
+	neg_assert_same(&a, &b);
+	/* Text phase: the copy re-declares, the original does not change */
+	struct text_span ok = {(const uint8_t *)"65536", 5};
+	ck_assert_int_eq(neg_mrdsl_declare(&b, NEG_TARGET, ok), 0);
+	ck_assert(neg_val_get(&a, NK_MAX_RECV_DSL, NEG_TARGET).invalid);
+	ck_assert_uint_eq(neg_mrdsl_result(&b, NEG_TARGET, true).v, 65536);
+	ck_assert_uint_eq(b.mrdsl_redeclared[NEG_TARGET], 2);
+	neg_free(&a);
+	ck_assert_uint_eq(intern_count(), names + 4);
+	ck_assert_str_eq(b.initiator_name.s, "iqn.2026-11.test:i");
+	struct neg_val v = neg_val_get(&b, NK_CHAP_A, NEG_INITIATOR);
+	ck_assert_uint_eq(v.nlist, 3);
+	ck_assert_uint_eq(v.list[2], 5);
+	neg_move(&c, &b);
+	ck_assert_ptr_null(b.wide);
+	ck_assert(!b.initiator_name.seen);
+	ck_assert_int_eq(b.offerer[NK_AUTH_METHOD], -1);
+	ck_assert_str_eq(c.target_address.s, "192.0.2.9:3260,1");
+	ck_assert_uint_eq(neg_val_get(&c, NK_AUTH_METHOD, NEG_INITIATOR).nunknown,
+			  1);
+	ck_assert_uint_eq(intern_count(), names + 4);
+	neg_free(&b); /* empty: nothing to let go */
+	neg_free(&c);
+	ck_assert_uint_eq(intern_count(), names);
+	neg_free(&c); /* twice is harmless */
 }
 END_TEST
 
@@ -526,6 +829,13 @@ Suite *negotiate_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("malformed");
 	tcase_add_test(tc, test_malformed_unknown);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("storage");
+	tcase_add_test(tc, test_storage_size);
+	tcase_add_test(tc, test_storage_values);
+	tcase_add_test(tc, test_storage_repeated);
+	tcase_add_test(tc, test_storage_names);
+	tcase_add_test(tc, test_storage_copy_move_free);
 	suite_add_tcase(s, tc);
 	return s;
 }

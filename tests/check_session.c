@@ -72,6 +72,7 @@ static void rig_init(struct rig *r, size_t max_sessions)
 
 static void rig_free(struct rig *r)
 {
+	neg_free(&r->neg);
 	session_table_free(r->st);
 }
 
@@ -89,7 +90,7 @@ static struct sconn *login(struct rig *r, struct session **sp, int fi,
 	c->cid_known = true;
 	if (tsih == 0)
 		s->install_ns = t;
-	c->neg = r->neg;
+	ck_assert_int_eq(neg_copy(&c->neg, &r->neg), 0);
 	session_login_end(r->st, s, c, t + 1, cls, 0x01, assigned, 0);
 	*sp = s;
 	return c;
@@ -106,7 +107,7 @@ START_TEST(test_life_logout)
 	struct sconn *c = session_conn_add(r.st, s, &r.flow[0], 0, 10 * SEC, true);
 	c->leading = true;
 	c->cid_known = true;
-	c->neg = r.neg;
+	ck_assert_int_eq(neg_copy(&c->neg, &r.neg), 0);
 	session_login_end(r.st, s, c, 11 * SEC, 0, 0, 0x0105, 0);
 	ck_assert_int_eq(s->status, ST_OK);
 	ck_assert_uint_eq(s->tsih, 0x0105);
@@ -482,7 +483,7 @@ static struct sconn *login_as(struct rig *r, struct session **sp,
 	c->leading = tsih == 0;
 	c->cid = cid;
 	c->cid_known = true;
-	c->neg = *n;
+	ck_assert_int_eq(neg_copy(&c->neg, n), 0);
 	session_login_end(r->st, s, c, t + 1, 0, 0, assigned, 0);
 	*sp = s;
 	return c;
@@ -532,6 +533,9 @@ START_TEST(test_index_reinstatement_among_many)
 	ck_assert_uint_eq(d->tpgt, 2);
 	ck_assert_int_eq(c->status, ST_OK);
 	ck_assert_int_eq(d->status, ST_OK);
+	neg_free(&n);
+	neg_free(&other);
+	neg_free(&tp);
 	free(all);
 	rig_free(&r);
 }
@@ -578,6 +582,9 @@ START_TEST(test_index_tsih_reuse_and_mcs_join)
 	ck_assert_ptr_ne(j, sb);
 	ck_assert(!j->login_observed);
 	ck_assert_uint_eq(session_count(r.st), 5);
+	neg_free(&a);
+	neg_free(&b);
+	neg_free(&t2);
 	rig_free(&r);
 }
 END_TEST
@@ -597,6 +604,7 @@ START_TEST(test_index_lost_expire_in_order)
 		neg_named(&n, iname, "iqn.2026-11.test:t");
 		c[i] = login_as(&r, &s[i], &n, ISID, i, (uint64_t)i * SEC, 0, 0,
 				(uint16_t)(i + 1));
+		neg_free(&n);
 	}
 	/* Lost in the order 4, 1, 3 (5 is lost and comes back). */
 	session_conn_closed(r.st, s[4], c[4], 10 * SEC, false);
@@ -607,6 +615,7 @@ START_TEST(test_index_lost_expire_in_order)
 	struct neg n5;
 	neg_named(&n5, "iqn.2026-11.test:i5", "iqn.2026-11.test:t");
 	login_as(&r, &j, &n5, ISID, 6, 13 * SEC, 6, 0, 6);
+	neg_free(&n5);
 	ck_assert_ptr_eq(j, s[5]);
 	ck_assert_int_eq(s[5]->status, ST_OK);
 	int before = r.nevents;
@@ -680,7 +689,7 @@ START_TEST(test_retention_count_and_sums)
 		s[i] = session_login_begin(r.st, t, &n, isid, 0);
 		c[i] = session_conn_add(r.st, s[i], &r.flow[i % 8], 0, t, true);
 		c[i]->leading = true;
-		c[i]->neg = n;
+		neg_move(&c[i]->neg, &n); /* n is c[i]'s now */
 		s[i]->install_ns = t;
 		if (i % 4 == 1) {
 			/* a failed login */
@@ -773,6 +782,7 @@ START_TEST(test_retention_time_and_release)
 	ck_assert_uint_eq(m->sessions, 1);
 	ck_assert_uint_eq(m->logins, 1);
 	ck_assert_uint_eq(m->last_ns, 10 * SEC);
+	neg_free(&n);
 	rig_free(&r);
 }
 END_TEST

@@ -154,6 +154,7 @@ static inline void fx_free(struct session *s)
 		struct sconn *c = s->conns;
 		while (c) {
 			struct sconn *cn = c->next;
+			neg_free(&c->neg);
 			free(c);
 			c = cn;
 		}

@@ -1065,7 +1065,8 @@ static void prop_lines(struct vm_text *t, const struct cim_prop *p,
 static void neg_val_text(const struct neg *n, enum neg_key k, int side,
 			 char *buf, size_t len)
 {
-	const struct neg_val *v = &n->e[k].side[side];
+	const struct neg_val val = neg_val_get(n, k, (enum neg_side)side);
+	const struct neg_val *v = &val;
 	const struct neg_key_info *ki = neg_key_info(k);
 	static const char *const special[] = {"", "Irrelevant", "Reject",
 					      "NotUnderstood"};
@@ -1216,7 +1217,7 @@ static size_t neg_rows(const struct sconn *c, bool ascii, struct neg_row *rows)
 			snprintf(raw, sizeof(raw), "I receives %s; T receives %s",
 				 a, b2);
 		} else {
-			if (!n->e[k].side[0].seen && !n->e[k].side[1].seen &&
+			if (!n->cell[k][0].seen && !n->cell[k][1].seen &&
 			    !ki->has_default)
 				continue;
 			struct neg_result res = neg_key_result(

@@ -59,6 +59,7 @@ void login_init_cap(struct login *l, struct counters *ctr, uint32_t text_cap)
 
 void login_free(struct login *l)
 {
+	neg_free(&l->neg);
 	text_free(&l->txt[NEG_INITIATOR]);
 	text_free(&l->txt[NEG_TARGET]);
 	free(l->st);
@@ -84,7 +85,9 @@ void login_resume(struct login *l, struct counters *ctr, uint32_t text_cap,
 		  const struct neg *neg, const struct login_rest *r)
 {
 	login_init_cap(l, ctr, text_cap);
-	l->neg = *neg;
+	/* Out of memory, a value kept whole reads back invalid: the login
+	 * goes on with what is left. */
+	(void)neg_copy(&l->neg, neg);
 	l->any_seen = true;
 	l->outcome = (enum login_outcome)r->outcome;
 	l->stage = STAGE_FULL_FEATURE;

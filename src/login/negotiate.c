@@ -1,6 +1,9 @@
 /* negotiate.c - key table, per-connection record and §13 result rules. */
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "intern.h"
 #include "negotiate.h"
 
 static const char *const vocab_digest[] = {"None", "CRC32C", NULL};
@@ -62,14 +65,214 @@ void neg_init(struct neg *n)
 {
 	memset(n, 0, sizeof(*n));
 	for (int k = 0; k < NK_COUNT; k++)
-		n->e[k].offerer = -1;
+		n->offerer[k] = -1;
 }
 
+/* ---- storage: strings ---- */
+
+/* The record's strings, for the code that holds or drops them all. */
+static const size_t str_off[] = {
+    offsetof(struct neg, initiator_name),  offsetof(struct neg, target_name),
+    offsetof(struct neg, initiator_alias), offsetof(struct neg, target_alias),
+    offsetof(struct neg, target_address),  offsetof(struct neg, chap.name[0]),
+    offsetof(struct neg, chap.name[1]),
+};
+#define NEG_NSTR (sizeof(str_off) / sizeof(str_off[0]))
+
+static struct neg_str *str_at(struct neg *n, size_t i)
+{
+	return (struct neg_str *)(void *)((char *)n + str_off[i]);
+}
+
+/* Keeps the first NEG_STR_MAX - 1 bytes (as far as a NUL, which a
+ * value from text_next() never holds), like the fixed copy it replaces:
+ * the outputs print the same name and `truncated`. */
 static void str_store(struct neg_str *s, struct text_span v)
 {
+	size_t n = v.n < NEG_STR_MAX - 1 ? v.n : NEG_STR_MAX - 1;
+	const uint8_t *nul = n ? memchr(v.p, 0, n) : NULL;
+	const char *copy =
+	    intern_get((const char *)v.p, nul ? (size_t)(nul - v.p) : n);
+	intern_put(s->s);
 	s->seen = true;
 	s->len = v.n > UINT32_MAX ? UINT32_MAX : (uint32_t)v.n;
-	s->truncated = text_span_copy(v, s->s, sizeof(s->s));
+	s->truncated = n < v.n || !copy;
+	s->s = copy ? copy : "";
+}
+
+/* ---- storage: values ---- */
+
+#define CELL_WORD_MAX 0xffffffu
+#define CELL_ENUM_ITEMS 7   /* 3 bits of count, 7 x 3 bits of index */
+#define CELL_NUMLIST_ITEMS 2 /* 2 bits of count, 2 x 8 bits of number */
+
+/* v as a cell's word; false when it does not fit one. */
+static bool cell_word(enum neg_key k, const struct neg_val *v, uint32_t *out)
+{
+	if (v->invalid || v->nunknown)
+		return false; /* len and nunknown are reported */
+	uint32_t w = 0;
+	switch (key_table[k].type) {
+	case NEG_T_ENUM:
+	case NEG_T_NUMLIST: {
+		bool voc = key_table[k].type == NEG_T_ENUM;
+		unsigned cbits = voc ? 3 : 2, ibits = voc ? 3 : 8;
+		if (v->nlist > (voc ? CELL_ENUM_ITEMS : CELL_NUMLIST_ITEMS) ||
+		    v->num != (v->nlist ? v->list[0] : 0u))
+			return false;
+		w = v->nlist;
+		for (unsigned i = 0; i < v->nlist; i++) {
+			if (v->list[i] >> ibits)
+				return false;
+			w |= (uint32_t)v->list[i] << (cbits + ibits * i);
+		}
+		break;
+	}
+	default:
+		if (v->nlist || v->num > CELL_WORD_MAX)
+			return false;
+		w = v->num;
+		break;
+	}
+	*out = w;
+	return true;
+}
+
+static void cell_unpack(enum neg_key k, uint32_t w, struct neg_val *v)
+{
+	switch (key_table[k].type) {
+	case NEG_T_ENUM:
+	case NEG_T_NUMLIST: {
+		bool voc = key_table[k].type == NEG_T_ENUM;
+		unsigned cbits = voc ? 3 : 2, ibits = voc ? 3 : 8;
+		v->nlist = (uint8_t)(w & ((1u << cbits) - 1));
+		for (unsigned i = 0; i < v->nlist; i++)
+			v->list[i] = (uint8_t)((w >> (cbits + ibits * i)) &
+					       ((1u << ibits) - 1));
+		v->num = v->nlist ? v->list[0] : 0;
+		break;
+	}
+	default:
+		v->num = w;
+		break;
+	}
+}
+
+static size_t wide_index(const struct neg *n, enum neg_key k,
+			 enum neg_side side)
+{
+	size_t i = 0;
+	while (i < n->nwide &&
+	       !(n->wide[i].key == k && n->wide[i].side == side))
+		i++;
+	return i; /* n->nwide when absent */
+}
+
+static void wide_drop(struct neg *n, enum neg_key k, enum neg_side side)
+{
+	size_t i = wide_index(n, k, side);
+	if (i < n->nwide)
+		n->wide[i] = n->wide[--n->nwide];
+}
+
+/* Keeps v whole; false when out of memory. At most one entry per key
+ * and side: the block never exceeds NK_COUNT * 2 entries. */
+static bool wide_put(struct neg *n, enum neg_key k, enum neg_side side,
+		     const struct neg_val *v)
+{
+	size_t i = wide_index(n, k, side);
+	if (i == n->nwide) {
+		struct neg_wide *w =
+		    realloc(n->wide, (i + 1) * sizeof(*n->wide));
+		if (!w)
+			return false;
+		n->wide = w;
+		n->nwide++;
+		w[i].key = (uint8_t)k;
+		w[i].side = (uint8_t)side;
+	}
+	n->wide[i].v = *v;
+	return true;
+}
+
+_Static_assert(NK_COUNT * 2 <= UINT8_MAX, "nwide counts key x side");
+
+static void val_store(struct neg *n, enum neg_key k, enum neg_side side,
+		      const struct neg_val *v)
+{
+	struct neg_cell *c = &n->cell[k][side];
+	uint32_t w = 0;
+	bool fits = cell_word(k, v, &w);
+	if (fits) {
+		wide_drop(n, k, side);
+	} else {
+		struct neg_val whole = *v;
+		if (!whole.invalid)
+			whole.len = 0; /* as a cell would read back */
+		(void)wide_put(n, k, side, &whole); /* else reads as invalid */
+	}
+	*c = (struct neg_cell){.word = w,
+			       .seen = v->seen,
+			       .repeated = v->repeated,
+			       .special = v->special & 3u,
+			       .wide = !fits};
+}
+
+struct neg_val neg_val_get(const struct neg *n, enum neg_key k,
+			   enum neg_side side)
+{
+	struct neg_val v;
+	memset(&v, 0, sizeof(v));
+	if ((unsigned)k >= NK_COUNT || (unsigned)side > NEG_TARGET)
+		return v;
+	const struct neg_cell *c = &n->cell[k][side];
+	if (c->wide) {
+		size_t i = wide_index(n, k, side);
+		if (i < n->nwide)
+			return n->wide[i].v;
+		v.invalid = true; /* lost to a failed allocation */
+	} else {
+		cell_unpack(k, c->word, &v);
+	}
+	v.seen = c->seen;
+	v.repeated = c->repeated;
+	v.special = (uint8_t)c->special;
+	return v;
+}
+
+/* ---- ownership ---- */
+
+void neg_free(struct neg *n)
+{
+	for (size_t i = 0; i < NEG_NSTR; i++)
+		intern_put(str_at(n, i)->s);
+	free(n->wide);
+	neg_init(n);
+}
+
+int neg_copy(struct neg *dst, const struct neg *src)
+{
+	if (dst == src)
+		return 0;
+	struct neg_wide *w = NULL;
+	if (src->nwide && (w = malloc(src->nwide * sizeof(*w))))
+		memcpy(w, src->wide, src->nwide * sizeof(*w));
+	neg_free(dst);
+	*dst = *src;
+	dst->wide = w;
+	dst->nwide = w ? src->nwide : 0;
+	for (size_t i = 0; i < NEG_NSTR; i++)
+		(void)intern_hold(str_at(dst, i)->s);
+	return src->nwide && !w ? -1 : 0;
+}
+
+void neg_move(struct neg *dst, struct neg *src)
+{
+	if (dst == src)
+		return;
+	neg_free(dst);
+	*dst = *src;
+	neg_init(src); /* its strings and block are dst's now */
 }
 
 static int vocab_index(const char *const *voc, struct text_span item)
@@ -255,18 +458,17 @@ static int neg_pair_as(struct neg *n, enum neg_side side,
 		n->unknown_keys++;
 		return -1;
 	}
-	struct neg_entry *e = &n->e[k];
-	if (e->offerer < 0)
-		e->offerer = (int8_t)(answer ? !side : side);
-	struct neg_val *v = &e->side[side];
+	if (n->offerer[k] < 0)
+		n->offerer[k] = (int8_t)(answer ? !side : side);
+	struct neg_val v;
+	memset(&v, 0, sizeof(v));
+	v.seen = true;
 	/* TargetAddress may legitimately come more than once (§13.8). */
-	bool repeated = v->seen && k != NK_TARGET_ADDRESS;
-	memset(v, 0, sizeof(*v));
-	v->seen = true;
-	v->repeated = repeated;
-	parse_value(n, (enum neg_key)k, p->val, v);
+	v.repeated = n->cell[k][side].seen && k != NK_TARGET_ADDRESS;
+	parse_value(n, (enum neg_key)k, p->val, &v);
+	val_store(n, (enum neg_key)k, side, &v);
 	if (neg_key_is_chap(k))
-		chap_note(n, (enum neg_key)k, side, v, p->val);
+		chap_note(n, (enum neg_key)k, side, &v, p->val);
 	return k;
 }
 
@@ -281,16 +483,16 @@ void neg_text(struct neg *n, enum neg_side side, const uint8_t *p, size_t len)
 
 int neg_mrdsl_declare(struct neg *n, enum neg_side side, struct text_span val)
 {
-	struct neg_entry *e = &n->e[NK_MAX_RECV_DSL];
-	struct neg_val *v = &e->side[side];
-	if (e->offerer < 0)
-		e->offerer = (int8_t)side;
-	memset(v, 0, sizeof(*v));
-	v->seen = true;
-	parse_value(n, NK_MAX_RECV_DSL, val, v);
+	if (n->offerer[NK_MAX_RECV_DSL] < 0)
+		n->offerer[NK_MAX_RECV_DSL] = (int8_t)side;
+	struct neg_val v;
+	memset(&v, 0, sizeof(v));
+	v.seen = true;
+	parse_value(n, NK_MAX_RECV_DSL, val, &v);
+	val_store(n, NK_MAX_RECV_DSL, side, &v);
 	if (n->mrdsl_redeclared[side] < UINT32_MAX)
 		n->mrdsl_redeclared[side]++;
-	return v->invalid || v->special ? -1 : 0;
+	return v.invalid || v.special ? -1 : 0;
 }
 
 static struct neg_result from_special(const struct neg_key_info *ki,
@@ -334,7 +536,7 @@ static struct neg_result decl_result(const struct neg_key_info *ki,
 	return r;
 }
 
-static int declarer(enum neg_key k, const struct neg_entry *e)
+static int declarer(enum neg_key k, int offerer)
 {
 	switch (k) {
 	case NK_SESSION_TYPE:
@@ -346,7 +548,7 @@ static int declarer(enum neg_key k, const struct neg_entry *e)
 	case NK_TARGET_PORTAL_GROUP_TAG:
 		return NEG_TARGET;
 	default:
-		return e->offerer < 0 ? NEG_INITIATOR : e->offerer;
+		return offerer < 0 ? NEG_INITIATOR : offerer;
 	}
 }
 
@@ -354,24 +556,26 @@ static struct neg_result key_raw(const struct neg *n, enum neg_key k,
 				 bool login_seen)
 {
 	const struct neg_key_info *ki = &key_table[k];
-	const struct neg_entry *e = &n->e[k];
+	const int off = n->offerer[k];
+	const struct neg_val side[2] = {neg_val_get(n, k, NEG_INITIATOR),
+					neg_val_get(n, k, NEG_TARGET)};
 	struct neg_result r = {NEG_UNKNOWN, 0, 0, 0};
-	if (e->side[0].repeated || e->side[1].repeated)
+	if (side[0].repeated || side[1].repeated)
 		r.flags |= NEG_RF_REPEATED;
-	if (e->offerer == NEG_TARGET)
+	if (off == NEG_TARGET)
 		r.flags |= NEG_RF_TARGET_OFFERED;
 	if (ki->rule == NEG_R_DECL)
-		return decl_result(ki, &e->side[declarer(k, e)], login_seen, r);
+		return decl_result(ki, &side[declarer(k, off)], login_seen, r);
 
-	if (e->offerer < 0) {
+	if (off < 0) {
 		if (login_seen && ki->has_default) {
 			r.state = NEG_DEFAULT;
 			r.v = ki->dflt;
 		}
 		return r;
 	}
-	const struct neg_val *offer = &e->side[e->offerer];
-	const struct neg_val *ans = &e->side[!e->offerer];
+	const struct neg_val *offer = &side[off];
+	const struct neg_val *ans = &side[!off];
 	/* an offer the capture missed (neg_pair_answer) checks nothing */
 	bool offer_ok = offer->seen && !offer->invalid && !offer->special;
 	if (offer->invalid)
@@ -496,14 +700,13 @@ struct neg_result neg_key_result(const struct neg *n, enum neg_key k,
 struct neg_result neg_mrdsl_result(const struct neg *n, enum neg_side receiver,
 				   bool login_seen)
 {
-	const struct neg_entry *e = &n->e[NK_MAX_RECV_DSL];
+	const struct neg_val v = neg_val_get(n, NK_MAX_RECV_DSL, receiver);
 	struct neg_result r = {NEG_UNKNOWN, 0, 0, 0};
-	if (e->side[receiver].repeated)
+	if (v.repeated)
 		r.flags |= NEG_RF_REPEATED;
 	if (n->mrdsl_redeclared[receiver])
 		r.flags |= NEG_RF_REDECLARED;
-	return decl_result(&key_table[NK_MAX_RECV_DSL], &e->side[receiver],
-			   login_seen, r);
+	return decl_result(&key_table[NK_MAX_RECV_DSL], &v, login_seen, r);
 }
 
 void neg_compute(const struct neg *n, bool login_seen, struct neg_values *out)

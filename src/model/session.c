@@ -294,6 +294,7 @@ static void session_free(struct session *s)
 		struct sconn *c = s->conns;
 		s->conns = c->next;
 		free(c->scsi);
+		neg_free(&c->neg);
 		free(c);
 	}
 	scsi_sess_free(s->scsi);
@@ -887,6 +888,7 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 		struct sconn *old = *link;
 		*link = old->next;
 		free(old->scsi);
+		neg_free(&old->neg);
 		free(old);
 		s->nconns--;
 		s->incomplete = true;

@@ -258,7 +258,7 @@ static void t_login_end(struct session_table *st, struct tconn *t,
 	}
 	struct sconn *c = t->c;
 	if (ev & (LOGIN_EV_FULL_FEATURE | LOGIN_EV_FAILED)) {
-		c->neg = l->neg;
+		(void)neg_copy(&c->neg, &l->neg); /* no memory: see neg_copy() */
 		c->login_observed = login_complete(l);
 		session_login_end(st, t->s, c, now, l->status_class,
 				  l->status_detail, l->tsih,
@@ -279,7 +279,7 @@ static void t_login_end(struct session_table *st, struct tconn *t,
 		ec->want_set = true;
 	}
 	if (ev & LOGIN_EV_MRDSL) {
-		c->neg = l->neg;
+		(void)neg_copy(&c->neg, &l->neg);
 		neg_compute(&c->neg, c->login_observed, &c->vals);
 		session_event(st, t->s, c, now, "mrdsl_redeclared",
 			      "MaxRecvDataSegmentLength declared again");
@@ -354,7 +354,7 @@ static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
 	case OP_REJECT:
 		if (c->phase == CP_LOGIN && t->login) {
 			/* A Reject is the only answer this login gets. */
-			c->neg = t->login->neg;
+			(void)neg_copy(&c->neg, &t->login->neg);
 			c->login_observed = login_complete(t->login);
 			session_login_rejected(st, s, c, now,
 					       t->cur[dir].reject_reason);

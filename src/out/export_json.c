@@ -201,12 +201,14 @@ static json_t *negotiation_json(const struct neg *n, bool login_seen,
 	json_t *o = json_object();
 	for (int k = 0; k < NK_COUNT; k++) {
 		const struct neg_key_info *ki = neg_key_info((enum neg_key)k);
-		const struct neg_entry *e = &n->e[k];
 		if (ki->type == NEG_T_STRING)
 			continue;
 		if (connection_only && ki->scope != NEG_CO)
 			continue;
-		bool sent = e->side[0].seen || e->side[1].seen;
+		const struct neg_val side[2] = {
+		    neg_val_get(n, (enum neg_key)k, NEG_INITIATOR),
+		    neg_val_get(n, (enum neg_key)k, NEG_TARGET)};
+		bool sent = side[0].seen || side[1].seen;
 		json_t *kj = json_object();
 		if (k == NK_MAX_RECV_DSL) {
 			/* Declarative: each side's own value (§13.12). */
@@ -219,9 +221,9 @@ static json_t *negotiation_json(const struct neg *n, bool login_seen,
 				continue;
 			}
 			set(kj, "initiator",
-			    neg_val_json((enum neg_key)k, &e->side[0]));
+			    neg_val_json((enum neg_key)k, &side[0]));
 			set(kj, "target",
-			    neg_val_json((enum neg_key)k, &e->side[1]));
+			    neg_val_json((enum neg_key)k, &side[1]));
 			set(kj, "result",
 			    json_pack("{s:o,s:o}", "initiator",
 				      neg_result_value((enum neg_key)k, &ri),
@@ -243,14 +245,14 @@ static json_t *negotiation_json(const struct neg *n, bool login_seen,
 			json_decref(kj);
 			continue;
 		}
-		int off = e->offerer;
+		int off = n->offerer[k];
 		set(kj, "offerer", side_name(off) ? json_string(side_name(off))
 						  : json_null());
 		set(kj, "offered",
-		    off >= 0 ? neg_val_json((enum neg_key)k, &e->side[off])
+		    off >= 0 ? neg_val_json((enum neg_key)k, &side[off])
 			     : json_null());
 		set(kj, "answered",
-		    off >= 0 ? neg_val_json((enum neg_key)k, &e->side[1 - off])
+		    off >= 0 ? neg_val_json((enum neg_key)k, &side[1 - off])
 			     : json_null());
 		if (ki->type == NEG_T_BINARY)
 			set(kj, "result", json_null());
