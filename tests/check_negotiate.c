@@ -815,6 +815,40 @@ START_TEST(test_storage_copy_move_free)
 }
 END_TEST
 
+/* What a copy holds when neg_copy() could not copy the block of values
+ * kept whole (out of memory): those values read back as seen and
+ * invalid - never as some other value - and the rest is intact. */
+START_TEST(test_storage_block_lost)
+{
+	struct neg n;
+	neg_init(&n);
+	feed(&n, NEG_INITIATOR, "MaxBurstLength", "99999999");
+	feed(&n, NEG_TARGET, "MaxBurstLength", "65536");
+	feed(&n, NEG_INITIATOR, "HeaderDigest", "CRC32C,Foo");
+	ck_assert_uint_eq(n.nwide, 2);
+	struct neg_wide *block = n.wide;
+	uint8_t nblock = n.nwide;
+	n.wide = NULL; /* the state neg_copy() leaves when malloc fails */
+	n.nwide = 0;
+	struct neg_val v = neg_val_get(&n, NK_MAX_BURST_LENGTH, NEG_INITIATOR);
+	ck_assert(v.seen && v.invalid);
+	ck_assert_uint_eq(v.num, 0);
+	ck_assert_uint_eq(v.len, 0);
+	v = neg_val_get(&n, NK_HEADER_DIGEST, NEG_INITIATOR);
+	ck_assert(v.seen && v.invalid);
+	ck_assert_uint_eq(v.nlist, 0);
+	v = neg_val_get(&n, NK_MAX_BURST_LENGTH, NEG_TARGET);
+	ck_assert(v.seen && !v.invalid);
+	ck_assert_uint_eq(v.num, 65536);
+	struct neg_result r = neg_key_result(&n, NK_MAX_BURST_LENGTH, true);
+	ck_assert_int_eq(r.state, NEG_NEGOTIATED);
+	ck_assert(r.flags & NEG_RF_OFFER_INVALID);
+	n.wide = block;
+	n.nwide = nblock;
+	neg_free(&n);
+}
+END_TEST
+
 Suite *negotiate_suite(void)
 {
 	Suite *s = suite_create("negotiate");
@@ -836,6 +870,7 @@ Suite *negotiate_suite(void)
 	tcase_add_test(tc, test_storage_repeated);
 	tcase_add_test(tc, test_storage_names);
 	tcase_add_test(tc, test_storage_copy_move_free);
+	tcase_add_test(tc, test_storage_block_lost);
 	suite_add_tcase(s, tc);
 	return s;
 }
