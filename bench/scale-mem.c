@@ -8,13 +8,14 @@
  * capture is declared (so sessions still logged in stay so), walks the
  * session table and prints the heap bytes of the model by component, per
  * session: the session record (names, negotiated values), its event
- * history and SendTargets results, the connection records (the
- * login's negotiation record, the values; its values kept whole off the
- * record, neg.wide, as a line of their own; its strings are interned
- * names, counted with the names), and the SCSI state of sessions
- * and connections. Heap blocks are measured with malloc_usable_size, so
- * the allocator's rounding is counted too. Flows, reassembly and framers
- * are not reachable from here; the bench script gets them from peak RSS.
+ * history (the ring and each event's detail) and SendTargets results,
+ * the connection records (the login's negotiation record, the values;
+ * its values kept whole off the record, neg.wide, as a line of their
+ * own; its strings are interned names, counted with the names), and the
+ * SCSI state of sessions and connections. Heap blocks are measured with
+ * malloc_usable_size, so the allocator's rounding is counted too. Flows,
+ * reassembly and framers are not reachable from here; the bench script
+ * gets them from peak RSS.
  *
  * A bench tool, not engine code.
  */
@@ -24,6 +25,7 @@
 #include <inttypes.h>
 #include <malloc.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -99,6 +101,9 @@ int main(int argc, char **argv)
 		nlive += s->status == ST_OK || s->status == ST_DEGRADED;
 		t[M_SESSION].bytes += malloc_usable_size((void *)s);
 		t[M_EVENTS].bytes += malloc_usable_size(s->events);
+		for (unsigned i = 0; i < s->nevents; i++)
+			t[M_EVENTS].bytes += malloc_usable_size(
+			    (void *)(uintptr_t)session_event_at(s, i)->detail);
 		t[M_TARGETS].bytes += malloc_usable_size(s->targets);
 		if (s->scsi)
 			t[M_SCSI_SESS].bytes += malloc_usable_size(s->scsi);

@@ -180,10 +180,15 @@ struct discovered_target {
 	bool truncated;       /* the name or a kept value was cut */
 };
 
+#define SESS_EVENT_DETAIL_MAX 160u /* detail text, NUL included */
+
+/* The detail is a heap copy of its exact length (most are 15 to 60
+ * bytes: a fixed array was most of an idle session's history); for a
+ * listener it is the caller's buffer, valid during the call. */
 struct sess_event {
 	uint64_t ts_ns;
-	const char *kind;  /* "session_starting", "login_failed", ... */
-	char detail[160];
+	const char *kind;   /* "session_starting", "login_failed", ... */
+	const char *detail; /* never NULL, < SESS_EVENT_DETAIL_MAX bytes */
 };
 
 struct session {
@@ -224,7 +229,8 @@ struct session {
 	unsigned ntargets, targets_cap;
 	uint32_t targets_dropped;
 	/* Event history: a ring on the heap that grows with use up to
-	 * SESSION_EVENTS_MAX, then drops the oldest (counted). Read it with
+	 * SESSION_EVENTS_MAX, then drops the oldest (counted; so is an event
+	 * whose detail could not be copied). Read it with
 	 * session_event_at(). */
 	struct sess_event *events;
 	unsigned nevents, event_head, events_cap;

@@ -87,7 +87,7 @@ START_TEST(test_reopen)
 	l->event(l->user, s, NULL, &ev);
 	ck_assert_int_eq(rename(path, moved), 0);
 	ck_assert_int_eq(events_reopen(es, err, sizeof(err)), 0);
-	snprintf(ev.detail, sizeof(ev.detail), "two");
+	ev.detail = "two";
 	l->event(l->user, s, NULL, &ev);
 	char *b = slurp(path);
 	ck_assert_ptr_nonnull(b);

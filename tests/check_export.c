@@ -703,11 +703,14 @@ START_TEST(test_events_ndjson)
 	ck_assert_ptr_nonnull(es);
 	const struct session_listener *l = events_listener(es);
 	struct session *s = bad_session();
-	struct sess_event ev = {.ts_ns = FX_T0, .kind = "login_failed"};
-	snprintf(ev.detail, sizeof(ev.detail), "bad \"%s\"", BAD_NAME);
+	char detail[SESS_EVENT_DETAIL_MAX];
+	snprintf(detail, sizeof(detail), "bad \"%s\"", BAD_NAME);
+	struct sess_event ev = {
+	    .ts_ns = FX_T0, .kind = "login_failed", .detail = detail};
 	l->event(l->user, s, s->conns, &ev);
 	struct session *g = fx_session(FX_INAME, FX_TNAME);
-	struct sess_event ev2 = {.ts_ns = FX_T0 + 1000, .kind = "session_ok"};
+	struct sess_event ev2 = {
+	    .ts_ns = FX_T0 + 1000, .kind = "session_ok", .detail = ""};
 	l->event(l->user, g, NULL, &ev2);
 	/* Flushed per line: readable before close. */
 	size_t n;

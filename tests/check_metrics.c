@@ -212,7 +212,7 @@ START_TEST(test_sensor_series)
 	struct metrics *m = metrics_new();
 	ck_assert_ptr_nonnull(m);
 	const struct session_listener *l = metrics_listener(m);
-	struct sess_event ev = {.kind = "login_failed"};
+	struct sess_event ev = {.kind = "login_failed", .detail = ""};
 	l->event(l->user, b, NULL, &ev);
 	l->event(l->user, b, NULL, &ev);
 	ev.kind = "session_lost"; /* not a login failure */
@@ -278,7 +278,7 @@ START_TEST(test_fail_cap)
 	struct session *s = mk_session(1, "", "iqn.t");
 	s->fail_class = 2;
 	s->fail_detail = 3;
-	struct sess_event ev = {.kind = "login_failed"};
+	struct sess_event ev = {.kind = "login_failed", .detail = ""};
 	for (unsigned i = 0; i < METRICS_FAIL_KEYS_MAX + 5; i++) {
 		char iname[32];
 		snprintf(iname, sizeof(iname), "iqn.i%u", i);

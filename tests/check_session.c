@@ -21,6 +21,8 @@ struct rig {
 	struct neg neg;
 	int nevents;
 	char last_kind[32];
+	char last[SESS_EVENT_DETAIL_MAX]; /* detail of the last event */
+	const char *last_ptr;             /* as the listener got it */
 	const struct session *ev_sess[64]; /* of event i, i < 64 */
 };
 
@@ -33,6 +35,8 @@ static void on_event(void *user, const struct session *s,
 		r->ev_sess[r->nevents] = s;
 	r->nevents++;
 	snprintf(r->last_kind, sizeof(r->last_kind), "%s", ev->kind);
+	snprintf(r->last, sizeof(r->last), "%s", ev->detail);
+	r->last_ptr = ev->detail;
 }
 
 /* Feeds NUL-separated key=value text (written with '|' for NUL). */
@@ -402,6 +406,41 @@ START_TEST(test_capture_loss_not_degrading)
 	ck_assert(s2->incomplete);
 	ck_assert_int_eq(r.nevents, n + 1);
 	ck_assert_str_eq(r.last_kind, "capture_loss");
+	rig_free(&r);
+}
+END_TEST
+
+/* Issue 10: an event keeps its detail at its own length (an idle
+ * session's few events no longer cost 160 bytes each), bounded by
+ * SESS_EVENT_DETAIL_MAX; the ring starts at SESSION_EVENTS_MIN and the
+ * listener sees the same text as the history. */
+START_TEST(test_event_detail_compact)
+{
+	struct rig r;
+	rig_init(&r, 4);
+	struct session *s = session_orphan(r.st, 1);
+	ck_assert_ptr_nonnull(s);
+	ck_assert_uint_eq(s->nevents, 1); /* session_found */
+	ck_assert_uint_eq(s->events_cap, SESSION_EVENTS_MIN);
+	session_event(r.st, s, NULL, 2, "test", "%s", "short");
+	const struct sess_event *e = session_event_at(s, 1);
+	ck_assert_str_eq(e->detail, "short");
+	ck_assert_str_eq(r.last, "short");
+	ck_assert_ptr_ne(e->detail, r.last_ptr); /* the history's own copy */
+	char big[400];
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	session_event(r.st, s, NULL, 3, "test", "%s", big);
+	e = session_event_at(s, 2);
+	ck_assert_uint_eq(strlen(e->detail), SESS_EVENT_DETAIL_MAX - 1);
+	ck_assert_str_eq(e->detail, r.last);
+	/* Growing the ring keeps the order and the texts. */
+	for (unsigned i = 0; i < SESSION_EVENTS_MIN; i++)
+		session_event(r.st, s, NULL, 4 + i, "test", "n%u", i);
+	ck_assert_uint_gt(s->events_cap, SESSION_EVENTS_MIN);
+	ck_assert_str_eq(session_event_at(s, 1)->detail, "short");
+	ck_assert_str_eq(session_event_at(s, s->nevents - 1)->detail, "n3");
+	ck_assert_uint_eq(s->events_dropped, 0);
 	rig_free(&r);
 }
 END_TEST
@@ -844,6 +883,7 @@ Suite *session_suite(void)
 	suite_add_tcase(s, ret);
 	TCase *lim = tcase_create("limits");
 	tcase_add_test(lim, test_caps);
+	tcase_add_test(lim, test_event_detail_compact);
 	suite_add_tcase(s, lim);
 	return s;
 }

@@ -574,8 +574,9 @@ START_TEST(test_log_ring)
 	struct session *s = fx_session(FX_INAME, FX_TNAME);
 	ck_assert_ptr_null(vm_log_get(l, 0));
 	for (unsigned i = 0; i < VM_LOG_MAX + 10; i++) {
-		struct sess_event ev = {FX_T0 + i * FX_SEC, "k", ""};
-		snprintf(ev.detail, sizeof(ev.detail), "n%u\x1b", i);
+		char detail[SESS_EVENT_DETAIL_MAX];
+		snprintf(detail, sizeof(detail), "n%u\x1b", i);
+		struct sess_event ev = {FX_T0 + i * FX_SEC, "k", detail};
 		vm_log_add(l, s, &ev, false);
 	}
 	ck_assert_uint_eq(l->n, VM_LOG_MAX);

@@ -1609,12 +1609,12 @@ void vm_log_add(struct vm_log *l, const struct session *s,
 	gmtime_r(&sec, &tm);
 	/* What happened first, then who: names shortened around their
 	 * unique part (label.h), so the detail is not pushed off screen. */
-	char kind[64], detail[4 * sizeof(ev->detail)];
+	char kind[64], detail[4 * SESS_EVENT_DETAIL_MAX];
 	char ie[VM_CELL_MAX], te[VM_CELL_MAX], in[VM_CELL_MAX], tn[VM_CELL_MAX];
 	const char *k = ev->kind ? ev->kind : "?";
 	ts_escape(ts_term(ascii), k, strlen(k), kind, sizeof(kind));
 	ts_escape(ts_term(ascii), ev->detail,
-		  strnlen(ev->detail, sizeof(ev->detail)), detail, sizeof(detail));
+		  strnlen(ev->detail, SESS_EVENT_DETAIL_MAX), detail, sizeof(detail));
 	const char *iname = s && s->initiator_name[0] ? s->initiator_name : "?";
 	const char *tname = s && s->target_name[0] ? s->target_name : "?";
 	ts_escape(ts_term(ascii), iname, strlen(iname), ie, sizeof(ie));

@@ -316,6 +316,13 @@ void session_name_set(const char **slot, const char *v)
 	intern_put(old);
 }
 
+/* An event's detail is the ring's own copy (event_keep), const only to
+ * its readers. */
+static void event_detail_free(const char *d)
+{
+	free((void *)(uintptr_t)d);
+}
+
 void session_parts_free(struct session *s)
 {
 	const char **names[] = {&s->initiator_name, &s->target_name,
@@ -325,6 +332,8 @@ void session_parts_free(struct session *s)
 		intern_put(*names[i]);
 		*names[i] = "";
 	}
+	for (unsigned i = 0; i < s->nevents; i++)
+		event_detail_free(session_event_at(s, i)->detail);
 	free(s->events);
 	s->events = NULL;
 	s->nevents = s->event_head = s->events_cap = 0;
@@ -417,10 +426,29 @@ static bool event_room(struct session *s)
 	}
 	if (s->nevents == 0)
 		return false; /* no ring at all: the event is only counted */
+	event_detail_free(s->events[s->event_head].detail);
 	s->event_head = (s->event_head + 1) % s->events_cap;
 	s->nevents--;
 	s->events_dropped++;
 	return true;
+}
+
+/* Keeps ev in s's history with a copy of its detail. */
+static void event_keep(struct session *s, const struct sess_event *ev)
+{
+	size_t n = strlen(ev->detail) + 1;
+	char *d = malloc(n);
+	if (!d || !event_room(s)) {
+		free(d);
+		s->events_dropped++;
+		return;
+	}
+	memcpy(d, ev->detail, n);
+	struct sess_event *e =
+	    &s->events[(s->event_head + s->nevents) % s->events_cap];
+	*e = *ev;
+	e->detail = d;
+	s->nevents++;
 }
 
 uint64_t session_table_gen(const struct session_table *st)
@@ -439,17 +467,13 @@ void session_event(struct session_table *st, struct session *s,
 		   const char *fmt, ...)
 {
 	session_touch(st, s);
-	struct sess_event ev = {.ts_ns = now, .kind = kind};
+	char detail[SESS_EVENT_DETAIL_MAX];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(ev.detail, sizeof(ev.detail), fmt, ap);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
-	if (event_room(s)) {
-		s->events[(s->event_head + s->nevents) % s->events_cap] = ev;
-		s->nevents++;
-	} else {
-		s->events_dropped++;
-	}
+	struct sess_event ev = {.ts_ns = now, .kind = kind, .detail = detail};
+	event_keep(s, &ev);
 	if (st && st->listener.event)
 		st->listener.event(st->listener.user, s, c, &ev);
 }

@@ -119,8 +119,8 @@ size_t syslog_format(const struct session *s, const struct sconn *c,
 	if (c && c->cid_known)
 		put_num(&o, "cid", c->cid);
 	ts_buf_puts(&o, "] ");
-	char clean[3 * sizeof(ev->detail) + 4];
-	ts_escape(TS_LINE, ev->detail, strnlen(ev->detail, sizeof(ev->detail)),
+	char clean[3 * SESS_EVENT_DETAIL_MAX + 4];
+	ts_escape(TS_LINE, ev->detail, strnlen(ev->detail, SESS_EVENT_DETAIL_MAX),
 		  clean, sizeof(clean));
 	ts_buf_puts(&o, clean);
 	return o.n;
