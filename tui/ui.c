@@ -140,6 +140,11 @@ bool ui_paused(const struct ui *u)
 	return u->paused;
 }
 
+double ui_message_until(const struct ui *u)
+{
+	return u->msg[0] && mono_now() < u->msg_until ? u->msg_until : 0;
+}
+
 void ui_set_rates(struct ui *u, vm_rates_fn fn, void *user)
 {
 	u->vm.rates = fn;

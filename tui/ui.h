@@ -63,6 +63,9 @@ void ui_draw(struct ui *u, const struct session *first,
 void ui_message(struct ui *u, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 bool ui_paused(const struct ui *u);
+/* When the status-line message goes away (mono_now() clock), or 0 when
+ * none is shown: the one thing that changes the screen on its own. */
+double ui_message_until(const struct ui *u);
 /* Gives the view model the per-session rates hook (viewmodel.h). */
 void ui_set_rates(struct ui *u, vm_rates_fn fn, void *user);
 

@@ -163,6 +163,25 @@ tmx new-session -d -x 80 -y 24 -s iw \
 	"cd '$tmp' && echo \$\$ >pid && exec env LANG=C.UTF-8 TERM=screen '$IW' -r '$cap' --tui --json hup.json 2>/dev/null"
 wait_pane '\(end\)' 10 || fail "hang-up: the replay did not end"
 pid=$(cat "$tmp/pid" 2>/dev/null)
+# An ended replay sleeps until a key, a resize or a signal: it does not
+# wake at all while nothing happens (each wakeup of a process holding
+# 100k sessions costs milliseconds), and a resize still lays it out anew.
+switches() { awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$pid/status"; }
+sleep 0.5
+a=$(switches)
+sleep 2
+b=$(switches)
+if [ -n "$a" ] && [ -n "$b" ] && [ $((b - a)) -le 1 ]; then
+	pass "idle: an ended replay does not wake while nothing happens ($((b - a)) switches in 2 s)"
+else
+	fail "idle: the ended view woke $((b - a)) times in 2 s"
+fi
+tmx resize-window -t iw -x 64 -y 20
+if wait_pane 'iscsiwatch' 5 && [ "$(pane | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')" -eq 64 ]; then
+	pass "idle: a resize wakes it and it lays out for 64 columns"
+else
+	pane; fail "idle: not laid out again after a resize"
+fi
 tmx kill-server 2>/dev/null
 for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
