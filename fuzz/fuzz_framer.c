@@ -130,8 +130,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (n > size - off)
 			n = size - off;
 		uint8_t *chunk = malloc(n);
-		if (!chunk)
+		if (!chunk) {
+			framer_free(&f);
 			return 0;
+		}
 		memcpy(chunk, data + off, n);
 		framer_feed(&f, &cb, &t1, chunk, n);
 		free(chunk);
@@ -147,6 +149,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	framer_finish(&f, &cb, &t1);
+	framer_free(&f); /* finish left nothing: a no-op */
 	check(!t1.in_pdu);
 	check(ctr.v[CTR_PDUS] == t1.npdus);
 
@@ -166,6 +169,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		framer_feed(&f2, &cb, &t2, all, size);
 		free(all);
 		framer_finish(&f2, &cb, &t2);
+		framer_free(&f2);
 		check(t2.npdus == t1.npdus);
 		check(t2.hash == t1.hash);
 	}

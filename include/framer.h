@@ -58,15 +58,15 @@ struct pdu {
 	const uint8_t *ahs; /* ahs_len bytes; valid in pdu_begin only; NULL
 			     * when ahs_len is 0, or for a PDU found by a
 			     * resync and delivered header-only */
+	uint64_t offset;   /* stream offset of the first BHS byte */
 	uint32_t ahs_len;
-	uint8_t opcode;	   /* low 6 bits of byte 0 */
-	bool immediate;	   /* byte 0, 0x40 */
-	uint8_t flags;	   /* byte 1 */
 	uint32_t data_len; /* DataSegmentLength (without padding) */
 	uint32_t itt;	   /* Initiator Task Tag */
-	uint64_t offset;   /* stream offset of the first BHS byte */
 	enum pdu_digest hdigest;
 	enum pdu_digest ddigest; /* final in pdu_end */
+	uint8_t opcode;		 /* low 6 bits of byte 0 */
+	bool immediate;		 /* byte 0, 0x40 */
+	uint8_t flags;		 /* byte 1 */
 	bool data_lost;		 /* part of the data segment fell in a gap */
 };
 
@@ -86,6 +86,10 @@ enum framer_digest_mode {
 };
 
 #define FRAMER_HDR_MAX (ISCSI_BHS_LEN + ISCSI_MAX_AHS_LEN + ISCSI_DIGEST_LEN)
+/* Kept in the framer: a BHS and its digest, the look-ahead after a
+ * skipped PDU, the resync window. Longer headers (with AHS) that span
+ * chunks are collected on the heap. */
+#define FRAMER_SMALL (ISCSI_BHS_LEN + ISCSI_DIGEST_LEN)
 #define FRAMER_HYPS 8 /* resync candidates awaiting the BHS after them */
 
 /* A resync candidate nothing vouched for yet: confirmed if a plausible
@@ -96,38 +100,50 @@ struct framer_hyp {
 	uint8_t bhs[ISCSI_BHS_LEN];
 };
 
-/* Plain struct, owned by the caller; framer_init() before use. Its
- * fields are private to framer.c (about 1.8 KB: the header buffer and
- * the resync candidates). */
+/* Plain struct, owned by the caller; framer_init() before use,
+ * framer_free() when dropped. Its fields are private to framer.c. Idle
+ * (between PDUs, in sync) it holds no heap memory and is about 200
+ * bytes: a header longer than FRAMER_SMALL that spans chunks gets a
+ * heap buffer of its length, and a resync its candidate table, each
+ * released when the call that finished with it returns. An allocation
+ * that fails is counted (CTR_FRAMER_NOMEM) and that header or candidate
+ * is dropped, as if it had been lost. */
 struct framer {
 	struct counters *ctr;
-	enum framer_digest_mode hd, dd; /* modes for the next PDU */
-	uint8_t pdu_hd, pdu_dd;		/* modes of the PDU being framed */
-	uint8_t guessed;      /* modes set OFF only for want of a match */
-	int state;	      /* framer.c's state machine */
-	bool synced;	      /* false: looking for / checking a BHS */
-	bool cand;	      /* hdr holds a resync candidate */
-	uint8_t dir;	      /* 0 unknown, 1 initiator's, 2 target's PDUs */
-	uint64_t offset;      /* stream offset of the next byte processed */
-	uint64_t hdr_off;     /* stream offset of hdr[0] */
-	uint64_t resync_from; /* first byte not yet counted as skipped */
-	uint32_t hdr_have;    /* header bytes copied into hdr */
-	uint32_t hdr_need;
-	uint64_t left; /* bytes left in the current part */
-	uint32_t crc;  /* running data digest */
-	uint8_t dig[ISCSI_DIGEST_LEN];
-	uint32_t dig_have;
-	uint8_t look[ISCSI_BHS_LEN + ISCSI_DIGEST_LEN]; /* BHS after a gap */
-	uint32_t look_have, look_need;
-	struct framer_hyp hyp[FRAMER_HYPS];
-	uint32_t nhyp;
-	const uint8_t *replay; /* bytes to process again (in this struct) */
-	uint32_t nreplay;
+	uint8_t *big;		 /* the header when in it (heap), or NULL */
+	struct framer_hyp *hyp;	 /* FRAMER_HYPS of them (heap), or NULL */
+	const uint8_t *replay;	 /* bytes to process again (in this struct) */
+	uint64_t offset;	 /* stream offset of the next byte processed */
+	uint64_t hdr_off;	 /* stream offset of the header's first byte */
+	uint64_t resync_from;	 /* first byte not yet counted as skipped */
+	uint64_t left;		 /* bytes left in the current part */
 	struct pdu cur;
-	uint8_t hdr[FRAMER_HDR_MAX];
+	uint32_t crc;		 /* running data digest */
+	uint16_t hdr_have;	 /* header bytes copied */
+	uint16_t hdr_need;
+	uint16_t big_cap;
+	uint16_t nreplay;
+	uint8_t hd, dd;		 /* enum framer_digest_mode for the next PDU */
+	uint8_t pdu_hd, pdu_dd;	 /* modes of the PDU being framed */
+	uint8_t guessed;	 /* modes set OFF only for want of a match */
+	uint8_t state;		 /* framer.c's state machine */
+	bool synced;		 /* false: looking for / checking a BHS */
+	bool cand;		 /* the header is a resync candidate */
+	uint8_t dir;		 /* 0 unknown, 1 initiator's, 2 target's PDUs */
+	uint8_t nhyp;
+	uint8_t dig_have;
+	uint8_t look_have, look_need; /* BHS (+4) after a skipped PDU */
+	uint8_t dig[ISCSI_DIGEST_LEN];
+	/* The header being collected, or the resync window, while big is
+	 * NULL; the look-ahead after a skipped PDU (never needed at the
+	 * same time as either). */
+	uint8_t small[FRAMER_SMALL];
 };
 
 void framer_init(struct framer *f, struct counters *ctr);
+/* Releases what f holds on the heap (not f itself); framer_init() makes
+ * it usable again. */
+void framer_free(struct framer *f);
 /* Digest modes for the PDUs that begin after this call. */
 void framer_set_digests(struct framer *f, enum framer_digest_mode hd,
 			enum framer_digest_mode dd);
@@ -148,5 +164,8 @@ void framer_finish(struct framer *f, const struct framer_cb *cb, void *user);
  * n < 48) when there is none. f is not changed. For the tests: the
  * vectorised screen must give what one offset at a time gives. */
 size_t framer_scan(const struct framer *f, const uint8_t *p, size_t n);
+/* For the tests: the allocator of the framers' buffers (NULL: malloc),
+ * to make it fail. */
+void framer_test_alloc(void *(*alloc)(size_t));
 
 #endif

@@ -10,9 +10,8 @@
 
 struct engine;
 
-/* One direction. Its framer (about 1.8 KiB, mostly the buffer for a
- * header that straddles segments) is made when the first payload byte
- * or gap arrives: a SYN flood's flows never get one. */
+/* One direction. Its framer (about 200 bytes idle) is made when the
+ * first payload byte or gap arrives: a SYN flood's flows never get one. */
 struct side {
 	struct conn *conn;
 	int dir;
@@ -208,6 +207,15 @@ static struct framer *side_framer(struct side *s)
 	return s->fr;
 }
 
+static void side_framer_free(struct side *s)
+{
+	if (s->fr) {
+		framer_free(s->fr);
+		free(s->fr);
+		s->fr = NULL;
+	}
+}
+
 static void on_tcp_data(void *user, const uint8_t *p, size_t n)
 {
 	struct side *s = user;
@@ -290,8 +298,8 @@ static void conn_close(struct engine *e, struct flow *f, enum conn_end why)
 					      &c->side[d]);
 		}
 		SINKS_CALL(e, c, conn_close, why);
-		free(c->side[0].fr);
-		free(c->side[1].fr);
+		for (int d = 0; d < 2; d++)
+			side_framer_free(&c->side[d]);
 		free(c);
 	}
 	for (int d = 0; d < 2; d++)
@@ -334,8 +342,7 @@ static void engine_make_room(struct engine *e, bool on_port)
 static void conn_shed(struct engine *e, struct conn *c)
 {
 	for (int d = 0; d < 2; d++) {
-		free(c->side[d].fr);
-		c->side[d].fr = NULL;
+		side_framer_free(&c->side[d]);
 		tcp_stream_free(&c->flow->dir[d], &e->pool);
 	}
 }

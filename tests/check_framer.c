@@ -283,7 +283,8 @@ static void on_begin(void *user, const struct pdu *p)
 	/* A resync candidate confirmed by the BHS after it comes from the
 	 * framer's small store, without AHS or data. */
 	const uint8_t *hyp = (const uint8_t *)r->f->hyp;
-	r->from_hyp = p->bhs >= hyp && p->bhs < hyp + sizeof(r->f->hyp);
+	r->from_hyp = hyp && p->bhs >= hyp &&
+		      p->bhs < hyp + FRAMER_HYPS * sizeof(*r->f->hyp);
 	if (r->from_hyp)
 		REQUIRE(p->ahs == NULL);
 }
@@ -395,6 +396,12 @@ static void feed(struct rec *r, struct guard *g, const uint8_t *p, size_t n)
 	framer_feed(r->f, &cbs, r, c, n);
 	r->chunk = NULL;
 	memset(c, 0xa5, n); /* the chunk is gone after the call */
+	/* Heap only for what is pending: a header (or resync window) in
+	 * progress, candidates while out of step. */
+	const struct framer *f = r->f;
+	REQUIRE(!f->big || (f->hdr_have > 0 && f->big_cap > FRAMER_SMALL &&
+			    f->big_cap <= FRAMER_HDR_MAX));
+	REQUIRE(!f->hyp || (!f->synced && f->nhyp > 0));
 }
 
 struct mode {
@@ -674,6 +681,111 @@ START_TEST(test_max_ahs)
 		free(want);
 		stream_free(&s);
 	}
+}
+END_TEST
+
+/* An idle framer is small and holds no heap memory; a long header that
+ * spans chunks gets a buffer of its own length, freed once it is done. */
+START_TEST(test_idle_small)
+{
+	ck_assert_uint_le(sizeof(struct framer), 200);
+	struct stream s = {0};
+	s.hd = s.dd = true;
+	add(&s, 0x01, 0xa0, 20, NULL, 37);
+	add(&s, 0x01, 0xc0, ISCSI_MAX_AHS_LEN, NULL, 0);
+	add(&s, 0x21, 0x80, 0, NULL, 0);
+	struct mode m = {FRAMER_DIGEST_ON, FRAMER_DIGEST_ON};
+	char *want = expected_log(&s, 0, s.nx);
+	const uint16_t need[2] = {48 + 20 + 4, 48 + ISCSI_MAX_AHS_LEN + 4};
+	for (int i = 0; i < 2; i++) {
+		const struct xpdu *x = &s.x[i];
+		struct run u;
+		run_start(&u, &s, m);
+		feed(&u.r, &u.g, s.b, x->off + 50); /* BHS and 2 more */
+		ck_assert_ptr_nonnull(u.f.big);
+		ck_assert_uint_eq(u.f.big_cap, need[i]);
+		feed(&u.r, &u.g, s.b + x->off + 50, s.n - x->off - 50);
+		ck_assert_ptr_null(u.f.big); /* done with it */
+		ck_assert_ptr_null(u.f.hyp);
+		char *got = run_end(&u);
+		assert_log(got, want, "long header split");
+		free(got);
+	}
+	/* A BHS and its digest split anywhere stay in the framer. */
+	for (size_t k = s.x[2].off; k <= s.n; k++) {
+		struct run u;
+		run_start(&u, &s, m);
+		feed(&u.r, &u.g, s.b, k);
+		ck_assert_ptr_null(u.f.big);
+		feed(&u.r, &u.g, s.b + k, s.n - k);
+		char *got = run_end(&u);
+		assert_log(got, want, "BHS split");
+		free(got);
+	}
+	free(want);
+	stream_free(&s);
+}
+END_TEST
+
+static void *alloc_fail(size_t n)
+{
+	(void)n;
+	return NULL;
+}
+
+/* Out of memory: a long header that spans chunks is lost (counted) and
+ * the framer resynchronises on the next PDU its header digest vouches
+ * for; without digests no candidate can wait for confirmation, so
+ * nothing is framed until memory comes back. Fed whole, nothing needs
+ * memory. */
+START_TEST(test_no_memory)
+{
+	struct stream s = {0};
+	s.hd = s.dd = true;
+	add(&s, 0x01, 0xc0, 0, NULL, 0);
+	add(&s, 0x01, 0xa0, 20, NULL, 37); /* AHS: header of 72 bytes */
+	add(&s, 0x05, 0x80, 0, NULL, 300);
+	add(&s, 0x01, 0xc0, 0, NULL, 0);
+	struct mode m = {FRAMER_DIGEST_ON, FRAMER_DIGEST_ON};
+	framer_test_alloc(alloc_fail);
+	struct counters c;
+	char *got = run_stream(&s, m, WHOLE, 0, &c);
+	char *want = expected_log(&s, 0, s.nx);
+	assert_log(got, want, "no memory, fed whole");
+	ck_assert_uint_eq(c.v[CTR_FRAMER_NOMEM], 0);
+	free(got);
+	free(want);
+
+	const struct xpdu *x = &s.x[1];
+	got = run_stream(&s, m, SPLIT, x->off + 60, &c);
+	struct rec e = {0};
+	logf_(&e, "%s", "");
+	expect_full(&e, &s, &s.x[0]);
+	expect_full(&e, &s, &s.x[2]);
+	expect_full(&e, &s, &s.x[3]);
+	assert_log(got, e.log, "no memory for a long header");
+	ck_assert_uint_ge(c.v[CTR_FRAMER_NOMEM], 1);
+	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
+	ck_assert_uint_eq(c.v[CTR_PDU_INVALID_BHS], 0);
+	free(got);
+	free(e.log);
+	stream_free(&s);
+
+	/* No digests, mid-stream: every candidate needs the table. */
+	build(&s, &variants[0], true);
+	struct run u;
+	run_start(&u, &s, variants[0].m);
+	u.r.gaps = true;
+	u.r.base = 1;
+	framer_gap(&u.f, &cbs, &u.r, 0, true);
+	feed(&u.r, &u.g, s.b + 1, s.n - 1);
+	got = run_end(&u);
+	ck_assert_str_eq(got, "");
+	ck_assert_uint_gt(u.ctr.v[CTR_FRAMER_NOMEM], 0);
+	ck_assert_uint_eq(u.ctr.v[CTR_PDUS], 0);
+	free(got);
+	stream_free(&s);
+	framer_test_alloc(NULL);
 }
 END_TEST
 
@@ -1218,6 +1330,8 @@ Suite *framer_suite(void)
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_max_ahs);
 	tcase_add_loop_test(tc, test_max_dsl, 0, 2);
+	tcase_add_test(tc, test_idle_small);
+	tcase_add_test(tc, test_no_memory);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("malformed");

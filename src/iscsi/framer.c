@@ -9,14 +9,22 @@
  * bytes after a header that turn out not to be a digest, a BHS found in
  * the look-ahead after a skipped PDU, a rejected resync candidate whose
  * bytes must be scanned again from its second byte. Those bytes are
- * still in one of the framer's own buffers (hdr, look, dig) or in the
- * current chunk: resume_at() rewinds within the chunk, or points
- * `replay` at the saved bytes, which framer_feed() runs through the
- * machine again before the rest of the chunk. At most FRAMER_HDR_MAX
+ * still in one of the framer's own buffers (the header, the look-ahead,
+ * dig) or in the current chunk: resume_at() rewinds within the chunk, or
+ * points `replay` at the saved bytes, which framer_feed() runs through
+ * the machine again before the rest of the chunk. At most FRAMER_HDR_MAX
  * bytes are ever replayed.
+ *
+ * Memory: the header is copied only when it spans chunks, into `small`
+ * when it fits (a BHS and its digest), else into `big`, allocated at the
+ * header's length once its BHS says what that is; the resync candidates
+ * live in `hyp`, allocated by the first one. Both go when the public
+ * call that finished with them returns (trim()), so that replayed bytes
+ * and the PDU handed to a callback never point into a freed block.
  */
 #include "framer.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "crc32c.h"
@@ -47,6 +55,61 @@ static uint32_t le32_at(const uint8_t *p)
 static size_t min_sz(uint64_t a, size_t b)
 {
 	return a < b ? (size_t)a : b;
+}
+
+static void *(*buf_alloc)(size_t) = malloc;
+
+void framer_test_alloc(void *(*alloc)(size_t))
+{
+	buf_alloc = alloc ? alloc : malloc;
+}
+
+/* Where the header being collected (or the resync window) is kept. */
+static uint8_t *hdr_buf(struct framer *f)
+{
+	return f->big ? f->big : f->small;
+}
+
+/* Room for hdr_need bytes of header, keeping the hdr_have already
+ * copied. False when out of memory (counted). */
+static bool hdr_room(struct framer *f)
+{
+	uint32_t need = f->hdr_need;
+	if (f->big ? need <= f->big_cap : need <= FRAMER_SMALL)
+		return true;
+	uint8_t *nb = buf_alloc(need);
+	if (!nb) {
+		ctr_inc(f->ctr, CTR_FRAMER_NOMEM);
+		return false;
+	}
+	memcpy(nb, hdr_buf(f), f->hdr_have);
+	free(f->big);
+	f->big = nb;
+	f->big_cap = (uint16_t)need;
+	return true;
+}
+
+/* Whether the bytes in hdr_buf() are still wanted. */
+static bool hdr_live(const struct framer *f)
+{
+	return (f->state == ST_HDR || f->state == ST_SCAN) && f->hdr_have;
+}
+
+/* Frees what the framer no longer needs. Called only as a public call
+ * returns: no replay is pending then, and no callback holds a pointer
+ * into the blocks. */
+static void trim(struct framer *f)
+{
+	if (f->hyp && (f->synced || f->nhyp == 0)) {
+		free(f->hyp);
+		f->hyp = NULL;
+		f->nhyp = 0;
+	}
+	if (f->big && !hdr_live(f)) {
+		free(f->big);
+		f->big = NULL;
+		f->big_cap = 0;
+	}
 }
 
 /* While in sync a header is refused only for what no peer sends: an
@@ -244,7 +307,7 @@ static size_t resume_at(struct framer *f, uint64_t r, const uint8_t *src,
 	if (r >= f->offset)
 		return (size_t)(r - f->offset);
 	f->replay = src + (r - src_off);
-	f->nreplay = (uint32_t)(f->offset - r);
+	f->nreplay = (uint16_t)(f->offset - r);
 	f->offset = r;
 	return 0;
 }
@@ -266,7 +329,7 @@ static uint32_t hdr_len(struct framer *f, const uint8_t *h)
 	return BHS + bhs_ahs_len(h) + (f->pdu_hd != FRAMER_DIGEST_OFF ? DIG : 0);
 }
 
-static void detected(struct framer *f, enum framer_digest_mode *m)
+static void detected(struct framer *f, uint8_t *m)
 {
 	if (*m == FRAMER_DIGEST_UNKNOWN) {
 		*m = FRAMER_DIGEST_ON;
@@ -274,8 +337,7 @@ static void detected(struct framer *f, enum framer_digest_mode *m)
 	}
 }
 
-static void guessed_off(struct framer *f, enum framer_digest_mode *m,
-			unsigned bit)
+static void guessed_off(struct framer *f, uint8_t *m, unsigned bit)
 {
 	if (*m == FRAMER_DIGEST_UNKNOWN) {
 		*m = FRAMER_DIGEST_OFF;
@@ -321,7 +383,7 @@ static void skip_then_next(struct framer *f, uint64_t n, uint32_t look_need)
 	f->left = n;
 	f->state = n ? ST_SKIP : ST_NEXT;
 	f->look_have = 0;
-	f->look_need = look_need;
+	f->look_need = (uint8_t)look_need;
 }
 
 /* h: the BHS, followed by its AHS when `ahs`. */
@@ -377,7 +439,7 @@ static size_t reject(struct framer *f)
 	f->cand = false;
 	f->state = ST_SCAN;
 	f->hdr_have = 0;
-	return resume_at(f, f->hdr_off + 1, f->hdr, f->hdr_off);
+	return resume_at(f, f->hdr_off + 1, hdr_buf(f), f->hdr_off);
 }
 
 /* The candidate (header h of `base` bytes at hdr_off, DataSegmentLength
@@ -387,6 +449,10 @@ static size_t reject(struct framer *f)
 static void hyp_add(struct framer *f, const uint8_t *h, uint32_t base,
 		    uint32_t dl)
 {
+	if (!f->hyp && !(f->hyp = buf_alloc(FRAMER_HYPS * sizeof(*f->hyp)))) {
+		ctr_inc(f->ctr, CTR_FRAMER_NOMEM);
+		return; /* the candidate goes unconfirmed */
+	}
 	struct framer_hyp y;
 	y.cand_off = f->hdr_off;
 	y.dd_on = f->pdu_dd == FRAMER_DIGEST_ON;
@@ -398,7 +464,7 @@ static void hyp_add(struct framer *f, const uint8_t *h, uint32_t base,
 	for (uint32_t i = 0; i < f->nhyp; i++)
 		if (f->hyp[i].next + (f->hyp[i].alt ? DIG : 0) > f->hdr_off)
 			f->hyp[j++] = f->hyp[i];
-	f->nhyp = j;
+	f->nhyp = (uint8_t)j;
 	if (f->nhyp < FRAMER_HYPS) {
 		f->hyp[f->nhyp++] = y;
 		return;
@@ -451,12 +517,22 @@ static void hyp_confirm(struct framer *f, const struct framer_cb *cb, void *u,
 	pdu_end(f, cb, u); /* state ST_HDR */
 }
 
+/* A header longer than `small` with no memory to collect it in: lost,
+ * as if a gap had taken it (counted by hdr_room()); scanned past from
+ * its second byte. */
+static size_t no_room(struct framer *f)
+{
+	if (f->synced)
+		enter_resync(f, f->hdr_off);
+	return reject(f);
+}
+
 /* An invalid BHS where one was due: framing is lost. */
 static size_t lost_framing(struct framer *f)
 {
 	ctr_inc(f->ctr, CTR_PDU_INVALID_BHS);
 	enter_resync(f, f->hdr_off);
-	return resume_at(f, f->hdr_off + 1, f->hdr, f->hdr_off);
+	return resume_at(f, f->hdr_off + 1, hdr_buf(f), f->hdr_off);
 }
 
 /* ---- the steps ---- */
@@ -505,7 +581,7 @@ static size_t hdr_done(struct framer *f, const struct framer_cb *cb, void *u,
 		f->left = f->cur.data_len;
 		f->crc = crc32c_init();
 	}
-	return resume_at(f, next, f->hdr, f->hdr_off);
+	return resume_at(f, next, hdr_buf(f), f->hdr_off);
 }
 
 static size_t step_hdr(struct framer *f, const struct framer_cb *cb, void *u,
@@ -525,20 +601,22 @@ static size_t step_hdr(struct framer *f, const struct framer_cb *cb, void *u,
 	}
 	if (f->hdr_have < BHS) {
 		used = min_sz(BHS - f->hdr_have, n);
-		memcpy(f->hdr + f->hdr_have, p, used);
-		f->hdr_have += (uint32_t)used;
+		memcpy(hdr_buf(f) + f->hdr_have, p, used);
+		f->hdr_have += (uint16_t)used;
 		if (f->hdr_have < BHS)
 			return used;
-		if (f->synced && !bhs_valid(f->hdr))
+		if (f->synced && !bhs_valid(hdr_buf(f)))
 			return lost_framing(f);
-		f->hdr_need = hdr_len(f, f->hdr);
+		f->hdr_need = (uint16_t)hdr_len(f, hdr_buf(f));
+		if (!hdr_room(f))
+			return no_room(f);
 	}
 	size_t k = min_sz(f->hdr_need - f->hdr_have, n - used);
-	memcpy(f->hdr + f->hdr_have, p + used, k);
-	f->hdr_have += (uint32_t)k;
+	memcpy(hdr_buf(f) + f->hdr_have, p + used, k);
+	f->hdr_have += (uint16_t)k;
 	if (f->hdr_have < f->hdr_need)
 		return used + k;
-	return hdr_done(f, cb, u, f->hdr);
+	return hdr_done(f, cb, u, hdr_buf(f));
 }
 
 /* The hot path: a few comparisons, the CRC when a digest may follow. */
@@ -580,7 +658,7 @@ static size_t step_ddig(struct framer *f, const struct framer_cb *cb, void *u,
 {
 	size_t k = min_sz(DIG - f->dig_have, n);
 	memcpy(f->dig + f->dig_have, p, k);
-	f->dig_have += (uint32_t)k;
+	f->dig_have += (uint8_t)k;
 	if (f->dig_have < DIG)
 		return k;
 	bool match = crc32c_final(f->crc) == le32_at(f->dig);
@@ -620,7 +698,7 @@ static void scan_found(struct framer *f, const struct framer_cb *cb, void *u,
 	f->hdr_have = in_hdr ? BHS : 0;
 	if (in_hdr) {
 		snap_modes(f);
-		f->hdr_need = hdr_len(f, f->hdr);
+		f->hdr_need = (uint16_t)hdr_len(f, hdr_buf(f));
 	}
 }
 
@@ -635,7 +713,7 @@ static size_t scan_window(struct framer *f, const struct framer_cb *cb,
 {
 	uint8_t buf[2 * BHS - 1];
 	size_t w = f->hdr_have, k = min_sz(BHS - 1, n);
-	memcpy(buf, f->hdr, w);
+	memcpy(buf, hdr_buf(f), w);
 	memcpy(buf + w, p, k);
 	size_t m = w + k, j = scan_bhs(f, buf, m);
 	if (j >= w) {
@@ -645,16 +723,18 @@ static size_t scan_window(struct framer *f, const struct framer_cb *cb,
 	}
 	if (j + BHS > m) {
 		/* p was too short to test them all: keep the untested. */
-		memcpy(f->hdr, buf + j, m - j);
-		f->hdr_have = (uint32_t)(m - j);
+		memcpy(hdr_buf(f), buf + j, m - j);
+		f->hdr_have = (uint16_t)(m - j);
 		f->hdr_off += j;
 		return k;
 	}
-	memcpy(f->hdr, buf + j, BHS);
+	memcpy(hdr_buf(f), buf + j, BHS);
 	f->hdr_off += j;
-	scan_found(f, cb, u, f->hdr_off, f->hdr, true);
+	scan_found(f, cb, u, f->hdr_off, hdr_buf(f), true);
+	if (!hdr_room(f))
+		return no_room(f);
 	if (f->hdr_have == f->hdr_need) /* nothing after it */
-		return hdr_done(f, cb, u, f->hdr);
+		return hdr_done(f, cb, u, hdr_buf(f));
 	return j + BHS - w;
 }
 
@@ -668,8 +748,8 @@ static size_t step_scan(struct framer *f, const struct framer_cb *cb, void *u,
 		scan_found(f, cb, u, f->offset + i, p + i, false);
 		return i;
 	}
-	memcpy(f->hdr, p + i, n - i);
-	f->hdr_have = (uint32_t)(n - i);
+	memcpy(hdr_buf(f), p + i, n - i);
+	f->hdr_have = (uint16_t)(n - i);
 	f->hdr_off = f->offset + i;
 	return n;
 }
@@ -690,30 +770,30 @@ static size_t step_skip(struct framer *f, size_t n)
 static size_t step_next(struct framer *f, const uint8_t *p, size_t n)
 {
 	size_t k = min_sz(f->look_need - f->look_have, n);
-	memcpy(f->look + f->look_have, p, k);
-	f->look_have += (uint32_t)k;
+	memcpy(f->small + f->look_have, p, k);
+	f->look_have += (uint8_t)k;
 	if (f->look_have < f->look_need)
 		return k;
 	uint64_t look_off = f->offset + k - f->look_need;
 	bool two = f->look_need > BHS;
 	int o = -1;
-	if (bhs_plausible(f->look))
+	if (bhs_plausible(f->small))
 		o = 0;
-	else if (two && bhs_plausible(f->look + DIG))
+	else if (two && bhs_plausible(f->small + DIG))
 		o = DIG;
-	else if (bhs_valid(f->look))
+	else if (bhs_valid(f->small))
 		o = 0;
-	else if (two && bhs_valid(f->look + DIG))
+	else if (two && bhs_valid(f->small + DIG))
 		o = DIG;
 	if (o < 0) {
 		ctr_inc(f->ctr, CTR_PDU_INVALID_BHS);
 		enter_resync(f, look_off);
-		return resume_at(f, look_off + 1, f->look, look_off);
+		return resume_at(f, look_off + 1, f->small, look_off);
 	}
 	f->synced = true;
 	f->state = ST_HDR;
 	f->hdr_have = 0;
-	return resume_at(f, look_off + (unsigned)o, f->look, look_off);
+	return resume_at(f, look_off + (unsigned)o, f->small, look_off);
 }
 
 static size_t run(struct framer *f, const struct framer_cb *cb, void *u,
@@ -796,12 +876,12 @@ static uint64_t cut(struct framer *f, const struct framer_cb *cb, void *u,
 	case ST_HDR: {
 		if (f->hdr_have == 0)
 			return 0;
-		if (f->hdr_have < BHS || f->hdr_have < BHS + bhs_ahs_len(f->hdr))
+		if (f->hdr_have < BHS || f->hdr_have < BHS + bhs_ahs_len(hdr_buf(f)))
 			return LEN_UNKNOWN; /* dropped: too little to go on */
 		/* Only the header digest, or the 4 bytes that may be one,
 		 * is missing. */
-		uint32_t base = BHS + bhs_ahs_len(f->hdr);
-		pdu_fill(f, f->hdr, true);
+		uint32_t base = BHS + bhs_ahs_len(hdr_buf(f));
+		pdu_fill(f, hdr_buf(f), true);
 		dl = c->data_len;
 		c->hdigest = PDU_DIGEST_UNCHECKED;
 		if (at_end && f->pdu_hd == FRAMER_DIGEST_UNKNOWN &&
@@ -856,6 +936,16 @@ void framer_init(struct framer *f, struct counters *ctr)
 	f->synced = true;
 }
 
+void framer_free(struct framer *f)
+{
+	free(f->big);
+	free(f->hyp);
+	f->big = NULL;
+	f->hyp = NULL;
+	f->big_cap = 0;
+	f->nhyp = 0;
+}
+
 void framer_set_digests(struct framer *f, enum framer_digest_mode hd,
 			enum framer_digest_mode dd)
 {
@@ -868,6 +958,7 @@ void framer_feed(struct framer *f, const struct framer_cb *cb, void *user,
 		 const uint8_t *p, size_t n)
 {
 	feed(f, cb, user, p, n);
+	trim(f);
 }
 
 void framer_gap(struct framer *f, const struct framer_cb *cb, void *user,
@@ -896,9 +987,10 @@ void framer_gap(struct framer *f, const struct framer_cb *cb, void *user,
 		f->synced = false;
 		f->cand = false;
 		skip_then_next(f, rest - lost, f->look_need);
-		return;
+	} else {
+		enter_resync(f, f->offset);
 	}
-	enter_resync(f, f->offset);
+	trim(f);
 }
 
 void framer_finish(struct framer *f, const struct framer_cb *cb, void *user)
@@ -909,4 +1001,5 @@ void framer_finish(struct framer *f, const struct framer_cb *cb, void *user)
 		ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED_BYTES,
 			f->offset - f->resync_from);
 	enter_resync(f, f->offset); /* more bytes would need a new footing */
+	trim(f);
 }
