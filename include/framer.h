@@ -167,5 +167,8 @@ size_t framer_scan(const struct framer *f, const uint8_t *p, size_t n);
 /* For the tests: the allocator of the framers' buffers (NULL: malloc),
  * to make it fail. */
 void framer_test_alloc(void *(*alloc)(size_t));
+/* For the tests: the widest resync screen to use (0 SSE2, 1 AVX2, 2
+ * AVX-512), capped at what the CPU has; returns the one in use. */
+int framer_test_scan_level(int level);
 
 #endif

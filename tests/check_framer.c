@@ -1202,11 +1202,13 @@ END_TEST
 
 /* Random bytes and random damage: whatever comes, events are well
  * formed (checked by the callbacks) and the same for every chunking. */
-/* The resync scan screens 16 offsets at a time and checks only what the
- * screen lets through: it must find exactly what checking one offset at
- * a time finds (a 48-byte window is checked alone, without the screen's
- * wide path), for every byte 0 and byte 1, with and without AHS length
- * and data, in both directions and unknown, at every lane of the 16. */
+/* The resync scan screens 16, 32 or 64 offsets at a time and checks
+ * only what the screen lets through: it must find exactly what checking
+ * one offset at a time finds (a 48-byte window is checked alone, without
+ * a screen), for every byte 0 and byte 1, with and without AHS length
+ * and data, in both directions and unknown, at every lane of a 64-offset
+ * block and of the partial block after it, with each screen the CPU
+ * has. */
 static size_t scan_one_by_one(const struct framer *f, const uint8_t *p,
 			      size_t n)
 {
@@ -1218,17 +1220,21 @@ static size_t scan_one_by_one(const struct framer *f, const uint8_t *p,
 
 START_TEST(test_scan_screen_exhaustive)
 {
+	int lv = _i;
+	if (framer_test_scan_level(lv) != lv)
+		return; /* the CPU lacks that one */
 	struct framer f;
 	framer_init(&f, NULL);
 	static const uint8_t b4s[] = {0, 1, 0x80};
-	uint8_t buf[17 + 48 + 40];
+	/* Room for a whole 64-offset block and a tail after it. */
+	uint8_t buf[83 + 48 + 40];
 	size_t found = 0;
 	for (unsigned dir = 0; dir <= 2; dir++) {
 		f.dir = (uint8_t)dir;
 		for (unsigned b0 = 0; b0 < 256; b0++)
 			for (unsigned b1 = 0; b1 < 256; b1++)
 				for (unsigned v = 0; v < 6; v++) {
-					size_t k = (b0 + b1 + v) % 17;
+					size_t k = (b0 * 7 + b1 + v * 13) % 83;
 					memset(buf, 0xff, sizeof(buf));
 					uint8_t *h = buf + k;
 					memset(h, 0, 48);
@@ -1247,6 +1253,7 @@ START_TEST(test_scan_screen_exhaustive)
 	/* Not vacuous: many headers are plausible where they were put. */
 	ck_assert_uint_gt(found, 1000);
 	ck_assert_uint_eq(framer_scan(&f, buf, 47), 0);
+	framer_test_scan_level(99);
 }
 END_TEST
 
@@ -1254,6 +1261,9 @@ END_TEST
  * rescanning from just after each hit, from every start offset mod 16. */
 START_TEST(test_scan_screen_random)
 {
+	int lv = _i;
+	if (framer_test_scan_level(lv) != lv)
+		return;
 	struct framer f;
 	framer_init(&f, NULL);
 	size_t n = 1 << 18, hits = 0;
@@ -1280,6 +1290,7 @@ START_TEST(test_scan_screen_random)
 	}
 	ck_assert_uint_gt(hits, 100);
 	free(b);
+	framer_test_scan_level(99);
 }
 END_TEST
 
@@ -1345,8 +1356,9 @@ Suite *framer_suite(void)
 	tcase_add_test(tc, test_resync_over_zeros);
 	tcase_add_test(tc, test_finish_inside);
 	tcase_add_test(tc, test_garbage);
-	tcase_add_test(tc, test_scan_screen_exhaustive);
-	tcase_add_test(tc, test_scan_screen_random);
+	/* every screen the CPU has: 0 SSE2, 1 AVX2, 2 AVX-512 */
+	tcase_add_loop_test(tc, test_scan_screen_exhaustive, 0, 3);
+	tcase_add_loop_test(tc, test_scan_screen_random, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -218,74 +218,246 @@ static bool dir_ok(const struct framer *f, const uint8_t *h)
 
 /* ---- finding candidates at memory speed ---- */
 
-/* Necessary for bhs_plausible() && dir_ok() at h, and cheap enough to
- * test 16 positions at once: byte 0's reserved top bit clear and its
- * direction bit (0x20) the stream's when known; TotalAHSLength 0 unless
- * the opcode is the SCSI Command's (1, the only one with AHS types,
- * §11.2.2); and a zero byte 0 (NOP-Out) followed by 0x80, its only
- * plausible byte 1 (§11.18), which rejects runs of zeros - the most
- * common data of all. dmask/dwant: byte 0 under dmask must equal dwant. */
-static bool scan_maybe(const uint8_t *h, uint8_t dmask, uint8_t dwant)
+/* The whole test, one offset at a time: the reference the screens below
+ * must agree with (tests/check_framer.c compares them). */
+static bool cand_full(const struct framer *f, const uint8_t *h)
 {
-	return (h[0] & dmask) == dwant &&
-	       (bhs_ahs_len(h) == 0 || bhs_opcode(h) == OP_SCSI_CMD) &&
-	       (h[0] != 0 || bhs_flags(h) == 0x80);
+	return bhs_plausible(h) && dir_ok(f, h);
 }
+
+/* The screens test many offsets at once for conditions that
+ * bhs_plausible() && dir_ok() imply, so that only the few positions
+ * they let through get the whole test. Common to all: byte 0's reserved
+ * top bit clear and its direction bit (0x20) the stream's when known
+ * (dmask/dwant: byte 0 under dmask must equal dwant); TotalAHSLength 0
+ * unless the opcode is the SCSI Command's (1, the only one with AHS
+ * types, §11.2.2), whose byte 1 has R or F set and bits 3-4 clear
+ * (§11.3.1); and a zero byte 0 (NOP-Out) followed by 0x80, its only
+ * plausible byte 1 (§11.18), which rejects runs of zeros - the most
+ * common data of all. Where the CPU can look up per-opcode byte-1
+ * rules (screen64), undefined opcodes and impossible byte-1 values are
+ * screened out too. */
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 
-/* Which of the 16 positions p..p+15 pass scan_maybe(), as a
- * bit mask (bit j: position j). Reads p[0..19]. */
-static unsigned scan_maybe16(const uint8_t *p, uint8_t dmask, uint8_t dwant)
+#define SCAN_SIMD 1
+#define LOADU128(p) _mm_loadu_si128((const __m128i *)(const void *)(p))
+#define SET8(v) _mm_set1_epi8((char)(v))
+
+/* Which of the 16 positions p..p+15 pass the common screen, bit j for
+ * position j. Reads p[0..19]. */
+static unsigned screen16(const uint8_t *p, uint8_t dmask, uint8_t dwant)
 {
 	const __m128i zero = _mm_setzero_si128();
-	__m128i b0 = _mm_loadu_si128((const __m128i *)(const void *)p);
-	__m128i b1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 1));
-	__m128i b4 = _mm_loadu_si128((const __m128i *)(const void *)(p + 4));
-	__m128i dir =
-	    _mm_cmpeq_epi8(_mm_and_si128(b0, _mm_set1_epi8((char)dmask)),
-			   _mm_set1_epi8((char)dwant));
-	__m128i ahs =
-	    _mm_or_si128(_mm_cmpeq_epi8(b4, zero),
-			 _mm_cmpeq_epi8(_mm_and_si128(b0, _mm_set1_epi8(0x3f)),
-					_mm_set1_epi8(1)));
-	__m128i nop =
-	    _mm_andnot_si128(_mm_cmpeq_epi8(b1, _mm_set1_epi8((char)0x80)),
-			     _mm_cmpeq_epi8(b0, zero));
+	__m128i b0 = LOADU128(p), b1 = LOADU128(p + 1), b4 = LOADU128(p + 4);
+	__m128i dir = _mm_cmpeq_epi8(_mm_and_si128(b0, SET8(dmask)), SET8(dwant));
+	__m128i cmd = _mm_cmpeq_epi8(_mm_and_si128(b0, SET8(0x3f)), SET8(1));
+	__m128i cmd_ok = _mm_andnot_si128(
+	    _mm_cmpeq_epi8(_mm_and_si128(b1, SET8(0xa0)), zero),
+	    _mm_cmpeq_epi8(_mm_and_si128(b1, SET8(0x18)), zero));
+	__m128i ahs = _mm_or_si128(_mm_andnot_si128(cmd, _mm_cmpeq_epi8(b4, zero)),
+				   _mm_and_si128(cmd, cmd_ok));
+	__m128i nop = _mm_andnot_si128(_mm_cmpeq_epi8(b1, SET8(0x80)),
+				       _mm_cmpeq_epi8(b0, zero));
 	__m128i ok = _mm_andnot_si128(nop, _mm_and_si128(dir, ahs));
 	return (unsigned)_mm_movemask_epi8(ok);
 }
+
+/* The first of the `end` positions of p that passes the whole test, or
+ * end. Reads p[0 .. end+18]: a position has BHS bytes after it. */
+static size_t scan_sse2(const struct framer *f, const uint8_t *p, size_t end,
+			uint8_t dmask, uint8_t dwant)
+{
+	for (size_t i = 0; i < end; i += 16) {
+		unsigned m = screen16(p + i, dmask, dwant);
+		if (end - i < 16)
+			m &= (1u << (end - i)) - 1;
+		for (; m; m &= m - 1) {
+			size_t j = i + (size_t)__builtin_ctz(m);
+			if (cand_full(f, p + j))
+				return j;
+		}
+	}
+	return end;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#define SCAN_WIDE 1
+#define LOADU256(p) _mm256_loadu_si256((const __m256i *)(const void *)(p))
+#define SET8W(v) _mm256_set1_epi8((char)(v))
+
+/* screen16() for 32 positions. Reads p[0..35]. */
+__attribute__((target("avx2"))) static uint32_t
+screen32(const uint8_t *p, uint8_t dmask, uint8_t dwant)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	__m256i b0 = LOADU256(p), b1 = LOADU256(p + 1), b4 = LOADU256(p + 4);
+	__m256i dir =
+	    _mm256_cmpeq_epi8(_mm256_and_si256(b0, SET8W(dmask)), SET8W(dwant));
+	__m256i cmd =
+	    _mm256_cmpeq_epi8(_mm256_and_si256(b0, SET8W(0x3f)), SET8W(1));
+	__m256i cmd_ok = _mm256_andnot_si256(
+	    _mm256_cmpeq_epi8(_mm256_and_si256(b1, SET8W(0xa0)), zero),
+	    _mm256_cmpeq_epi8(_mm256_and_si256(b1, SET8W(0x18)), zero));
+	__m256i ahs = _mm256_or_si256(
+	    _mm256_andnot_si256(cmd, _mm256_cmpeq_epi8(b4, zero)),
+	    _mm256_and_si256(cmd, cmd_ok));
+	__m256i nop = _mm256_andnot_si256(_mm256_cmpeq_epi8(b1, SET8W(0x80)),
+					  _mm256_cmpeq_epi8(b0, zero));
+	__m256i ok = _mm256_andnot_si256(nop, _mm256_and_si256(dir, ahs));
+	return (uint32_t)_mm256_movemask_epi8(ok);
+}
+
+/* scan_sse2() 32 positions at a time. Reads p[0 .. end+34]. */
+__attribute__((target("avx2"))) static size_t
+scan_avx2(const struct framer *f, const uint8_t *p, size_t end, uint8_t dmask,
+	  uint8_t dwant)
+{
+	for (size_t i = 0; i < end; i += 32) {
+		uint32_t m = screen32(p + i, dmask, dwant);
+		if (end - i < 32)
+			m &= (1u << (end - i)) - 1;
+		for (; m; m &= m - 1) {
+			size_t j = i + (size_t)__builtin_ctz(m);
+			if (cand_full(f, p + j))
+				return j;
+		}
+	}
+	return end;
+}
+
+/* Per opcode (the low 6 bits of byte 0): the bits of byte 1 that
+ * bhs_plausible() fixes, and their values (§11.3-§11.19). An undefined
+ * opcode wants 0xff under mask 0: no byte 1 passes. */
+static uint8_t b1_mask[64], b1_want[64];
+
+static void b1_rules_init(void)
+{
+	static const struct {
+		uint8_t op, mask, want;
+	} r[] = {
+	    {OP_NOP_OUT, 0xff, 0x80},	 {OP_NOP_IN, 0xff, 0x80},
+	    {OP_ASYNC_MSG, 0xff, 0x80},	 {OP_REJECT, 0xff, 0x80},
+	    {OP_TMF_RSP, 0xff, 0x80},	 {OP_LOGOUT_RSP, 0xff, 0x80},
+	    {OP_R2T, 0xff, 0x80},	 {OP_SCSI_CMD, 0x18, 0x00},
+	    {OP_TMF_REQ, 0x80, 0x80},	 {OP_LOGIN_REQ, 0x30, 0x00},
+	    {OP_LOGIN_RSP, 0x30, 0x00},	 {OP_TEXT_REQ, 0x3f, 0x00},
+	    {OP_TEXT_RSP, 0x3f, 0x00},	 {OP_DATA_OUT, 0x7f, 0x00},
+	    {OP_LOGOUT_REQ, 0xfc, 0x80}, /* 1 ReasonCode 0..2 */
+	    {OP_SNACK_REQ, 0xfc, 0x80},	 /* 1 . . . Type 0..3 */
+	    {OP_SCSI_RSP, 0xe1, 0x80},	 {OP_DATA_IN, 0x38, 0x00},
+	};
+	memset(b1_mask, 0, sizeof(b1_mask));
+	memset(b1_want, 0xff, sizeof(b1_want));
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		b1_mask[r[i].op] = r[i].mask;
+		b1_want[r[i].op] = r[i].want;
+	}
+}
+
+#define AVX512 "avx512f,avx512bw,avx512vbmi"
+
+/* The stricter screen for 64 positions: the common one, with byte 1
+ * checked against its opcode's rule (a 64-entry lookup by byte 0's low
+ * 6 bits, VPERMB). Reads p[0..67]. */
+__attribute__((target(AVX512))) static uint64_t
+screen64(const uint8_t *p, __m512i mtab, __m512i wtab, uint8_t dmask,
+	 uint8_t dwant)
+{
+	__m512i b0 = _mm512_loadu_si512((const void *)p);
+	__m512i b1 = _mm512_loadu_si512((const void *)(p + 1));
+	__m512i b4 = _mm512_loadu_si512((const void *)(p + 4));
+	__mmask64 k = _mm512_cmpeq_epi8_mask(
+	    _mm512_and_si512(b0, _mm512_set1_epi8((char)dmask)),
+	    _mm512_set1_epi8((char)dwant));
+	__m512i m = _mm512_permutexvar_epi8(b0, mtab);
+	__m512i w = _mm512_permutexvar_epi8(b0, wtab);
+	k = _mm512_mask_cmpeq_epi8_mask(k, _mm512_and_si512(b1, m), w);
+	__mmask64 cmd = _mm512_cmpeq_epi8_mask(
+	    _mm512_and_si512(b0, _mm512_set1_epi8(0x3f)), _mm512_set1_epi8(1));
+	__mmask64 no_ahs = _mm512_testn_epi8_mask(b4, b4);
+	__mmask64 cmd_ok =
+	    _mm512_test_epi8_mask(b1, _mm512_set1_epi8((char)0xa0));
+	return k & ((no_ahs & ~cmd) | (cmd & cmd_ok));
+}
+
+/* 64 positions at a time while all 64 are to be tested, then the rest
+ * with scan_avx2(). */
+__attribute__((target(AVX512))) static size_t
+scan_avx512(const struct framer *f, const uint8_t *p, size_t end,
+	    uint8_t dmask, uint8_t dwant)
+{
+	__m512i mtab = _mm512_loadu_si512((const void *)b1_mask);
+	__m512i wtab = _mm512_loadu_si512((const void *)b1_want);
+	size_t i = 0;
+	for (; end - i >= 64; i += 64) {
+		uint64_t m = screen64(p + i, mtab, wtab, dmask, dwant);
+		for (; m; m &= m - 1) {
+			size_t j = i + (size_t)__builtin_ctzll(m);
+			if (cand_full(f, p + j))
+				return j;
+		}
+	}
+	return i + scan_avx2(f, p + i, end - i, dmask, dwant);
+}
+#endif /* x86_64 */
+#endif /* SSE2 */
+
+/* 0: SSE2 (or one offset at a time without it), 1: AVX2, 2: AVX-512
+ * with VBMI; the best the CPU has, unless a test asked for less. */
+static int scan_best, scan_level;
+
+#if defined(SCAN_WIDE)
+__attribute__((constructor)) static void scan_init(void)
+{
+	b1_rules_init();
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("avx2"))
+		scan_best = 1;
+	if (scan_best && __builtin_cpu_supports("avx512f") &&
+	    __builtin_cpu_supports("avx512bw") &&
+	    __builtin_cpu_supports("avx512vbmi"))
+		scan_best = 2;
+	scan_level = scan_best;
+}
 #endif
+
+int framer_test_scan_level(int level)
+{
+	scan_level = level < 0 || level > scan_best ? scan_best : level;
+	return scan_level;
+}
 
 /* The first offset i with i + BHS <= n where a header plausible for this
  * stream starts, or n - BHS + 1 (0 if n < BHS) when there is none. The
- * cheap test screens 16 positions at a time; only the few it lets
- * through get the full one. The answer is that of testing every offset
- * in turn, so it does not depend on how the stream was chunked. */
+ * answer is that of testing every offset in turn, so it does not depend
+ * on how the stream was chunked; fewer than 16 offsets are tested that
+ * way. */
 static size_t scan_bhs(const struct framer *f, const uint8_t *p, size_t n)
 {
 	if (n < BHS)
 		return 0;
-	size_t end = n - BHS + 1, i = 0;
+	size_t end = n - BHS + 1;
 	uint8_t dmask = (uint8_t)(0x80 | (f->dir ? 0x20 : 0));
 	uint8_t dwant = f->dir == 2 ? 0x20 : 0;
-#if defined(__SSE2__)
-	/* 16 positions read 20 bytes: always within the chunk, as a
-	 * position needs BHS (48) bytes after it. */
-	for (; end - i >= 16; i += 16) {
-		unsigned m = scan_maybe16(p + i, dmask, dwant);
-		while (m) {
-			size_t j = i + (size_t)__builtin_ctz(m);
-			if (bhs_plausible(p + j) && dir_ok(f, p + j))
-				return j;
-			m &= m - 1;
-		}
-	}
+	(void)dmask;
+	(void)dwant;
+	if (end >= 16) {
+#if defined(SCAN_WIDE)
+		if (scan_level == 2)
+			return scan_avx512(f, p, end, dmask, dwant);
+		if (scan_level == 1)
+			return scan_avx2(f, p, end, dmask, dwant);
 #endif
-	for (; i < end; i++)
-		if (scan_maybe(p + i, dmask, dwant) && bhs_plausible(p + i) &&
-		    dir_ok(f, p + i))
+#if defined(SCAN_SIMD)
+		return scan_sse2(f, p, end, dmask, dwant);
+#endif
+	}
+	for (size_t i = 0; i < end; i++)
+		if (cand_full(f, p + i))
 			return i;
 	return end;
 }
