@@ -246,10 +246,11 @@ struct neg_chap {
 /* The negotiation record of one connection.
  *
  * Ownership: the record owns its interned strings and its `wide` block.
- * A zeroed record is a valid empty one; neg_init() makes one with no
- * offerer yet. Never copy it with `=`: neg_copy() makes a second owner,
- * neg_move() hands it over, neg_free() drops it (and leaves it empty,
- * as neg_init() does). */
+ * neg_init() makes an empty one (no offerer yet); a zeroed one (a
+ * calloc'd struct sconn) may be copied or moved into and freed as well.
+ * Never copy it with `=`: neg_copy() makes a second owner, neg_move()
+ * hands it over, neg_free() drops it (and leaves it as neg_init()
+ * does). */
 struct neg {
 	struct neg_cell cell[NK_COUNT][2]; /* [key][enum neg_side] */
 	int8_t offerer[NK_COUNT]; /* -1 nobody yet, else enum neg_side */
