@@ -12,7 +12,8 @@
  * the connection records (the login's negotiation record, the values;
  * its values kept whole off the record, neg.wide, as a line of their
  * own; its strings are interned names, counted with the names), and the
- * SCSI state of sessions and connections. Heap blocks are measured with
+ * SCSI state of sessions and connections with the blocks its lazy parts
+ * hold (scsi_sess_blocks). Heap blocks are measured with
  * malloc_usable_size, so the allocator's rounding is counted too. Flows,
  * reassembly and framers are not reachable from here; the bench script
  * gets them from peak RSS.
@@ -53,6 +54,13 @@ enum {
 	M_SCSI_CONN,
 	M_COUNT,
 };
+
+/* Adds a lazy block's heap bytes (scsi.h: latency buckets, sense table,
+ * trend bins, LUN lists) to a tally. */
+static void weigh(void *user, const void *block)
+{
+	*(uint64_t *)user += malloc_usable_size((void *)(uintptr_t)block);
+}
 
 int main(int argc, char **argv)
 {
@@ -105,15 +113,20 @@ int main(int argc, char **argv)
 			t[M_EVENTS].bytes += malloc_usable_size(
 			    (void *)(uintptr_t)session_event_at(s, i)->detail);
 		t[M_TARGETS].bytes += malloc_usable_size(s->targets);
-		if (s->scsi)
+		if (s->scsi) {
 			t[M_SCSI_SESS].bytes += malloc_usable_size(s->scsi);
+			scsi_sess_blocks(s->scsi, weigh, &t[M_SCSI_SESS].bytes);
+		}
 		for (const struct sconn *c = s->conns; c; c = c->next) {
 			nconn++;
 			t[M_SCONN].bytes += malloc_usable_size((void *)c);
 			t[M_NEG_WIDE].bytes += malloc_usable_size(c->neg.wide);
-			if (c->scsi)
+			if (c->scsi) {
 				t[M_SCSI_CONN].bytes +=
 					malloc_usable_size(c->scsi);
+				scsi_stats_blocks(c->scsi, weigh,
+						  &t[M_SCSI_CONN].bytes);
+			}
 		}
 	}
 	uint64_t total = 0;
@@ -138,10 +151,10 @@ int main(int argc, char **argv)
 	printf("  struct sconn %zu: negotiation record %zu, values %zu\n",
 	       sizeof(struct sconn), FIELD_SIZE(struct sconn, neg),
 	       FIELD_SIZE(struct sconn, vals));
-	printf("  struct scsi_sess %zu, struct scsi_conn %zu, latency "
-	       "histogram %zu\n",
-	       sizeof(struct scsi_sess), sizeof(struct scsi_conn),
-	       sizeof(struct scsi_hist));
+	printf("  struct scsi_sess %zu, struct scsi_stats %zu, struct "
+	       "scsi_conn %zu, latency histogram %zu\n",
+	       sizeof(struct scsi_sess), sizeof(struct scsi_stats),
+	       sizeof(struct scsi_conn), sizeof(struct scsi_hist));
 	engine_finish(eng);
 	session_table_free(st);
 	engine_free(eng);

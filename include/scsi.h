@@ -22,6 +22,14 @@
  * copied, both bounded: sense data (SCSI_SENSE_COPY_MAX) and the Data-In
  * of inventory commands (SCSI_INV_COPY_MAX, one command at a time per
  * connection). Bulk READ/WRITE data is counted, never copied.
+ * What most sessions never use is on the heap and made by use (issue
+ * 10: thousands of sessions): the latency buckets span only the
+ * buckets hit so far, the sense table, the LUN inventory and the REPORT
+ * LUNS list grow entry by entry to their caps, the trend bins exist once
+ * a first interval window has closed, the sense and inventory copy
+ * buffers once a command needs them. A block that cannot be made (out
+ * of memory) leaves what it would hold uncounted there, and is counted
+ * in scsi_stats.mem_short; nothing else changes.
  *
  * Ownership: nothing here exists before a SCSI PDU (scsi_opcode_wanted):
  * an idle session has no SCSI state. The tracker (track.c) makes the
@@ -65,10 +73,20 @@
 struct scsi_hist {
 	uint64_t count;
 	uint64_t sum_ns, min_ns, max_ns;
-	uint64_t b[SCSI_HIST_BUCKETS];
+	/* Buckets lo .. lo + n - 1 (the others are zero): heap, NULL
+	 * before the first sample, grown to the span of those seen. Read
+	 * them with scsi_hist_at(). */
+	uint64_t *b;
+	uint8_t lo, n;
 };
 
-void scsi_hist_add(struct scsi_hist *h, uint64_t ns);
+/* False when the sample's bucket could not be made (out of memory):
+ * counted in count/sum/min/max, not in a bucket. */
+bool scsi_hist_add(struct scsi_hist *h, uint64_t ns);
+/* Samples in a bucket (0 .. SCSI_HIST_BUCKETS - 1). */
+uint64_t scsi_hist_at(const struct scsi_hist *h, unsigned bucket);
+/* Frees the buckets; h is empty again. */
+void scsi_hist_release(struct scsi_hist *h);
 /* The value below which `pct` percent (0..100) of the samples lie, as
  * the upper bound of its bucket (clamped to max_ns); 0 when empty. */
 uint64_t scsi_hist_percentile(const struct scsi_hist *h, double pct);
@@ -96,11 +114,16 @@ struct scsi_window {
 #define SCSI_TREND_BINS 60u
 #define SCSI_TREND_BIN_NS (5ull * SCSI_INTERVAL_NS)
 
+struct scsi_trend_bins {
+	uint32_t kib[SCSI_TREND_BINS];  /* KiB read + written (saturating) */
+	uint32_t cmds[SCSI_TREND_BINS]; /* reads + writes + others */
+};
+
 struct scsi_trend {
 	uint64_t newest;  /* bin number (time / SCSI_TREND_BIN_NS) of the
 			   * newest bin held; 0: none yet */
-	uint32_t kib[SCSI_TREND_BINS];  /* KiB read + written (saturating) */
-	uint32_t cmds[SCSI_TREND_BINS]; /* reads + writes + others */
+	struct scsi_trend_bins *bins; /* heap: made when the first interval
+				       * window closes (I/O in two seconds) */
 };
 
 /* The SCSI counters of a connection or of a session (the sum of its
@@ -122,14 +145,17 @@ struct scsi_stats {
 	uint64_t tmf_reqs, tmf_rsps, async_msgs, snacks;
 	uint64_t outstanding, outstanding_max;
 	struct scsi_hist latency;
-	struct scsi_sense_count sense[SCSI_SENSE_TABLE_MAX];
-	unsigned nsense;
-	uint64_t sense_other;  /* beyond the table */
+	/* distinct key/ASC/ASCQ: heap, grown by use to SCSI_SENSE_TABLE_MAX */
+	struct scsi_sense_count *sense;
+	unsigned nsense, sense_cap;
+	uint64_t sense_other;  /* beyond the table (or out of memory) */
 	/* interval rates: cur is being filled since win_start */
 	uint64_t first_ns, last_ns;  /* first and last SCSI command */
 	uint64_t win_start;
 	struct scsi_window cur, last;
 	struct scsi_trend trend;
+	uint64_t mem_short; /* lazy blocks (of these stats, or for a session's
+			     * of its LUN lists) that could not be made */
 };
 
 /* What the capture showed of one LUN. */
@@ -147,11 +173,15 @@ struct scsi_lun {
 
 struct scsi_sess {
 	struct scsi_stats stats;
-	struct scsi_lun luns[SCSI_LUNS_MAX];
-	unsigned nluns;
+	/* LUN inventory: heap, grown by use to SCSI_LUNS_MAX (then, or out
+	 * of memory, counted in luns_dropped) */
+	struct scsi_lun *luns;
+	unsigned nluns, luns_cap;
 	uint64_t luns_dropped;
 	bool report_luns_seen;
-	uint64_t reported[SCSI_REPORTED_LUNS_MAX];
+	/* the last REPORT LUNS list: heap, its size, SCSI_REPORTED_LUNS_MAX
+	 * at most */
+	uint64_t *reported;
 	unsigned nreported;
 	uint32_t reported_total;  /* as the REPORT LUNS header said */
 	uint64_t events_sent, events_suppressed;
@@ -176,7 +206,7 @@ struct scsi_conn {
 	uint32_t tab_size, tab_used;
 	uint64_t last_sweep;
 	struct scsi_cur cur[2];
-	uint8_t sense[SCSI_SENSE_COPY_MAX];
+	uint8_t *sense;         /* SCSI_SENSE_COPY_MAX bytes, lazily */
 	uint32_t sense_len;
 	uint8_t *inv;           /* SCSI_INV_COPY_MAX bytes, lazily */
 	uint32_t inv_itt, inv_len;
@@ -193,6 +223,18 @@ struct scsi_conn *scsi_conn_new(void);
 void scsi_conn_free(struct scsi_conn *c);
 struct scsi_sess *scsi_sess_new(void);
 void scsi_sess_free(struct scsi_sess *s);
+/* A connection's counters (the session model's, see above). */
+struct scsi_stats *scsi_stats_new(void);
+void scsi_stats_free(struct scsi_stats *st);
+/* Frees the heap parts of stats not made by scsi_stats_new (on the
+ * stack, in a test); st is empty again. */
+void scsi_stats_release(struct scsi_stats *st);
+/* The heap blocks the lazy parts hold (not the struct itself), each
+ * told to fn: for bench/scale-mem, which weighs them. */
+typedef void (*scsi_block_fn)(void *user, const void *block);
+void scsi_stats_blocks(const struct scsi_stats *st, scsi_block_fn fn,
+		       void *user);
+void scsi_sess_blocks(const struct scsi_sess *s, scsi_block_fn fn, void *user);
 
 /* An error worth an NDJSON event, told to the caller (the tracker turns
  * it into session_event). Already rate limited: the first

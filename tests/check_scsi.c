@@ -55,6 +55,7 @@ static void rig_free(struct rig *r)
 {
 	scsi_conn_free(r->c);
 	scsi_sess_free(r->s);
+	scsi_stats_release(&r->cs);
 }
 
 static void put32(uint8_t *p, uint32_t v)
@@ -365,6 +366,7 @@ START_TEST(test_hist_percentiles)
 	ck_assert_uint_eq(h.count, 100);
 	ck_assert_uint_eq(h.min_ns, 10000);
 	ck_assert_uint_eq(h.max_ns, 1000000);
+	scsi_hist_release(&h);
 }
 END_TEST
 
@@ -392,6 +394,7 @@ START_TEST(test_hist_buckets)
 	ck_assert_uint_eq(scsi_hist_percentile(&h, 99), 0);
 	scsi_hist_add(&h, 123456);
 	ck_assert_uint_eq(scsi_hist_percentile(&h, 50), 123456);
+	scsi_hist_release(&h);
 }
 END_TEST
 
@@ -687,6 +690,189 @@ START_TEST(test_inventory_split)
 }
 END_TEST
 
+/* ---- lazy parts (issue 10: thousands of sessions) ---- */
+
+static void count_block(void *user, const void *b)
+{
+	(void)b;
+	(*(unsigned *)user)++;
+}
+
+static unsigned blocks_of(const struct rig *r)
+{
+	unsigned n = 0;
+	scsi_sess_blocks(r->s, count_block, &n);
+	scsi_stats_blocks(&r->cs, count_block, &n);
+	return n;
+}
+
+/* A session that never sent a command, or whose commands were not yet
+ * answered, holds no lazy block; each part appears with its first use,
+ * sized to that use, and gives the figures it always gave. */
+START_TEST(test_lazy_parts)
+{
+	struct rig r;
+	rig_init(&r);
+	ck_assert_uint_eq(blocks_of(&r), 0);
+	ck_assert_ptr_null(r.c->sense);
+	ck_assert_ptr_null(r.c->inv);
+	/* A command without its answer: counted, nothing made. */
+	read10(&r, 10 * SEC, 1, 0, 8);
+	ck_assert_uint_eq(r.s->stats.scsi_cmds, 1);
+	ck_assert_uint_eq(blocks_of(&r), 0);
+	/* The answer: one latency bucket, per connection and per session. */
+	static uint8_t d[4096];
+	data_in(&r, 10 * SEC + 300000, 1, d, sizeof(d), 0, true, 0, 0);
+	ck_assert_ptr_nonnull(r.s->stats.latency.b);
+	ck_assert_uint_eq(r.s->stats.latency.n, 1);
+	ck_assert_uint_eq(r.cs.latency.n, 1);
+	ck_assert_uint_eq(blocks_of(&r), 2);
+	ck_assert_ptr_null(r.s->stats.sense);
+	ck_assert_ptr_null(r.s->luns);
+	ck_assert_ptr_null(r.s->reported);
+	ck_assert_ptr_null(r.s->stats.trend.bins);
+	ck_assert_ptr_null(r.c->sense);
+	/* A slower answer widens the span to the buckets between. */
+	read10(&r, 10 * SEC + MS, 2, 8, 8);
+	data_in(&r, 10 * SEC + MS + 5000000, 2, d, sizeof(d), 0, true, 0, 0);
+	unsigned k1 = scsi_hist_bucket(300000), k2 = scsi_hist_bucket(5000000);
+	ck_assert_uint_eq(r.s->stats.latency.lo, k1);
+	ck_assert_uint_eq(r.s->stats.latency.n, k2 - k1 + 1);
+	ck_assert_uint_eq(scsi_hist_at(&r.s->stats.latency, k1), 1);
+	ck_assert_uint_eq(scsi_hist_at(&r.s->stats.latency, k2), 1);
+	ck_assert_uint_eq(scsi_hist_at(&r.s->stats.latency, k1 + 1), 0);
+	ck_assert_uint_eq(scsi_hist_at(&r.s->stats.latency, k2 + 1), 0);
+	ck_assert_uint_eq(scsi_hist_at(&r.s->stats.latency, 0), 0);
+	ck_assert_uint_eq(scsi_hist_percentile(&r.s->stats.latency, 50),
+			  scsi_hist_upper(k1));
+	ck_assert_uint_eq(scsi_hist_percentile(&r.s->stats.latency, 100),
+			  5000000);
+	/* A CHECK CONDITION: the copy buffer and a small sense table. */
+	uint8_t sense[20];
+	uint32_t sl = fixed_sense(sense, 5, 0x21, 0);
+	read10(&r, 11 * SEC, 3, 0, 1);
+	response(&r, 11 * SEC + 1000, 3, 0, 0x02, sense, sl, 0);
+	ck_assert_ptr_nonnull(r.c->sense);
+	ck_assert_uint_eq(r.s->stats.nsense, 1);
+	ck_assert_uint_eq(r.s->stats.sense_cap, 2);
+	ck_assert_uint_eq(r.s->stats.sense[0].key, 5);
+	ck_assert_uint_eq(r.cs.nsense, 1);
+	/* The first command in a new second closes a window: the trend. */
+	ck_assert_ptr_nonnull(r.s->stats.trend.bins);
+	double bps[2], iops[2];
+	scsi_trend_get(&r.s->stats, 11 * SEC + 2000, bps, iops, 2);
+	/* 2 reads at 10 s, 1 at 11 s, in the 5-s bin of both */
+	ck_assert(iops[1] > 2.99 / 5.0 && iops[1] < 3.01 / 5.0);
+	/* An INQUIRY: one LUN entry, not the whole inventory. */
+	uint8_t inq[96];
+	inquiry_data(inq);
+	uint8_t cdb_inq[6] = {0x12, 0, 0, 0, 96, 0};
+	cmd(&r, 12 * SEC, 4, 1, 0x40, 96, cdb_inq, 6, 0);
+	data_in(&r, 12 * SEC + 1, 4, inq, 96, 0, true, 0, 0);
+	ck_assert_uint_eq(r.s->nluns, 1);
+	ck_assert_uint_eq(r.s->luns_cap, 1);
+	ck_assert_str_eq(r.s->luns[0].vendor, "IET");
+	ck_assert_ptr_null(r.s->reported);
+	ck_assert_uint_eq(r.s->stats.mem_short, 0);
+	/* The connection ends: its copy buffers go, the counts stay. */
+	scsi_conn_closed(&r.io, 13 * SEC);
+	ck_assert_ptr_null(r.c->sense);
+	ck_assert_ptr_null(r.c->inv);
+	ck_assert_uint_eq(r.s->stats.latency.count, 4);
+	rig_free(&r);
+}
+END_TEST
+
+/* The span-sized buckets give what a full array of SCSI_HIST_BUCKETS
+ * gives: every bucket, the percentiles (computed here over the full
+ * array, as before issue 10), in any order of arrival. */
+START_TEST(test_hist_sparse_same)
+{
+	uint64_t full[SCSI_HIST_BUCKETS] = {0};
+	struct scsi_hist h;
+	memset(&h, 0, sizeof(h));
+	uint64_t x = 0x9e3779b97f4a7c15ull, n = 0;
+	for (unsigned i = 0; i < 5000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		/* log-uniform from ~0 to 2^42 ns, both end buckets hit */
+		uint64_t v = (x >> 22) >> (x % 43);
+		ck_assert(scsi_hist_add(&h, v));
+		full[scsi_hist_bucket(v)]++;
+		n++;
+	}
+	ck_assert_uint_eq(h.count, n);
+	for (unsigned k = 0; k < SCSI_HIST_BUCKETS; k++)
+		ck_assert_uint_eq(scsi_hist_at(&h, k), full[k]);
+	ck_assert_uint_eq(scsi_hist_at(&h, SCSI_HIST_BUCKETS), 0);
+	for (double pct = 0; pct <= 100; pct += 0.5) {
+		double want = pct / 100.0 * (double)n;
+		uint64_t rank = (uint64_t)want;
+		if ((double)rank < want)
+			rank++;
+		if (rank == 0)
+			rank = 1;
+		uint64_t seen = 0, ref = h.max_ns;
+		for (unsigned k = 0; k < SCSI_HIST_BUCKETS; k++) {
+			seen += full[k];
+			if (seen >= rank) {
+				ref = scsi_hist_upper(k);
+				ref = ref > h.max_ns ? h.max_ns : ref;
+				ref = ref < h.min_ns ? h.min_ns : ref;
+				break;
+			}
+		}
+		ck_assert_uint_eq(scsi_hist_percentile(&h, pct), ref);
+	}
+	scsi_hist_release(&h);
+	ck_assert_ptr_null(h.b);
+	ck_assert_uint_eq(h.count, 0);
+}
+END_TEST
+
+/* The sense table and the LUN inventory grow to their caps and no
+ * further; REPORT LUNS keeps a list of its own length. */
+START_TEST(test_lazy_caps)
+{
+	struct rig r;
+	rig_init(&r);
+	uint8_t sense[20];
+	for (unsigned i = 0; i < SCSI_SENSE_TABLE_MAX + 3; i++) {
+		uint32_t sl = fixed_sense(sense, 5, (uint8_t)(0x20 + i), 0);
+		read10(&r, SEC + i, i, 0, 1);
+		response(&r, SEC + i, i, 0, 0x02, sense, sl, 0);
+	}
+	ck_assert_uint_eq(r.s->stats.nsense, SCSI_SENSE_TABLE_MAX);
+	ck_assert_uint_eq(r.s->stats.sense_cap, SCSI_SENSE_TABLE_MAX);
+	ck_assert_uint_eq(r.s->stats.sense_other, 3);
+	for (unsigned i = 0; i < SCSI_SENSE_TABLE_MAX; i++)
+		ck_assert_uint_eq(r.s->stats.sense[i].asc, 0x20 + i);
+	uint8_t rc10[8] = {0, 0, 0x1f, 0xff, 0, 0, 2, 0};
+	uint8_t cdb_rc10[10] = {0x25};
+	for (unsigned i = 0; i < SCSI_LUNS_MAX + 2; i++) {
+		uint32_t itt = 100 + i;
+		cmd(&r, 2 * SEC + i, itt, (uint8_t)i, 0x40, 8, cdb_rc10, 10, 0);
+		data_in(&r, 2 * SEC + i, itt, rc10, 8, 0, true, 0, 0);
+	}
+	ck_assert_uint_eq(r.s->nluns, SCSI_LUNS_MAX);
+	ck_assert_uint_eq(r.s->luns_cap, SCSI_LUNS_MAX);
+	ck_assert_uint_eq(r.s->luns_dropped, 2);
+	for (unsigned i = 0; i < SCSI_LUNS_MAX; i++)
+		ck_assert_uint_eq(r.s->luns[i].lun, i);
+	uint8_t rl[8 + 3 * 8] = {0, 0, 0, 24};
+	for (unsigned i = 0; i < 3; i++)
+		rl[8 + 8 * i + 1] = (uint8_t)(i + 7);
+	uint8_t cdb_rl[12] = {0xa0, 0, 0, 0, 0, 0, 0, 0, 0x10, 0};
+	cmd(&r, 3 * SEC, 500, 0, 0x40, 4096, cdb_rl, 12, 0);
+	data_in(&r, 3 * SEC, 500, rl, sizeof(rl), 0, true, 0, 0);
+	ck_assert_uint_eq(r.s->nreported, 3);
+	ck_assert_uint_eq(r.s->reported[2], 9);
+	ck_assert_uint_eq(r.s->stats.mem_short, 0);
+	rig_free(&r);
+}
+END_TEST
+
 Suite *scsi_suite(void)
 {
 	Suite *s = suite_create("scsi");
@@ -718,6 +904,11 @@ Suite *scsi_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("incremental");
 	tcase_add_loop_test(tc, test_inventory_split, 0, 13);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("lazy");
+	tcase_add_test(tc, test_lazy_parts);
+	tcase_add_test(tc, test_hist_sparse_same);
+	tcase_add_test(tc, test_lazy_caps);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1439,7 +1439,7 @@ static void activity_hist(const struct scsi_hist *h, bool ascii,
 	uint64_t oct[OCT] = {0}, max = 0;
 	unsigned lo = OCT, hi = 0;
 	for (unsigned i = 0; i < SCSI_HIST_BUCKETS; i++)
-		oct[i / SCSI_HIST_SUB] += h->b[i];
+		oct[i / SCSI_HIST_SUB] += scsi_hist_at(h, i);
 	for (unsigned o = 0; o < OCT; o++) {
 		if (!oct[o])
 			continue;

@@ -178,7 +178,32 @@ uint64_t scsi_hist_lower(unsigned b)
 	return scsi_hist_upper(b - 1) + 1;
 }
 
-void scsi_hist_add(struct scsi_hist *h, uint64_t ns)
+uint64_t scsi_hist_at(const struct scsi_hist *h, unsigned k)
+{
+	return h->b && k >= h->lo && k - h->lo < h->n ? h->b[k - h->lo] : 0;
+}
+
+/* Grows the buckets held to take bucket k: most sessions' latencies
+ * fall in a few adjacent buckets, so a session pays for those only. */
+static bool hist_cover(struct scsi_hist *h, unsigned k)
+{
+	if (h->b && k >= h->lo && k - h->lo < h->n)
+		return true;
+	unsigned lo = h->b && h->lo < k ? h->lo : k;
+	unsigned end = h->b && h->lo + h->n > k + 1 ? h->lo + h->n : k + 1;
+	uint64_t *b = calloc(end - lo, sizeof(*b));
+	if (!b)
+		return false;
+	if (h->b)
+		memcpy(b + (h->lo - lo), h->b, h->n * sizeof(*b));
+	free(h->b);
+	h->b = b;
+	h->lo = (uint8_t)lo;
+	h->n = (uint8_t)(end - lo);
+	return true;
+}
+
+bool scsi_hist_add(struct scsi_hist *h, uint64_t ns)
 {
 	if (h->count == 0 || ns < h->min_ns)
 		h->min_ns = ns;
@@ -186,7 +211,17 @@ void scsi_hist_add(struct scsi_hist *h, uint64_t ns)
 		h->max_ns = ns;
 	h->count++;
 	h->sum_ns += ns;
-	h->b[scsi_hist_bucket(ns)]++;
+	unsigned k = scsi_hist_bucket(ns);
+	if (!hist_cover(h, k))
+		return false;
+	h->b[k - h->lo]++;
+	return true;
+}
+
+void scsi_hist_release(struct scsi_hist *h)
+{
+	free(h->b);
+	memset(h, 0, sizeof(*h));
 }
 
 uint64_t scsi_hist_percentile(const struct scsi_hist *h, double pct)
@@ -205,10 +240,10 @@ uint64_t scsi_hist_percentile(const struct scsi_hist *h, double pct)
 	if (rank == 0)
 		rank = 1;
 	uint64_t seen = 0;
-	for (unsigned i = 0; i < SCSI_HIST_BUCKETS; i++) {
-		seen += h->b[i];
+	for (unsigned j = 0; h->b && j < h->n; j++) {
+		seen += h->b[j];
 		if (seen >= rank) {
-			uint64_t up = scsi_hist_upper(i);
+			uint64_t up = scsi_hist_upper(h->lo + j);
 			if (up > h->max_ns)
 				up = h->max_ns;
 			if (up < h->min_ns)
@@ -231,8 +266,33 @@ void scsi_conn_free(struct scsi_conn *c)
 	if (!c)
 		return;
 	free(c->tab);
+	free(c->sense);
 	free(c->inv);
 	free(c);
+}
+
+struct scsi_stats *scsi_stats_new(void)
+{
+	return calloc(1, sizeof(struct scsi_stats));
+}
+
+void scsi_stats_release(struct scsi_stats *st)
+{
+	scsi_hist_release(&st->latency);
+	free(st->sense);
+	st->sense = NULL;
+	st->nsense = st->sense_cap = 0;
+	free(st->trend.bins);
+	st->trend.bins = NULL;
+	st->trend.newest = 0;
+}
+
+void scsi_stats_free(struct scsi_stats *st)
+{
+	if (!st)
+		return;
+	scsi_stats_release(st);
+	free(st);
 }
 
 struct scsi_sess *scsi_sess_new(void)
@@ -242,7 +302,33 @@ struct scsi_sess *scsi_sess_new(void)
 
 void scsi_sess_free(struct scsi_sess *s)
 {
+	if (!s)
+		return;
+	scsi_stats_release(&s->stats);
+	free(s->luns);
+	free(s->reported);
 	free(s);
+}
+
+static void block(scsi_block_fn fn, void *user, const void *b)
+{
+	if (b)
+		fn(user, b);
+}
+
+void scsi_stats_blocks(const struct scsi_stats *st, scsi_block_fn fn,
+		       void *user)
+{
+	block(fn, user, st->latency.b);
+	block(fn, user, st->sense);
+	block(fn, user, st->trend.bins);
+}
+
+void scsi_sess_blocks(const struct scsi_sess *s, scsi_block_fn fn, void *user)
+{
+	scsi_stats_blocks(&s->stats, fn, user);
+	block(fn, user, s->luns);
+	block(fn, user, s->reported);
 }
 
 /* The stats an event updates: the connection's and the session's. */
@@ -263,11 +349,15 @@ static int stats_of(const struct scsi_io *io, struct scsi_stats *st[2])
 	     *S##_p; S##_p++)                                                  \
 		for (struct scsi_stats *S = *S##_p; S; S = NULL)
 
-/* Adds a closed interval window (starting at t) to the trend bins. */
-static void trend_add(struct scsi_trend *tr, uint64_t t,
+/* Adds a closed interval window (starting at t) to the trend bins;
+ * false when they could not be made. */
+static bool trend_add(struct scsi_trend *tr, uint64_t t,
 		      const struct scsi_window *w)
 {
 	uint64_t b = t / SCSI_TREND_BIN_NS;
+	if (!tr->bins && !(tr->bins = calloc(1, sizeof(*tr->bins))))
+		return false;
+	struct scsi_trend_bins *tb = tr->bins;
 	if (!tr->newest) {
 		tr->newest = b;
 	} else if (b > tr->newest) {
@@ -275,21 +365,22 @@ static void trend_add(struct scsi_trend *tr, uint64_t t,
 		uint64_t gap = b - tr->newest;
 		for (uint64_t k = 1; k <= gap && k <= SCSI_TREND_BINS; k++) {
 			unsigned slot = (unsigned)((tr->newest + k) % SCSI_TREND_BINS);
-			tr->kib[slot] = 0;
-			tr->cmds[slot] = 0;
+			tb->kib[slot] = 0;
+			tb->cmds[slot] = 0;
 		}
 		tr->newest = b;
 	} else if (tr->newest - b >= SCSI_TREND_BINS) {
-		return; /* older than the bins held */
+		return true; /* older than the bins held */
 	}
 	unsigned slot = (unsigned)(b % SCSI_TREND_BINS);
 	uint64_t kib = (w->bytes_read + w->bytes_written) / 1024u;
 	uint64_t cmds = w->reads + w->writes + w->others;
-	tr->kib[slot] = kib > UINT32_MAX - tr->kib[slot] ? UINT32_MAX
-							 : tr->kib[slot] + (uint32_t)kib;
-	tr->cmds[slot] = cmds > UINT32_MAX - tr->cmds[slot]
+	tb->kib[slot] = kib > UINT32_MAX - tb->kib[slot] ? UINT32_MAX
+							 : tb->kib[slot] + (uint32_t)kib;
+	tb->cmds[slot] = cmds > UINT32_MAX - tb->cmds[slot]
 			     ? UINT32_MAX
-			     : tr->cmds[slot] + (uint32_t)cmds;
+			     : tb->cmds[slot] + (uint32_t)cmds;
+	return true;
 }
 
 void scsi_trend_get(const struct scsi_stats *st, uint64_t now, double *out_bps,
@@ -304,10 +395,10 @@ void scsi_trend_get(const struct scsi_stats *st, uint64_t now, double *out_bps,
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t b = nb - (n - 1 - i);
 		double kib = 0, cmds = 0;
-		if (tr->newest && b <= tr->newest &&
+		if (tr->bins && tr->newest && b <= tr->newest &&
 		    tr->newest - b < SCSI_TREND_BINS && b + n > nb) {
-			kib = tr->kib[b % SCSI_TREND_BINS];
-			cmds = tr->cmds[b % SCSI_TREND_BINS];
+			kib = tr->bins->kib[b % SCSI_TREND_BINS];
+			cmds = tr->bins->cmds[b % SCSI_TREND_BINS];
 		}
 		if (st->win_start && b == open_bin) {
 			kib += (double)(st->cur.bytes_read +
@@ -332,7 +423,8 @@ static void window_roll(struct scsi_stats *st, uint64_t now)
 	}
 	if (now < st->win_start + SCSI_INTERVAL_NS)
 		return;
-	trend_add(&st->trend, st->win_start, &st->cur);
+	if (!trend_add(&st->trend, st->win_start, &st->cur))
+		st->mem_short++;
 	if (now < st->win_start + 2 * SCSI_INTERVAL_NS)
 		st->last = st->cur;
 	else
@@ -717,6 +809,20 @@ static struct scsi_lun *lun_get(struct scsi_sess *s, uint64_t lun)
 		s->luns_dropped++;
 		return NULL;
 	}
+	if (s->nluns == s->luns_cap) {
+		/* 1, 2, 4, ... SCSI_LUNS_MAX: a session sees a LUN or two */
+		unsigned cap = s->luns_cap ? 2 * s->luns_cap : 1;
+		if (cap > SCSI_LUNS_MAX)
+			cap = SCSI_LUNS_MAX;
+		struct scsi_lun *t = realloc(s->luns, cap * sizeof(*t));
+		if (!t) {
+			s->stats.mem_short++;
+			s->luns_dropped++;
+			return NULL;
+		}
+		s->luns = t;
+		s->luns_cap = cap;
+	}
 	struct scsi_lun *l = &s->luns[s->nluns++];
 	memset(l, 0, sizeof(*l));
 	l->lun = lun;
@@ -813,10 +919,18 @@ static void inventory_decode(struct scsi_sess *s, const struct scsi_cmd *e,
 		s->report_luns_seen = true;
 		s->reported_total = total / 8;
 		s->nreported = 0;
+		uint32_t keep = x->num < SCSI_REPORTED_LUNS_MAX
+				    ? x->num
+				    : SCSI_REPORTED_LUNS_MAX;
+		uint64_t *rl = s->reported;
+		if (keep && !(rl = realloc(s->reported, keep * sizeof(*rl))))
+			s->stats.mem_short++; /* the list is not kept */
+		else
+			s->reported = rl;
 		for (uint32_t i = 0; i < x->num; i++) {
 			/* libiscsi keeps bytes 0-1 of each 8-byte LUN. */
 			uint64_t n = x->luns[i] & 0x3fff;
-			if (s->nreported < SCSI_REPORTED_LUNS_MAX)
+			if (rl && s->nreported < keep)
 				s->reported[s->nreported++] = n;
 			if ((l = lun_get(s, n)))
 				l->reported = true;
@@ -843,6 +957,22 @@ static void sense_count(struct scsi_stats *st, uint8_t key, uint8_t asc,
 	if (st->nsense >= SCSI_SENSE_TABLE_MAX) {
 		st->sense_other++;
 		return;
+	}
+	if (st->nsense == st->sense_cap) {
+		/* 2, 4, ... SCSI_SENSE_TABLE_MAX entries: most sessions never
+		 * see a CHECK CONDITION, the others a kind or two */
+		unsigned cap = st->sense_cap ? 2 * st->sense_cap : 2;
+		if (cap > SCSI_SENSE_TABLE_MAX)
+			cap = SCSI_SENSE_TABLE_MAX;
+		struct scsi_sense_count *t =
+		    realloc(st->sense, cap * sizeof(*t));
+		if (!t) {
+			st->mem_short++;
+			st->sense_other++;
+			return;
+		}
+		st->sense = t;
+		st->sense_cap = cap;
 	}
 	st->sense[st->nsense++] =
 	    (struct scsi_sense_count){key, asc, ascq, 1};
@@ -914,8 +1044,9 @@ static void on_complete(const struct scsi_io *io, uint64_t now, int dir,
 		st->scsi_rsps++;
 		if (st->outstanding)
 			st->outstanding--;
-		scsi_hist_add(&st->latency,
-			      now > e->start_ns ? now - e->start_ns : 0);
+		if (!scsi_hist_add(&st->latency,
+				   now > e->start_ns ? now - e->start_ns : 0))
+			st->mem_short++;
 		if (response != 0) {
 			st->target_failures++;
 			continue;
@@ -1121,8 +1252,14 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 			cur->response = bhs_byte2(p->bhs);
 			cur->status = bhs_byte3(p->bhs);
 			if (cur->status == ST_CHECK && p->data_len) {
+				struct scsi_conn *c = io->c;
+				if (!c->sense &&
+				    !(c->sense = malloc(SCSI_SENSE_COPY_MAX))) {
+					FOR_STATS(io, st) st->mem_short++;
+					break; /* "no sense data", as told */
+				}
 				cur->want = 1;
-				io->c->sense_len = 0;
+				c->sense_len = 0;
 			}
 		}
 		break;
@@ -1168,6 +1305,8 @@ void scsi_pdu_data(const struct scsi_io *io, int dir, const struct pdu *p,
 		return;
 	struct scsi_cur *cur = &c->cur[dir];
 	if (cur->want == 1) {
+		if (!c->sense)
+			return;
 		uint32_t room = SCSI_SENSE_COPY_MAX - c->sense_len;
 		size_t k = n < room ? n : room;
 		memcpy(c->sense + c->sense_len, d, k);
@@ -1228,6 +1367,9 @@ void scsi_conn_closed(const struct scsi_io *io, uint64_t now)
 	free(c->inv);
 	c->inv = NULL;
 	c->inv_busy = false;
+	free(c->sense);
+	c->sense = NULL;
+	c->sense_len = 0;
 }
 
 /* ---- figures ---- */

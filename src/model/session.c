@@ -140,7 +140,7 @@ bool session_scsi_attach(struct session *s, struct sconn *c)
 	if (!s->scsi)
 		s->scsi = scsi_sess_new();
 	if (!c->scsi)
-		c->scsi = calloc(1, sizeof(*c->scsi));
+		c->scsi = scsi_stats_new();
 	return s->scsi && c->scsi;
 }
 
@@ -293,7 +293,7 @@ static void session_free(struct session *s)
 	while (s->conns) {
 		struct sconn *c = s->conns;
 		s->conns = c->next;
-		free(c->scsi);
+		scsi_stats_free(c->scsi);
 		neg_free(&c->neg);
 		free(c);
 	}
@@ -911,7 +911,7 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 			return NULL;
 		struct sconn *old = *link;
 		*link = old->next;
-		free(old->scsi);
+		scsi_stats_free(old->scsi);
 		neg_free(&old->neg);
 		free(old);
 		s->nconns--;

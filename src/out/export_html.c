@@ -373,13 +373,14 @@ static void histogram(FILE *fp, const struct scsi_hist *h)
 	unsigned lo = SCSI_HIST_BUCKETS, hi = 0;
 	uint64_t max = 0;
 	for (unsigned i = 0; i < SCSI_HIST_BUCKETS; i++) {
-		if (!h->b[i])
+		uint64_t n = scsi_hist_at(h, i);
+		if (!n)
 			continue;
 		if (lo == SCSI_HIST_BUCKETS)
 			lo = i;
 		hi = i;
-		if (h->b[i] > max)
-			max = h->b[i];
+		if (n > max)
+			max = n;
 	}
 	if (!max)
 		return;
@@ -390,7 +391,8 @@ static void histogram(FILE *fp, const struct scsi_hist *h)
 		"width=\"%u\" height=\"%u\" viewBox=\"0 0 %u %u\">\n",
 		HI_W, HI_H, HI_W, HI_H);
 	for (unsigned i = lo; i <= hi; i++) {
-		double bh = (double)h->b[i] / (double)max * (HI_H - 2 * HI_PAD);
+		uint64_t n = scsi_hist_at(h, i);
+		double bh = (double)n / (double)max * (HI_H - 2 * HI_PAD);
 		double x = HI_PAD + (i - lo) * bw;
 		fprintf(fp,
 			"<rect class=\"hist\" x=\"%.1f\" y=\"%.1f\" "
@@ -402,7 +404,7 @@ static void histogram(FILE *fp, const struct scsi_hist *h)
 			fputs("more", fp);
 		else
 			put_ns(fp, scsi_hist_upper(i));
-		fprintf(fp, ": %" PRIu64 "</title></rect>\n", h->b[i]);
+		fprintf(fp, ": %" PRIu64 "</title></rect>\n", n);
 	}
 	fprintf(fp,
 		"<text x=\"%u\" y=\"%u\">", HI_PAD, HI_H - HI_PAD + 14);

@@ -540,13 +540,14 @@ static json_t *hist_buckets_json(const struct scsi_hist *h)
 {
 	json_t *a = json_array();
 	for (unsigned i = 0; i < SCSI_HIST_BUCKETS; i++) {
-		if (!h->b[i])
+		uint64_t n = scsi_hist_at(h, i);
+		if (!n)
 			continue;
 		uint64_t hi = scsi_hist_upper(i);
 		json_array_append_new(
 		    a, json_pack("{s:o,s:o,s:o}", "min", jint(scsi_hist_lower(i)),
 				 "max", hi == UINT64_MAX ? json_null() : jint(hi),
-				 "count", jint(h->b[i])));
+				 "count", jint(n)));
 	}
 	return a;
 }

@@ -361,7 +361,7 @@ static void render_latency(FILE *fp, const char *lab, const struct scsi_hist *h)
 	unsigned next = 0;
 	for (size_t i = 0; i < n; i++) {
 		for (; next <= lat_bucket[i]; next++)
-			cum += h->b[next];
+			cum += scsi_hist_at(h, next);
 		fprintf(fp, "%s_bucket{%s,le=\"", families[F_LATENCY].name,
 			lab);
 		put_seconds(fp, bounds[i]);
