@@ -104,8 +104,10 @@ struct framer_hyp {
  * framer_free() when dropped. Its fields are private to framer.c. Idle
  * (between PDUs, in sync) it holds no heap memory and is about 200
  * bytes: a header longer than FRAMER_SMALL that spans chunks gets a
- * heap buffer of its length, and a resync its candidate table, each
- * released when the call that finished with it returns. An allocation
+ * heap buffer of its length, and a resync its candidate table; both are
+ * released by the call that leaves the framer in step with nothing
+ * pending, or by framer_finish() (at most FRAMER_HDR_MAX plus
+ * FRAMER_HYPS candidates while out of step). An allocation
  * that fails is counted (CTR_FRAMER_NOMEM) and that header or candidate
  * is dropped, as if it had been lost. */
 struct framer {
@@ -157,7 +159,8 @@ void framer_gap(struct framer *f, const struct framer_cb *cb, void *user,
 		uint64_t lost, bool midstream);
 /* End of stream: a PDU in progress is ended with data_lost set (a
  * header still waiting for the 4 bytes that may be its digest is
- * delivered). Feeding more afterwards starts with a resync. */
+ * delivered), and the heap buffers are released. Feeding more
+ * afterwards starts with a resync. */
 void framer_finish(struct framer *f, const struct framer_cb *cb, void *user);
 /* The resynchronisation scan on its own: the first offset i (i + 48 <= n)
  * where a BHS plausible for f's direction starts in p, or n - 47 (0 when

@@ -396,12 +396,13 @@ static void feed(struct rec *r, struct guard *g, const uint8_t *p, size_t n)
 	framer_feed(r->f, &cbs, r, c, n);
 	r->chunk = NULL;
 	memset(c, 0xa5, n); /* the chunk is gone after the call */
-	/* Heap only for what is pending: a header (or resync window) in
-	 * progress, candidates while out of step. */
+	/* In step, heap only for a header in progress; out of step, the
+	 * buffers a resync uses may stay until it ends. */
 	const struct framer *f = r->f;
-	REQUIRE(!f->big || (f->hdr_have > 0 && f->big_cap > FRAMER_SMALL &&
+	REQUIRE(!f->big || ((f->hdr_have > 0 || !f->synced) &&
+			    f->big_cap > FRAMER_SMALL &&
 			    f->big_cap <= FRAMER_HDR_MAX));
-	REQUIRE(!f->hyp || (!f->synced && f->nhyp > 0));
+	REQUIRE(!f->hyp || !f->synced);
 }
 
 struct mode {

@@ -18,9 +18,9 @@
  * Memory: the header is copied only when it spans chunks, into `small`
  * when it fits (a BHS and its digest), else into `big`, allocated at the
  * header's length once its BHS says what that is; the resync candidates
- * live in `hyp`, allocated by the first one. Both go when the public
- * call that finished with them returns (trim()), so that replayed bytes
- * and the PDU handed to a callback never point into a freed block.
+ * live in `hyp`, allocated by the first one. Both go as a public call
+ * returns with the framer in step (trim()), so that replayed bytes and
+ * the PDU handed to a callback never point into a freed block.
  */
 #include "framer.h"
 
@@ -97,10 +97,14 @@ static bool hdr_live(const struct framer *f)
 
 /* Frees what the framer no longer needs. Called only as a public call
  * returns: no replay is pending then, and no callback holds a pointer
- * into the blocks. */
+ * into the blocks. Out of step (a resync, or the skip after a gap)
+ * both are kept until the framer is in step again: a resync allocates
+ * once, not for each candidate it tries. */
 static void trim(struct framer *f)
 {
-	if (f->hyp && (f->synced || f->nhyp == 0)) {
+	if (!f->synced)
+		return;
+	if (f->hyp) {
 		free(f->hyp);
 		f->hyp = NULL;
 		f->nhyp = 0;
@@ -1173,5 +1177,5 @@ void framer_finish(struct framer *f, const struct framer_cb *cb, void *user)
 		ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED_BYTES,
 			f->offset - f->resync_from);
 	enter_resync(f, f->offset); /* more bytes would need a new footing */
-	trim(f);
+	framer_free(f);		    /* nothing is pending */
 }
