@@ -268,6 +268,19 @@ static unsigned screen16(const uint8_t *p, uint8_t dmask, uint8_t dwant)
 	return (unsigned)_mm_movemask_epi8(ok);
 }
 
+/* The first position i + k, k a bit of m (the screen's hits in the
+ * block at p + i), that passes the whole test, or SIZE_MAX. */
+static inline size_t hits_first_full(const struct framer *f, const uint8_t *p,
+				     size_t i, uint64_t m)
+{
+	for (; m; m &= m - 1) {
+		size_t j = i + (size_t)__builtin_ctzll(m);
+		if (cand_full(f, p + j))
+			return j;
+	}
+	return SIZE_MAX;
+}
+
 /* The first of the `end` positions of p that passes the whole test, or
  * end. Reads p[0 .. end+18]: a position has BHS bytes after it. */
 static size_t scan_sse2(const struct framer *f, const uint8_t *p, size_t end,
@@ -277,11 +290,9 @@ static size_t scan_sse2(const struct framer *f, const uint8_t *p, size_t end,
 		unsigned m = screen16(p + i, dmask, dwant);
 		if (end - i < 16)
 			m &= (1u << (end - i)) - 1;
-		for (; m; m &= m - 1) {
-			size_t j = i + (size_t)__builtin_ctz(m);
-			if (cand_full(f, p + j))
-				return j;
-		}
+		size_t j = hits_first_full(f, p, i, m);
+		if (j != SIZE_MAX)
+			return j;
 	}
 	return end;
 }
@@ -324,11 +335,9 @@ scan_avx2(const struct framer *f, const uint8_t *p, size_t end, uint8_t dmask,
 		uint32_t m = screen32(p + i, dmask, dwant);
 		if (end - i < 32)
 			m &= (1u << (end - i)) - 1;
-		for (; m; m &= m - 1) {
-			size_t j = i + (size_t)__builtin_ctz(m);
-			if (cand_full(f, p + j))
-				return j;
-		}
+		size_t j = hits_first_full(f, p, i, m);
+		if (j != SIZE_MAX)
+			return j;
 	}
 	return end;
 }
@@ -399,11 +408,9 @@ scan_avx512(const struct framer *f, const uint8_t *p, size_t end,
 	size_t i = 0;
 	for (; end - i >= 64; i += 64) {
 		uint64_t m = screen64(p + i, mtab, wtab, dmask, dwant);
-		for (; m; m &= m - 1) {
-			size_t j = i + (size_t)__builtin_ctzll(m);
-			if (cand_full(f, p + j))
-				return j;
-		}
+		size_t j = hits_first_full(f, p, i, m);
+		if (j != SIZE_MAX)
+			return j;
 	}
 	return i + scan_avx2(f, p + i, end - i, dmask, dwant);
 }
