@@ -54,6 +54,7 @@
 	X(PDU_RESYNC_SKIPPED_BYTES, "bytes skipped while resynchronising")     \
 	X(PDU_INVALID_BHS, "invalid BHS (framing lost)")                       \
 	X(FRAMER_NOMEM, "PDU headers or resync candidates dropped: no memory") \
+	X(SCSI_NOMEM, "SCSI table entries or samples dropped: no memory")     \
 	X(HDIGEST_BAD, "header digest mismatches")                             \
 	X(DDIGEST_BAD, "data digest mismatches")                               \
 	X(DIGEST_DETECTED, "digests detected by CRC32C (login not seen)")      \

@@ -28,8 +28,9 @@
  * LUNS list grow entry by entry to their caps, the trend bins exist once
  * a first interval window has closed, the sense and inventory copy
  * buffers once a command needs them. A block that cannot be made (out
- * of memory) leaves what it would hold uncounted there, and is counted
- * in scsi_stats.mem_short; nothing else changes.
+ * of memory) leaves what it would hold uncounted there, and each such
+ * failure is counted once in the engine counter CTR_SCSI_NOMEM
+ * (scsi_io.ctr); nothing else changes.
  *
  * Ownership: nothing here exists before a SCSI PDU (scsi_opcode_wanted):
  * an idle session has no SCSI state. The tracker (track.c) makes the
@@ -49,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "counters.h"
 #include "framer.h"
 
 #define SCSI_OUTSTANDING_MAX 1024u  /* commands tracked per connection */
@@ -154,8 +156,6 @@ struct scsi_stats {
 	uint64_t win_start;
 	struct scsi_window cur, last;
 	struct scsi_trend trend;
-	uint64_t mem_short; /* lazy blocks (of these stats, or for a session's
-			     * of its LUN lists) that could not be made */
 };
 
 /* What the capture showed of one LUN. */
@@ -251,6 +251,7 @@ struct scsi_io {
 	struct scsi_sess *s;
 	scsi_event_fn event; /* may be NULL */
 	void *user;
+	struct counters *ctr; /* the engine's: CTR_SCSI_NOMEM; may be NULL */
 };
 
 /* dir 0: initiator -> target. p->bhs is valid only in begin. Only
@@ -316,5 +317,9 @@ const char *scsi_ascq_name(uint8_t asc, uint8_t ascq, char *buf, size_t len);
 /* The LUN number of an 8-byte LUN field (SAM-5 single level:
  * peripheral or flat addressing); raw 64-bit value otherwise. */
 uint64_t scsi_lun_number(const uint8_t lun[8]);
+
+/* For the tests only: the next n heap allocations of this module fail
+ * (0: none), to see an allocation failure counted. */
+void scsi_test_fail_allocs(unsigned n);
 
 #endif

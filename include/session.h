@@ -411,7 +411,9 @@ void session_figures(const struct session *s, uint64_t now,
  * PDU-level ones (pdu_counts_errors). */
 uint64_t session_errors(const struct session *s);
 /* The SCSI state of c and of its session, made on c's first SCSI PDU
- * (scsi.h); false when out of memory. */
-bool session_scsi_attach(struct session *s, struct sconn *c);
+ * (scsi.h); false when out of memory, each part not made counted in
+ * ctr (CTR_SCSI_NOMEM; ctr may be NULL). */
+bool session_scsi_attach(struct session *s, struct sconn *c,
+			 struct counters *ctr);
 
 #endif

@@ -39,6 +39,7 @@ struct rig {
 	struct scsi_sess *s;
 	struct scsi_io io;
 	struct evlog ev;
+	struct counters ctr; /* the engine's */
 };
 
 static void rig_init(struct rig *r)
@@ -48,7 +49,7 @@ static void rig_init(struct rig *r)
 	r->s = scsi_sess_new();
 	ck_assert_ptr_nonnull(r->c);
 	ck_assert_ptr_nonnull(r->s);
-	r->io = (struct scsi_io){r->c, &r->cs, r->s, ev_cb, &r->ev};
+	r->io = (struct scsi_io){r->c, &r->cs, r->s, ev_cb, &r->ev, &r->ctr};
 }
 
 static void rig_free(struct rig *r)
@@ -773,7 +774,7 @@ START_TEST(test_lazy_parts)
 	ck_assert_uint_eq(r.s->luns_cap, 1);
 	ck_assert_str_eq(r.s->luns[0].vendor, "IET");
 	ck_assert_ptr_null(r.s->reported);
-	ck_assert_uint_eq(r.s->stats.mem_short, 0);
+	ck_assert_uint_eq(r.ctr.v[CTR_SCSI_NOMEM], 0);
 	/* The connection ends: its copy buffers go, the counts stay. */
 	scsi_conn_closed(&r.io, 13 * SEC);
 	ck_assert_ptr_null(r.c->sense);
@@ -868,7 +869,79 @@ START_TEST(test_lazy_caps)
 	data_in(&r, 3 * SEC, 500, rl, sizeof(rl), 0, true, 0, 0);
 	ck_assert_uint_eq(r.s->nreported, 3);
 	ck_assert_uint_eq(r.s->reported[2], 9);
-	ck_assert_uint_eq(r.s->stats.mem_short, 0);
+	ck_assert_uint_eq(r.ctr.v[CTR_SCSI_NOMEM], 0);
+	rig_free(&r);
+}
+END_TEST
+
+/* Out of memory: a CHECK CONDITION whose sense copy buffer, then one
+ * whose connection sense table, cannot be made. The rest is counted as
+ * ever, the sense goes to sense_other (or "no sense data"), and each
+ * failed allocation once in CTR_SCSI_NOMEM - not once per stats. */
+START_TEST(test_nomem_counted)
+{
+	struct rig r;
+	rig_init(&r);
+	uint8_t sense[20];
+	uint32_t sl = fixed_sense(sense, 5, 0x21, 0);
+	/* A good read first: command table, latency bucket, no sense. */
+	read10(&r, SEC, 1, 0, 1);
+	response(&r, SEC + 1000, 1, 0, 0x00, NULL, 0, 0);
+	ck_assert_uint_eq(r.ctr.v[CTR_SCSI_NOMEM], 0);
+	/* The sense copy buffer fails at the response's begin. */
+	read10(&r, SEC + 2000, 2, 0, 1);
+	scsi_test_fail_allocs(1);
+	response(&r, SEC + 3000, 2, 0, 0x02, sense, sl, 0);
+	ck_assert_uint_eq(r.ctr.v[CTR_SCSI_NOMEM], 1);
+	ck_assert_ptr_null(r.c->sense);
+	ck_assert_uint_eq(r.s->stats.check_conditions, 1);
+	ck_assert_uint_eq(r.cs.check_conditions, 1);
+	ck_assert_uint_eq(r.s->stats.nsense, 0);
+	ck_assert_uint_eq(r.ev.check, 1);
+	ck_assert_ptr_nonnull(strstr(r.ev.last, "no sense data"));
+	/* The copy buffer is made, then the connection's sense table
+	 * (the first stats fed) fails; the session's is made. */
+	read10(&r, SEC + 4000, 3, 0, 1);
+	uint8_t b[48] = {0};
+	b[0] = OP_SCSI_RSP;
+	b[1] = 0x80;
+	b[3] = 0x02;
+	put32(b + 16, 3);
+	struct pdu p;
+	memset(&p, 0, sizeof(p));
+	p.bhs = b;
+	p.opcode = OP_SCSI_RSP;
+	p.flags = b[1];
+	p.data_len = sl;
+	p.itt = 3;
+	scsi_pdu_begin(&r.io, SEC + 5000, 1, &p);
+	p.bhs = NULL;
+	scsi_pdu_data(&r.io, 1, &p, sense, sl);
+	ck_assert_ptr_nonnull(r.c->sense);
+	scsi_test_fail_allocs(1);
+	scsi_pdu_end(&r.io, SEC + 5000, 1, &p);
+	ck_assert_uint_eq(r.ctr.v[CTR_SCSI_NOMEM], 2);
+	/* everything else as without the failure */
+	ck_assert_uint_eq(r.cs.check_conditions, 2);
+	ck_assert_uint_eq(r.cs.scsi_rsps, 3);
+	ck_assert_uint_eq(r.cs.outstanding, 0);
+	ck_assert_uint_eq(r.cs.latency.count, 3);
+	ck_assert_uint_eq(r.cs.nsense, 0);
+	ck_assert_ptr_null(r.cs.sense);
+	ck_assert_uint_eq(r.cs.sense_other, 1);
+	ck_assert_uint_eq(r.s->stats.check_conditions, 2);
+	ck_assert_uint_eq(r.s->stats.nsense, 1);
+	ck_assert_uint_eq(r.s->stats.sense[0].key, 5);
+	ck_assert_uint_eq(r.s->stats.sense[0].asc, 0x21);
+	ck_assert_uint_eq(r.s->stats.sense_other, 0);
+	ck_assert_uint_eq(r.ev.check, 2);
+	ck_assert_ptr_nonnull(strstr(r.ev.last, "ILLEGAL_REQUEST"));
+	/* The failures are spent: the next one is kept in both. */
+	read10(&r, SEC + 6000, 4, 0, 1);
+	response(&r, SEC + 7000, 4, 0, 0x02, sense, sl, 0);
+	ck_assert_uint_eq(r.cs.nsense, 1);
+	ck_assert_uint_eq(r.s->stats.sense[0].count, 2);
+	ck_assert_uint_eq(r.ctr.v[CTR_SCSI_NOMEM], 2);
 	rig_free(&r);
 }
 END_TEST
@@ -909,6 +982,7 @@ Suite *scsi_suite(void)
 	tcase_add_test(tc, test_lazy_parts);
 	tcase_add_test(tc, test_hist_sparse_same);
 	tcase_add_test(tc, test_lazy_caps);
+	tcase_add_test(tc, test_nomem_counted);
 	suite_add_tcase(s, tc);
 	return s;
 }

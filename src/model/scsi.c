@@ -37,6 +37,41 @@ struct scsi_cmd {
 #define ST_RESV 0x18
 #define ST_TSF 0x28
 
+/* ---- memory ---- */
+
+/* Every heap block of this module comes through here, so a test can
+ * make the next ones fail (scsi_test_fail_allocs) and see the failure
+ * counted (CTR_SCSI_NOMEM). */
+static unsigned fail_allocs;
+
+void scsi_test_fail_allocs(unsigned n)
+{
+	fail_allocs = n;
+}
+
+static bool alloc_refused(void)
+{
+	if (!fail_allocs)
+		return false;
+	fail_allocs--;
+	return true;
+}
+
+static void *s_calloc(size_t n, size_t size)
+{
+	return alloc_refused() ? NULL : calloc(n, size);
+}
+
+static void *s_malloc(size_t size)
+{
+	return alloc_refused() ? NULL : malloc(size);
+}
+
+static void *s_realloc(void *p, size_t size)
+{
+	return alloc_refused() ? NULL : realloc(p, size);
+}
+
 /* ---- names ---- */
 
 const char *scsi_op_name(uint8_t op, uint8_t sa)
@@ -191,7 +226,7 @@ static bool hist_cover(struct scsi_hist *h, unsigned k)
 		return true;
 	unsigned lo = h->b && h->lo < k ? h->lo : k;
 	unsigned end = h->b && h->lo + h->n > k + 1 ? h->lo + h->n : k + 1;
-	uint64_t *b = calloc(end - lo, sizeof(*b));
+	uint64_t *b = s_calloc(end - lo, sizeof(*b));
 	if (!b)
 		return false;
 	if (h->b)
@@ -258,7 +293,7 @@ uint64_t scsi_hist_percentile(const struct scsi_hist *h, double pct)
 
 struct scsi_conn *scsi_conn_new(void)
 {
-	return calloc(1, sizeof(struct scsi_conn));
+	return s_calloc(1, sizeof(struct scsi_conn));
 }
 
 void scsi_conn_free(struct scsi_conn *c)
@@ -273,7 +308,7 @@ void scsi_conn_free(struct scsi_conn *c)
 
 struct scsi_stats *scsi_stats_new(void)
 {
-	return calloc(1, sizeof(struct scsi_stats));
+	return s_calloc(1, sizeof(struct scsi_stats));
 }
 
 void scsi_stats_release(struct scsi_stats *st)
@@ -297,7 +332,7 @@ void scsi_stats_free(struct scsi_stats *st)
 
 struct scsi_sess *scsi_sess_new(void)
 {
-	return calloc(1, sizeof(struct scsi_sess));
+	return s_calloc(1, sizeof(struct scsi_sess));
 }
 
 void scsi_sess_free(struct scsi_sess *s)
@@ -355,7 +390,7 @@ static bool trend_add(struct scsi_trend *tr, uint64_t t,
 		      const struct scsi_window *w)
 {
 	uint64_t b = t / SCSI_TREND_BIN_NS;
-	if (!tr->bins && !(tr->bins = calloc(1, sizeof(*tr->bins))))
+	if (!tr->bins && !(tr->bins = s_calloc(1, sizeof(*tr->bins))))
 		return false;
 	struct scsi_trend_bins *tb = tr->bins;
 	if (!tr->newest) {
@@ -414,7 +449,8 @@ void scsi_trend_get(const struct scsi_stats *st, uint64_t now, double *out_bps,
 }
 
 /* Moves the interval window forward to the one holding `now`. */
-static void window_roll(struct scsi_stats *st, uint64_t now)
+static void window_roll(struct scsi_stats *st, struct counters *ctr,
+			uint64_t now)
 {
 	uint64_t start = now - now % SCSI_INTERVAL_NS;
 	if (st->win_start == 0 && st->first_ns == 0) {
@@ -424,7 +460,7 @@ static void window_roll(struct scsi_stats *st, uint64_t now)
 	if (now < st->win_start + SCSI_INTERVAL_NS)
 		return;
 	if (!trend_add(&st->trend, st->win_start, &st->cur))
-		st->mem_short++;
+		ctr_inc(ctr, CTR_SCSI_NOMEM); /* this window not in the trend */
 	if (now < st->win_start + 2 * SCSI_INTERVAL_NS)
 		st->last = st->cur;
 	else
@@ -517,7 +553,7 @@ static void tab_del(struct scsi_conn *c, struct scsi_cmd *e)
 
 static int tab_resize(struct scsi_conn *c, uint32_t size)
 {
-	struct scsi_cmd *n = calloc(size, sizeof(*n));
+	struct scsi_cmd *n = s_calloc(size, sizeof(*n));
 	if (!n)
 		return -1;
 	struct scsi_cmd *old = c->tab;
@@ -599,10 +635,12 @@ static struct scsi_cmd *tab_add(const struct scsi_io *io, uint64_t now,
 		uint32_t size = c->tab ? c->tab_size * 2 : TAB_MIN;
 		if (size > TAB_MAX)
 			size = TAB_MAX;
-		if (size != c->tab_size && tab_resize(c, size) < 0)
+		if ((size != c->tab_size && tab_resize(c, size) < 0) ||
+		    !c->tab) {
+			/* the command is not tracked: no latency, no match */
+			ctr_inc(io->ctr, CTR_SCSI_NOMEM);
 			return NULL;
-		if (!c->tab)
-			return NULL;
+		}
 	}
 	uint32_t j = tab_hash(itt, c->tab_size);
 	while (c->tab[j].kind != K_FREE)
@@ -754,7 +792,7 @@ static void on_command(const struct scsi_io *io, uint64_t now,
 					       : K_OTHER;
 	FOR_STATS(io, st)
 	{
-		window_roll(st, now);
+		window_roll(st, io->ctr, now);
 		if (st->first_ns == 0)
 			st->first_ns = now;
 		st->last_ns = now;
@@ -800,7 +838,8 @@ static void on_command(const struct scsi_io *io, uint64_t now,
 
 /* ---- completions ---- */
 
-static struct scsi_lun *lun_get(struct scsi_sess *s, uint64_t lun)
+static struct scsi_lun *lun_get(struct scsi_sess *s, struct counters *ctr,
+			        uint64_t lun)
 {
 	for (unsigned i = 0; i < s->nluns; i++)
 		if (s->luns[i].lun == lun)
@@ -814,9 +853,9 @@ static struct scsi_lun *lun_get(struct scsi_sess *s, uint64_t lun)
 		unsigned cap = s->luns_cap ? 2 * s->luns_cap : 1;
 		if (cap > SCSI_LUNS_MAX)
 			cap = SCSI_LUNS_MAX;
-		struct scsi_lun *t = realloc(s->luns, cap * sizeof(*t));
+		struct scsi_lun *t = s_realloc(s->luns, cap * sizeof(*t));
 		if (!t) {
-			s->stats.mem_short++;
+			ctr_inc(ctr, CTR_SCSI_NOMEM);
 			s->luns_dropped++;
 			return NULL;
 		}
@@ -842,8 +881,9 @@ static void inq_str(char *dst, size_t cap, const char *src)
 	dst[n] = '\0';
 }
 
-static void inventory_decode(struct scsi_sess *s, const struct scsi_cmd *e,
-			     uint8_t *buf, uint32_t len)
+static void inventory_decode(struct scsi_sess *s, struct counters *ctr,
+			     const struct scsi_cmd *e, uint8_t *buf,
+			     uint32_t len)
 {
 	unsigned char cdb[SCSI_CDB_MAX_SIZE] = {0};
 	cdb[0] = e->op;
@@ -868,8 +908,10 @@ static void inventory_decode(struct scsi_sess *s, const struct scsi_cmd *e,
 		len = 8 + list;
 	}
 	struct scsi_task *t = scsi_create_task(16, cdb, SCSI_XFER_READ, (int)len);
-	if (!t)
+	if (!t) {
+		ctr_inc(ctr, CTR_SCSI_NOMEM); /* this inventory not decoded */
 		return;
+	}
 	/* Our buffer, zero beyond len (libiscsi's standard INQUIRY reads
 	 * bytes 8-35 whatever the length). */
 	t->datain.data = buf;
@@ -879,7 +921,7 @@ static void inventory_decode(struct scsi_sess *s, const struct scsi_cmd *e,
 	switch (u ? e->op : 0xff) {
 	case SCSI_OPCODE_INQUIRY: {
 		const struct scsi_inquiry_standard *x = u;
-		if (len < 5 || !(l = lun_get(s, e->lun)))
+		if (len < 5 || !(l = lun_get(s, ctr, e->lun)))
 			break;
 		l->inquiry_seen = true;
 		l->qualifier = (uint8_t)x->qualifier;
@@ -893,7 +935,7 @@ static void inventory_decode(struct scsi_sess *s, const struct scsi_cmd *e,
 	}
 	case SCSI_OPCODE_READCAPACITY10: {
 		const struct scsi_readcapacity10 *x = u;
-		if (!(l = lun_get(s, e->lun)))
+		if (!(l = lun_get(s, ctr, e->lun)))
 			break;
 		/* 0xffffffff: too big for (10), READ CAPACITY(16) will say. */
 		if (x->lba == 0xffffffffu && l->capacity16)
@@ -906,7 +948,7 @@ static void inventory_decode(struct scsi_sess *s, const struct scsi_cmd *e,
 	}
 	case SCSI_OPCODE_SERVICE_ACTION_IN: {
 		const struct scsi_readcapacity16 *x = u;
-		if (len < 12 || !(l = lun_get(s, e->lun)))
+		if (len < 12 || !(l = lun_get(s, ctr, e->lun)))
 			break;
 		l->capacity_seen = true;
 		l->capacity16 = true;
@@ -923,8 +965,8 @@ static void inventory_decode(struct scsi_sess *s, const struct scsi_cmd *e,
 				    ? x->num
 				    : SCSI_REPORTED_LUNS_MAX;
 		uint64_t *rl = s->reported;
-		if (keep && !(rl = realloc(s->reported, keep * sizeof(*rl))))
-			s->stats.mem_short++; /* the list is not kept */
+		if (keep && !(rl = s_realloc(s->reported, keep * sizeof(*rl))))
+			ctr_inc(ctr, CTR_SCSI_NOMEM); /* the list is not kept */
 		else
 			s->reported = rl;
 		for (uint32_t i = 0; i < x->num; i++) {
@@ -932,7 +974,7 @@ static void inventory_decode(struct scsi_sess *s, const struct scsi_cmd *e,
 			uint64_t n = x->luns[i] & 0x3fff;
 			if (rl && s->nreported < keep)
 				s->reported[s->nreported++] = n;
-			if ((l = lun_get(s, n)))
+			if ((l = lun_get(s, ctr, n)))
 				l->reported = true;
 		}
 		break;
@@ -944,8 +986,8 @@ static void inventory_decode(struct scsi_sess *s, const struct scsi_cmd *e,
 	scsi_free_scsi_task(t);
 }
 
-static void sense_count(struct scsi_stats *st, uint8_t key, uint8_t asc,
-			uint8_t ascq)
+static void sense_count(struct scsi_stats *st, struct counters *ctr,
+			uint8_t key, uint8_t asc, uint8_t ascq)
 {
 	for (unsigned i = 0; i < st->nsense; i++) {
 		struct scsi_sense_count *x = &st->sense[i];
@@ -965,9 +1007,9 @@ static void sense_count(struct scsi_stats *st, uint8_t key, uint8_t asc,
 		if (cap > SCSI_SENSE_TABLE_MAX)
 			cap = SCSI_SENSE_TABLE_MAX;
 		struct scsi_sense_count *t =
-		    realloc(st->sense, cap * sizeof(*t));
+		    s_realloc(st->sense, cap * sizeof(*t));
 		if (!t) {
-			st->mem_short++;
+			ctr_inc(ctr, CTR_SCSI_NOMEM);
 			st->sense_other++;
 			return;
 		}
@@ -1017,7 +1059,7 @@ static bool on_sense(const struct scsi_io *io, uint64_t now,
 	scsi_parse_sense_data(&sense, sb);
 	uint8_t key = (uint8_t)sense.key, asc = (uint8_t)(sense.ascq >> 8),
 		ascq = (uint8_t)sense.ascq;
-	FOR_STATS(io, st) sense_count(st, key, asc, ascq);
+	FOR_STATS(io, st) sense_count(st, io->ctr, key, asc, ascq);
 	char kb[16], ab[40], ct[96];
 	cmd_text(e, ct, sizeof(ct));
 	emit(io, now, "scsi_check_condition",
@@ -1046,7 +1088,7 @@ static void on_complete(const struct scsi_io *io, uint64_t now, int dir,
 			st->outstanding--;
 		if (!scsi_hist_add(&st->latency,
 				   now > e->start_ns ? now - e->start_ns : 0))
-			st->mem_short++;
+			ctr_inc(io->ctr, CTR_SCSI_NOMEM); /* not in a bucket */
 		if (response != 0) {
 			st->target_failures++;
 			continue;
@@ -1083,7 +1125,7 @@ static void on_complete(const struct scsi_io *io, uint64_t now, int dir,
 		return;
 	if (status == ST_GOOD && response == 0 && io->s && c->inv &&
 	    c->inv_busy && c->inv_itt == itt && op_is_inventory(e))
-		inventory_decode(io->s, e, c->inv, c->inv_len);
+		inventory_decode(io->s, io->ctr, e, c->inv, c->inv_len);
 	tab_del(c, e);
 }
 
@@ -1206,7 +1248,7 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 		{
 			st->data_out_pdus++;
 			if (e && e->kind == K_WRITE) {
-				window_roll(st, now);
+				window_roll(st, io->ctr, now);
 				st->bytes_written += p->data_len;
 				st->cur.bytes_written += p->data_len;
 			}
@@ -1218,7 +1260,7 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 		{
 			st->data_in_pdus++;
 			if (e && e->kind == K_READ) {
-				window_roll(st, now);
+				window_roll(st, io->ctr, now);
 				st->bytes_read += p->data_len;
 				st->cur.bytes_read += p->data_len;
 			}
@@ -1234,9 +1276,12 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 			if (c->inv_busy && c->inv_itt != p->itt)
 				break; /* one inventory copy at a time */
 			if (!c->inv) {
-				c->inv = malloc(SCSI_INV_COPY_MAX);
-				if (!c->inv)
+				c->inv = s_malloc(SCSI_INV_COPY_MAX);
+				if (!c->inv) {
+					/* this inventory is not decoded */
+					ctr_inc(io->ctr, CTR_SCSI_NOMEM);
 					break;
+				}
 			}
 			if (!c->inv_busy) {
 				memset(c->inv, 0, SCSI_INV_COPY_MAX);
@@ -1253,9 +1298,10 @@ void scsi_pdu_begin(const struct scsi_io *io, uint64_t now, int dir,
 			cur->status = bhs_byte3(p->bhs);
 			if (cur->status == ST_CHECK && p->data_len) {
 				struct scsi_conn *c = io->c;
-				if (!c->sense &&
-				    !(c->sense = malloc(SCSI_SENSE_COPY_MAX))) {
-					FOR_STATS(io, st) st->mem_short++;
+				if (!c->sense)
+					c->sense = s_malloc(SCSI_SENSE_COPY_MAX);
+				if (!c->sense) {
+					ctr_inc(io->ctr, CTR_SCSI_NOMEM);
 					break; /* "no sense data", as told */
 				}
 				cur->want = 1;

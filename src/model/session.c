@@ -135,12 +135,13 @@ uint64_t session_errors(const struct session *s)
 	       (s->scsi ? scsi_stats_errors(&s->scsi->stats) : 0);
 }
 
-bool session_scsi_attach(struct session *s, struct sconn *c)
+bool session_scsi_attach(struct session *s, struct sconn *c,
+			 struct counters *ctr)
 {
-	if (!s->scsi)
-		s->scsi = scsi_sess_new();
-	if (!c->scsi)
-		c->scsi = scsi_stats_new();
+	if (!s->scsi && !(s->scsi = scsi_sess_new()))
+		ctr_inc(ctr, CTR_SCSI_NOMEM);
+	if (!c->scsi && !(c->scsi = scsi_stats_new()))
+		ctr_inc(ctr, CTR_SCSI_NOMEM);
 	return s->scsi && c->scsi;
 }
 

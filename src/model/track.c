@@ -71,16 +71,17 @@ static void t_scsi_event(void *user, uint64_t now, const char *kind,
 }
 
 static bool t_io(struct session_table *st, struct tconn *t,
-		 struct t_evctx *x, struct scsi_io *io)
+		 struct counters *ctr, struct t_evctx *x, struct scsi_io *io)
 {
 	if (!t->s || !t->c)
 		return false;
-	if (!t->scsi)
-		t->scsi = scsi_conn_new();
-	session_scsi_attach(t->s, t->c); /* NULL parts: not counted */
+	if (!t->scsi && !(t->scsi = scsi_conn_new()))
+		ctr_inc(ctr, CTR_SCSI_NOMEM);
+	/* NULL parts: what they would count is not counted */
+	session_scsi_attach(t->s, t->c, ctr);
 	*x = (struct t_evctx){st, t->s, t->c};
 	*io = (struct scsi_io){t->scsi, t->c->scsi, t->s->scsi, t_scsi_event,
-			       x};
+			       x, ctr};
 	return true;
 }
 
@@ -201,7 +202,7 @@ static void t_begin(void *user, struct engine_conn *ec, int slot, int dir,
 		t_orphan(st, t, ec, dir, p->opcode);
 	struct t_evctx x;
 	struct scsi_io io;
-	if (scsi_opcode_wanted(p->opcode) && t_io(st, t, &x, &io)) {
+	if (scsi_opcode_wanted(p->opcode) && t_io(st, t, ec->ctr, &x, &io)) {
 		t->cur[dir].scsi = true;
 		scsi_pdu_begin(&io, ec->now_ns, dir, p);
 	}
@@ -230,7 +231,7 @@ static void t_data(void *user, struct engine_conn *ec, int slot, int dir,
 	}
 	struct t_evctx x;
 	struct scsi_io io;
-	if (t->cur[dir].scsi && t_io(st, t, &x, &io))
+	if (t->cur[dir].scsi && t_io(st, t, ec->ctr, &x, &io))
 		scsi_pdu_data(&io, dir, p, d, n);
 }
 
@@ -336,7 +337,7 @@ static void t_end(void *user, struct engine_conn *ec, int slot, int dir,
 	t_count_pdu(t, p, t->cur[dir].reject_reason);
 	struct t_evctx x;
 	struct scsi_io io;
-	if (t->cur[dir].scsi && t_io(st, t, &x, &io))
+	if (t->cur[dir].scsi && t_io(st, t, ec->ctr, &x, &io))
 		scsi_pdu_end(&io, now, dir, p);
 	if (p->opcode == OP_SCSI_CMD && s->session_type < 0 &&
 	    !s->login_observed)
@@ -430,7 +431,7 @@ static void t_close(void *user, struct engine_conn *ec, int slot,
 		login_close(t->login);
 	struct t_evctx x;
 	struct scsi_io io;
-	if (t->scsi && t_io(st, t, &x, &io))
+	if (t->scsi && t_io(st, t, ec->ctr, &x, &io))
 		scsi_conn_closed(&io, ec->now_ns);
 	scsi_conn_free(t->scsi);
 	t->scsi = NULL;
