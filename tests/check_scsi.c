@@ -156,6 +156,19 @@ static uint32_t fixed_sense(uint8_t *out, uint8_t key, uint8_t asc,
 	return 20;
 }
 
+/* n READ(10)s from `now` on, each answered CHECK CONDITION with sense
+ * key `key` and ASC asc0 + i (n distinct sense codes). */
+static void checks_distinct(struct rig *r, uint64_t now, unsigned n,
+			    uint8_t key, uint8_t asc0)
+{
+	uint8_t sense[20];
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t sl = fixed_sense(sense, key, (uint8_t)(asc0 + i), 0);
+		read10(r, now + i, i, 0, 1);
+		response(r, now + i, i, 0, 0x02, sense, sl, 0);
+	}
+}
+
 /* ---- core ---- */
 
 START_TEST(test_read_matched)
@@ -528,12 +541,7 @@ START_TEST(test_sense_table_bound)
 {
 	struct rig r;
 	rig_init(&r);
-	uint8_t sense[20];
-	for (uint32_t i = 0; i < SCSI_SENSE_TABLE_MAX + 4; i++) {
-		uint32_t n = fixed_sense(sense, 0x4, (uint8_t)(0x40 + i), 0);
-		read10(&r, SEC + i, i, 0, 1);
-		response(&r, SEC + i, i, 0, 0x02, sense, n, 0);
-	}
+	checks_distinct(&r, SEC, SCSI_SENSE_TABLE_MAX + 4, 0x4, 0x40);
 	ck_assert_uint_eq(r.s->stats.nsense, SCSI_SENSE_TABLE_MAX);
 	ck_assert_uint_eq(r.s->stats.sense_other, 4);
 	rig_free(&r);
@@ -838,12 +846,7 @@ START_TEST(test_lazy_caps)
 {
 	struct rig r;
 	rig_init(&r);
-	uint8_t sense[20];
-	for (unsigned i = 0; i < SCSI_SENSE_TABLE_MAX + 3; i++) {
-		uint32_t sl = fixed_sense(sense, 5, (uint8_t)(0x20 + i), 0);
-		read10(&r, SEC + i, i, 0, 1);
-		response(&r, SEC + i, i, 0, 0x02, sense, sl, 0);
-	}
+	checks_distinct(&r, SEC, SCSI_SENSE_TABLE_MAX + 3, 5, 0x20);
 	ck_assert_uint_eq(r.s->stats.nsense, SCSI_SENSE_TABLE_MAX);
 	ck_assert_uint_eq(r.s->stats.sense_cap, SCSI_SENSE_TABLE_MAX);
 	ck_assert_uint_eq(r.s->stats.sense_other, 3);
