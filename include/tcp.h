@@ -35,12 +35,23 @@ struct tcp_cb {
 	void (*gap)(void *user, enum tcp_gap_kind kind, uint64_t bytes);
 };
 
-/* Shared by every stream: the global out-of-order memory cap. */
+struct tcp_seg; /* out-of-order node, private to tcp.c */
+
+/* Out-of-order blocks kept for reuse (see tcp.c): a full-sized payload
+ * of an Ethernet MTU (1460 bytes) or less fits one. */
+#define TCP_SPARES 32
+#define TCP_SPARE_LEN 2000u
+#define TCP_SPARE_MIN (TCP_SPARE_LEN / 2)
+
+/* Shared by every stream: the global out-of-order memory cap, and the
+ * spare blocks (zero-initialised; tcp_pool_free() frees them). */
 struct tcp_pool {
 	size_t ooo_cap_stream; /* bytes one stream may hold out of order */
 	size_t ooo_cap_total;  /* bytes all streams together may hold */
 	size_t ooo_total;      /* bytes held now */
 	struct counters *ctr;
+	unsigned nspare;
+	struct tcp_seg *spare[TCP_SPARES];
 };
 
 #define TCP_OOO_CAP_STREAM_DEFAULT (4u << 20)
@@ -52,8 +63,6 @@ struct tcp_pool {
  * 4096 chance for a blind spoofer. */
 #define TCP_WINDOW_SLACK (1u << 20)
 #define TCP_OOO_CAP_TOTAL_DEFAULT (256u << 20)
-
-struct tcp_seg; /* out-of-order node, private to tcp.c */
 
 /* Zero-initialisable. */
 struct tcp_stream {
@@ -116,5 +125,9 @@ void tcp_stream_flush(struct tcp_stream *s, struct tcp_pool *pool,
 
 /* Frees buffered segments without delivering them. */
 void tcp_stream_free(struct tcp_stream *s, struct tcp_pool *pool);
+
+/* Frees the pool's spare blocks (once its streams are freed; the pool
+ * can be used again). */
+void tcp_pool_free(struct tcp_pool *pool);
 
 #endif

@@ -38,6 +38,13 @@ struct engine {
 	struct engine_sink sinks[ENGINE_MAX_SINKS];
 	int nsinks;
 	uint64_t now;
+	/* engine_tick() runs once a packet: these let it skip the
+	 * expiry checks when nothing can be due. flow_low is at most every
+	 * flow's last_ns (flows are touched, and get their last_ns, in
+	 * time order, so the oldest has the lowest; a new one gets now);
+	 * frag_held says whether reassembly holds a datagram. */
+	uint64_t flow_low;
+	bool frag_held;
 };
 
 static bool port_is_iscsi(const struct engine *e, uint16_t port)
@@ -317,11 +324,17 @@ void engine_tick(struct engine *e, uint64_t now_ns)
 {
 	if (now_ns > e->now)
 		e->now = now_ns;
-	frag_expire(e->frags, e->now);
+	if (e->frag_held) {
+		frag_expire(e->frags, e->now);
+		e->frag_held = frag_pending(e->frags) > 0;
+	}
+	if (e->now - e->flow_low <= e->opts.flows.idle_ns)
+		return; /* no flow has been idle that long */
 	struct flow *f;
 	while ((f = flow_oldest(e->flows)) &&
 	       e->now - f->last_ns > e->opts.flows.idle_ns)
 		conn_close(e, f, CONN_END_IDLE);
+	e->flow_low = f ? f->last_ns : e->now;
 }
 
 /* The table is full: push out the flow flow_victim() allows for a
@@ -395,7 +408,9 @@ static enum net_result engine_defrag(struct engine *e, struct net_tcp *t,
 			return NET_TUNNEL_DEEP;
 		ctr_inc(&e->ctr, CTR_PKT_IP_FRAGMENT);
 		engine_domain(e, t);
-		if (!frag_feed(e->frags, t, now, &dg)) {
+		bool whole = frag_feed(e->frags, t, now, &dg);
+		e->frag_held = frag_pending(e->frags) > 0;
+		if (!whole) {
 			*held = true; /* held, or dropped and counted */
 			return NET_FRAGMENT;
 		}
@@ -493,6 +508,7 @@ void engine_finish(struct engine *e)
 	while ((f = flow_oldest(e->flows)))
 		conn_close(e, f, CONN_END_CAPTURE);
 	frag_flush(e->frags);
+	e->frag_held = false;
 }
 
 void engine_free(struct engine *e)
@@ -500,6 +516,7 @@ void engine_free(struct engine *e)
 	if (!e)
 		return;
 	engine_finish(e);
+	tcp_pool_free(&e->pool);
 	flow_table_free(e->flows);
 	frag_table_free(e->frags);
 	free(e);

@@ -226,7 +226,8 @@ START_TEST(test_global_cap)
 	struct rig a, b;
 	rig_init(&a, 0);
 	rig_init(&b, 0);
-	struct tcp_pool pool = {100, 6, 0, &a.ctr};
+	struct tcp_pool pool = {
+	    .ooo_cap_stream = 100, .ooo_cap_total = 6, .ctr = &a.ctr};
 	tcp_stream_segment(&a.s, &pool, NULL, 1 + 2, 0, TCP_ACK_FLAG,
 			   (const uint8_t *)"cdef", 4, 0, &cbs, &a.k);
 	tcp_stream_segment(&b.s, &pool, NULL, 1 + 2, 0, TCP_ACK_FLAG,
@@ -443,6 +444,110 @@ START_TEST(test_spoofed_ack_ignored)
 }
 END_TEST
 
+/* Full-sized segments go through the pool's spare blocks: bytes
+ * delivered from reused blocks must be those stored, across streams
+ * sharing the pool, holes filled or lost, at the size bounds. */
+struct check_sink {
+	uint64_t at, bytes, gap_bytes, bad;
+};
+
+static uint8_t pattern(uint64_t off, unsigned stream)
+{
+	return (uint8_t)(off * 7 + (off >> 9) + stream * 31);
+}
+
+static unsigned check_stream(const struct check_sink *k, const struct check_sink *base)
+{
+	return (unsigned)(k - base);
+}
+
+static struct check_sink sinks3[3];
+
+static void check_data(void *user, const uint8_t *p, size_t n)
+{
+	struct check_sink *k = user;
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != pattern(k->at + i, check_stream(k, sinks3)))
+			k->bad++;
+	k->at += n;
+	k->bytes += n;
+}
+
+static void check_gap(void *user, enum tcp_gap_kind kind, uint64_t bytes)
+{
+	struct check_sink *k = user;
+	(void)kind;
+	k->at += bytes;
+	k->gap_bytes += bytes;
+}
+
+static const struct tcp_cb check_cbs = {check_data, check_gap};
+
+static void big_seg(struct tcp_stream *s, struct tcp_pool *pool, unsigned st,
+		    uint64_t off, uint32_t len)
+{
+	static uint8_t buf[TCP_SPARE_LEN + 64];
+	for (uint32_t i = 0; i < len; i++)
+		buf[i] = pattern(off + i, st);
+	tcp_stream_segment(s, pool, NULL, (uint32_t)(1 + off), 0, TCP_ACK_FLAG,
+			   buf, len, 0, &check_cbs, &sinks3[st]);
+}
+
+START_TEST(test_spare_blocks)
+{
+	static const uint32_t lens[] = {
+	    1448, TCP_SPARE_MIN, TCP_SPARE_MIN + 1, TCP_SPARE_LEN,
+	    TCP_SPARE_LEN + 1, 1448, 536, 1448};
+	struct counters ctr;
+	memset(&ctr, 0, sizeof(ctr));
+	memset(sinks3, 0, sizeof(sinks3));
+	struct tcp_pool pool = {.ooo_cap_stream = 1 << 20,
+				.ooo_cap_total = 1 << 20, .ctr = &ctr};
+	struct tcp_stream s[3];
+	memset(s, 0, sizeof(s));
+	uint64_t off[3] = {0, 0, 0};
+	for (unsigned st = 0; st < 3; st++)
+		tcp_stream_segment(&s[st], &pool, NULL, 0, 0, TCP_SYN_FLAG,
+				   NULL, 0, 0, &check_cbs, &sinks3[st]);
+	for (unsigned round = 0; round < 60; round++) {
+		for (unsigned st = 0; st < 3; st++) {
+			/* a hole (a), then b and c held behind it */
+			uint32_t a = lens[(round + st) % 8];
+			uint32_t b = lens[(round + st + 1) % 8];
+			uint32_t c = lens[(round + st + 3) % 8];
+			big_seg(&s[st], &pool, st, off[st] + a, b);
+			big_seg(&s[st], &pool, st, off[st] + a + b, c);
+			if (round % 3 == 2)	/* lost: the peer's ACK says so */
+				tcp_stream_ack(&s[st], &pool,
+					       (uint32_t)(1 + off[st] + a),
+					       &check_cbs, &sinks3[st]);
+			else
+				big_seg(&s[st], &pool, st, off[st], a);
+			off[st] += (uint64_t)a + b + c;
+		}
+	}
+	for (unsigned st = 0; st < 3; st++) {
+		ck_assert_uint_eq(sinks3[st].bad, 0);
+		ck_assert_uint_eq(sinks3[st].at, off[st]);
+		ck_assert_uint_eq(sinks3[st].bytes + sinks3[st].gap_bytes, off[st]);
+		ck_assert_uint_gt(sinks3[st].gap_bytes, 0);
+	}
+	ck_assert_uint_eq(pool.ooo_total, 0);
+	ck_assert_uint_gt(pool.nspare, 0);
+	/* More blocks held at once than are kept when they go. */
+	for (unsigned i = 1; i <= TCP_SPARES + 8; i++)
+		big_seg(&s[0], &pool, 0, off[0] + i * 1448u, 1448);
+	tcp_stream_flush(&s[0], &pool, &check_cbs, &sinks3[0]);
+	ck_assert_uint_eq(sinks3[0].bad, 0);
+	ck_assert_uint_eq(pool.ooo_total, 0);
+	ck_assert_uint_eq(pool.nspare, TCP_SPARES);
+	for (unsigned st = 0; st < 3; st++)
+		tcp_stream_free(&s[st], &pool);
+	tcp_pool_free(&pool);
+	ck_assert_uint_eq(pool.nspare, 0);
+}
+END_TEST
+
 Suite *tcp_suite(void)
 {
 	Suite *s = suite_create("tcp");
@@ -469,6 +574,7 @@ Suite *tcp_suite(void)
 	TCase *lim = tcase_create("limits");
 	tcase_add_test(lim, test_caps);
 	tcase_add_test(lim, test_global_cap);
+	tcase_add_test(lim, test_spare_blocks);
 	suite_add_tcase(s, lim);
 	TCase *inc = tcase_create("incremental");
 	tcase_add_test(inc, test_shuffled);
