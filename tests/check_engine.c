@@ -273,6 +273,51 @@ START_TEST(test_rst_and_idle)
 }
 END_TEST
 
+/* Idle flows end one by one as each passes the idle time, in the order
+ * of their last packet, however the ticks fall between them (engine_tick
+ * skips the check while no flow can be due). */
+START_TEST(test_idle_order)
+{
+	struct engine_opts o;
+	engine_opts_default(&o);
+	o.flows.idle_ns = 10 * SEC;
+	struct rec r;
+	struct engine *e = mk(&r, &o);
+	struct pkt k;
+	uint8_t pdu[48];
+	bhs(pdu, 0x43, 0x87, 0, 1);
+	static const uint64_t at[] = {1 * SEC, 4 * SEC, 6 * SEC};
+	for (int i = 0; i < 3; i++) {
+		frame(&k, 1, (uint16_t)(40000 + i), 2, 3260, 1, TCP_SYN_FLAG,
+		      NULL, 0);
+		feed(e, at[i], &k);
+		frame(&k, 1, (uint16_t)(40000 + i), 2, 3260, 2, TCP_ACK_FLAG,
+		      pdu, 48);
+		feed(e, at[i], &k);
+	}
+	engine_tick(e, 9 * SEC);
+	/* The first flow speaks again: the second is now the oldest. */
+	frame(&k, 1, 40000, 2, 3260, 50, TCP_ACK_FLAG, pdu, 48);
+	feed(e, 7 * SEC, &k); /* a step back in time counts as 9 s */
+	engine_tick(e, 12 * SEC);
+	ck_assert_int_eq(r.closes, 0);
+	engine_tick(e, 14 * SEC);
+	ck_assert_int_eq(r.closes, 0);
+	engine_tick(e, 14 * SEC + 1);
+	ck_assert_int_eq(r.closes, 1);
+	engine_tick(e, 16 * SEC);
+	ck_assert_int_eq(r.closes, 1);
+	engine_tick(e, 16 * SEC + 1);
+	ck_assert_int_eq(r.closes, 2);
+	engine_tick(e, 19 * SEC);
+	ck_assert_int_eq(r.closes, 2);
+	engine_tick(e, 19 * SEC + 1);
+	ck_assert_int_eq(r.closes, 3);
+	ck_assert_uint_eq(engine_counters(e)->v[CTR_FLOWS_EVICTED_IDLE], 3);
+	engine_free(e);
+}
+END_TEST
+
 START_TEST(test_flow_cap_prefers_empty_flows)
 {
 	struct engine_opts o;
@@ -462,6 +507,7 @@ Suite *engine_suite(void)
 	tcase_add_test(core, test_other_port_by_login);
 	tcase_add_test(core, test_digests_wanted_by_a_sink);
 	tcase_add_test(core, test_rst_and_idle);
+	tcase_add_test(core, test_idle_order);
 	suite_add_tcase(s, core);
 	TCase *lim = tcase_create("limits");
 	tcase_add_test(lim, test_flow_cap_prefers_empty_flows);
