@@ -13,6 +13,7 @@
  */
 #include "export.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,11 +69,22 @@ struct tcol {
 
 #define TCOL_MAX 20
 
+/* A cell: its escaped text in the table's text block, and its width. */
+struct tcell {
+	size_t off;
+	size_t width;
+};
+
+/* The cells of every row are offsets into one text block: a table of
+ * 100k sessions is millions of cells, and a block each would make the
+ * end of a run mostly malloc and free. */
 struct tbl {
 	const struct tcol *col;
 	size_t ncol;
-	char **cell; /* nrows * ncol escaped strings, NULL when out of memory */
+	struct tcell *cell; /* nrows * ncol */
 	size_t nrows, cap;
+	char *text; /* the cells' escaped text, each with its NUL */
+	size_t tlen, tcap;
 	size_t natural[TCOL_MAX], need[TCOL_MAX]; /* need: names only */
 	size_t width[TCOL_MAX];                   /* 0: column dropped */
 	bool oom;
@@ -89,10 +101,38 @@ static void tbl_init(struct tbl *t, const struct tcol *col, size_t ncol)
 
 static void tbl_free(struct tbl *t)
 {
-	for (size_t i = 0; t->cell && i < t->nrows * t->ncol; i++)
-		free(t->cell[i]);
 	free(t->cell);
+	free(t->text);
 	t->cell = NULL;
+	t->text = NULL;
+}
+
+/* Appends n bytes and a NUL to the text block; false when out of memory. */
+static bool tbl_text(struct tbl *t, const char *e, size_t n, size_t *off)
+{
+	if (n >= t->tcap - t->tlen) { /* tlen <= tcap: no wrap */
+		size_t cap = t->tcap ? t->tcap : 4096;
+		while (n >= cap - t->tlen) {
+			if (cap > SIZE_MAX / 2)
+				return false;
+			cap *= 2;
+		}
+		char *x = realloc(t->text, cap);
+		if (!x)
+			return false;
+		t->text = x;
+		t->tcap = cap;
+	}
+	memcpy(t->text + t->tlen, e, n);
+	t->text[t->tlen + n] = '\0';
+	*off = t->tlen;
+	t->tlen += n + 1;
+	return true;
+}
+
+static const char *tbl_at(const struct tbl *t, size_t row, size_t c)
+{
+	return t->text + t->cell[row * t->ncol + c].off;
 }
 
 /* Adds a row of raw cells (wire bytes allowed). */
@@ -102,7 +142,9 @@ static void tbl_row(struct tbl *t, const char *const *raw)
 		return;
 	if (t->nrows == t->cap) {
 		size_t cap = t->cap ? 2 * t->cap : 16;
-		char **c = realloc(t->cell, cap * t->ncol * sizeof(*c));
+		struct tcell *c = cap <= SIZE_MAX / sizeof(*c) / t->ncol
+					 ? realloc(t->cell, cap * t->ncol * sizeof(*c))
+					 : NULL;
 		if (!c) {
 			t->oom = true;
 			return;
@@ -110,19 +152,16 @@ static void tbl_row(struct tbl *t, const char *const *raw)
 		t->cell = c;
 		t->cap = cap;
 	}
-	char **row = t->cell + t->nrows * t->ncol;
+	struct tcell *row = t->cell + t->nrows * t->ncol;
 	for (size_t c = 0; c < t->ncol; c++) {
 		char e[CELL_MAX];
 		const char *r = raw[c] ? raw[c] : "-";
-		ts_escape(TS_TERM, r, strlen(r), e, sizeof(e));
-		row[c] = strdup(e);
-		if (!row[c]) {
-			for (size_t k = 0; k < c; k++)
-				free(row[k]);
-			t->oom = true;
+		size_t n = ts_escape(TS_TERM, r, strlen(r), e, sizeof(e));
+		if (!tbl_text(t, e, n, &row[c].off)) {
+			t->oom = true; /* the row is not counted: nothing leaks */
 			return;
 		}
-		size_t w = ts_width(e);
+		size_t w = row[c].width = ts_width_n(e, n);
 		if (w > t->natural[c])
 			t->natural[c] = w;
 		if (t->col[c].name && label_name_need(e) > t->need[c])
@@ -253,10 +292,30 @@ static void tbl_layout(struct tbl *t, size_t cols, const size_t *cap)
 	}
 }
 
-static void tbl_cell(FILE *fp, const struct tbl *t, size_t c, const char *e,
+/* Spaces up to a column's width. */
+static void pad_to(FILE *fp, size_t have, size_t width)
+{
+	static const char sp[] = "                                ";
+	while (have < width) {
+		size_t n = width - have < sizeof(sp) - 1 ? width - have
+							 : sizeof(sp) - 1;
+		fwrite(sp, 1, n, fp);
+		have += n;
+	}
+}
+
+static void tbl_cell(FILE *fp, const struct tbl *t, size_t row, size_t c,
 		     bool last)
 {
 	size_t w = t->width[c];
+	const char *e = tbl_at(t, row, c);
+	if (t->cell[row * t->ncol + c].width <= w) {
+		/* It fits: what label_name and put_fit would print. */
+		fputs(e, fp);
+		if (!last)
+			pad_to(fp, t->cell[row * t->ncol + c].width, w);
+		return;
+	}
 	char buf[4 * CELL_MAX];
 	if (t->col[c].name) {
 		label_name(e, w, !last, false, buf, sizeof(buf));
@@ -266,8 +325,8 @@ static void tbl_cell(FILE *fp, const struct tbl *t, size_t c, const char *e,
 	}
 }
 
-static void tbl_line(FILE *fp, const struct tbl *t, char *const *cells,
-		     bool head)
+/* The header (row SIZE_MAX) or row `row`. */
+static void tbl_line(FILE *fp, const struct tbl *t, size_t row)
 {
 	size_t lastc = 0;
 	for (size_t c = 0; c < t->ncol; c++)
@@ -280,11 +339,10 @@ static void tbl_line(FILE *fp, const struct tbl *t, char *const *cells,
 		if (!first)
 			fputc(' ', fp);
 		first = false;
-		if (head) {
+		if (row == SIZE_MAX)
 			put_fit(fp, t->col[c].head, t->width[c], c != lastc);
-		} else {
-			tbl_cell(fp, t, c, cells[c], c == lastc);
-		}
+		else
+			tbl_cell(fp, t, row, c, c == lastc);
 	}
 	fputc('\n', fp);
 }
@@ -601,10 +659,10 @@ void export_table_list(FILE *fp, const struct session *first,
 		goto out;
 	}
 
-	tbl_line(fp, &st, NULL, true);
+	tbl_line(fp, &st, SIZE_MAX);
 	size_t r = 0;
 	for (const struct session *s = first; s; s = s->next, r++) {
-		tbl_line(fp, &st, st.cell + r * st.ncol, false);
+		tbl_line(fp, &st, r);
 		/* Only a session that is neither OK nor failed has a line
 		 * under it: the others are not worth their CIM again (a
 		 * tenth of a 100k-session run). */
@@ -628,12 +686,12 @@ void export_table_list(FILE *fp, const struct session *first,
 				 : "SCSI I/O (AVG: over the session's I/O period; "
 				   "MB = 10^6 bytes)",
 			 cols);
-		tbl_line(fp, &xt, NULL, true);
+		tbl_line(fp, &xt, SIZE_MAX);
 		r = 0;
 		for (const struct session *s = first; s; s = s->next) {
 			if (!has_io(s))
 				continue;
-			tbl_line(fp, &xt, xt.cell + r++ * xt.ncol, false);
+			tbl_line(fp, &xt, r++);
 			io_luns(fp, s, cols);
 		}
 	}
@@ -645,9 +703,9 @@ void export_table_list(FILE *fp, const struct session *first,
 		cap[F_TARGET] = cols ? st.width[S_TARGET] : 0;
 		tbl_layout(&ft, cols, cap);
 		fprintf(fp, "\nFailed logins: %zu\n", failed);
-		tbl_line(fp, &ft, NULL, true);
+		tbl_line(fp, &ft, SIZE_MAX);
 		for (r = 0; r < ft.nrows; r++)
-			tbl_line(fp, &ft, ft.cell + r * ft.ncol, false);
+			tbl_line(fp, &ft, r);
 	}
 out:
 	tbl_free(&st);
