@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "frag.h"
+#include "pool.h"
 #include "net.h"
 #include "tcp.h"
 
@@ -204,9 +205,13 @@ static const struct framer_cb framer_cbs = {
 
 /* ---- tcp -> framer ---- */
 
+/* The connections and framers of every engine (pool.h). */
+static struct pool conn_pool = POOL_INIT(struct conn);
+static struct pool framer_pool = POOL_INIT(struct framer);
+
 static struct framer *side_framer(struct side *s)
 {
-	if (!s->fr && (s->fr = malloc(sizeof(*s->fr)))) {
+	if (!s->fr && (s->fr = pool_zalloc(&framer_pool))) {
 		framer_init(s->fr, &s->conn->e->ctr);
 		if (s->hd || s->dd)
 			framer_set_digests(s->fr, s->hd, s->dd);
@@ -218,7 +223,7 @@ static void side_framer_free(struct side *s)
 {
 	if (s->fr) {
 		framer_free(s->fr);
-		free(s->fr);
+		pool_free(&framer_pool, s->fr);
 		s->fr = NULL;
 	}
 }
@@ -263,7 +268,7 @@ static const struct tcp_cb tcp_cbs = {
 static struct conn *conn_new(struct engine *e, struct flow *f,
 			     const struct net_tcp *t)
 {
-	struct conn *c = calloc(1, sizeof(*c));
+	struct conn *c = pool_zalloc(&conn_pool);
 	if (!c)
 		return NULL;
 	c->e = e;
@@ -307,7 +312,7 @@ static void conn_close(struct engine *e, struct flow *f, enum conn_end why)
 		SINKS_CALL(e, c, conn_close, why);
 		for (int d = 0; d < 2; d++)
 			side_framer_free(&c->side[d]);
-		free(c);
+		pool_free(&conn_pool, c);
 	}
 	for (int d = 0; d < 2; d++)
 		tcp_stream_free(&f->dir[d], &e->pool);

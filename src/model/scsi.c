@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "iscsi.h"
+#include "pool.h"
 #include "rd.h"
 
 enum cmd_kind { K_FREE = 0, K_READ, K_WRITE, K_OTHER, K_TMF };
@@ -291,9 +292,14 @@ uint64_t scsi_hist_percentile(const struct scsi_hist *h, double pct)
 
 /* ---- objects ---- */
 
+/* One record of each per connection or session (pool.h). */
+static struct pool conn_pool = POOL_INIT(struct scsi_conn);
+static struct pool stats_pool = POOL_INIT(struct scsi_stats);
+static struct pool sess_pool = POOL_INIT(struct scsi_sess);
+
 struct scsi_conn *scsi_conn_new(void)
 {
-	return s_calloc(1, sizeof(struct scsi_conn));
+	return alloc_refused() ? NULL : pool_zalloc(&conn_pool);
 }
 
 void scsi_conn_free(struct scsi_conn *c)
@@ -303,12 +309,12 @@ void scsi_conn_free(struct scsi_conn *c)
 	free(c->tab);
 	free(c->sense);
 	free(c->inv);
-	free(c);
+	pool_free(&conn_pool, c);
 }
 
 struct scsi_stats *scsi_stats_new(void)
 {
-	return s_calloc(1, sizeof(struct scsi_stats));
+	return alloc_refused() ? NULL : pool_zalloc(&stats_pool);
 }
 
 void scsi_stats_release(struct scsi_stats *st)
@@ -327,12 +333,12 @@ void scsi_stats_free(struct scsi_stats *st)
 	if (!st)
 		return;
 	scsi_stats_release(st);
-	free(st);
+	pool_free(&stats_pool, st);
 }
 
 struct scsi_sess *scsi_sess_new(void)
 {
-	return s_calloc(1, sizeof(struct scsi_sess));
+	return alloc_refused() ? NULL : pool_zalloc(&sess_pool);
 }
 
 void scsi_sess_free(struct scsi_sess *s)
@@ -342,7 +348,7 @@ void scsi_sess_free(struct scsi_sess *s)
 	scsi_stats_release(&s->stats);
 	free(s->luns);
 	free(s->reported);
-	free(s);
+	pool_free(&sess_pool, s);
 }
 
 static void block(scsi_block_fn fn, void *user, const void *b)

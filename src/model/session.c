@@ -13,6 +13,7 @@
 #include "flow.h"
 #include "hash.h"
 #include "intern.h"
+#include "pool.h"
 #include "scsi.h"
 
 struct session_table {
@@ -289,6 +290,10 @@ static void lost_unlink(struct session_table *st, struct session *s)
 	s->in_lost = false;
 }
 
+/* Every session and connection record of the process (pool.h). */
+static struct pool session_pool = POOL_INIT(struct session);
+static struct pool sconn_pool = POOL_INIT(struct sconn);
+
 static void session_free(struct session *s)
 {
 	while (s->conns) {
@@ -296,11 +301,11 @@ static void session_free(struct session *s)
 		s->conns = c->next;
 		scsi_stats_free(c->scsi);
 		neg_free(&c->neg);
-		free(c);
+		pool_free(&sconn_pool, c);
 	}
 	scsi_sess_free(s->scsi);
 	session_parts_free(s);
-	free(s);
+	pool_free(&session_pool, s);
 }
 
 void session_names_init(struct session *s)
@@ -491,7 +496,7 @@ static struct session *session_new(struct session_table *st, uint64_t now)
 		ctr_inc(st->ctr, CTR_SESSIONS_CAP_HIT);
 		return NULL;
 	}
-	struct session *s = calloc(1, sizeof(*s));
+	struct session *s = pool_zalloc(&session_pool);
 	if (!s) {
 		ctr_inc(st->ctr, CTR_SESSIONS_CAP_HIT);
 		return NULL;
@@ -914,11 +919,11 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 		*link = old->next;
 		scsi_stats_free(old->scsi);
 		neg_free(&old->neg);
-		free(old);
+		pool_free(&sconn_pool, old);
 		s->nconns--;
 		s->incomplete = true;
 	}
-	struct sconn *c = calloc(1, sizeof(*c));
+	struct sconn *c = pool_zalloc(&sconn_pool);
 	if (!c)
 		return NULL;
 	c->flow_id = f->id;

@@ -7,6 +7,7 @@
 
 #include "login.h"
 #include "scsi.h"
+#include "pool.h"
 
 struct tconn {
 	/* Made when the first Login or Text PDU arrives: most connections
@@ -117,10 +118,13 @@ static void t_count_pdu(struct tconn *t, const struct pdu *p,
 	}
 }
 
+/* A tracker record per TCP connection (pool.h). */
+static struct pool tconn_pool = POOL_INIT(struct tconn);
+
 static void t_open(void *user, struct engine_conn *ec, int slot)
 {
 	(void)user;
-	ec->slot[slot] = calloc(1, sizeof(struct tconn));
+	ec->slot[slot] = pool_zalloc(&tconn_pool);
 }
 
 /* The login state of t, made on first need; NULL when out of memory. */
@@ -449,7 +453,7 @@ static void t_close(void *user, struct engine_conn *ec, int slot,
 	if (t->login)
 		login_free(t->login);
 	free(t->login);
-	free(t);
+	pool_free(&tconn_pool, t);
 	ec->slot[slot] = NULL;
 }
 

@@ -1,6 +1,7 @@
 /* flow.c - seeded hash table of TCP flows with an LRU list per class. */
 #include "flow.h"
 #include "hash.h"
+#include "pool.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -147,6 +148,9 @@ static bool flow_match(const struct flow *f, const struct net_tcp *t, int *dir)
 	return false;
 }
 
+/* The flows of every table (pool.h). */
+static struct pool flow_pool = POOL_INIT(struct flow);
+
 static struct flow *flow_create(struct flow_table *ft, const struct net_tcp *t,
 				uint64_t h, uint64_t now)
 {
@@ -154,7 +158,7 @@ static struct flow *flow_create(struct flow_table *ft, const struct net_tcp *t,
 		ctr_inc(ft->ctr, CTR_FLOWS_CAP_HIT);
 		return NULL;
 	}
-	struct flow *f = calloc(1, sizeof(*f));
+	struct flow *f = pool_zalloc(&flow_pool);
 	if (!f) {
 		ctr_inc(ft->ctr, CTR_FLOWS_CAP_HIT);
 		return NULL;
@@ -270,5 +274,5 @@ void flow_table_remove(struct flow_table *ft, struct flow *f)
 	if (ft->last == f)
 		ft->last = NULL;
 	ft->count--;
-	free(f);
+	pool_free(&flow_pool, f);
 }
