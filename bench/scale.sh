@@ -19,10 +19,14 @@
 # Targets (reported PASS/MISS, never failing the make): <= 8 KiB per idle
 # logged-in session with every export on; issue 10's "8x the sessions
 # costs <= 8.5x the time", i.e. the time per session grows by at most
-# 8.5/8 (6.25 %) from the 10k capture to the 100k one (sessions seen,
-# churn included: 11,000 and 101,000, so the bound is 1.0625 x 9.18 =
-# 9.76x the time), on CPU time (wall time on a shared machine is mostly
-# other processes); lossy <= 1.3x the bare loop on the same lossy file.
+# 8.5/8 (6.25 %) from the 10k capture to the 100k one: 10x the
+# concurrent sessions, so the bound is 10.625x the time, on CPU time
+# (wall time on a shared machine is mostly other processes). The
+# capture's work is 10x too (logins, commands; packets 9.97x). The
+# sessions the model holds at the end are fewer (11,000 and 101,000):
+# retention folds all but 1,000 of the ended ones, so they are not the
+# measure of the work. Lossy <= 1.3x the bare loop on the same lossy
+# file.
 #
 # 3. Idle view: the largest capture in --tui under tmux; CPU of the idle
 #    process over UI_IDLE_SECS once the replay ended (target < 5 %).
@@ -155,13 +159,15 @@ last=$(tail -1 "$TMP/rows")
 [ -z "$last" ] || echo "$last" | awk '{ b = ($9 - '"$BASE_ALL"') * 1024 / $2
 	printf "  %-4s %.0f bytes per session with every export on at %d sessions (target <= 8192)\n",
 		(b <= 8192 ? "PASS" : "MISS"), b, $2 }'
-r10=$(awk '$1 == 10000 { print $2, $4, $5 }' "$TMP/rows")
-r100=$(awk '$1 == 100000 { print $2, $4, $5 }' "$TMP/rows")
+r10=$(awk '$1 == 10000 { print $1, $4, $5 }' "$TMP/rows")
+r100=$(awk '$1 == 100000 { print $1, $4, $5 }' "$TMP/rows")
 if [ -n "$r10" ] && [ -n "$r100" ]; then
-	echo "$r10 $r100" | awk '{ s = $4 / $1; w = $5 / $2; c = $6 / ($3 > 0 ? $3 : 0.01)
+	p10=$(awk '/^packets / { print $2 }' "$DATA/scale-10000.meta")
+	p100=$(awk '/^packets / { print $2 }' "$DATA/scale-100000.meta")
+	echo "$r10 $r100 $p10 $p100" | awk '{ s = $4 / $1; w = $5 / $2; c = $6 / ($3 > 0 ? $3 : 0.01)
 		bound = s * 8.5 / 8
-		printf "  %-4s 100k/10k: %.2fx the sessions cost %.2fx the cpu time (%.2fx wall); target <= %.2fx (8x the sessions for <= 8.5x the time)\n",
-			(c <= bound ? "PASS" : "MISS"), s, c, w, bound }'
+		printf "  %-4s 100k/10k: %.0fx the concurrent sessions (%.2fx the packets) cost %.2fx the cpu time (%.2fx wall); target <= %.3gx (8x the sessions for <= 8.5x the time)\n",
+			(c <= bound ? "PASS" : "MISS"), s, $8 / $7, c, w, bound }'
 fi
 
 # ---- idle view -----------------------------------------------------------
