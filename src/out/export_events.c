@@ -35,6 +35,18 @@ static json_t *jstr(const char *s)
 	return j ? j : json_null();
 }
 
+/* Our own text (hex, an address) or null when empty. */
+static void set_text_or_null(json_t *o, const char *key, const char *v)
+{
+	json_object_set_new(o, key, v[0] ? json_string(v) : json_null());
+}
+
+/* A number or null when unknown (negative). */
+static void set_int_or_null(json_t *o, const char *key, long v)
+{
+	json_object_set_new(o, key, v >= 0 ? json_integer(v) : json_null());
+}
+
 static void events_event(void *user, const struct session *s,
 			 const struct sconn *c, const struct sess_event *ev)
 {
@@ -63,22 +75,12 @@ static void events_event(void *user, const struct session *s,
 	event_who_fill(s, c, &w);
 	json_object_set_new(o, "initiator", jstr(w.initiator));
 	json_object_set_new(o, "target", jstr(w.target));
-	json_object_set_new(o, "isid", w.isid[0] ? json_string(w.isid)
-						 : json_null());
-	json_object_set_new(o, "tsih", w.tsih >= 0 ? json_integer(w.tsih)
-						   : json_null());
-	json_object_set_new(o, "initiator_address",
-			    w.initiator_addr[0] ? json_string(w.initiator_addr)
-						: json_null());
-	json_object_set_new(o, "initiator_port",
-			    w.initiator_port >= 0 ? json_integer(w.initiator_port)
-						  : json_null());
-	json_object_set_new(o, "target_address",
-			    w.target_addr[0] ? json_string(w.target_addr)
-					     : json_null());
-	json_object_set_new(o, "target_port",
-			    w.target_port >= 0 ? json_integer(w.target_port)
-					       : json_null());
+	set_text_or_null(o, "isid", w.isid);
+	set_int_or_null(o, "tsih", w.tsih);
+	set_text_or_null(o, "initiator_address", w.initiator_addr);
+	set_int_or_null(o, "initiator_port", w.initiator_port);
+	set_text_or_null(o, "target_address", w.target_addr);
+	set_int_or_null(o, "target_port", w.target_port);
 	json_object_set_new(o, "detail", jstr(ev->detail));
 	char *line = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
