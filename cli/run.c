@@ -1,12 +1,18 @@
 /* run.c - one run of iscsiwatch: open the capture and the outputs, read
  * packets until the end (or a signal, or q), write the exports, close.
  *
- * Signals only set flags (stop, write-now); the loop looks at them
- * between packets and at every read timeout of a live capture.
+ * Signals only set flags (stop, write-now) and write a byte to a pipe;
+ * the loop looks at the flags between packets and after every wait.
+ * With nothing to read, the loop sleeps in one poll() on everything that
+ * can bring work (the capture, the terminal, the HTTP daemon, that pipe)
+ * until the next thing due by the clock: an idle sensor wakes about once
+ * a second, not at a fixed short period (issue 10: a wakeup of a process
+ * holding 100k sessions costs milliseconds).
  */
 #include "run.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -36,21 +42,50 @@
 
 #define DRAW_INTERVAL 0.25  /* the UI redraws at 4 Hz */
 #define LIVE_TICK_NS 1000000000ull
+#define LIVE_TICK_S 1.0     /* the same, by the monotonic clock */
 #define SERVE_INTERVAL 0.01 /* HTTP looked at every 10 ms at most */
+/* What one wait sleeps on: the signal pipe, the terminal, the HTTP
+ * daemon and every interface. */
+#define WAIT_FDS (3 + CLI_MAX_IFACES)
 
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t hup_requested;
+/* The self-pipe: a signal handler writes a byte, so a signal that comes
+ * between the loop's look at the flags and its poll() still ends the
+ * poll. -1 when it could not be made (then only EINTR ends it). */
+static int wake_pipe[2] = {-1, -1};
+static struct sigaction winch_prev; /* the UI library's SIGWINCH handler */
+
+static void wake_loop(void)
+{
+	int e = errno;
+	if (wake_pipe[1] >= 0)
+		(void)!write(wake_pipe[1], "", 1);
+	errno = e;
+}
 
 static void on_stop_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+	wake_loop();
 }
 
 static void on_hup_signal(int sig)
 {
 	(void)sig;
 	hup_requested = 1;
+	wake_loop();
+}
+
+/* A resize: ncurses' own handler notes it (getch then returns
+ * KEY_RESIZE), and the loop wakes to read it. */
+static void on_winch_signal(int sig)
+{
+	if (winch_prev.sa_handler != SIG_DFL && winch_prev.sa_handler != SIG_IGN &&
+	    !(winch_prev.sa_flags & SA_SIGINFO))
+		winch_prev.sa_handler(sig);
+	wake_loop();
 }
 
 /* "tcp port P", or "tcp and (port A or port B ...)". */
@@ -117,7 +152,9 @@ struct run {
 	uint64_t first_ns, last_ns, packets;
 	uint64_t drops, ifdrops, lost_seen;
 	uint64_t last_tick;
+	double next_tick;          /* live: when tick() is next due (mono) */
 	double start_mono, next_draw;
+	uint64_t drawn_packets, drawn_gen; /* what the last frame showed */
 	bool ended;   /* the capture ended (files, -c, --duration) */
 	bool cut;     /* a file ended in a read error: its line already says why */
 	bool quit;    /* q in the UI */
@@ -298,8 +335,18 @@ static void check_drops(struct run *r, uint64_t now)
 static void tick(struct run *r, bool force)
 {
 	uint64_t now = r->live ? wall_ns() : r->last_ns;
-	if (!now || (!force && now - r->last_tick < LIVE_TICK_NS))
+	if (!now)
 		return;
+	if (r->live) {
+		/* By the monotonic clock: the wait sleeps until next_tick,
+		 * and a wall clock set back must not stop the ticks. */
+		double m = mono_now();
+		if (!force && m < r->next_tick)
+			return;
+		r->next_tick = m + LIVE_TICK_S;
+	} else if (!force && now - r->last_tick < LIVE_TICK_NS) {
+		return;
+	}
 	r->last_tick = now;
 	if (r->live)
 		engine_tick(r->eng, now);
@@ -351,6 +398,8 @@ static void ui_service(struct run *r, bool force)
 		r->quit = true;
 		return;
 	}
+	r->drawn_packets = r->ctr->v[CTR_PACKETS];
+	r->drawn_gen = session_table_gen(r->st);
 	struct ui_status s = {
 		.packets = r->ctr->v[CTR_PACKETS],
 		.bytes = r->ctr->v[CTR_BYTES],
@@ -444,37 +493,82 @@ static bool limit_reached(const struct run *r)
 	return spent >= r->o->duration;
 }
 
-/* Nothing to read, the UI on: wait for a key or the next draw. Each
- * wakeup of a process holding many sessions costs more than the draw
- * (a context switch of a large address space), so an idle view wakes
- * four times a second, not fifty; --listen still needs the short
- * period to serve its requests. A replay that ended (or is paused)
- * changes only on a key, a resize or a signal, each of which ends
- * poll(): it sleeps until one comes, or until the status message is
- * due to go. (On this project's 2-core VM a process with 100k sessions
- * paid ~8 ms a wakeup for its heap's size alone: 2-3 % of a core at
- * 4 Hz, against nothing.) */
-static void ui_idle_wait(struct run *r)
+/* Seconds from now until the next thing due by the clock alone, -1 for
+ * none: the live tick (time-driven states, the drop counters) and with
+ * it the view's once-a-second redraw of rates, a frame owed to what
+ * changed since the last one, the status message going, the HTTP
+ * daemon's timeout, --export-every, --duration. */
+static double due_in(struct run *r, double now)
 {
-	if (sensor_serves(r->sensor)) {
-		struct timespec ts = {0, 20000000};
-		nanosleep(&ts, NULL);
-		return;
-	}
-	double now = mono_now();
-	double wait = r->next_draw - now;
-	int ms = wait <= 0 ? 0 : (int)(wait * 1000.0) + 1;
-	if (ms > (int)(DRAW_INTERVAL * 1000.0))
-		ms = (int)(DRAW_INTERVAL * 1000.0);
-	if (!r->live && ms > 0) {
+	double due = -1;
+#define DUE(t) do { double t_ = (t) - now; \
+		if (due < 0 || t_ < due) due = t_ < 0 ? 0 : t_; } while (0)
+	bool capturing = !r->ended && !(r->ui && ui_paused(r->ui) && !r->live);
+	if (r->live && capturing)
+		DUE(r->next_tick);
+	if (r->ui) {
+		if (r->ctr->v[CTR_PACKETS] != r->drawn_packets ||
+		    session_table_gen(r->st) != r->drawn_gen)
+			DUE(r->next_draw);
 		double until = ui_message_until(r->ui);
-		ms = until > now ? (int)((until - now) * 1000.0) + 1 : -1;
+		if (until > 0)
+			DUE(until);
 	}
-	struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
-	/* EINTR: a signal, seen by the loop. A hang-up returns at once: it
-	 * is seen by ui_service, which quits. */
-	if (poll(&p, 1, ms) == 1 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)))
-		r->next_draw = 0;
+	int http = sensor_timeout_ms(r->sensor);
+	if (http >= 0)
+		DUE(now + http / 1000.0);
+	if (r->o->export_every && !r->ended)
+		DUE(r->next_export);
+	if (r->live && capturing && r->o->duration > 0)
+		DUE(r->start_mono + r->o->duration);
+#undef DUE
+	return due;
+}
+
+/* Nothing to read: sleeps until a packet, a key, a resize, a signal or
+ * an HTTP request comes, or until the next thing due (due_in()). Each
+ * wakeup of a process holding many sessions costs milliseconds (on this
+ * project's 2-core VM ~5-8 ms with 100k sessions, for its heap's size
+ * alone), so an idle live view or sensor wakes about once a second, and
+ * an ended or paused replay not at all. */
+static void wait_for_work(struct run *r)
+{
+	struct pollfd p[WAIT_FDS];
+	nfds_t n = 0;
+	if (wake_pipe[0] >= 0)
+		p[n++] = (struct pollfd){.fd = wake_pipe[0], .events = POLLIN};
+	nfds_t tty = n;
+	if (r->ui)
+		p[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+	nfds_t http = n;
+	if (sensor_fd(r->sensor) >= 0)
+		p[n++] = (struct pollfd){.fd = sensor_fd(r->sensor), .events = POLLIN};
+	bool capturing = !r->ended && !(r->ui && ui_paused(r->ui) && !r->live);
+	int limit = -1;
+	if (r->live && capturing) {
+		n += (nfds_t)capture_pollfds(r->cap, p + n, WAIT_FDS - n);
+		limit = capture_wait_limit_ms(r->cap);
+	}
+	double due = due_in(r, mono_now());
+	/* Rounded up, plus one: waking a hair early would mean a second
+	 * wakeup straight after to find the deadline passed. */
+	int ms = due < 0 ? -1 : due > 3600 ? 3600000 : (int)(due * 1000.0) + 1;
+	if (limit >= 0 && (ms < 0 || limit < ms))
+		ms = limit;
+	int rc = poll(p, n, ms);
+	/* EINTR: a signal, seen by the loop. A timeout: what was due, the
+	 * HTTP daemon's included. */
+	if (rc == 0 || (http < n && p[http].revents))
+		r->next_serve = 0;
+	if (rc <= 0)
+		return;
+	if (tty < n && r->ui && (p[tty].revents & (POLLHUP | POLLERR | POLLNVAL)))
+		r->next_draw = 0; /* ui_service finds the terminal gone, quits */
+	if (wake_pipe[0] >= 0 && (p[0].revents & POLLIN)) {
+		char buf[64];
+		while (read(wake_pipe[0], buf, sizeof(buf)) > 0)
+			;
+	}
 }
 
 static void loop(struct run *r)
@@ -494,13 +588,9 @@ static void loop(struct run *r)
 			 * signal. */
 			if (!r->ui && !sensor_serves(r->sensor))
 				break;
-			if (r->ui) {
-				ui_idle_wait(r);
-				ui_service(r, false);
-				sensor_poll(r->sensor, 0);
-			} else {
-				sensor_poll(r->sensor, 100);
-			}
+			wait_for_work(r);
+			ui_service(r, false);
+			serve(r);
 			continue;
 		}
 		int rc = capture_next(r->cap, &pkt, err, sizeof(err));
@@ -525,6 +615,9 @@ static void loop(struct run *r)
 			tick(r, false);
 			ui_service(r, false);
 			serve(r);
+			/* Everything read and served: sleep until more. */
+			if (!stop_requested && !hup_requested && !r->quit)
+				wait_for_work(r);
 			continue;
 		}
 		if (!r->first_ns) {
@@ -562,6 +655,8 @@ static void loop(struct run *r)
 static void signals_install(void)
 {
 	signal(SIGPIPE, SIG_IGN);
+	if (wake_pipe[0] < 0 && pipe2(wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+		wake_pipe[0] = wake_pipe[1] = -1;
 	struct sigaction sa = {0};
 	sa.sa_handler = on_stop_signal;
 	sigaction(SIGINT, &sa, NULL);
@@ -581,6 +676,7 @@ static int capture_start(struct run *r, char *err, size_t errlen)
 			.promisc = o->promisc,
 			.timeout_ms = 100,
 			.filter = o->filter ? o->filter : f,
+			.caller_waits = true,
 		};
 		r->cap = capture_open_live(o->ifaces, o->nifaces, &lo, err,
 					   errlen);
@@ -693,6 +789,11 @@ static int run_open(struct run *r)
 			return 1;
 		}
 		ui_set_rates(r->ui, ui_rates, r);
+		/* After newterm(), which installed ncurses' handler. */
+		struct sigaction sa = {0};
+		sa.sa_handler = on_winch_signal;
+		sa.sa_flags = SA_RESTART;
+		sigaction(SIGWINCH, &sa, &winch_prev);
 	}
 	return 0;
 }

@@ -172,6 +172,16 @@ void sensor_poll(struct sensor *sv, int wait_ms)
 		http_poll(sv->http, wait_ms);
 }
 
+int sensor_fd(const struct sensor *sv)
+{
+	return sv && sv->http ? http_fd(sv->http) : -1;
+}
+
+int sensor_timeout_ms(const struct sensor *sv)
+{
+	return sv && sv->http ? http_timeout_ms(sv->http) : -1;
+}
+
 bool sensor_serves(const struct sensor *sv)
 {
 	return sv && sv->http;

@@ -3,7 +3,8 @@
  * login-failure tally, and syslog (--syslog).
  *
  * Everything runs on the capture loop's thread: sensor_poll() is called
- * between packets and at every read timeout, so the handlers read the
+ * between packets and whenever the loop wakes from its wait (sensor_fd()
+ * readable, sensor_timeout_ms() passed), so the handlers read the
  * session model while nothing changes it.
  *
  * Ownership: the sensor borrows the options and, after sensor_attach(),
@@ -38,6 +39,12 @@ void sensor_event(struct sensor *sv, const struct session *s,
 
 /* Serves what is ready, waiting up to wait_ms (0: never blocks). */
 void sensor_poll(struct sensor *sv, int wait_ms);
+
+/* The descriptor the loop sleeps on for HTTP work (POLLIN), -1 when
+ * not serving; and the longest it may sleep before sensor_poll() in ms,
+ * -1 for no limit. */
+int sensor_fd(const struct sensor *sv);
+int sensor_timeout_ms(const struct sensor *sv);
 
 /* True when --listen is serving (a finished -r run then waits for a
  * signal instead of exiting). */

@@ -6,6 +6,7 @@
 #ifndef ISCSIWATCH_CAPTURE_H
 #define ISCSIWATCH_CAPTURE_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -38,6 +39,10 @@ struct capture_live_opts {
 	bool promisc;
 	int timeout_ms;     /* read timeout; <= 0: 100 */
 	const char *filter; /* BPF, may be NULL */
+	/* capture_next() never sleeps: with no packet it returns
+	 * CAPTURE_TIMEOUT at once, and the caller sleeps in its own poll()
+	 * on capture_pollfds() with its other descriptors. */
+	bool caller_waits;
 };
 
 /* Opens `n` interfaces for live capture (nanosecond timestamps when the
@@ -59,9 +64,22 @@ struct capture *capture_open_live(const char *const *ifaces, size_t n,
  * Live interfaces are served in turn as packets arrive (no ordering across
  * interfaces); when none has a packet within the read timeout the call
  * returns CAPTURE_TIMEOUT (2) with no packet, so the caller can refresh
- * its display or look at signals and call again. */
+ * its display or look at signals and call again (with caller_waits: at
+ * once, without waiting). */
 int capture_next(struct capture *c, struct packet *pkt, char *err,
 		 size_t errlen);
+
+/* Live: fills at most max entries of out with the descriptors (POLLIN)
+ * that become readable when a source has packets for capture_next(),
+ * closed sources left out; returns how many. 0 for files. */
+size_t capture_pollfds(const struct capture *c, struct pollfd *out,
+		       size_t max);
+
+/* Live: the longest a caller may sleep on capture_pollfds() before it
+ * must call capture_next() again, in ms, on platforms where libpcap says
+ * the descriptor alone does not tell (pcap_get_required_select_timeout);
+ * -1 when the descriptors are enough (Linux). */
+int capture_wait_limit_ms(const struct capture *c);
 
 /* Packets dropped so far, summed over live sources: by libpcap/the kernel
  * buffer (*drop) and by the interface (*ifdrop). Both 0 for files.

@@ -73,6 +73,12 @@ struct http_server *http_new(const char *spec, const struct http_route *routes,
 /* Serves whatever is ready, waiting at most wait_ms for something
  * (0: never blocks). */
 void http_poll(struct http_server *h, int wait_ms);
+/* The descriptor to sleep on (POLLIN): readable when a connection or a
+ * request wants http_poll(). -1 for NULL. */
+int http_fd(const struct http_server *h);
+/* How long http_poll() may wait unasked, in ms (a connection's idle
+ * timeout, work the library has buffered: 0); -1: no limit. */
+int http_timeout_ms(struct http_server *h);
 /* The address bound, e.g. "127.0.0.1:9464" (port 0 resolved). */
 const char *http_address(const struct http_server *h);
 /* http_free(NULL) does nothing. */

@@ -5,6 +5,7 @@
 #include <check.h>
 #include <netinet/in.h>
 #include <pcap/dlt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,7 +356,7 @@ START_TEST(test_live_errors)
 {
 	char err[CAPTURE_ERRLEN] = "";
 	const char *ifs[] = {"iwnosuch0"};
-	struct capture_live_opts o = {0, 0, false, 50, NULL};
+	struct capture_live_opts o = {0, 0, false, 50, NULL, false};
 	struct capture *c = capture_open_live(ifs, 1, &o, err, sizeof err);
 	ck_assert_ptr_null(c);
 	if (strstr(err, "permission denied"))
@@ -386,7 +387,7 @@ START_TEST(test_live_loopback)
 	char filter[64];
 	snprintf(filter, sizeof filter, "udp dst port %u", ntohs(a.sin_port));
 	const char *ifs[] = {"lo"};
-	struct capture_live_opts o = {256, 1, false, 50, filter};
+	struct capture_live_opts o = {256, 1, false, 50, filter, false};
 	struct capture *c = capture_open_live(ifs, 1, &o, err, sizeof err);
 	ck_assert_msg(c != NULL, "live capture on lo: %s", err);
 	ck_assert(capture_is_live(c));
@@ -412,12 +413,66 @@ START_TEST(test_live_loopback)
 }
 END_TEST
 
+/* caller_waits: capture_next() does not sleep, and the caller's poll()
+ * on capture_pollfds() wakes when a packet comes (the run loop sleeps
+ * there with its other descriptors). */
+START_TEST(test_live_caller_waits)
+{
+	char err[CAPTURE_ERRLEN] = "";
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(s, 0);
+	struct sockaddr_in a = {0};
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	socklen_t alen = sizeof a;
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &alen), 0);
+	char filter[64];
+	snprintf(filter, sizeof filter, "udp dst port %u", ntohs(a.sin_port));
+	const char *ifs[] = {"lo"};
+	struct capture_live_opts o = {256, 1, false, 50, filter, true};
+	struct capture *c = capture_open_live(ifs, 1, &o, err, sizeof err);
+	ck_assert_msg(c != NULL, "live capture on lo: %s", err);
+	struct pollfd p[2];
+	ck_assert_uint_eq(capture_pollfds(c, p, 0), 0);
+	ck_assert_uint_eq(capture_pollfds(c, p, 2), 1);
+	ck_assert_int_ge(p[0].fd, 0);
+	ck_assert_int_eq(p[0].events, POLLIN);
+	ck_assert_int_eq(capture_wait_limit_ms(c), -1); /* Linux */
+	struct packet pkt;
+	ck_assert_int_eq(capture_next(c, &pkt, err, sizeof err),
+			 CAPTURE_TIMEOUT);
+	static const char msg[] = "iscsiwatch wakes";
+	ck_assert_int_eq(
+	    sendto(s, msg, sizeof msg, 0, (struct sockaddr *)&a, sizeof a),
+	    (ssize_t)sizeof msg);
+	/* The descriptor says so within the read timeout (libpcap hands a
+	 * block to user space when it fills or its 50 ms pass). */
+	ck_assert_int_eq(poll(p, 1, 5000), 1);
+	ck_assert(p[0].revents & POLLIN);
+	int rc = CAPTURE_TIMEOUT;
+	for (int i = 0; i < 100 && rc == CAPTURE_TIMEOUT; i++)
+		rc = capture_next(c, &pkt, err, sizeof err);
+	ck_assert_int_eq(rc, 1);
+	ck_assert_mem_eq(pkt.data + pkt.caplen - sizeof msg, msg, sizeof msg);
+	capture_free(c);
+	close(s);
+	/* Files: nothing to wait on. */
+	const char *one[] = {DIR "eth-plain.pcap"};
+	c = capture_open_files(one, 1, NULL, err, sizeof err);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(capture_pollfds(c, p, 2), 0);
+	ck_assert_int_eq(capture_wait_limit_ms(c), -1);
+	capture_free(c);
+}
+END_TEST
+
 /* Can this process capture on lo (root or CAP_NET_RAW)? err says why
  * not. */
 static bool live_possible(char *err, size_t errlen)
 {
 	const char *ifs[] = {"lo"};
-	struct capture_live_opts o = {256, 1, false, 50, NULL};
+	struct capture_live_opts o = {256, 1, false, 50, NULL, false};
 	struct capture *c = capture_open_live(ifs, 1, &o, err, errlen);
 	if (!c)
 		return false;
@@ -432,11 +487,14 @@ static bool live_possible(char *err, size_t errlen)
 static void add_live_test(TCase *tc)
 {
 	char err[CAPTURE_ERRLEN] = "";
-	if (live_possible(err, sizeof err) || getenv("ISCSIWATCH_REQUIRE_LIVE"))
+	if (live_possible(err, sizeof err) || getenv("ISCSIWATCH_REQUIRE_LIVE")) {
 		tcase_add_test(tc, test_live_loopback);
-	else
-		fprintf(stderr, "SKIP capture:live:test_live_loopback: %s\n",
+		tcase_add_test(tc, test_live_caller_waits);
+	} else {
+		fprintf(stderr, "SKIP capture:live:test_live_loopback and "
+				"test_live_caller_waits: %s\n",
 			err);
+	}
 }
 
 Suite *capture_suite(void)

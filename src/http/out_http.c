@@ -1,5 +1,7 @@
 /* out_http.c - the HTTP endpoint on libmicrohttpd in "external select"
- * mode: MHD_run_wait() is called from the capture loop (out_http.h).
+ * mode with epoll: the capture loop sleeps on the daemon's one epoll
+ * descriptor among its own and runs it when that is readable or its
+ * timeout is due (out_http.h).
  */
 #include "out_http.h"
 
@@ -16,6 +18,7 @@ struct http_server {
 	const struct http_route *routes;
 	size_t nroutes;
 	void *user;
+	int fd; /* the daemon's epoll descriptor */
 	char addr[80];
 };
 
@@ -248,8 +251,12 @@ struct http_server *http_new(const char *spec, const struct http_route *routes,
 	h->routes = routes;
 	h->nroutes = nroutes;
 	h->user = user;
-	unsigned flags = ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0;
-	/* No MHD_USE_INTERNAL_POLLING_THREAD: the capture loop runs it. */
+	/* No MHD_USE_INTERNAL_POLLING_THREAD: the capture loop runs it.
+	 * MHD_USE_EPOLL: one descriptor stands for the listening socket
+	 * and every connection, so the loop's poll() needs no fd_set. */
+	unsigned flags = MHD_USE_EPOLL;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
 	h->d = MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
 		(const struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
@@ -261,6 +268,15 @@ struct http_server *http_new(const char *spec, const struct http_route *routes,
 		int e = errno;
 		snprintf(err, errlen, "--listen %s: cannot listen%s%s", spec,
 			 e ? ": " : "", e ? strerror(e) : "");
+		free(h);
+		return NULL;
+	}
+	const union MHD_DaemonInfo *ei =
+		MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	h->fd = ei ? ei->epoll_fd : -1;
+	if (h->fd < 0) {
+		snprintf(err, errlen, "--listen %s: no epoll descriptor", spec);
+		MHD_stop_daemon(h->d);
 		free(h);
 		return NULL;
 	}
@@ -284,6 +300,19 @@ void http_poll(struct http_server *h, int wait_ms)
 {
 	if (h)
 		MHD_run_wait(h->d, wait_ms < 0 ? 0 : wait_ms);
+}
+
+int http_fd(const struct http_server *h)
+{
+	return h ? h->fd : -1;
+}
+
+int http_timeout_ms(struct http_server *h)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+	if (!h || MHD_get_timeout(h->d, &t) != MHD_YES)
+		return -1;
+	return t > 3600000 ? 3600000 : (int)t;
 }
 
 const char *http_address(const struct http_server *h)

@@ -8,7 +8,8 @@
  *
  * Live: every handle is non-blocking; capture_next() tries each in turn
  * and, when none has a packet, sleeps in poll() on their selectable
- * descriptors for at most the read timeout.
+ * descriptors for at most the read timeout, or (caller_waits) returns at
+ * once so the caller can sleep on them with its own descriptors.
  */
 #include "capture.h"
 
@@ -44,6 +45,7 @@ struct capture {
 	struct pollfd *pfd; /* live: one per source, fd -1 when closed */
 	size_t n;
 	bool live;
+	bool caller_waits;
 	int timeout_ms;
 	size_t turn; /* live: the source to try first */
 };
@@ -314,7 +316,8 @@ struct capture *capture_open_live(const char *const *ifaces, size_t n,
 				  const struct capture_live_opts *o, char *err,
 				  size_t errlen)
 {
-	static const struct capture_live_opts defaults = {0, 0, true, 0, NULL};
+	static const struct capture_live_opts defaults = {0, 0, true, 0, NULL,
+							       false};
 	if (!o)
 		o = &defaults;
 	if (n == 0) {
@@ -328,6 +331,7 @@ struct capture *capture_open_live(const char *const *ifaces, size_t n,
 	}
 	c->timeout_ms =
 	    o->timeout_ms > 0 ? o->timeout_ms : LIVE_TIMEOUT_DEFAULT_MS;
+	c->caller_waits = o->caller_waits;
 	for (size_t i = 0; i < n; i++) {
 		struct source *s = &c->src[i];
 		c->pfd[i].fd = -1;
@@ -454,7 +458,7 @@ static int live_next(struct capture *c, struct packet *pkt, char *err,
 		}
 		if (open == 0)
 			return 0;
-		if (round == 1)
+		if (round == 1 || c->caller_waits)
 			break;
 		/* Nothing anywhere: sleep until a descriptor is readable or
 		 * the read timeout passes (EINTR too: let the caller look at
@@ -470,6 +474,38 @@ int capture_next(struct capture *c, struct packet *pkt, char *err,
 {
 	return c->live ? live_next(c, pkt, err, errlen)
 		       : files_next(c, pkt, err, errlen);
+}
+
+size_t capture_pollfds(const struct capture *c, struct pollfd *out,
+		       size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; c->live && i < c->n && k < max; i++)
+		if (c->src[i].h && c->pfd[i].fd >= 0)
+			out[k++] = (struct pollfd){.fd = c->pfd[i].fd,
+						   .events = POLLIN};
+	return k;
+}
+
+int capture_wait_limit_ms(const struct capture *c)
+{
+	int ms = -1;
+	for (size_t i = 0; c->live && i < c->n; i++) {
+		if (!c->src[i].h)
+			continue;
+		const struct timeval *tv =
+		    pcap_get_required_select_timeout(c->src[i].h);
+		if (!tv)
+			continue;
+		long long t = (long long)tv->tv_sec * 1000 + tv->tv_usec / 1000;
+		if (t < 1)
+			t = 1;
+		if (t > 60000)
+			t = 60000;
+		if (ms < 0 || t < ms)
+			ms = (int)t;
+	}
+	return ms;
 }
 
 int capture_stats(struct capture *c, uint64_t *drop, uint64_t *ifdrop)
