@@ -715,10 +715,20 @@ uint64_t net_domain(const struct net_outer *o)
 	return dom;
 }
 
+/* memset(t, 0, sizeof *t), as a copy: for a struct of this size the
+ * compiler makes the memset a `rep stos`, whose start-up cost (and the
+ * stall of the loads that follow it) was 2 % of the time of a run over
+ * a capture file; the copy is eight vector moves. */
+static void tcp_clear(struct net_tcp *t)
+{
+	static const struct net_tcp zero;
+	*t = zero;
+}
+
 enum net_result net_decode(int linktype, const uint8_t *data, uint32_t caplen,
 			   struct net_tcp *out)
 {
-	memset(out, 0, sizeof *out);
+	tcp_clear(out);
 	struct dec d = {rd_make(data, caplen), SIZE_MAX, out};
 	enum net_result res = link_decode(linktype, &d);
 	if ((res == NET_OK || res == NET_FRAGMENT) &&
@@ -732,7 +742,7 @@ enum net_result net_decode_datagram(uint8_t proto, const uint8_t *data,
 {
 	struct net_addr src = out->src, dst = out->dst;
 	struct net_outer outer = out->outer;
-	memset(out, 0, sizeof *out);
+	tcp_clear(out);
 	out->src = src;
 	out->dst = dst;
 	out->outer = outer;
