@@ -373,16 +373,14 @@ static void b1_rules_init(void)
 
 #define AVX512 "avx512f,avx512bw,avx512vbmi"
 
-/* The stricter screen for 64 positions: the common one, with byte 1
- * checked against its opcode's rule (a 64-entry lookup by byte 0's low
- * 6 bits, VPERMB). Reads p[0..67]. */
-__attribute__((target(AVX512))) static uint64_t
-screen64(const uint8_t *p, __m512i mtab, __m512i wtab, uint8_t dmask,
-	 uint8_t dwant)
+/* The stricter screen for 64 positions, on b0/b1/b4 (the bytes at
+ * p, p + 1 and p + 4 of each): the common one, with byte 1 checked
+ * against its opcode's rule (a 64-entry lookup by byte 0's low 6 bits,
+ * VPERMB). */
+__attribute__((target(AVX512))) static inline uint64_t
+screen64_of(__m512i b0, __m512i b1, __m512i b4, __m512i mtab, __m512i wtab,
+	    uint8_t dmask, uint8_t dwant)
 {
-	__m512i b0 = _mm512_loadu_si512((const void *)p);
-	__m512i b1 = _mm512_loadu_si512((const void *)(p + 1));
-	__m512i b4 = _mm512_loadu_si512((const void *)(p + 4));
 	__mmask64 k = _mm512_cmpeq_epi8_mask(
 	    _mm512_and_si512(b0, _mm512_set1_epi8((char)dmask)),
 	    _mm512_set1_epi8((char)dwant));
@@ -397,8 +395,12 @@ screen64(const uint8_t *p, __m512i mtab, __m512i wtab, uint8_t dmask,
 	return k & ((no_ahs & ~cmd) | (cmd & cmd_ok));
 }
 
-/* 64 positions at a time while all 64 are to be tested, then the rest
- * with scan_avx2(). */
+/* 64 positions at a time; the last block (fewer than 64 positions)
+ * with masked loads, which do not touch the bytes masked off: position
+ * j reads p[j], p[j + 1] and p[j + 4] only, all below end + BHS - 1.
+ * One pass where the tail was two of scan_avx2() and a call: half of a
+ * lossy stream's scans are that short (the window at each segment
+ * boundary, and the rest of a segment after a rejected candidate). */
 __attribute__((target(AVX512))) static size_t
 scan_avx512(const struct framer *f, const uint8_t *p, size_t end,
 	    uint8_t dmask, uint8_t dwant)
@@ -407,12 +409,26 @@ scan_avx512(const struct framer *f, const uint8_t *p, size_t end,
 	__m512i wtab = _mm512_loadu_si512((const void *)b1_want);
 	size_t i = 0;
 	for (; end - i >= 64; i += 64) {
-		uint64_t m = screen64(p + i, mtab, wtab, dmask, dwant);
+		const uint8_t *q = p + i;
+		uint64_t m = screen64_of(_mm512_loadu_si512((const void *)q),
+					 _mm512_loadu_si512((const void *)(q + 1)),
+					 _mm512_loadu_si512((const void *)(q + 4)),
+					 mtab, wtab, dmask, dwant);
 		size_t j = hits_first_full(f, p, i, m);
 		if (j != SIZE_MAX)
 			return j;
 	}
-	return i + scan_avx2(f, p + i, end - i, dmask, dwant);
+	if (i == end)
+		return end;
+	const uint8_t *q = p + i;
+	__mmask64 live = (1ull << (end - i)) - 1;
+	uint64_t m = screen64_of(_mm512_maskz_loadu_epi8(live, q),
+				 _mm512_maskz_loadu_epi8(live, q + 1),
+				 _mm512_maskz_loadu_epi8(live, q + 4), mtab,
+				 wtab, dmask, dwant) &
+		     live;
+	size_t j = hits_first_full(f, p, i, m);
+	return j != SIZE_MAX ? j : end;
 }
 #endif /* x86_64 */
 #endif /* SSE2 */
