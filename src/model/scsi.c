@@ -292,6 +292,27 @@ uint64_t scsi_hist_percentile(const struct scsi_hist *h, double pct)
 
 /* ---- objects ---- */
 
+/* Nearly every connection's table stays at its first size: those come
+ * from a pool (a block of 1,280 bytes from malloc is a large-bin search
+ * once the heap has seen churn), the grown ones from malloc. */
+static struct pool tab_pool = {.size = TAB_MIN * sizeof(struct scsi_cmd)};
+
+static struct scsi_cmd *tab_alloc(uint32_t size)
+{
+	if (size != TAB_MIN)
+		return s_calloc(size, sizeof(struct scsi_cmd));
+	return alloc_refused() ? NULL : pool_zalloc(&tab_pool);
+}
+
+static void tab_release(struct scsi_conn *c)
+{
+	if (c->tab_size == TAB_MIN)
+		pool_free(&tab_pool, c->tab);
+	else
+		free(c->tab);
+	c->tab = NULL;
+}
+
 /* One record of each per connection or session (pool.h). */
 static struct pool conn_pool = POOL_INIT(struct scsi_conn);
 static struct pool stats_pool = POOL_INIT(struct scsi_stats);
@@ -306,7 +327,7 @@ void scsi_conn_free(struct scsi_conn *c)
 {
 	if (!c)
 		return;
-	free(c->tab);
+	tab_release(c);
 	free(c->sense);
 	free(c->inv);
 	pool_free(&conn_pool, c);
@@ -559,22 +580,21 @@ static void tab_del(struct scsi_conn *c, struct scsi_cmd *e)
 
 static int tab_resize(struct scsi_conn *c, uint32_t size)
 {
-	struct scsi_cmd *n = s_calloc(size, sizeof(*n));
+	struct scsi_cmd *n = tab_alloc(size);
 	if (!n)
 		return -1;
-	struct scsi_cmd *old = c->tab;
-	uint32_t osize = c->tab_size;
-	c->tab = n;
-	c->tab_size = size;
-	for (uint32_t i = 0; i < osize; i++) {
-		if (old[i].kind == K_FREE)
+	for (uint32_t i = 0; c->tab && i < c->tab_size; i++) {
+		const struct scsi_cmd *o = &c->tab[i];
+		if (o->kind == K_FREE)
 			continue;
-		uint32_t j = tab_hash(old[i].itt, size);
+		uint32_t j = tab_hash(o->itt, size);
 		while (n[j].kind != K_FREE)
 			j = (j + 1) & (size - 1);
-		n[j] = old[i];
+		n[j] = *o;
 	}
-	free(old);
+	tab_release(c);
+	c->tab = n;
+	c->tab_size = size;
 	return 0;
 }
 
@@ -1413,8 +1433,7 @@ void scsi_conn_closed(const struct scsi_io *io, uint64_t now)
 		else
 			i++;
 	}
-	free(c->tab);
-	c->tab = NULL;
+	tab_release(c);
 	c->tab_size = c->tab_used = 0;
 	free(c->inv);
 	c->inv = NULL;
