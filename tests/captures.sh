@@ -7,4 +7,11 @@
 if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then
 	export TMPDIR=/dev/shm
 fi
+# Two scripts (one per CPU) at a time: the capture tests share nothing
+# (each has its own scratch folder, tmux socket, and port 0 listeners),
+# and several spend most of their time waiting (tmux, Chromium, kills at
+# random moments), which the other CPU fills. The longest start first so
+# that the short ones fill the gaps at the end.
+export RUN_JOBS=${RUN_JOBS:-$(nproc 2>/dev/null || echo 1)}
+export RUN_FIRST=${RUN_FIRST:-"truncate valgrind html-report view-tmux crafted-tcp signals tunnels"}
 exec "$(dirname "$0")/run-scripts.sh" "$(dirname "$0")/cap" "$1"

@@ -11,6 +11,11 @@
 #   exit 1: only when the file header itself is cut: one line on stderr
 #           ("truncated capture file header" / "not a pcap or pcapng file").
 # Anything else (a signal, exit 2, several lines, a bad JSON) fails.
+#
+# The ~3,600 cuts are independent runs of a few milliseconds of analysis
+# each (most of a run is loading the program and its libraries), so they
+# are shared round-robin among TRUNCATE_JOBS workers (default: one per
+# CPU) with a scratch folder each; every failure is printed with its cut.
 set -u
 B=${1:-build}
 cd "$(dirname "$0")/../.." || exit 2
@@ -21,36 +26,45 @@ trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
 fail=0
 runs=0
 
+# check_one FILE TAG, in one worker (wid) with its scratch folder W. A
+# valid export stays in $T/json/, named by worker and run, for the one
+# parse at the end. Only the program is run per cut: the checks are shell
+# built-ins (a fork costs as much as a short run's analysis).
 check_one() { # file tag
-	local f=$1 tag=$2 rc
-	"$BIN" -r "$f" --json "$T/out.json" >/dev/null 2>"$T/err"
+	local f=$1 tag=$2 rc json line lines=0 text=
+	json=$T/json/$wid-$runs.json
+	"$BIN" -r "$f" --json "$json" >/dev/null 2>"$W/err"
 	rc=$?
 	runs=$((runs + 1))
-	local lines
-	lines=$(wc -l <"$T/err")
+	# stderr's text and its number of lines (as wc -l counts them)
+	while IFS= read -r line || { text+=$line; false; }; do
+		lines=$((lines + 1)) text+=$line$'\n'
+	done <"$W/err"
+	text=${text%$'\n'}
 	if [ $rc -ge 128 ]; then
 		echo "FAIL $tag: killed by signal $((rc - 128))"; fail=1
 	elif [ $rc -eq 0 ]; then
-		if [ "$lines" -gt 1 ] || { [ "$lines" -eq 1 ] && ! grep -q truncated "$T/err"; }; then
-			echo "FAIL $tag: stderr: $(head -c 300 "$T/err")"; fail=1
+		if [ "$lines" -gt 1 ] || { [ "$lines" -eq 1 ] && [[ $text != *truncated* ]]; }; then
+			echo "FAIL $tag: stderr: ${text:0:300}"; fail=1
 		fi
-		if [ ! -s "$T/out.json" ]; then
+		if [ ! -s "$json" ]; then
 			echo "FAIL $tag: exit 0 without JSON"; fail=1
 		else
-			mv "$T/out.json" "$T/json/$runs.json"
+			return 0 # kept for the parse
 		fi
 	elif [ $rc -eq 1 ]; then
-		if [ "$lines" -ne 1 ] || ! grep -qE 'truncated|not a pcap|no Interface Description' "$T/err"; then
-			echo "FAIL $tag: exit 1 with: $(head -c 300 "$T/err")"; fail=1
+		if [ "$lines" -ne 1 ] || ! [[ $text =~ truncated|not\ a\ pcap|no\ Interface\ Description ]]; then
+			echo "FAIL $tag: exit 1 with: ${text:0:300}"; fail=1
 		fi
-		[ -e "$T/out.json" ] && { echo "FAIL $tag: JSON written on error"; fail=1; }
+		[ -e "$json" ] && { echo "FAIL $tag: JSON written on error"; fail=1; }
 	else
-		echo "FAIL $tag: exit $rc: $(head -c 300 "$T/err")"; fail=1
+		echo "FAIL $tag: exit $rc: ${text:0:300}"; fail=1
 	fi
-	rm -f "$T/out.json"
+	if [ -e "$json" ]; then rm -f "$json"; fi
 }
 
 mkdir -p "$T/json"
+# The cut list, one "OFFSET FILE" line per run.
 ncaps=0
 for cap in captures/*.pcap* captures/crafted/*.pcap*; do
 	case $cap in *not-a-capture*) continue ;; esac
@@ -71,10 +85,57 @@ for cap in captures/*.pcap* captures/crafted/*.pcap*; do
 	offs=$(printf '%s\n' $hdr; for i in $(seq 1 $spread); do echo $((size * i / (spread + 1))); done)
 	for off in $(printf '%s\n' $offs | sort -nu); do
 		[ "$off" -ge "$size" ] && continue
-		head -c "$off" "$cap" >"$T/cut"
-		check_one "$T/cut" "$cap cut at $off"
+		echo "$off $cap"
 	done
+done >"$T/cuts"
+# The cut files, made by one process (not one `head` per cut).
+mkdir "$T/cut.d"
+python3 - "$T" <<'PY' || exit 2
+import sys
+t = sys.argv[1]
+whole = {}
+for n, line in enumerate(open(t + "/cuts")):
+    off, cap = line.rstrip("\n").split(" ", 1)
+    if cap not in whole:
+        whole[cap] = open(cap, "rb").read()
+    with open("%s/cut.d/%d" % (t, n), "wb") as f:
+        f.write(whole[cap][:int(off)])
+PY
+
+# worker ID N: every Nth cut from the ID-th on. Prints its FAIL lines,
+# then "runs R" and "fail F" for the totals.
+worker() {
+	local wid=$1 n=$2 i=-1 off cap
+	W=$T/w$wid
+	mkdir -p "$W"
+	runs=0 fail=0
+	while read -r off cap; do
+		i=$((i + 1))
+		[ $((i % n)) -eq "$wid" ] || continue
+		check_one "$T/cut.d/$i" "$cap cut at $off"
+	done <"$T/cuts"
+	echo "runs $runs"
+	echo "fail $fail"
+}
+jobs=${TRUNCATE_JOBS:-$(nproc 2>/dev/null || echo 2)}
+for ((w = 0; w < jobs; w++)); do
+	worker "$w" "$jobs" >"$T/w$w.log" 2>&1 &
 done
+wait
+for ((w = 0; w < jobs; w++)); do
+	grep -v '^runs \|^fail ' "$T/w$w.log"
+	r=$(sed -n 's/^runs //p' "$T/w$w.log")
+	f=$(sed -n 's/^fail //p' "$T/w$w.log")
+	# A worker that did not get to its totals died: that is a failure too.
+	if [ -z "$r" ] || [ -z "$f" ]; then
+		echo "FAIL worker $w ended early"; fail=1
+	else
+		runs=$((runs + r))
+		[ "$f" -eq 0 ] || fail=1
+	fi
+done
+[ "$runs" -eq "$(wc -l <"$T/cuts")" ] ||
+	{ echo "FAIL $runs runs for $(wc -l <"$T/cuts") cuts"; fail=1; }
 
 # Every JSON written must parse (one python for all of them: fast).
 python3 - "$T/json" <<'PY' || fail=1
