@@ -22,9 +22,12 @@ SOCK=iw-view-$$
 # One tmux server per run, on its own socket: a new session started
 # just after kill-server can reach the old server while it exits
 # ("server exited unexpectedly"), which failed this test on a busy CI.
-run=0
+# The three sizes and the hang-up run at the same time (most of each is
+# waiting for the view to redraw), each with its own server and folder.
+run=
+pids=()
 tmx() { tmux -L "$SOCK-$run" -f /dev/null "$@"; }
-trap 'tmx kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'for run in 80x24 120x40 200x60 hup; do tmx kill-server 2>/dev/null; done; rm -rf "$tmp"' EXIT
 fails=0
 pass() { echo "ok   $*"; }
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
@@ -44,15 +47,17 @@ uniq_parts="esx15.corp.example.com esx16.corp.example.com sql-node-a.corp.exampl
 backup07.corp.example.com esx-host-17-6d1f2b3c eui.02004567A425678D"
 reasons="auth 0x0201|no target 0x0203|no response"
 
-for size in 80x24 120x40 200x60; do
+# view_size WxH (in a subshell): the checks on one terminal size. Prints
+# ok/FAIL lines and exits with the number of failures.
+view_size() {
+	local size=$1 w h d i u r rs long
 	w=${size%x*} h=${size#*x}
-	tmx kill-server 2>/dev/null
-	run=$((run + 1)) # a new server: never one still exiting
-	rm -f "$tmp/exit.txt"
+	run=$size d=$tmp/$size
+	mkdir "$d"
 	tmx new-session -d -x "$w" -y "$h" -s iw \
-		"cd '$tmp' && LANG=C.UTF-8 TERM=screen '$IW' -r '$cap' --tui 2>iw.err; echo \$? >exit.txt; sleep 60" ||
-		{ echo "FAIL: tmux did not start"; exit 1; }
-	wait_pane '\(end\)' 10 || { pane; cat "$tmp/iw.err"; fail "$size: the replay did not end"; continue; }
+		"cd '$d' && LANG=C.UTF-8 TERM=screen '$IW' -r '$cap' --tui 2>iw.err; echo \$? >exit.txt; sleep 60" ||
+		{ echo "FAIL $size: tmux did not start"; exit 1; }
+	wait_pane '\(end\)' 10 || { pane; cat "$d/iw.err"; fail "$size: the replay did not end"; exit "$fails"; }
 	sleep 0.5
 	for u in $uniq_parts; do
 		list_pane | grep -q -- "$u" || { list_pane; fail "$size: '$u' not on screen"; }
@@ -143,55 +148,81 @@ for l in lines[head + 1:]:
 if rows < 10 or not cut:
     sys.exit("%d rows, InitiatorName %s" % (rows, "seen" if cut else "not seen"))
 print("%d rows" % rows)
-' >"$tmp/neg.txt" 2>&1; then
-		pass "$size: negotiation columns line up ($(cat "$tmp/neg.txt"), long names cut)"
+' >"$d/neg.txt" 2>&1; then
+		pass "$size: negotiation columns line up ($(cat "$d/neg.txt"), long names cut)"
 	else
-		pane; fail "$size: negotiation table: $(cat "$tmp/neg.txt")"
+		pane; fail "$size: negotiation table: $(cat "$d/neg.txt")"
 	fi
 	keys Escape
 	keys F10
-	for ((i = 0; i < 50; i++)); do [ -s "$tmp/exit.txt" ] && break; sleep 0.1; done
-	[ "$(cat "$tmp/exit.txt" 2>/dev/null)" = 0 ] && pass "$size: F10 quits, status 0" || fail "$size: F10 did not quit"
-done
+	for ((i = 0; i < 50; i++)); do [ -s "$d/exit.txt" ] && break; sleep 0.1; done
+	[ "$(cat "$d/exit.txt" 2>/dev/null)" = 0 ] && pass "$size: F10 quits, status 0" || fail "$size: F10 did not quit"
+	tmx kill-server 2>/dev/null
+	exit "$fails"
+}
+
 # The terminal hangs up (the tmux server is killed: its pane's pty is
 # gone): the view quits within seconds, its export written, instead of
 # spinning on a terminal that reads end-of-file forever.
-tmx kill-server 2>/dev/null
-run=$((run + 1)) # a new server: never one still exiting
-rm -f "$tmp/pid" "$tmp/hup.json"
-tmx new-session -d -x 80 -y 24 -s iw \
-	"cd '$tmp' && echo \$\$ >pid && exec env LANG=C.UTF-8 TERM=screen '$IW' -r '$cap' --tui --json hup.json 2>/dev/null"
-wait_pane '\(end\)' 10 || fail "hang-up: the replay did not end"
-pid=$(cat "$tmp/pid" 2>/dev/null)
-# An ended replay sleeps until a key, a resize or a signal: it does not
-# wake at all while nothing happens (each wakeup of a process holding
-# 100k sessions costs milliseconds), and a resize still lays it out anew.
-switches() { awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$pid/status"; }
-sleep 0.5
-a=$(switches)
-sleep 2
-b=$(switches)
-if [ -n "$a" ] && [ -n "$b" ] && [ $((b - a)) -le 1 ]; then
-	pass "idle: an ended replay does not wake while nothing happens ($((b - a)) switches in 2 s)"
-else
-	fail "idle: the ended view woke $((b - a)) times in 2 s"
-fi
-tmx resize-window -t iw -x 64 -y 20
-if wait_pane 'iscsiwatch' 5 && [ "$(pane | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')" -eq 64 ]; then
-	pass "idle: a resize wakes it and it lays out for 64 columns"
-else
-	pane; fail "idle: not laid out again after a resize"
-fi
-tmx kill-server 2>/dev/null
-for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-	fail "hang-up: still running 5 s after its terminal went away"
-	kill -9 "$pid" 2>/dev/null
-elif ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/hup.json" 2>/dev/null; then
-	fail "hang-up: no JSON export written"
-else
-	pass "hang-up: quits when its terminal goes away, export written"
-fi
+# hang_up (in a subshell): prints ok/FAIL lines, exits with the failures.
+hang_up() {
+	local d=$tmp/hup pid a b i
+	run=hup
+	mkdir "$d"
+	tmx new-session -d -x 80 -y 24 -s iw \
+		"cd '$d' && echo \$\$ >pid && exec env LANG=C.UTF-8 TERM=screen '$IW' -r '$cap' --tui --json hup.json 2>/dev/null"
+	wait_pane '\(end\)' 10 || fail "hang-up: the replay did not end"
+	pid=$(cat "$d/pid" 2>/dev/null)
+	# An ended replay sleeps until a key, a resize or a signal: it does not
+	# wake at all while nothing happens (each wakeup of a process holding
+	# 100k sessions costs milliseconds), and a resize still lays it out anew.
+	switches() { awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$pid/status"; }
+	sleep 0.5
+	a=$(switches)
+	sleep 2
+	b=$(switches)
+	if [ -n "$a" ] && [ -n "$b" ] && [ $((b - a)) -le 1 ]; then
+		pass "idle: an ended replay does not wake while nothing happens ($((b - a)) switches in 2 s)"
+	else
+		fail "idle: the ended view woke $((b - a)) times in 2 s"
+	fi
+	tmx resize-window -t iw -x 64 -y 20
+	if wait_pane 'iscsiwatch' 5 && [ "$(pane | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')" -eq 64 ]; then
+		pass "idle: a resize wakes it and it lays out for 64 columns"
+	else
+		pane; fail "idle: not laid out again after a resize"
+	fi
+	tmx kill-server 2>/dev/null
+	for ((i = 0; i < 50; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+		fail "hang-up: still running 5 s after its terminal went away"
+		kill -9 "$pid" 2>/dev/null
+	elif ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$d/hup.json" 2>/dev/null; then
+		fail "hang-up: no JSON export written"
+	else
+		pass "hang-up: quits when its terminal goes away, export written"
+	fi
+	exit "$fails"
+}
+
+# Each check in its own subshell, all at once; their lines in a fixed
+# order, their failures added up.
+for job in 80x24 120x40 200x60 hup; do
+	case $job in
+	hup) (hang_up) >"$tmp/$job.log" 2>&1 & ;;
+	*) (view_size "$job") >"$tmp/$job.log" 2>&1 & ;;
+	esac
+	pids+=($!)
+done
+i=0
+for job in 80x24 120x40 200x60 hup; do
+	wait "${pids[$i]}"
+	n=$?
+	cat "$tmp/$job.log"
+	[ "$n" -eq 0 ] || [ "$(grep -c '^FAIL' "$tmp/$job.log")" -gt 0 ] || echo "FAIL $job: exit $n"
+	fails=$((fails + n))
+	i=$((i + 1))
+done
 
 echo "$fails failures"
 [ "$fails" = 0 ]
