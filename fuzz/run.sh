@@ -10,6 +10,8 @@
 #   BUILD-FUZZ-DIR/fuzz_X -minimize_crash=1 -runs=10000 ARTIFACT
 # copy the result to tests/regress/<target>/ and fix the bug.
 # Prints one line per target: executions, execs/s, corpus size, verdict.
+# FUZZ_JOBS targets (default: one per CPU) fuzz at the same time, each on
+# its own core for its whole FUZZ_SECONDS; the lines come in target order.
 set -u
 B=${1:-build-fuzz}
 S=${FUZZ_SECONDS:-60}
@@ -28,8 +30,10 @@ mkdir -p "$B/seeds.d/pcap" "$B/seeds.d/framer" "$B/seeds.d/login" "$B/seeds.d/ne
 cp -r fuzz/cimxml "$B/seeds.d/cimxml"
 cp -r fuzz/textsafe "$B/seeds.d/textsafe"
 
-fail=0
-for t in $TARGETS; do
+# fuzz_one TARGET: fuzzes it, writes its line to $B/fuzz_TARGET.verdict
+# (and what failed after it); exits 1 when the fuzzer found something.
+fuzz_one() {
+	local t=$1 bin corpus regress dict maxlen log rc execs rate files verdict
 	bin="$B/fuzz_$t"
 	corpus="$B/corpus/$t"
 	mkdir -p "$corpus"
@@ -55,10 +59,36 @@ for t in $TARGETS; do
 		verdict=ok
 	else
 		verdict="FAILED (exit $rc; see $log and $B/artifacts/)"
-		grep -m3 -E "ERROR|SUMMARY|runtime error" "$log" | sed 's/^/    /'
+	fi
+	{
+		printf '%-7s %10s execs %7s/s  corpus %5s  %ss  %s\n' "$t" \
+			"${execs:-?}" "${rate:-?}" "$files" "$S" "$verdict"
+		[ $rc -eq 0 ] || grep -m3 -E "ERROR|SUMMARY|runtime error" "$log" | sed 's/^/    /'
+	} >"$B/fuzz_$t.verdict"
+	[ $rc -eq 0 ]
+}
+
+jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}
+running=0
+for t in $TARGETS; do
+	rm -f "$B/fuzz_$t.verdict"
+	if [ "$running" -ge "$jobs" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	fuzz_one "$t" &
+	running=$((running + 1))
+done
+wait
+# The verdicts, in target order; a target without one did not finish.
+fail=0
+for t in $TARGETS; do
+	if [ -s "$B/fuzz_$t.verdict" ]; then
+		cat "$B/fuzz_$t.verdict"
+		grep -q ' ok$' "$B/fuzz_$t.verdict" || fail=1
+	else
+		echo "$t: FAILED (no verdict; see $B/fuzz_$t.log)"
 		fail=1
 	fi
-	printf '%-7s %10s execs %7s/s  corpus %5s  %ss  %s\n' "$t" \
-		"${execs:-?}" "${rate:-?}" "$files" "$S" "$verdict"
 done
 exit $fail
