@@ -667,7 +667,8 @@ static int sync_walk(struct vm *vm, const struct session *first, bool all,
 	 * the new list is written from the bottom and never overtakes it
 	 * (at most `total` entries, the old ones from index total on). */
 	size_t old = vm->nmeta;
-	memmove(vm->meta + total, vm->meta, old * sizeof(vm->meta[0]));
+	if (old) /* none yet: meta may still be NULL (a live view, no session) */
+		memmove(vm->meta + total, vm->meta, old * sizeof(vm->meta[0]));
 	const struct vm_meta *src = vm->meta + total;
 	size_t w = 0;
 	k = 0;

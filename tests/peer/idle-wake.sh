@@ -139,6 +139,9 @@ HPID=
 if [ "$rc" = 0 ] && [ $((t1 - t0)) -lt 1000 ] &&
 	python3 -c 'import json,sys; d = json.load(open(sys.argv[1])); sys.exit(len(d["sessions"]) == 0)' "$PEER_TMP/h.json"; then
 	pass "SIGTERM while idle: exit 0 in $((t1 - t0)) ms, sessions in the JSON"
+	if grep -Ev '^iscsiwatch: (serving http|listening on)' "$PEER_TMP/h.err"; then
+		fail "headless: more on stderr (above)"
+	fi
 else
 	cat "$PEER_TMP/h.err"; fail "SIGTERM: status $rc after $((t1 - t0)) ms"
 fi
@@ -148,6 +151,10 @@ if kill -0 "$TPID" 2>/dev/null; then
 	fail "q did not end the view"
 elif python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$PEER_TMP/t.json" 2>/dev/null; then
 	pass "q quits, JSON written"
+	# Nothing else on stderr (a sanitizer's report, say, with build-san).
+	if grep -v '^iscsiwatch: serving http' "$PEER_TMP/t.err"; then
+		fail "the view said more on stderr (above)"
+	fi
 else
 	fail "q: no JSON written"
 fi
