@@ -164,6 +164,7 @@ struct run {
 	bool use_tui, stdout_taken;
 	struct sensor *sensor;   /* --listen, --syslog; NULL without */
 	double next_serve, next_export;
+	double pace_due; /* --realtime: when the next packet is due, or 0 */
 };
 
 static void fan_event(void *user, const struct session *s,
@@ -446,22 +447,18 @@ static void on_hup(struct run *r)
 	}
 }
 
+static void wait_for_work(struct run *r);
+
 /* --realtime: waits until the packet's capture offset has passed on the
- * wall clock, serving the UI meanwhile. */
+ * wall clock, serving the UI and HTTP meanwhile (a quiet stretch of the
+ * capture sleeps like a quiet link). */
 static void pace(struct run *r, uint64_t ts_ns)
 {
 	if (!r->o->realtime || !r->first_ns || ts_ns <= r->first_ns)
 		return;
-	double due = r->start_mono + (double)(ts_ns - r->first_ns) / 1e9;
-	for (;;) {
-		double now = mono_now();
-		if (now >= due || stop_requested || r->quit)
-			return;
-		double wait = due - now;
-		if (wait > 0.05)
-			wait = 0.05;
-		struct timespec ts = {0, (long)(wait * 1e9)};
-		nanosleep(&ts, NULL);
+	r->pace_due = r->start_mono + (double)(ts_ns - r->first_ns) / 1e9;
+	while (mono_now() < r->pace_due && !stop_requested && !r->quit) {
+		wait_for_work(r);
 		ui_service(r, false);
 		serve(r);
 		if (hup_requested) {
@@ -469,6 +466,7 @@ static void pace(struct run *r, uint64_t ts_ns)
 			on_hup(r);
 		}
 	}
+	r->pace_due = 0;
 }
 
 static void end_capture(struct run *r)
@@ -497,7 +495,8 @@ static bool limit_reached(const struct run *r)
  * none: the live tick (time-driven states, the drop counters) and with
  * it the view's once-a-second redraw of rates, a frame owed to what
  * changed since the last one, the status message going, the HTTP
- * daemon's timeout, --export-every, --duration. */
+ * daemon's timeout, --export-every, --duration, the next packet of a
+ * --realtime replay. */
 static double due_in(struct run *r, double now)
 {
 	double due = -1;
@@ -521,6 +520,8 @@ static double due_in(struct run *r, double now)
 		DUE(r->next_export);
 	if (r->live && capturing && r->o->duration > 0)
 		DUE(r->start_mono + r->o->duration);
+	if (r->pace_due > 0)
+		DUE(r->pace_due);
 #undef DUE
 	return due;
 }
