@@ -528,22 +528,25 @@ static double due_in(struct run *r, double now)
 
 /* Nothing to read: sleeps until a packet, a key, a resize, a signal or
  * an HTTP request comes, or until the next thing due (due_in()). Each
- * wakeup of a process holding many sessions costs milliseconds (on this
- * project's 2-core VM ~5-8 ms with 100k sessions, for its heap's size
- * alone), so an idle live view or sensor wakes about once a second, and
- * an ended or paused replay not at all. */
+ * wakeup of a process holding many sessions costs up to milliseconds
+ * (on this project's 2-core VM 1-8 ms with 100k sessions, for its heap's
+ * size alone), so an idle live view or sensor wakes about once a second,
+ * and an ended or paused replay not at all. */
 static void wait_for_work(struct run *r)
 {
 	struct pollfd p[WAIT_FDS];
 	nfds_t n = 0;
 	if (wake_pipe[0] >= 0)
 		p[n++] = (struct pollfd){.fd = wake_pipe[0], .events = POLLIN};
-	nfds_t tty = n;
-	if (r->ui)
+	nfds_t tty = WAIT_FDS, http = WAIT_FDS; /* WAIT_FDS: not waited on */
+	if (r->ui) {
+		tty = n;
 		p[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
-	nfds_t http = n;
-	if (sensor_fd(r->sensor) >= 0)
+	}
+	if (sensor_fd(r->sensor) >= 0) {
+		http = n;
 		p[n++] = (struct pollfd){.fd = sensor_fd(r->sensor), .events = POLLIN};
+	}
 	bool capturing = !r->ended && !(r->ui && ui_paused(r->ui) && !r->live);
 	int limit = -1;
 	if (r->live && capturing) {
@@ -563,7 +566,7 @@ static void wait_for_work(struct run *r)
 		r->next_serve = 0;
 	if (rc <= 0)
 		return;
-	if (tty < n && r->ui && (p[tty].revents & (POLLHUP | POLLERR | POLLNVAL)))
+	if (tty < n && (p[tty].revents & (POLLHUP | POLLERR | POLLNVAL)))
 		r->next_draw = 0; /* ui_service finds the terminal gone, quits */
 	if (wake_pipe[0] >= 0 && (p[0].revents & POLLIN)) {
 		char buf[64];
