@@ -12,6 +12,7 @@
 #include "check_suites.h"
 #include "cim.h"
 #include "cim_fixture.h"
+#include "scsi.h"
 
 /* Three sessions, linked in creation order: seq 1..3. */
 struct fx3 {
@@ -870,6 +871,86 @@ START_TEST(test_update_only_what_changed)
 }
 END_TEST
 
+/* A row whose rate has fallen to 0 but whose trend still shows I/O is
+ * made again only when the trend moves, at its next bin, not every
+ * interval; a row with a moving rate is made again every interval. Each
+ * time, the rows equal a fresh build's. */
+static unsigned trend_calls;
+static void trend_hook(void *user, const struct session *s,
+		       struct vm_rates *out)
+{
+	const struct vm *vm = user;
+	uint64_t bin = vm->now_ns / SCSI_TREND_BIN_NS;
+	trend_calls++;
+	out->known = true;
+	if (s->seq == 1) { /* still busy */
+		out->bytes_per_s = 1e6;
+		out->iops = 10;
+	}
+	out->ntrend = 3;
+	for (unsigned i = 0; i < 3; i++)
+		out->trend[i] = (double)((bin + i + s->seq) % 4) * 1e6 + 1;
+}
+
+static void trend_same_as_full(struct vm *a, const struct session *first)
+{
+	struct vm b;
+	vm_init(&b);
+	b.rates = trend_hook;
+	b.rates_user = &b;
+	b.now_ns = a->now_ns;
+	ck_assert_int_eq(vm_build(&b, first), 0);
+	ck_assert_uint_eq(a->n, b.n);
+	for (size_t i = 0; i < a->n; i++)
+		for (int c = 0; c < VM_COL_COUNT; c++)
+			ck_assert_str_eq(vm_cell(vm_row_at(a, i), (enum vm_col)c),
+					 vm_cell(vm_row_at(&b, i), (enum vm_col)c));
+	vm_free(&b);
+}
+
+START_TEST(test_trend_rows_wait_for_their_bin)
+{
+	struct fx3 f;
+	fx3_make(&f);
+	for (int i = 0; i < 3; i++)
+		f.s[i]->gen = 1;
+	struct vm vm;
+	vm_init(&vm);
+	vm.rates = trend_hook;
+	vm.rates_user = &vm;
+	vm.now_ns = 1000 * SCSI_TREND_BIN_NS;
+	trend_calls = 0;
+	ck_assert_int_eq(vm_update(&vm, f.s[0], 1), 0);
+	ck_assert_uint_eq(trend_calls, 3);
+	uint64_t per_bin = SCSI_TREND_BIN_NS / SCSI_INTERVAL_NS;
+	ck_assert_uint_gt(per_bin, 1);
+	for (int bin = 0; bin < 3; bin++) {
+		/* The intervals inside the bin: only the busy row. */
+		for (uint64_t k = 1; k < per_bin; k++) {
+			vm.now_ns += SCSI_INTERVAL_NS;
+			trend_calls = 0;
+			ck_assert_int_eq(vm_update(&vm, f.s[0], 1), 0);
+			ck_assert_uint_eq(trend_calls, 1);
+			trend_same_as_full(&vm, f.s[0]);
+		}
+		/* The next bin: every row. */
+		vm.now_ns += SCSI_INTERVAL_NS;
+		trend_calls = 0;
+		ck_assert_int_eq(vm_update(&vm, f.s[0], 1), 0);
+		ck_assert_uint_eq(trend_calls, 3);
+		trend_same_as_full(&vm, f.s[0]);
+	}
+	/* Time gone back (a new replay): every row again. */
+	vm.now_ns = 10 * SCSI_TREND_BIN_NS + SCSI_INTERVAL_NS;
+	trend_calls = 0;
+	ck_assert_int_eq(vm_update(&vm, f.s[0], 1), 0);
+	ck_assert_uint_eq(trend_calls, 3);
+	trend_same_as_full(&vm, f.s[0]);
+	vm_free(&vm);
+	fx3_free(&f);
+}
+END_TEST
+
 /* The folded view: one line per pair with its numbers, the catch-all
  * named as such, wire names escaped; a line saying so when nothing was
  * folded yet. */
@@ -912,6 +993,7 @@ Suite *viewmodel_suite(void)
 	tcase_add_test(tc, test_sort_every_column);
 	tcase_add_test(tc, test_sort_cycle_skips_hidden);
 	tcase_add_test(tc, test_rates_hook);
+	tcase_add_test(tc, test_trend_rows_wait_for_their_bin);
 	tcase_add_test(tc, test_filter);
 	tcase_add_test(tc, test_selection);
 	tcase_add_test(tc, test_row_cells);

@@ -176,23 +176,42 @@ static bool status_ended(enum sess_status st)
 	return st == ST_STOPPED || st == ST_ERROR;
 }
 
-/* Whether the row's cells move with capture time alone: rates over the
- * last interval and the trend, until they have fallen to zero. */
-static bool rates_timed(const struct vm_rates *rt)
+/* Whether the row's cells move with capture time alone (rates over the
+ * last interval and the trend, until they have fallen to zero), and
+ * when: *due is 0 while a rate moves (every interval), else the start
+ * of the next trend bin - with no new I/O the trend moves only then,
+ * so a view of 100k sessions does not make every row again each second
+ * for the trend's whole span after their I/O stopped. */
+static bool rates_timed(const struct vm *vm, const struct vm_rates *rt,
+			uint64_t *due)
 {
+	*due = 0;
 	if (!rt->known)
 		return false;
 	if (rt->bytes_per_s > 0 || rt->iops > 0)
 		return true;
 	for (unsigned i = 0; i < rt->ntrend && i < VM_TREND_CELLS; i++)
-		if (rt->trend[i] > 0)
+		if (rt->trend[i] > 0) {
+			*due = (vm->now_ns / SCSI_TREND_BIN_NS + 1) *
+			       SCSI_TREND_BIN_NS;
 			return true;
+		}
 	return false;
 }
 
-/* Fills r from s; true when its cells move with time (rates_timed). */
+/* Whether a timed row is due to be made again now. Time gone back
+ * before the bin the row was made in (a new replay) makes it due too. */
+static bool meta_due(const struct vm *vm, const struct vm_meta *m)
+{
+	return m->timed &&
+	       (m->due_ns <= vm->now_ns ||
+		vm->now_ns < m->due_ns - SCSI_TREND_BIN_NS);
+}
+
+/* Fills r from s; true when its cells move with time, and from when
+ * (*due, rates_timed). */
 static bool row_fill(const struct vm *vm, struct vm_row *r,
-		     const struct session *s)
+		     const struct session *s, uint64_t *due)
 {
 	char *text = r->text; /* reused by cells_pack */
 	memset(r, 0, sizeof(*r));
@@ -276,7 +295,8 @@ static bool row_fill(const struct vm *vm, struct vm_row *r,
 	cells_pack(r, &cells);
 	size_t need = label_name_need(cells.name[0]);
 	r->need = (uint16_t)(need < VM_CELL_MAX ? need : VM_CELL_MAX - 1);
-	return !r->ended && rates_timed(&rt);
+	bool timed = rates_timed(vm, &rt, due);
+	return !r->ended && timed;
 }
 
 
@@ -500,13 +520,15 @@ static void row_refresh(struct vm *vm, struct vm_meta *m,
 	}
 	uint32_t slot = vm->free_slot[--vm->nfree];
 	struct vm_row *r = &vm->rows[slot];
-	bool timed = row_fill(vm, r, s);
+	uint64_t due;
+	bool timed = row_fill(vm, r, s, &due);
 	if (vm->filter[0] && !session_matches(s, vm->filter) &&
 	    !row_matches(r, vm->filter)) {
 		vm->free_slot[vm->nfree++] = slot;
 		return;
 	}
 	m->timed = timed;
+	m->due_ns = due;
 	m->slot = slot;
 	hist_count(vm, r, true);
 	if (bulk)
@@ -589,14 +611,14 @@ static int sync_time(struct vm *vm)
 	size_t due = 0;
 	for (size_t i = 0; i < vm->nmeta; i++) {
 		const struct vm_meta *m = &vm->meta[i];
-		due += m->timed || (m->age_at && m->age_at <= vm->now_ns);
+		due += meta_due(vm, m) || (m->age_at && m->age_at <= vm->now_ns);
 	}
 	bool bulk = due > vm->n / 16 + 8;
 	if (bulk)
 		vm->n = 0;
 	for (size_t i = 0; i < vm->nmeta; i++) {
 		struct vm_meta *m = &vm->meta[i];
-		if (m->timed || (m->age_at && m->age_at <= vm->now_ns))
+		if (meta_due(vm, m) || (m->age_at && m->age_at <= vm->now_ns))
 			row_refresh(vm, m, m->s, bulk);
 		else if (bulk && m->slot != VM_NO_SLOT)
 			vm->order[vm->n++] = m->slot;
@@ -649,7 +671,7 @@ static int sync_walk(struct vm *vm, const struct session *first, bool all,
 		}
 		if (k < vm->nmeta && vm->meta[k].seq == s->seq) {
 			const struct vm_meta *m = &vm->meta[k++];
-			changed += m->gen != s->gen || (timed && m->timed);
+			changed += m->gen != s->gen || (timed && meta_due(vm, m));
 		} else {
 			changed++;
 		}
@@ -677,7 +699,7 @@ static int sync_walk(struct vm *vm, const struct session *first, bool all,
 		bool fresh = true;
 		if (k < old && src[k].seq == s->seq) {
 			m = src[k++];
-			fresh = m.gen != s->gen || (timed && m.timed);
+			fresh = m.gen != s->gen || (timed && meta_due(vm, &m));
 		}
 		if (fresh) {
 			row_refresh(vm, &m, s, bulk);

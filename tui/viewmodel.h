@@ -103,6 +103,8 @@ struct vm_meta {
 	uint32_t slot;           /* its row in the store, VM_NO_SLOT: none */
 	bool hidden;             /* by the state filter (counted in aged) */
 	bool timed;              /* its rates or trend move with time */
+	uint64_t due_ns;         /* timed: when they next move (0: each
+				    interval, while a rate is not 0) */
 };
 #define VM_NO_SLOT UINT32_MAX
 
