@@ -370,26 +370,39 @@ START_TEST(test_live_errors)
 }
 END_TEST
 
+/* A UDP socket bound on 127.0.0.1 (*a: its address) and a live capture
+ * on lo of what is sent to it, 50 ms read timeout. */
+static struct capture *loopback_capture(bool caller_waits, int *sock,
+					struct sockaddr_in *a)
+{
+	char err[CAPTURE_ERRLEN] = "";
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	ck_assert_int_ge(s, 0);
+	*a = (struct sockaddr_in){0};
+	a->sin_family = AF_INET;
+	a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)a, sizeof *a), 0);
+	socklen_t alen = sizeof *a;
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)a, &alen), 0);
+	char filter[64];
+	snprintf(filter, sizeof filter, "udp dst port %u", ntohs(a->sin_port));
+	const char *ifs[] = {"lo"};
+	struct capture_live_opts o = {256, 1, false, 50, filter, caller_waits};
+	struct capture *c = capture_open_live(ifs, 1, &o, err, sizeof err);
+	ck_assert_msg(c != NULL, "live capture on lo: %s", err);
+	*sock = s;
+	return c;
+}
+
 /* Live on the loopback interface: a datagram we send to ourselves comes
  * back through capture_next, and an idle interface times out. Only
  * registered when the probe below can capture (see capture_suite). */
 START_TEST(test_live_loopback)
 {
 	char err[CAPTURE_ERRLEN] = "";
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	ck_assert_int_ge(s, 0);
-	struct sockaddr_in a = {0};
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-	socklen_t alen = sizeof a;
-	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &alen), 0);
-	char filter[64];
-	snprintf(filter, sizeof filter, "udp dst port %u", ntohs(a.sin_port));
-	const char *ifs[] = {"lo"};
-	struct capture_live_opts o = {256, 1, false, 50, filter, false};
-	struct capture *c = capture_open_live(ifs, 1, &o, err, sizeof err);
-	ck_assert_msg(c != NULL, "live capture on lo: %s", err);
+	int s;
+	struct sockaddr_in a;
+	struct capture *c = loopback_capture(false, &s, &a);
 	ck_assert(capture_is_live(c));
 	struct packet pkt;
 	/* Nothing matches yet. */
@@ -419,20 +432,9 @@ END_TEST
 START_TEST(test_live_caller_waits)
 {
 	char err[CAPTURE_ERRLEN] = "";
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	ck_assert_int_ge(s, 0);
-	struct sockaddr_in a = {0};
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-	socklen_t alen = sizeof a;
-	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &alen), 0);
-	char filter[64];
-	snprintf(filter, sizeof filter, "udp dst port %u", ntohs(a.sin_port));
-	const char *ifs[] = {"lo"};
-	struct capture_live_opts o = {256, 1, false, 50, filter, true};
-	struct capture *c = capture_open_live(ifs, 1, &o, err, sizeof err);
-	ck_assert_msg(c != NULL, "live capture on lo: %s", err);
+	int s;
+	struct sockaddr_in a;
+	struct capture *c = loopback_capture(true, &s, &a);
 	struct pollfd p[2];
 	ck_assert_uint_eq(capture_pollfds(c, p, 0), 0);
 	ck_assert_uint_eq(capture_pollfds(c, p, 2), 1);
