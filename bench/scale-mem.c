@@ -16,7 +16,7 @@
  * hold (scsi_sess_blocks). Heap blocks are measured with
  * malloc_usable_size, so the allocator's rounding is counted too; the
  * records that come from pools (pool.h: the session, connection and
- * SCSI records) by their size rounded as the pool rounds it. Flows,
+ * SCSI records) by pool_record_size. Flows,
  * reassembly and framers are not reachable from here; the bench script
  * gets them from peak RSS.
  *
@@ -35,6 +35,7 @@
 #include "capture.h"
 #include "engine.h"
 #include "intern.h"
+#include "pool.h"
 #include "scsi.h"
 #include "session.h"
 #include "track.h"
@@ -59,13 +60,6 @@ enum {
 
 /* Adds a lazy block's heap bytes (scsi.h: latency buckets, sense table,
  * trend bins, LUN lists) to a tally. */
-/* A pooled record's cost: its size, rounded to 16 bytes as the pool
- * does (pool.c); the blocks' unused tails are not counted. */
-static uint64_t pooled(size_t size)
-{
-	return (size + 15) & ~(size_t)15;
-}
-
 static void weigh(void *user, const void *block)
 {
 	*(uint64_t *)user += malloc_usable_size((void *)(uintptr_t)block);
@@ -116,22 +110,24 @@ int main(int argc, char **argv)
 	for (const struct session *s = session_first(st); s; s = s->next) {
 		nsess++;
 		nlive += s->status == ST_OK || s->status == ST_DEGRADED;
-		t[M_SESSION].bytes += pooled(sizeof(*s));
+		t[M_SESSION].bytes += pool_record_size(sizeof(*s));
 		t[M_EVENTS].bytes += malloc_usable_size(s->events);
 		for (unsigned i = 0; i < s->nevents; i++)
 			t[M_EVENTS].bytes += malloc_usable_size(
 			    (void *)(uintptr_t)session_event_at(s, i)->detail);
 		t[M_TARGETS].bytes += malloc_usable_size(s->targets);
 		if (s->scsi) {
-			t[M_SCSI_SESS].bytes += pooled(sizeof(*s->scsi));
+			t[M_SCSI_SESS].bytes +=
+				pool_record_size(sizeof(*s->scsi));
 			scsi_sess_blocks(s->scsi, weigh, &t[M_SCSI_SESS].bytes);
 		}
 		for (const struct sconn *c = s->conns; c; c = c->next) {
 			nconn++;
-			t[M_SCONN].bytes += pooled(sizeof(*c));
+			t[M_SCONN].bytes += pool_record_size(sizeof(*c));
 			t[M_NEG_WIDE].bytes += malloc_usable_size(c->neg.wide);
 			if (c->scsi) {
-				t[M_SCSI_CONN].bytes += pooled(sizeof(*c->scsi));
+				t[M_SCSI_CONN].bytes +=
+					pool_record_size(sizeof(*c->scsi));
 				scsi_stats_blocks(c->scsi, weigh,
 						  &t[M_SCSI_CONN].bytes);
 			}

@@ -33,6 +33,10 @@ struct pool {
 
 #define POOL_INIT(type) {.size = sizeof(type)}
 
+/* What a record of `size` bytes takes in a pool: at least a pointer
+ * (the free list's link), rounded up to 16 bytes. */
+size_t pool_record_size(size_t size);
+
 /* A zeroed record; NULL when out of memory. */
 void *pool_zalloc(struct pool *p);
 /* Gives a record back (NULL: nothing). */

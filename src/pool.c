@@ -10,6 +10,16 @@
 #define POOL_BLOCK_MIN (64u * 1024u)	 /* a small run stays small */
 #define POOL_BLOCK_HUGE (2u * 1024u * 1024u) /* one x86-64 huge page */
 
+static size_t round_up(size_t n)
+{
+	return (n + POOL_ALIGN - 1) & ~(size_t)(POOL_ALIGN - 1);
+}
+
+size_t pool_record_size(size_t size)
+{
+	return round_up(size < sizeof(void *) ? sizeof(void *) : size);
+}
+
 #if defined(__SANITIZE_ADDRESS__)
 
 void *pool_zalloc(struct pool *p)
@@ -33,12 +43,6 @@ struct pool_block {
 	struct pool_block *next;
 	size_t bytes; /* the mapping, this header included */
 };
-
-static size_t rec_size(const struct pool *p)
-{
-	size_t s = p->size < sizeof(void *) ? sizeof(void *) : p->size;
-	return (s + POOL_ALIGN - 1) & ~(size_t)(POOL_ALIGN - 1);
-}
 
 /* A mapping of `bytes`, aligned to them when they are a huge page so
  * the kernel can back it with one. */
@@ -68,8 +72,7 @@ static int block_add(struct pool *p, size_t rs)
 	size_t bytes = p->blocks ? p->blocks->bytes * 2 : POOL_BLOCK_MIN;
 	if (bytes > POOL_BLOCK_HUGE)
 		bytes = POOL_BLOCK_HUGE;
-	size_t head = (sizeof(struct pool_block) + POOL_ALIGN - 1) &
-		      ~(size_t)(POOL_ALIGN - 1);
+	size_t head = round_up(sizeof(struct pool_block));
 	while (bytes - head < rs) /* a record larger than a block */
 		bytes *= 2;
 	struct pool_block *b = block_map(bytes);
@@ -86,7 +89,7 @@ static int block_add(struct pool *p, size_t rs)
 
 void *pool_zalloc(struct pool *p)
 {
-	size_t rs = rec_size(p);
+	size_t rs = pool_record_size(p->size);
 	void *r;
 	if (p->free) {
 		r = p->free;

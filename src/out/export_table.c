@@ -309,11 +309,12 @@ static void tbl_cell(FILE *fp, const struct tbl *t, size_t row, size_t c,
 {
 	size_t w = t->width[c];
 	const char *e = tbl_at(t, row, c);
-	if (t->cell[row * t->ncol + c].width <= w) {
+	size_t cw = t->cell[row * t->ncol + c].width;
+	if (cw <= w) {
 		/* It fits: what label_name and put_fit would print. */
 		fputs(e, fp);
 		if (!last)
-			pad_to(fp, t->cell[row * t->ncol + c].width, w);
+			pad_to(fp, cw, w);
 		return;
 	}
 	char buf[4 * CELL_MAX];
