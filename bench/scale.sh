@@ -15,7 +15,10 @@
 #    payload from the 1500-byte bench capture (bench/run.sh's mtu1500 file,
 #    LOSSY_SIZE bytes, default 1 GiB) and times the bare libpcap loop
 #    (bench/pcap_loop.c) and `iscsiwatch -r` on the clean and the lossy
-#    file.
+#    file. The bare loop runs twice: as most programs read a file with
+#    libpcap (stdio's 4 KiB buffer: one read(2) per 4 KiB), and with the
+#    256 KiB buffer iscsiwatch reads through (src/net/capture.c), the
+#    floor for what iscsiwatch adds to reading.
 # Targets (reported PASS/MISS, never failing the make): <= 8 KiB per idle
 # logged-in session with every export on; issue 10's "8x the sessions
 # costs <= 8.5x the time", i.e. the time per session grows by at most
@@ -26,7 +29,7 @@
 # sessions the model holds at the end are fewer (11,000 and 101,000):
 # retention folds all but 1,000 of the ended ones, so they are not the
 # measure of the work. Lossy <= 1.3x the bare loop on the same lossy
-# file.
+# file, against both loops.
 #
 # 3. Idle view: the largest capture in --tui under tmux; CPU of the idle
 #    process over UI_IDLE_SECS once the replay ended (target < 5 %).
@@ -226,15 +229,23 @@ for f in "$DATA/$clean.pcap" "$lossy"; do
 	cat "$f" >/dev/null
 	measure "$RUNS" "$BIN/pcap_loop" "$f"
 	echo "$(basename "$f" .pcap) bare-loop $SECS $CPU $RSS_KB" >>"$TMP/lrows"
+	measure "$RUNS" "$BIN/pcap_loop" -b 262144 "$f"
+	echo "$(basename "$f" .pcap) bare-256k $SECS $CPU $RSS_KB" >>"$TMP/lrows"
 	cat "$f" >/dev/null
 	measure "$RUNS" "$IW" -r "$f"
 	echo "$(basename "$f" .pcap) iscsiwatch $SECS $CPU $RSS_KB" >>"$TMP/lrows"
 done
 echo
-echo "lossy capture (12 % of the data segments dropped), best of $RUNS:"
+echo "lossy capture (12 % of the data segments dropped), best of $RUNS;"
+echo "bare-loop reads through stdio's default 4 KiB buffer, bare-256k and"
+echo "iscsiwatch through a 256 KiB one:"
 awk '{ if ($2 == "bare-loop") { bw[$1] = $3; bc[$1] = $4 }
-	printf "  %-26s %-10s %7.3f s wall %6.2f s cpu %6.1f MiB", $1, $2, $3, $4, $5 / 1024
-	if ($2 != "bare-loop") printf "  %5.2fx bare wall, %5.2fx cpu", $3 / bw[$1], $4 / (bc[$1] > 0 ? bc[$1] : 0.01)
+	if ($2 == "bare-256k") { kw[$1] = $3; kc[$1] = $4 }
+	printf "  %-22s %-10s %6.3f s wall %5.2f s cpu %5.1f MiB", $1, $2, $3, $4, $5 / 1024
+	if ($2 == "iscsiwatch") printf "  %4.2fx bare-loop, %4.2fx bare-256k (cpu %4.2fx, %4.2fx)",
+		$3 / bw[$1], $3 / kw[$1], $4 / (bc[$1] > 0 ? bc[$1] : 0.01), $4 / (kc[$1] > 0 ? kc[$1] : 0.01)
 	printf "\n" }' "$TMP/lrows"
-awk -v f="$(basename "$lossy" .pcap)" '$1 == f { if ($2 == "bare-loop") b = $3; else i = $3 }
-	END { r = i / b; printf "  %-4s lossy: %.2fx the bare loop (target <= 1.3x)\n", (r <= 1.3 ? "PASS" : "MISS"), r }' "$TMP/lrows"
+awk -v f="$(basename "$lossy" .pcap)" '$1 == f { w[$2] = $3 }
+	END { for (b in w) if (b != "iscsiwatch") {
+		r = w["iscsiwatch"] / w[b]
+		printf "  %-4s lossy: %.2fx %s (target <= 1.3x)\n", (r <= 1.3 ? "PASS" : "MISS"), r, b } }' "$TMP/lrows" | sort -k4

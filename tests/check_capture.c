@@ -3,8 +3,10 @@
  * line said for each kind of bad input. Run from the repository root. */
 #include <arpa/inet.h>
 #include <check.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <pcap/dlt.h>
+#include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -138,6 +140,86 @@ START_TEST(test_crafted_files)
 	ck_assert_uint_eq(d, 0);
 	ck_assert_uint_eq(ifd, 0);
 	capture_free(c);
+}
+END_TEST
+
+/* A digest of every packet a capture hands out, in order: FNV-1a over
+ * source, time, lengths and bytes. Sets *count. */
+static uint64_t digest_all(struct capture *c, unsigned *count)
+{
+	char err[CAPTURE_ERRLEN] = "";
+	struct packet pkt;
+	uint64_t h = 0xcbf29ce484222325ull;
+	unsigned n = 0;
+	int rc;
+	while ((rc = capture_next(c, &pkt, err, sizeof err)) == 1) {
+		uint64_t head[] = {pkt.source, pkt.ts_ns, pkt.caplen,
+				   pkt.wirelen};
+		const uint8_t *parts[] = {(const uint8_t *)head, pkt.data};
+		size_t lens[] = {sizeof head, pkt.caplen};
+		for (size_t k = 0; k < 2; k++)
+			for (size_t i = 0; i < lens[k]; i++)
+				h = (h ^ parts[k][i]) * 0x100000001b3ull;
+		n++;
+	}
+	ck_assert_msg(rc == 0, "%s", err);
+	*count = n;
+	return h;
+}
+
+/* Files are read through a 256 KiB stdio buffer of the capture's own:
+ * a file several times that size, and the same files given as "-" on
+ * standard input, hand out exactly the packets libpcap reads from them.
+ * Closing a capture read from "-" leaves standard input open. */
+START_TEST(test_buffered_and_stdin)
+{
+	static const char *const f[] = {
+	    DIR "operator.pcap", /* 906 KiB */
+	    "captures/tgtd-rw.pcapng",
+	};
+	for (size_t k = 0; k < sizeof f / sizeof f[0]; k++) {
+		/* libpcap's own reading, for the reference. */
+		char ebuf[PCAP_ERRBUF_SIZE];
+		pcap_t *p = pcap_open_offline(f[k], ebuf);
+		ck_assert_msg(p != NULL, "%s", ebuf);
+		struct pcap_pkthdr *ph;
+		const u_char *pd;
+		unsigned want = 0;
+		uint64_t bytes = 0;
+		while (pcap_next_ex(p, &ph, &pd) == 1) {
+			want++;
+			bytes += ph->caplen;
+		}
+		pcap_close(p);
+		ck_assert_uint_gt(want, 10);
+
+		char err[CAPTURE_ERRLEN] = "";
+		struct capture *c = open1(f[k], NULL, err);
+		ck_assert_msg(c != NULL, "%s", err);
+		unsigned n_file;
+		uint64_t d_file = digest_all(c, &n_file);
+		capture_free(c);
+		ck_assert_uint_eq(n_file, want);
+		if (k == 0)
+			ck_assert_uint_gt(bytes, 3 * 256 * 1024);
+
+		int fd = open(f[k], O_RDONLY);
+		ck_assert_int_ge(fd, 0);
+		int saved = dup(STDIN_FILENO);
+		ck_assert_int_eq(dup2(fd, STDIN_FILENO), STDIN_FILENO);
+		close(fd);
+		c = open1("-", NULL, err);
+		ck_assert_msg(c != NULL, "%s", err);
+		ck_assert_str_eq(capture_source_name(c, 0), "-");
+		unsigned n_stdin;
+		uint64_t d_stdin = digest_all(c, &n_stdin);
+		capture_free(c);
+		ck_assert_uint_eq(n_stdin, want);
+		ck_assert_uint_eq(d_stdin, d_file);
+		ck_assert_int_ne(fcntl(STDIN_FILENO, F_GETFD), -1);
+		dup2(saved, STDIN_FILENO);
+		close(saved);
+	}
 }
 END_TEST
 
@@ -504,6 +586,7 @@ Suite *capture_suite(void)
 	Suite *s = suite_create("capture");
 	TCase *tc = tcase_create("core");
 	tcase_add_loop_test(tc, test_crafted_files, 0, (int)NFILES);
+	tcase_add_test(tc, test_buffered_and_stdin);
 	tcase_add_test(tc, test_timestamps);
 	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_filter);
