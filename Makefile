@@ -23,6 +23,17 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -I$
 # pkg-config only when the libraries are there: `make deps` must run first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs libpcap libiscsi jansson libmicrohttpd libxml-2.0 2>/dev/null)
+# The program links only what every run uses: libmicrohttpd and libxml2
+# (--listen) are opened with dlopen() when a run needs them (lazylib.h),
+# under the SONAME of the .so that pkg-config names, read once here.
+# The tests, tools and fuzz targets link PKG_LIBS (they call libxml2 too).
+PROG_LIBS  = $(shell pkg-config --libs libpcap libiscsi jansson 2>/dev/null)
+soname_of  = $(shell f=$$(pkg-config --variable=libdir $(1) 2>/dev/null)/lib$(2).so; \
+               objdump -p "$$f" 2>/dev/null | sed -n 's/^ *SONAME *//p')
+LAZYLIB_MHD_SONAME := $(call soname_of,libmicrohttpd,microhttpd)
+LAZYLIB_XML_SONAME := $(call soname_of,libxml-2.0,xml2)
+LAZYLIB_DEFS := -DLAZYLIB_MHD_SONAME='"$(LAZYLIB_MHD_SONAME)"' \
+                -DLAZYLIB_XML_SONAME='"$(LAZYLIB_XML_SONAME)"'
 CURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
@@ -65,6 +76,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
+# Only the two tables' files and the tests need the sonames.
+$(BUILD)/src/http/out_http.o $(BUILD)/src/cim/cimxml.o $(TEST_OBJ): \
+	PKG_CFLAGS += $(LAZYLIB_DEFS)
+
 $(LIB): $(ENGINE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -79,7 +94,7 @@ $(CLI_LIB): $(CLI_OBJ)
 
 $(BIN): $(BUILD)/cli/main.o $(SCHEMA_OBJ) $(CLI_LIB) $(TUI_LIB) $(LIB)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(SCHEMA_OBJ) $(CLI_LIB) $(TUI_LIB) $(LIB) \
-		$(PKG_LIBS) $(CURSES_LIBS) -lm
+		$(PROG_LIBS) $(CURSES_LIBS) -lm
 
 # data/iscsiwatch.mof as a C array (od: no xxd needed), NUL-terminated.
 $(BUILD)/gen/schema_mof.c: data/iscsiwatch.mof
@@ -207,7 +222,7 @@ FUZZ_BINS    := $(patsubst fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard fuzz/fuzz_*.c))
 
 $(FUZZ_BUILD)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(PKG_CFLAGS) $(LAZYLIB_DEFS) -c $< -o $@
 
 $(FUZZ_BUILD)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(PKG_CFLAGS) -o $@ $< \

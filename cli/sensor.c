@@ -112,8 +112,13 @@ int sensor_open(struct sensor **out, const struct cli_opts *o, char *err,
 		return -1;
 	}
 	if (o->listen) {
+		/* POST /cimom needs libxml2: loaded now, so a run that
+		 * cannot serve it stops at start like one that cannot bind. */
+		if (cimxml_init(err, errlen) != 0) {
+			sensor_close(sv);
+			return -1;
+		}
 		sv->metrics = metrics_new();
-		cimxml_init();
 		sv->http = sv->metrics ? http_new(o->listen, routes,
 						  sizeof(routes) / sizeof(routes[0]),
 						  sv, err, errlen)

@@ -23,8 +23,9 @@
 struct sensor;
 
 /* Binds --listen and connects --syslog now (before -Z drops the
- * privileges a low port needs). *out is NULL when neither is asked.
- * 0, or -1 with one line in err. */
+ * privileges a low port needs); --listen opens libmicrohttpd and
+ * libxml2 (lazylib.h). *out is NULL when neither is asked. 0, or -1
+ * with one line in err. */
 int sensor_open(struct sensor **out, const struct cli_opts *o, char *err,
 		size_t errlen);
 

@@ -43,7 +43,11 @@ static struct session *fixture(void)
 	h->seq = 2;
 	f->next = h;
 	first = s;
-	cimxml_init();
+	char err[256];
+	if (cimxml_init(err, sizeof(err)) != 0) {
+		fprintf(stderr, "fuzz_cimxml: %s\n", err);
+		check(false);
+	}
 	return first;
 }
 

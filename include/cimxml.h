@@ -66,11 +66,14 @@ struct cimxml_reply {
 	size_t len;
 };
 
-/* Once, before any thread calls cimxml_handle(). */
-void cimxml_init(void);
+/* Once, before any thread calls cimxml_handle(): opens libxml2
+ * (lazylib.h). 0, or -1 with a one-line err when it cannot be loaded
+ * (err may be NULL). cimxml_handle() calls it when nobody has. */
+int cimxml_init(char *err, size_t errlen);
 
 /* Answers one request. Returns 0 (the reply says what happened, CIM
- * errors included) or -1 when out of memory (reply: 500, no body). */
+ * errors included) or -1 when out of memory or libxml2 cannot be
+ * loaded (reply: 500, no body). */
 int cimxml_handle(const char *body, size_t len, const struct cimxml_headers *h,
 		  const struct cimxml_src *src, struct cimxml_reply *out);
 

@@ -27,8 +27,58 @@
 #include <libxml/xmlwriter.h>
 
 #include "cim.h"
+#include "lazylib.h"
 #include "out_http.h"
 #include "textsafe.h"
+
+/* libxml2 is opened by cimxml_init(), which --listen calls at start, so
+ * a run that serves no CIM-XML never loads it nor icu and libstdc++
+ * behind it (lazylib.h). Every call to it goes through this table. */
+#define XML_SYMS(X)                                                            \
+	X(xmlBufferContent)                                                    \
+	X(xmlBufferCreate)                                                     \
+	X(xmlBufferFree)                                                       \
+	X(xmlBufferLength)                                                     \
+	X(xmlDocGetRootElement)                                                \
+	X(xmlFreeDoc)                                                          \
+	X(xmlFreeTextWriter)                                                   \
+	X(xmlGetProp)                                                          \
+	X(xmlInitParser)                                                       \
+	X(xmlMemGet)                                                           \
+	X(xmlNewTextWriterMemory)                                              \
+	X(xmlNodeGetContent)                                                   \
+	X(xmlReadMemory)                                                       \
+	X(xmlTextWriterEndDocument)                                            \
+	X(xmlTextWriterFullEndElement)                                         \
+	X(xmlTextWriterStartDocument)                                          \
+	X(xmlTextWriterStartElement)                                           \
+	X(xmlTextWriterWriteAttribute)                                         \
+	X(xmlTextWriterWriteString)
+
+#define XML_FIELD(f) __typeof__(f) *f;
+static struct xml_table {
+	XML_SYMS(XML_FIELD)
+} xml;
+#define XML_ROW(f) LAZYSYM(struct xml_table, f),
+static const struct lazysym xml_syms[] = {XML_SYMS(XML_ROW)};
+
+/* The Makefile reads it from the .so it would have linked. */
+#ifndef LAZYLIB_XML_SONAME
+#error "LAZYLIB_XML_SONAME undefined: build with the Makefile"
+#endif
+_Static_assert(sizeof(LAZYLIB_XML_SONAME) > 1, "no SONAME found for libxml2 (make deps)");
+
+struct lazylib xml_lib = {
+	.soname = LAZYLIB_XML_SONAME,
+	.option = "--listen",
+	.syms = xml_syms,
+	.nsyms = sizeof(xml_syms) / sizeof(xml_syms[0]),
+	.table = &xml,
+};
+
+/* The library's xmlFree, a variable rather than a function: asked of
+ * xmlMemGet() so that it is the one libxml2 allocates with. */
+static xmlFreeFunc xml_free;
 
 #define NAME_LEN 256
 #define ID_LEN (CIM_STR_MAX * 3 + 1) /* a cleaned InstanceID */
@@ -208,11 +258,15 @@ static bool def_in_class(const struct pdef *d, const char *cls)
 	return cls_isa(cls, d->origin);
 }
 
-void cimxml_init(void)
+int cimxml_init(char *err, size_t errlen)
 {
-	xmlInitParser();
+	if (lazylib_load(&xml_lib, err, errlen) != 0)
+		return -1;
+	xml.xmlMemGet(&xml_free, NULL, NULL, NULL);
+	xml.xmlInitParser();
 	if (!nsess_def)
 		defs_build();
+	return 0;
 }
 
 /* ---- the request ---- */
@@ -266,21 +320,21 @@ static xmlNode *next_el(xmlNode *n)
 /* The attribute, cut to len; false when absent. */
 static bool attr(xmlNode *n, const char *name, char *buf, size_t len)
 {
-	xmlChar *v = xmlGetProp(n, (const xmlChar *)name);
+	xmlChar *v = xml.xmlGetProp(n, (const xmlChar *)name);
 	if (!v) {
 		buf[0] = '\0';
 		return false;
 	}
 	snprintf(buf, len, "%s", (const char *)v);
-	xmlFree(v);
+	xml_free(v);
 	return true;
 }
 
 static void text_of(xmlNode *n, char *buf, size_t len)
 {
-	xmlChar *v = xmlNodeGetContent(n);
+	xmlChar *v = xml.xmlNodeGetContent(n);
 	snprintf(buf, len, "%s", v ? (const char *)v : "");
-	xmlFree(v);
+	xml_free(v);
 }
 
 /* VALUE with TRUE/FALSE (DSP0201 5.2.3: case-insensitive). */
@@ -461,14 +515,14 @@ struct out {
 
 static void el_start(struct out *o, const char *name)
 {
-	if (xmlTextWriterStartElement(o->w, (const xmlChar *)name) < 0)
+	if (xml.xmlTextWriterStartElement(o->w, (const xmlChar *)name) < 0)
 		o->oom = true;
 }
 
 static void el_end(struct out *o)
 {
 	/* Full end tags: sblim-wbemcli's parser does not take <PROPERTY/>. */
-	if (xmlTextWriterFullEndElement(o->w) < 0)
+	if (xml.xmlTextWriterFullEndElement(o->w) < 0)
 		o->oom = true;
 }
 
@@ -476,7 +530,7 @@ static void el_attr(struct out *o, const char *name, const char *v)
 {
 	char clean[NAME_LEN * 3];
 	ts_escape(TS_XML, v, strlen(v), clean, sizeof(clean));
-	if (xmlTextWriterWriteAttribute(o->w, (const xmlChar *)name,
+	if (xml.xmlTextWriterWriteAttribute(o->w, (const xmlChar *)name,
 					(const xmlChar *)clean) < 0)
 		o->oom = true;
 }
@@ -484,7 +538,7 @@ static void el_attr(struct out *o, const char *name, const char *v)
 static void el_text(struct out *o, const char *v)
 {
 	ts_escape(TS_XML, v, strlen(v), o->tmp, sizeof(o->tmp));
-	if (xmlTextWriterWriteString(o->w, (const xmlChar *)o->tmp) < 0)
+	if (xml.xmlTextWriterWriteString(o->w, (const xmlChar *)o->tmp) < 0)
 		o->oom = true;
 }
 
@@ -1164,7 +1218,7 @@ static void set_http_error(struct cimxml_reply *out, int status,
 static xmlNode *parse_envelope(xmlDoc *doc, struct req *r,
 			       struct cimxml_reply *out)
 {
-	xmlNode *cim = xmlDocGetRootElement(doc);
+	xmlNode *cim = xml.xmlDocGetRootElement(doc);
 	char v[NAME_LEN];
 	if (!is_el(cim, "CIM")) {
 		set_http_error(out, 400, "request-not-valid");
@@ -1270,7 +1324,7 @@ static bool headers_ok(const struct cimxml_headers *h, const struct req *r,
 static void write_response(struct out *o, struct result *res)
 {
 	const struct req *r = o->r;
-	xmlTextWriterStartDocument(o->w, NULL, "utf-8", NULL);
+	xml.xmlTextWriterStartDocument(o->w, NULL, "utf-8", NULL);
 	el_start(o, "CIM");
 	el_attr(o, "CIMVERSION", "2.0");
 	el_attr(o, "DTDVERSION", "2.0");
@@ -1296,7 +1350,7 @@ static void write_response(struct out *o, struct result *res)
 		el_attr(o, "DESCRIPTION", res->desc);
 		el_end(o);
 	}
-	xmlTextWriterEndDocument(o->w);
+	xml.xmlTextWriterEndDocument(o->w);
 }
 
 static bool has_entities(xmlDoc *doc)
@@ -1314,17 +1368,19 @@ int cimxml_handle(const char *body, size_t len, const struct cimxml_headers *h,
 		set_http_error(out, 413, NULL);
 		return 0;
 	}
-	if (!nsess_def)
-		cimxml_init();
+	if ((!xml_lib.handle || !nsess_def) && cimxml_init(NULL, 0) != 0) {
+		set_http_error(out, 500, NULL);
+		return -1;
+	}
 	/* No network, no entity substitution (NOENT unset), no DTD load;
 	 * errors are ours to report, not libxml2's to print. */
 	int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 		   XML_PARSE_NOCDATA;
-	xmlDoc *doc = xmlReadMemory(body, (int)len, "cimom.xml", NULL, opts);
+	xmlDoc *doc = xml.xmlReadMemory(body, (int)len, "cimom.xml", NULL, opts);
 	if (!doc || has_entities(doc)) {
 		set_http_error(out, 400, doc ? "request-not-valid"
 					     : "request-not-well-formed");
-		xmlFreeDoc(doc);
+		xml.xmlFreeDoc(doc);
 		return 0;
 	}
 	struct req *r = calloc(1, sizeof(*r));
@@ -1347,26 +1403,26 @@ int cimxml_handle(const char *body, size_t len, const struct cimxml_headers *h,
 		goto done;
 	o.r = r;
 	o.props = calloc(DEF_MAX, sizeof(*o.props));
-	o.buf = xmlBufferCreate();
-	o.w = o.buf ? xmlNewTextWriterMemory(o.buf, 0) : NULL;
+	o.buf = xml.xmlBufferCreate();
+	o.w = o.buf ? xml.xmlNewTextWriterMemory(o.buf, 0) : NULL;
 	if (!o.props || !o.w) {
 		rc = -1;
 		goto done;
 	}
 	write_response(&o, &res);
-	xmlFreeTextWriter(o.w); /* flushes into o.buf */
+	xml.xmlFreeTextWriter(o.w); /* flushes into o.buf */
 	o.w = NULL;
 	if (o.oom) {
 		rc = -1;
 		goto done;
 	}
-	out->len = (size_t)xmlBufferLength(o.buf);
+	out->len = (size_t)xml.xmlBufferLength(o.buf);
 	out->body = malloc(out->len + 1);
 	if (!out->body) {
 		rc = -1;
 		goto done;
 	}
-	memcpy(out->body, xmlBufferContent(o.buf), out->len);
+	memcpy(out->body, xml.xmlBufferContent(o.buf), out->len);
 	out->body[out->len] = '\0';
 	out->http_status = 200;
 done:
@@ -1377,12 +1433,12 @@ done:
 		set_http_error(out, 500, NULL);
 	}
 	if (o.w)
-		xmlFreeTextWriter(o.w);
+		xml.xmlFreeTextWriter(o.w);
 	if (o.buf)
-		xmlBufferFree(o.buf);
+		xml.xmlBufferFree(o.buf);
 	free(o.props);
 	free(r);
-	xmlFreeDoc(doc);
+	xml.xmlFreeDoc(doc);
 	return rc;
 }
 

@@ -13,6 +13,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lazylib.h"
+
+/* libmicrohttpd is opened by http_new(), the first thing --listen does,
+ * so a run without --listen never loads it nor gnutls behind it
+ * (lazylib.h). Every call to it goes through this table. */
+#define MHD_SYMS(X)                                                            \
+	X(MHD_add_response_header)                                             \
+	X(MHD_create_response_from_buffer)                                     \
+	X(MHD_destroy_response)                                                \
+	X(MHD_get_daemon_info)                                                 \
+	X(MHD_get_timeout)                                                     \
+	X(MHD_lookup_connection_value)                                         \
+	X(MHD_queue_response)                                                  \
+	X(MHD_run_wait)                                                        \
+	X(MHD_start_daemon)                                                    \
+	X(MHD_stop_daemon)
+
+#define MHD_FIELD(f) __typeof__(f) *f;
+static struct mhd_table {
+	MHD_SYMS(MHD_FIELD)
+} mhd;
+#define MHD_ROW(f) LAZYSYM(struct mhd_table, f),
+static const struct lazysym mhd_syms[] = {MHD_SYMS(MHD_ROW)};
+
+/* The Makefile reads it from the .so it would have linked. */
+#ifndef LAZYLIB_MHD_SONAME
+#error "LAZYLIB_MHD_SONAME undefined: build with the Makefile"
+#endif
+_Static_assert(sizeof(LAZYLIB_MHD_SONAME) > 1, "no SONAME found for libmicrohttpd (make deps)");
+
+struct lazylib http_lib = {
+	.soname = LAZYLIB_MHD_SONAME,
+	.option = "--listen",
+	.syms = mhd_syms,
+	.nsyms = sizeof(mhd_syms) / sizeof(mhd_syms[0]),
+	.table = &mhd,
+};
+
 struct http_server {
 	struct MHD_Daemon *d;
 	const struct http_route *routes;
@@ -88,16 +126,16 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn,
 				  unsigned status, const char *text,
 				  const char *allow)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
+	struct MHD_Response *r = mhd.MHD_create_response_from_buffer(
 		strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				"text/plain; charset=utf-8");
 	if (allow)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
-	enum MHD_Result ret = MHD_queue_response(conn, status, r);
-	MHD_destroy_response(r);
+		mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+	enum MHD_Result ret = mhd.MHD_queue_response(conn, status, r);
+	mhd.MHD_destroy_response(r);
 	return ret;
 }
 
@@ -144,7 +182,7 @@ static int body_append(struct http_req_state *rs, const char *p, size_t n)
 
 static const char *req_header(const struct http_request *rq, const char *name)
 {
-	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+	return mhd.MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
 }
 
 static enum MHD_Result run_route(struct http_server *h,
@@ -165,21 +203,21 @@ static enum MHD_Result run_route(struct http_server *h,
 		free(rp.body);
 		return reply_text(conn, 500, "internal error\n", NULL);
 	}
-	struct MHD_Response *r = MHD_create_response_from_buffer(
+	struct MHD_Response *r = mhd.MHD_create_response_from_buffer(
 		rp.len, rp.body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(rp.body);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				rp.content_type);
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
 	for (size_t i = 0; i < HTTP_REPLY_HEADERS; i++)
 		if (rp.headers[i][0] && rp.headers[i][1])
-			MHD_add_response_header(r, rp.headers[i][0],
+			mhd.MHD_add_response_header(r, rp.headers[i][0],
 						rp.headers[i][1]);
-	enum MHD_Result ret = MHD_queue_response(conn, rp.status, r);
-	MHD_destroy_response(r);
+	enum MHD_Result ret = mhd.MHD_queue_response(conn, rp.status, r);
+	mhd.MHD_destroy_response(r);
 	return ret;
 }
 
@@ -241,7 +279,8 @@ struct http_server *http_new(const char *spec, const struct http_route *routes,
 {
 	struct sockaddr_storage ss;
 	socklen_t sl;
-	if (http_parse_listen(spec, &ss, &sl, err, errlen) != 0)
+	if (http_parse_listen(spec, &ss, &sl, err, errlen) != 0 ||
+	    lazylib_load(&http_lib, err, errlen) != 0)
 		return NULL;
 	struct http_server *h = calloc(1, sizeof(*h));
 	if (!h) {
@@ -257,7 +296,7 @@ struct http_server *http_new(const char *spec, const struct http_route *routes,
 	unsigned flags = MHD_USE_EPOLL;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
-	h->d = MHD_start_daemon(
+	h->d = mhd.MHD_start_daemon(
 		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
 		(const struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)HTTP_CONN_MAX, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
@@ -272,16 +311,16 @@ struct http_server *http_new(const char *spec, const struct http_route *routes,
 		return NULL;
 	}
 	const union MHD_DaemonInfo *ei =
-		MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+		mhd.MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
 	h->fd = ei ? ei->epoll_fd : -1;
 	if (h->fd < 0) {
 		snprintf(err, errlen, "--listen %s: no epoll descriptor", spec);
-		MHD_stop_daemon(h->d);
+		mhd.MHD_stop_daemon(h->d);
 		free(h);
 		return NULL;
 	}
 	const union MHD_DaemonInfo *di =
-		MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+		mhd.MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	uint16_t port = di ? di->port : 0;
 	char host[INET6_ADDRSTRLEN] = "?";
 	if (ss.ss_family == AF_INET6) {
@@ -299,7 +338,7 @@ struct http_server *http_new(const char *spec, const struct http_route *routes,
 void http_poll(struct http_server *h, int wait_ms)
 {
 	if (h)
-		MHD_run_wait(h->d, wait_ms < 0 ? 0 : wait_ms);
+		mhd.MHD_run_wait(h->d, wait_ms < 0 ? 0 : wait_ms);
 }
 
 int http_fd(const struct http_server *h)
@@ -310,7 +349,7 @@ int http_fd(const struct http_server *h)
 int http_timeout_ms(struct http_server *h)
 {
 	MHD_UNSIGNED_LONG_LONG t;
-	if (!h || MHD_get_timeout(h->d, &t) != MHD_YES)
+	if (!h || mhd.MHD_get_timeout(h->d, &t) != MHD_YES)
 		return -1;
 	return t > 3600000 ? 3600000 : (int)t;
 }
@@ -324,6 +363,6 @@ void http_free(struct http_server *h)
 {
 	if (!h)
 		return;
-	MHD_stop_daemon(h->d);
+	mhd.MHD_stop_daemon(h->d);
 	free(h);
 }
