@@ -478,9 +478,13 @@ static void end_capture(struct run *r)
 	tick(r, true);
 }
 
-/* -c COUNT / --duration: wall clock when live, capture time for files. */
-static bool limit_reached(const struct run *r)
+/* -c COUNT / --duration: wall clock when live, capture time for files.
+ * Inline, and first whether either is set at all: it is asked after
+ * every packet. */
+static inline bool limit_reached(const struct run *r)
 {
+	if (!r->o->count && r->o->duration <= 0)
+		return false;
 	if (r->o->count && r->packets >= r->o->count)
 		return true;
 	if (r->o->duration <= 0)
@@ -646,8 +650,8 @@ static void loop(struct run *r)
 			tick(r, false);
 			ui_service(r, false);
 			serve(r);
-		} else if (!r->live) {
-			tick(r, false);
+		} else if (!r->live && r->last_ns - r->last_tick >= LIVE_TICK_NS) {
+			tick(r, false); /* capture time: due once a second */
 		}
 	}
 	/* Stopped by SIGINT/SIGTERM or q: close what is open. */

@@ -400,9 +400,10 @@ static uint64_t ts_ns(const struct source *s, const struct pcap_pkthdr *h)
 }
 
 static void fill_packet(struct packet *pkt, const struct source *s, size_t i,
-			const struct pcap_pkthdr *h, const u_char *data)
+			const struct pcap_pkthdr *h, const u_char *data,
+			uint64_t ts)
 {
-	pkt->ts_ns = ts_ns(s, h);
+	pkt->ts_ns = ts;
 	pkt->caplen = h->caplen;
 	pkt->wirelen = h->len;
 	pkt->linktype = s->linktype;
@@ -459,7 +460,7 @@ static int files_next(struct capture *c, struct packet *pkt, char *err,
 		return 0;
 	struct source *s = &c->src[best];
 	s->pending = false; /* its buffer lives until we read it again */
-	fill_packet(pkt, s, best, s->hdr, s->data);
+	fill_packet(pkt, s, best, s->hdr, s->data, s->ts_ns);
 	return 1;
 }
 
@@ -482,7 +483,7 @@ static int live_next(struct capture *c, struct packet *pkt, char *err,
 				/* Next time start after it, so a busy
 				 * interface cannot starve the others. */
 				c->turn = i + 1;
-				fill_packet(pkt, s, i, hdr, data);
+				fill_packet(pkt, s, i, hdr, data, ts_ns(s, hdr));
 				return 1;
 			}
 			if (rc == 0)
