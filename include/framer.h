@@ -132,6 +132,7 @@ struct framer {
 	bool synced;		 /* false: looking for / checking a BHS */
 	bool cand;		 /* the header is a resync candidate */
 	uint8_t dir;		 /* 0 unknown, 1 initiator's, 2 target's PDUs */
+	uint8_t align;		 /* 0 unknown, else 1 + every BHS's offset mod 4 */
 	uint8_t nhyp;
 	uint8_t dig_have;
 	uint8_t look_have, look_need; /* BHS (+4) after a skipped PDU */
@@ -167,6 +168,13 @@ void framer_finish(struct framer *f, const struct framer_cb *cb, void *user);
  * n < 48) when there is none. f is not changed. For the tests: the
  * vectorised screen must give what one offset at a time gives. */
 size_t framer_scan(const struct framer *f, const uint8_t *p, size_t n);
+/* A resync that knows where the stream's BHSs fall mod 4 tests only
+ * those offsets, for at most this many bytes (framer.c, scan_keep()). */
+#define FRAMER_ALIGN_SCAN_MAX (4u << 20)
+/* The same, testing only the offsets i with i mod 4 == first (what a
+ * resync does once it knows where the stream's BHSs fall mod 4). */
+size_t framer_scan_aligned(const struct framer *f, const uint8_t *p, size_t n,
+			   unsigned first);
 /* For the tests: the allocator of the framers' buffers (NULL: malloc),
  * to make it fail. */
 void framer_test_alloc(void *(*alloc)(size_t));

@@ -1082,6 +1082,131 @@ START_TEST(test_gap_over_header)
 }
 END_TEST
 
+/* After a gap that swallows a header the resync tests only the offsets
+ * where the stream's BHSs fall mod 4 (every PDU is a multiple of 4 bytes
+ * long): two plausible NOP-Ins in the lost PDU's data, 2 bytes off that
+ * residue, the second where the first says the next BHS is due, are
+ * passed over; the resync lands on the next real PDU. */
+START_TEST(test_gap_resync_aligned)
+{
+	struct stream s = {0};
+	add(&s, 0x25, 0x00, 0, NULL, 100);
+	uint8_t d[200];
+	memset(d, 0xee, sizeof(d));
+	static const uint8_t nop_in[48] = {0x20, 0x80};
+	memcpy(d + 6, nop_in, sizeof(nop_in));
+	memcpy(d + 54, nop_in, sizeof(nop_in));
+	struct xpdu *x = add(&s, 0x25, 0x00, 0, d, sizeof(d));
+	REQUIRE((x->data + 6) % 4 == 2);
+	add(&s, 0x25, 0x00, 0, NULL, 100);
+	add(&s, 0x25, 0x81, 0, NULL, 100);
+	add(&s, 0x21, 0x80, 0, NULL, 0);
+	size_t at = x->off + 10, lost = 30;
+	struct counters c;
+	char *got = run_with_gap(
+	    &s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_OFF}, at, lost,
+	    &c);
+	struct rec e = {0};
+	logf_(&e, "%s", "");
+	expect_full(&e, &s, &s.x[0]);
+	expect_header_only(&e, &s.x[2]);
+	expect_full(&e, &s, &s.x[3]);
+	expect_full(&e, &s, &s.x[4]);
+	assert_log(got, e.log, "misaligned fakes after a gap");
+	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
+	ck_assert_uint_eq(c.v[CTR_PDU_INVALID_BHS], 0);
+	free(got);
+	free(e.log);
+	stream_free(&s);
+}
+END_TEST
+
+/* Takes n bytes out of s at `at`; the PDUs after it move back. */
+static void cut_bytes(struct stream *s, size_t at, size_t n)
+{
+	memmove(s->b + at, s->b + at + n, s->n - at - n);
+	s->n -= n;
+	for (int i = 0; i < s->nx; i++)
+		if (s->x[i].off > at) {
+			s->x[i].off -= n;
+			s->x[i].data -= n;
+		}
+}
+
+/* A peer that does not pad (5 bytes of data, the next BHS right after):
+ * framing is lost where the BHS was due (3 bytes into the next PDU, which
+ * is passed over), and with it the residue, so the resync finds the PDUs
+ * after it, 3 bytes off the old residue. */
+START_TEST(test_unpadded_forgets_alignment)
+{
+	struct stream s = {0};
+	add(&s, 0x25, 0x00, 0, NULL, 100);
+	struct xpdu *x = add(&s, 0x25, 0x00, 0, NULL, 5);
+	add(&s, 0x25, 0x00, 0, NULL, 100);
+	add(&s, 0x25, 0x81, 0, NULL, 100);
+	add(&s, 0x21, 0x80, 0, NULL, 0);
+	cut_bytes(&s, x->data + 5, 3);
+	REQUIRE(s.x[2].off % 4 == 1);
+	struct counters c;
+	char *got = run_stream(&s, (struct mode){FRAMER_DIGEST_OFF,
+						 FRAMER_DIGEST_OFF},
+			       WHOLE, 0, &c);
+	ck_assert_uint_eq(c.v[CTR_PDU_INVALID_BHS], 1);
+	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
+	struct rec e = {0};
+	logf_(&e, "%s", "");
+	expect_full(&e, &s, &s.x[0]);
+	expect_full(&e, &s, &s.x[1]);
+	expect_header_only(&e, &s.x[3]);
+	expect_full(&e, &s, &s.x[4]);
+	assert_log(got, e.log, "unpadded PDU");
+	free(got);
+	free(e.log);
+	stream_free(&s);
+}
+END_TEST
+
+/* A gap that hid an unpadded PDU: the BHSs after it are 2 bytes off the
+ * residue the framer knew. The residue holds for FRAMER_ALIGN_SCAN_MAX
+ * bytes of scanning, then every offset is tested again, and the resync
+ * finds them. */
+START_TEST(test_gap_hid_misalignment)
+{
+	struct stream s = {0};
+	add(&s, 0x25, 0x00, 0, NULL, 100);
+	uint32_t big = FRAMER_ALIGN_SCAN_MAX + (1u << 19);
+	uint8_t *d = malloc(big);
+	ck_assert_ptr_nonnull(d);
+	memset(d, 0xee, big); /* never plausible: byte 0's top bit */
+	struct xpdu *x = add(&s, 0x25, 0x00, 0, d, big);
+	free(d);
+	add(&s, 0x25, 0x00, 0, NULL, 100);
+	add(&s, 0x25, 0x81, 0, NULL, 100);
+	add(&s, 0x21, 0x80, 0, NULL, 0);
+	cut_bytes(&s, x->data + 1000, 2);
+	REQUIRE(s.x[2].off % 4 == 2);
+	size_t at = x->off + 10, lost = 30;
+	struct run u;
+	run_start(&u, &s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_OFF});
+	feed(&u.r, &u.g, s.b, at);
+	u.r.gaps = true;
+	framer_gap(&u.f, &cbs, &u.r, lost, false);
+	feed(&u.r, &u.g, s.b + at + lost, s.n - at - lost);
+	char *got = run_end(&u);
+	struct rec e = {0};
+	logf_(&e, "%s", "");
+	expect_full(&e, &s, &s.x[0]);
+	expect_header_only(&e, &s.x[2]);
+	expect_full(&e, &s, &s.x[3]);
+	expect_full(&e, &s, &s.x[4]);
+	assert_log(got, e.log, "a gap hid a misalignment");
+	ck_assert_uint_eq(u.ctr.v[CTR_PDU_RESYNC], 1);
+	free(got);
+	free(e.log);
+	stream_free(&s);
+}
+END_TEST
+
 /* The capture starts at every offset of the stream: the framer finds
  * the first PDU that begins after it (whole when a header digest vouches
  * for it, else header only) and then every PDU after it. */
@@ -1219,6 +1344,17 @@ static size_t scan_one_by_one(const struct framer *f, const uint8_t *p,
 	return n < 48 ? 0 : n - 47;
 }
 
+/* The same, testing only the offsets j with j mod 4 == first. */
+static size_t scan_one_by_one_aligned(const struct framer *f,
+				      const uint8_t *p, size_t n,
+				      unsigned first)
+{
+	for (size_t j = first; j + 48 <= n; j += 4)
+		if (framer_scan(f, p + j, 48) == 0)
+			return j;
+	return n < 48 ? 0 : n - 47;
+}
+
 START_TEST(test_scan_screen_exhaustive)
 {
 	int lv = _i;
@@ -1283,6 +1419,12 @@ START_TEST(test_scan_screen_random)
 			size_t got = framer_scan(&f, b + i, n - i);
 			size_t want = scan_one_by_one(&f, b + i, n - i);
 			REQUIRE(got == want);
+			/* Restricted to one residue, from the same start. */
+			for (unsigned r = 0; r < 4; r++)
+				REQUIRE(framer_scan_aligned(&f, b + i, n - i,
+							    r) ==
+					scan_one_by_one_aligned(&f, b + i,
+								n - i, r));
 			if (i + got + 48 > n)
 				break;
 			hits++;
@@ -1353,6 +1495,9 @@ Suite *framer_suite(void)
 	tcase_add_test(tc, test_detect_wrong_guess_recovers);
 	tcase_add_loop_test(tc, test_gap_in_data, 0, NVARIANTS);
 	tcase_add_test(tc, test_gap_over_header);
+	tcase_add_test(tc, test_gap_resync_aligned);
+	tcase_add_test(tc, test_unpadded_forgets_alignment);
+	tcase_add_test(tc, test_gap_hid_misalignment);
 	tcase_add_loop_test(tc, test_midstream_every_offset, 0, 2 * NVARIANTS);
 	tcase_add_test(tc, test_resync_over_zeros);
 	tcase_add_test(tc, test_finish_inside);

@@ -284,10 +284,10 @@ static inline size_t hits_first_full(const struct framer *f, const uint8_t *p,
 /* The first of the `end` positions of p that passes the whole test, or
  * end. Reads p[0 .. end+18]: a position has BHS bytes after it. */
 static size_t scan_sse2(const struct framer *f, const uint8_t *p, size_t end,
-			uint8_t dmask, uint8_t dwant)
+			uint8_t dmask, uint8_t dwant, uint64_t keep)
 {
 	for (size_t i = 0; i < end; i += 16) {
-		unsigned m = screen16(p + i, dmask, dwant);
+		unsigned m = screen16(p + i, dmask, dwant) & (unsigned)keep;
 		if (end - i < 16)
 			m &= (1u << (end - i)) - 1;
 		size_t j = hits_first_full(f, p, i, m);
@@ -329,10 +329,10 @@ screen32(const uint8_t *p, uint8_t dmask, uint8_t dwant)
 /* scan_sse2() 32 positions at a time. Reads p[0 .. end+34]. */
 __attribute__((target("avx2"))) static size_t
 scan_avx2(const struct framer *f, const uint8_t *p, size_t end, uint8_t dmask,
-	  uint8_t dwant)
+	  uint8_t dwant, uint64_t keep)
 {
 	for (size_t i = 0; i < end; i += 32) {
-		uint32_t m = screen32(p + i, dmask, dwant);
+		uint32_t m = screen32(p + i, dmask, dwant) & (uint32_t)keep;
 		if (end - i < 32)
 			m &= (1u << (end - i)) - 1;
 		size_t j = hits_first_full(f, p, i, m);
@@ -403,7 +403,7 @@ screen64_of(__m512i b0, __m512i b1, __m512i b4, __m512i mtab, __m512i wtab,
  * boundary, and the rest of a segment after a rejected candidate). */
 __attribute__((target(AVX512))) static size_t
 scan_avx512(const struct framer *f, const uint8_t *p, size_t end,
-	    uint8_t dmask, uint8_t dwant)
+	    uint8_t dmask, uint8_t dwant, uint64_t keep)
 {
 	__m512i mtab = _mm512_loadu_si512((const void *)b1_mask);
 	__m512i wtab = _mm512_loadu_si512((const void *)b1_want);
@@ -413,7 +413,7 @@ scan_avx512(const struct framer *f, const uint8_t *p, size_t end,
 		uint64_t m = screen64_of(_mm512_loadu_si512((const void *)q),
 					 _mm512_loadu_si512((const void *)(q + 1)),
 					 _mm512_loadu_si512((const void *)(q + 4)),
-					 mtab, wtab, dmask, dwant);
+					 mtab, wtab, dmask, dwant) & keep;
 		size_t j = hits_first_full(f, p, i, m);
 		if (j != SIZE_MAX)
 			return j;
@@ -426,7 +426,7 @@ scan_avx512(const struct framer *f, const uint8_t *p, size_t end,
 				 _mm512_maskz_loadu_epi8(live, q + 1),
 				 _mm512_maskz_loadu_epi8(live, q + 4), mtab,
 				 wtab, dmask, dwant) &
-		     live;
+		     live & keep;
 	size_t j = hits_first_full(f, p, i, m);
 	return j != SIZE_MAX ? j : end;
 }
@@ -459,11 +459,14 @@ int framer_test_scan_level(int level)
 }
 
 /* The first offset i with i + BHS <= n where a header plausible for this
- * stream starts, or n - BHS + 1 (0 if n < BHS) when there is none. The
- * answer is that of testing every offset in turn, so it does not depend
- * on how the stream was chunked; fewer than 16 offsets are tested that
- * way. */
-static size_t scan_bhs(const struct framer *f, const uint8_t *p, size_t n)
+ * stream starts, among the offsets whose bit (i mod 64) is set in `keep`,
+ * or n - BHS + 1 (0 if n < BHS) when there is none. keep repeats every 4
+ * bits (scan_keep()), and every block the screens test starts at a
+ * multiple of 16, so a block's mask takes it as it is. The answer is that
+ * of testing every kept offset in turn, so it does not depend on how the
+ * stream was chunked; fewer than 16 offsets are tested that way. */
+static size_t scan_bhs(const struct framer *f, const uint8_t *p, size_t n,
+		       uint64_t keep)
 {
 	if (n < BHS)
 		return 0;
@@ -475,23 +478,50 @@ static size_t scan_bhs(const struct framer *f, const uint8_t *p, size_t n)
 	if (end >= 16) {
 #if defined(SCAN_WIDE)
 		if (scan_level == 2)
-			return scan_avx512(f, p, end, dmask, dwant);
+			return scan_avx512(f, p, end, dmask, dwant, keep);
 		if (scan_level == 1)
-			return scan_avx2(f, p, end, dmask, dwant);
+			return scan_avx2(f, p, end, dmask, dwant, keep);
 #endif
 #if defined(SCAN_SIMD)
-		return scan_sse2(f, p, end, dmask, dwant);
+		return scan_sse2(f, p, end, dmask, dwant, keep);
 #endif
 	}
 	for (size_t i = 0; i < end; i++)
-		if (cand_full(f, p + i))
+		if (((keep >> (i & 63)) & 1) && cand_full(f, p + i))
 			return i;
 	return end;
 }
 
+/* Every PDU is a multiple of 4 bytes long (a 48-byte BHS, AHS counted in
+ * 4-byte words, 4-byte digests, data padded to 4: RFC 7143 §11.2), so
+ * in one stream every BHS starts at the same offset modulo 4. Once the
+ * framer has framed a PDU, and while the offsets since are exact (a gap
+ * of known length keeps them so), a resync scan tests only the offsets
+ * of that residue: a quarter of the candidates. Framing lost where a BHS
+ * was due (a peer that does not pad, a false footing), or a gap of
+ * unknown length, forgets the residue; so does a scan that went
+ * FRAMER_ALIGN_SCAN_MAX bytes without a footing, in case a gap hid such a
+ * PDU. */
+#define KEEP_ALL UINT64_MAX
+
+/* The offsets a scan of bytes starting at stream offset `base` tests. */
+static uint64_t scan_keep(const struct framer *f, uint64_t base)
+{
+	if (!f->align || base - f->resync_from > FRAMER_ALIGN_SCAN_MAX)
+		return KEEP_ALL;
+	unsigned first = (unsigned)((f->align - 1u - base) & 3u);
+	return 0x1111111111111111ull << first;
+}
+
 size_t framer_scan(const struct framer *f, const uint8_t *p, size_t n)
 {
-	return scan_bhs(f, p, n);
+	return scan_bhs(f, p, n, KEEP_ALL);
+}
+
+size_t framer_scan_aligned(const struct framer *f, const uint8_t *p, size_t n,
+			   unsigned first)
+{
+	return scan_bhs(f, p, n, 0x1111111111111111ull << (first & 3u));
 }
 
 /* ---- small pieces ---- */
@@ -607,6 +637,7 @@ static void pdu_begin(struct framer *f, const struct framer_cb *cb, void *u)
 {
 	ctr_inc(f->ctr, CTR_PDUS);
 	f->dir = iscsi_opcode_from_initiator(f->cur.opcode) ? 1 : 2;
+	f->align = (uint8_t)(1u + (f->cur.offset & 3u));
 	if (cb->pdu_begin)
 		cb->pdu_begin(u, &f->cur);
 	f->cur.bhs = NULL; /* valid in pdu_begin only */
@@ -730,6 +761,7 @@ static size_t no_room(struct framer *f)
 static size_t lost_framing(struct framer *f)
 {
 	ctr_inc(f->ctr, CTR_PDU_INVALID_BHS);
+	f->align = 0;
 	enter_resync(f, f->hdr_off);
 	return resume_at(f, f->hdr_off + 1, hdr_buf(f), f->hdr_off);
 }
@@ -914,7 +946,7 @@ static size_t scan_window(struct framer *f, const struct framer_cb *cb,
 	size_t w = f->hdr_have, k = min_sz(BHS - 1, n);
 	memcpy(buf, hdr_buf(f), w);
 	memcpy(buf + w, p, k);
-	size_t m = w + k, j = scan_bhs(f, buf, m);
+	size_t m = w + k, j = scan_bhs(f, buf, m, scan_keep(f, f->hdr_off));
 	if (j >= w) {
 		/* None of the window's positions: the rest lies in p. */
 		f->hdr_have = 0;
@@ -942,7 +974,16 @@ static size_t step_scan(struct framer *f, const struct framer_cb *cb, void *u,
 {
 	if (f->hdr_have)
 		return scan_window(f, cb, u, p, n);
-	size_t i = scan_bhs(f, p, n);
+	uint64_t keep = scan_keep(f, f->offset);
+	if (keep != KEEP_ALL) {
+		/* The residue holds up to a fixed stream offset, however the
+		 * stream is chunked: stop this step there. */
+		uint64_t room = f->resync_from + FRAMER_ALIGN_SCAN_MAX + 1 -
+				f->offset;
+		if (n > room)
+			n = (size_t)room;
+	}
+	size_t i = scan_bhs(f, p, n, keep);
 	if (i + BHS <= n) {
 		scan_found(f, cb, u, f->offset + i, p + i, false);
 		return i;
@@ -986,6 +1027,7 @@ static size_t step_next(struct framer *f, const uint8_t *p, size_t n)
 		o = DIG;
 	if (o < 0) {
 		ctr_inc(f->ctr, CTR_PDU_INVALID_BHS);
+		f->align = 0;
 		enter_resync(f, look_off);
 		return resume_at(f, look_off + 1, f->small, look_off);
 	}
@@ -1165,6 +1207,8 @@ void framer_gap(struct framer *f, const struct framer_cb *cb, void *user,
 {
 	if (!lost && !midstream)
 		return;
+	if (midstream)
+		f->align = 0; /* the offsets after it are not the stream's */
 	if (!midstream && f->state == ST_SKIP && lost <= f->left) {
 		/* Within bytes that were to be skipped anyway. */
 		f->offset += lost;
@@ -1200,5 +1244,6 @@ void framer_finish(struct framer *f, const struct framer_cb *cb, void *user)
 		ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED_BYTES,
 			f->offset - f->resync_from);
 	enter_resync(f, f->offset); /* more bytes would need a new footing */
+	f->align = 0;
 	framer_free(f);		    /* nothing is pending */
 }
