@@ -29,8 +29,10 @@ int lazylib_load(struct lazylib *l, char *err, size_t errlen)
 {
 	if (l->handle)
 		return 0;
-	/* RTLD_NOW: a missing symbol fails here, at start, not at the first
-	 * request. RTLD_LOCAL: nothing else resolves against it. */
+	/* RTLD_NOW: what the library itself lacks (a dependency of another
+	 * version) fails here, at start, not in the first request; every
+	 * symbol we call is looked up below, also now. RTLD_LOCAL: nothing
+	 * else resolves against it. */
 	void *h = dlopen(l->soname, RTLD_NOW | RTLD_LOCAL);
 	if (!h) {
 		load_fail(l, NULL, err, errlen);

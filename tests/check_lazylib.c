@@ -19,8 +19,8 @@
 
 /* err is "OPT needs SONAME: <dlerror text>", one line, with want in
  * the dlerror part. */
-static void check_message(const char *err, const char *opt,
-			  const char *soname, const char *want)
+static void check_message(const char *err, const char *opt, const char *soname,
+			  const char *want)
 {
 	char prefix[256];
 	snprintf(prefix, sizeof(prefix), "%s needs %s: ", opt, soname);
@@ -54,7 +54,8 @@ START_TEST(test_load)
 	ck_assert_str_eq(xml_lib.soname, LAZYLIB_XML_SONAME);
 	ck_assert_ptr_nonnull(strstr(LAZYLIB_MHD_SONAME, "libmicrohttpd.so."));
 	ck_assert_ptr_nonnull(strstr(LAZYLIB_XML_SONAME, "libxml2.so."));
-	ck_assert_msg(lazylib_load(&http_lib, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_msg(lazylib_load(&http_lib, err, sizeof(err)) == 0, "%s",
+		      err);
 	ck_assert_msg(lazylib_load(&xml_lib, err, sizeof(err)) == 0, "%s", err);
 }
 END_TEST

@@ -66,14 +66,15 @@ static const struct lazysym xml_syms[] = {XML_SYMS(XML_ROW)};
 #ifndef LAZYLIB_XML_SONAME
 #error "LAZYLIB_XML_SONAME undefined: build with the Makefile"
 #endif
-_Static_assert(sizeof(LAZYLIB_XML_SONAME) > 1, "no SONAME found for libxml2 (make deps)");
+_Static_assert(sizeof(LAZYLIB_XML_SONAME) > 1,
+	       "no SONAME found for libxml2 (make deps)");
 
 struct lazylib xml_lib = {
-	.soname = LAZYLIB_XML_SONAME,
-	.option = "--listen",
-	.syms = xml_syms,
-	.nsyms = sizeof(xml_syms) / sizeof(xml_syms[0]),
-	.table = &xml,
+    .soname = LAZYLIB_XML_SONAME,
+    .option = "--listen",
+    .syms = xml_syms,
+    .nsyms = sizeof(xml_syms) / sizeof(xml_syms[0]),
+    .table = &xml,
 };
 
 /* The library's xmlFree, a variable rather than a function: asked of
@@ -531,7 +532,7 @@ static void el_attr(struct out *o, const char *name, const char *v)
 	char clean[NAME_LEN * 3];
 	ts_escape(TS_XML, v, strlen(v), clean, sizeof(clean));
 	if (xml.xmlTextWriterWriteAttribute(o->w, (const xmlChar *)name,
-					(const xmlChar *)clean) < 0)
+					    (const xmlChar *)clean) < 0)
 		o->oom = true;
 }
 
@@ -1376,7 +1377,8 @@ int cimxml_handle(const char *body, size_t len, const struct cimxml_headers *h,
 	 * errors are ours to report, not libxml2's to print. */
 	int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
 		   XML_PARSE_NOCDATA;
-	xmlDoc *doc = xml.xmlReadMemory(body, (int)len, "cimom.xml", NULL, opts);
+	xmlDoc *doc =
+	    xml.xmlReadMemory(body, (int)len, "cimom.xml", NULL, opts);
 	if (!doc || has_entities(doc)) {
 		set_http_error(out, 400, doc ? "request-not-valid"
 					     : "request-not-well-formed");

@@ -41,14 +41,15 @@ static const struct lazysym mhd_syms[] = {MHD_SYMS(MHD_ROW)};
 #ifndef LAZYLIB_MHD_SONAME
 #error "LAZYLIB_MHD_SONAME undefined: build with the Makefile"
 #endif
-_Static_assert(sizeof(LAZYLIB_MHD_SONAME) > 1, "no SONAME found for libmicrohttpd (make deps)");
+_Static_assert(sizeof(LAZYLIB_MHD_SONAME) > 1,
+	       "no SONAME found for libmicrohttpd (make deps)");
 
 struct lazylib http_lib = {
-	.soname = LAZYLIB_MHD_SONAME,
-	.option = "--listen",
-	.syms = mhd_syms,
-	.nsyms = sizeof(mhd_syms) / sizeof(mhd_syms[0]),
-	.table = &mhd,
+    .soname = LAZYLIB_MHD_SONAME,
+    .option = "--listen",
+    .syms = mhd_syms,
+    .nsyms = sizeof(mhd_syms) / sizeof(mhd_syms[0]),
+    .table = &mhd,
 };
 
 struct http_server {
@@ -127,11 +128,11 @@ static enum MHD_Result reply_text(struct MHD_Connection *conn,
 				  const char *allow)
 {
 	struct MHD_Response *r = mhd.MHD_create_response_from_buffer(
-		strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
+	    strlen(text), (void *)(uintptr_t)text, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				"text/plain; charset=utf-8");
+				    "text/plain; charset=utf-8");
 	if (allow)
 		mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
 	enum MHD_Result ret = mhd.MHD_queue_response(conn, status, r);
@@ -204,18 +205,19 @@ static enum MHD_Result run_route(struct http_server *h,
 		return reply_text(conn, 500, "internal error\n", NULL);
 	}
 	struct MHD_Response *r = mhd.MHD_create_response_from_buffer(
-		rp.len, rp.body, MHD_RESPMEM_MUST_FREE);
+	    rp.len, rp.body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(rp.body);
 		return MHD_NO;
 	}
 	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-				rp.content_type);
-	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+				    rp.content_type);
+	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+				    "no-store");
 	for (size_t i = 0; i < HTTP_REPLY_HEADERS; i++)
 		if (rp.headers[i][0] && rp.headers[i][1])
 			mhd.MHD_add_response_header(r, rp.headers[i][0],
-						rp.headers[i][1]);
+						    rp.headers[i][1]);
 	enum MHD_Result ret = mhd.MHD_queue_response(conn, rp.status, r);
 	mhd.MHD_destroy_response(r);
 	return ret;
@@ -297,12 +299,12 @@ struct http_server *http_new(const char *spec, const struct http_route *routes,
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	h->d = mhd.MHD_start_daemon(
-		flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
-		(const struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)HTTP_CONN_MAX, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-		(size_t)HTTP_CONN_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
-		(unsigned)HTTP_CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
-		on_completed, NULL, MHD_OPTION_END);
+	    flags, 0, NULL, NULL, on_request, h, MHD_OPTION_SOCK_ADDR,
+	    (const struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)HTTP_CONN_MAX, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)HTTP_CONN_MEMORY, MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)HTTP_CONN_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, NULL, MHD_OPTION_END);
 	if (!h->d) {
 		int e = errno;
 		snprintf(err, errlen, "--listen %s: cannot listen%s%s", spec,
@@ -311,7 +313,7 @@ struct http_server *http_new(const char *spec, const struct http_route *routes,
 		return NULL;
 	}
 	const union MHD_DaemonInfo *ei =
-		mhd.MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
+	    mhd.MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
 	h->fd = ei ? ei->epoll_fd : -1;
 	if (h->fd < 0) {
 		snprintf(err, errlen, "--listen %s: no epoll descriptor", spec);
@@ -320,7 +322,7 @@ struct http_server *http_new(const char *spec, const struct http_route *routes,
 		return NULL;
 	}
 	const union MHD_DaemonInfo *di =
-		mhd.MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
+	    mhd.MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_BIND_PORT);
 	uint16_t port = di ? di->port : 0;
 	char host[INET6_ADDRSTRLEN] = "?";
 	if (ss.ss_family == AF_INET6) {
