@@ -49,19 +49,33 @@ struct net_outer {
 	uint8_t depth;                  /* encapsulations crossed */
 	uint16_t tunnels;               /* NET_TUN_* */
 	uint32_t vni;                   /* VXLAN/Geneve, if either crossed */
+	uint32_t gre_key;               /* RFC 2890 key, if a keyed GRE was
+					   crossed (NVGRE: VSID << 8 | FlowID) */
 	uint16_t erspan_session;        /* 10 bits, if ERSPAN II/III crossed */
 	bool has_vni, has_erspan_session;
+	bool has_gre_key;
+	bool nvgre;                     /* the key is NVGRE's (RFC 7637) */
 };
 
 /* net_tcp.domain: bits 0-11 the VLAN id nearest the IP header, 12-23 the
  * one before it, 24-47 the VNI, 48-57 the ERSPAN session id, bit 58 "a VNI
  * is present", bit 59 "an ERSPAN session is present" (VNI 0 and session 0
- * are real values). VLAN ids further out are metadata only. */
+ * are real values). VLAN ids further out are metadata only.
+ * A GRE key sets bit 60, or bit 61 for an NVGRE VSID (the key less its
+ * FlowID), and is XORed into bits 24-55: alone (no VNI, no ERSPAN
+ * session) it sits there as it is, and the kind bits keep VNI 5, key 5 and
+ * VSID 5 apart; over a VNI or session it scrambles them one-to-one, so
+ * within one key every VNI stays apart and within one VNI every key (only
+ * two tunnels that differ in both could meet). The VLAN bits are never
+ * touched, so --ignore-vlan still drops exactly them. */
 #define NET_DOMAIN_VLAN_MASK 0xffffffull
 #define NET_DOMAIN_VNI_SHIFT 24
 #define NET_DOMAIN_ERSPAN_SHIFT 48
+#define NET_DOMAIN_GRE_SHIFT 24
 #define NET_DOMAIN_HAS_VNI (1ull << 58)
 #define NET_DOMAIN_HAS_ERSPAN (1ull << 59)
+#define NET_DOMAIN_HAS_GRE_KEY (1ull << 60)
+#define NET_DOMAIN_HAS_VSID (1ull << 61)
 
 /* One IP fragment (NET_FRAGMENT): where it goes in its datagram. */
 struct net_frag {
@@ -97,10 +111,10 @@ struct net_tcp {
 	uint32_t seq, ack;
 	uint8_t flags;
 	struct net_outer outer; /* VLAN ids and tunnels around the IP */
-	/* The layer-2 domain the packet was seen in (VLAN ids, tunnel VNI or
-	 * ERSPAN session, packed by net.c): part of the flow key, so two
-	 * tenants reusing the same addresses and ports stay apart. 0 when
-	 * the packet carried none (or the run ignores them). */
+	/* The layer-2 domain the packet was seen in (VLAN ids, tunnel VNI,
+	 * ERSPAN session or GRE key, packed by net.c): part of the flow
+	 * key, so two tenants reusing the same addresses and ports stay
+	 * apart. 0 when the packet carried none (or the run ignores them). */
 	uint64_t domain;
 	const uint8_t *payload; /* captured TCP payload */
 	uint32_t payload_len;   /* bytes present at payload */

@@ -207,6 +207,8 @@ struct session {
 	uint8_t isid[6];
 	uint16_t tpgt;
 	uint16_t tsih;
+	uint64_t domain;        /* net_tcp.domain of its logins: part of
+				   the nexus, so tenants stay apart */
 	bool login_observed;    /* the leading login was seen */
 	int session_type;       /* -1 unknown, else enum neg_session_type */
 	struct neg_values vals; /* session-wide values of the leading login */
@@ -323,10 +325,13 @@ void session_table_capture_loss(struct session_table *st, uint64_t now,
 /* A Login Request opened a login on a connection. tsih == 0 is a leading
  * login: a new session. tsih != 0 adds a connection to the live session
  * with that identity and TSIH (one is made, its login unseen, when the
- * capture missed the leading login). Returns NULL at the session cap. */
+ * capture missed the leading login). The identity includes the layer-2
+ * domain of the login's flow (flow.domain). Returns NULL at the session
+ * cap. */
 struct session *session_login_begin(struct session_table *st, uint64_t now,
 				    const struct neg *neg,
-				    const uint8_t isid[6], uint16_t tsih);
+				    const uint8_t isid[6], uint16_t tsih,
+				    uint64_t domain);
 /* Adds the connection of a login (or of traffic without one) to s. */
 struct sconn *session_conn_add(struct session_table *st, struct session *s,
 			       const struct flow *f, int initiator_ep,

@@ -542,6 +542,12 @@ enum tl {
 	TL_GRE_V1,   /* GRE version 1 (PPTP) */
 	TL_GRE_R,    /* GRE with the routing bit */
 	TL_GRE_PPP,  /* GRE announcing PPP (0x880b) */
+	TL_GRE_K,    /* IPv4 / GRE with key 0x01020304 only */
+	TL_NVGRE,    /* IPv4 / NVGRE (K, 0x6558) VSID 0x1001 FlowID 0x22 */
+	TL_NVGRE_F2, /* ... the same VSID, FlowID 0x99 */
+	TL_NVGRE_B,  /* ... VSID 0x1002, FlowID 0x22 */
+	TL_NVGRE_S,  /* ... VSID 0x1001 with S set: not NVGRE, a plain key */
+	TL_GRETAP_K, /* IPv4 / GRE (K, 0x6558) key 100: a gretap's, whole */
 	TL_ERSPAN1,  /* IPv4 / GRE 0x88be, no sequence number */
 	TL_ERSPAN2,  /* IPv4 / GRE S 0x88be / ERSPAN II session 7 */
 	TL_ERSPAN2_BADVER,
@@ -574,6 +580,9 @@ struct tvec {
 	uint16_t vlan[3];
 	int32_t vni;    /* -1: none */
 	int32_t erspan; /* -1: none */
+	bool has_key;   /* a GRE key, and whether it is NVGRE's */
+	uint32_t key;
+	bool nvgre;
 };
 
 static uint16_t kind_ethertype(enum kind k)
@@ -619,14 +628,21 @@ static void put_ip6(struct buf *h, uint8_t nh, size_t inner)
 	put8(h, 2);
 }
 
-/* GRE flags word and protocol, then 4 bytes per C, K, S. */
-static void put_gre(struct buf *h, uint16_t flags, uint16_t proto)
+/* GRE flags word and protocol, then 4 bytes per C, K, S (the key is
+ * `key`, the others 0x01020304). */
+static void put_gre_key(struct buf *h, uint16_t flags, uint16_t proto,
+			uint32_t key)
 {
 	put16(h, flags);
 	put16(h, proto);
 	for (unsigned bit = 0x8000; bit >= 0x1000; bit >>= 1)
 		if ((flags & bit) && bit != 0x4000)
-			put32(h, 0x01020304);
+			put32(h, bit == 0x2000 ? key : 0x01020304);
+}
+
+static void put_gre(struct buf *h, uint16_t flags, uint16_t proto)
+{
+	put_gre_key(h, flags, proto, 0x01020304);
 }
 
 static void put_udp(struct buf *h, uint16_t dport, size_t inner, int delta)
@@ -669,6 +685,23 @@ static void wrap(struct buf *b, enum kind *k, enum tl l)
 		size_t gl = 4 + (l == TL_GRE_KCS ? 12 : l == TL_GRE_R ? 0 : 0);
 		put_ip4(&h, 47, gl + n);
 		put_gre(&h, fl, l == TL_GRE_PPP ? 0x880b : et);
+		*k = K_IP4;
+		break;
+	}
+	case TL_GRE_K:
+	case TL_NVGRE:
+	case TL_NVGRE_F2:
+	case TL_NVGRE_B:
+	case TL_NVGRE_S:
+	case TL_GRETAP_K: {
+		static const uint32_t keys[] = {
+		    [TL_GRE_K] = 0x01020304,   [TL_NVGRE] = 0x00100122,
+		    [TL_NVGRE_F2] = 0x00100199, [TL_NVGRE_B] = 0x00100222,
+		    [TL_NVGRE_S] = 0x00100122, [TL_GRETAP_K] = 100,
+		};
+		uint16_t fl = l == TL_NVGRE_S ? 0x3000 : 0x2000;
+		put_ip4(&h, 47, (fl == 0x3000 ? 12 : 8) + n);
+		put_gre_key(&h, fl, et, keys[l]);
 		*k = K_IP4;
 		break;
 	}
@@ -791,7 +824,13 @@ static const struct tvec tvecs[] = {
     {"erspan3-ip", {TL_ERSPAN3_IP}, 4, NET_OK, NET_TUN_ERSPAN, 1, {0}, NOVNI, .erspan = 9},
     {"gre-ip4", {TL_GRE}, 4, NET_OK, NET_TUN_GRE, 1, {0}, NONE},
     {"gre-ip6", {TL_GRE}, 6, NET_OK, NET_TUN_GRE, 1, {0}, NONE},
-    {"gre-kcs", {TL_GRE_KCS}, 4, NET_OK, NET_TUN_GRE, 1, {0}, NONE},
+    {"gre-kcs", {TL_GRE_KCS}, 4, NET_OK, NET_TUN_GRE, 1, {0}, NONE, .has_key = true, .key = 0x01020304},
+    {"gre-key", {TL_GRE_K}, 6, NET_OK, NET_TUN_GRE, 1, {0}, NONE, .has_key = true, .key = 0x01020304},
+    {"nvgre", {TL_VLAN100, TL_NVGRE}, 4, NET_OK, NET_TUN_GRE, 1, {100}, NONE, .has_key = true, .key = 0x00100122, .nvgre = true},
+    {"nvgre-flowid", {TL_ETH, TL_NVGRE_F2}, 4, NET_OK, NET_TUN_GRE, 1, {0}, NONE, .has_key = true, .key = 0x00100199, .nvgre = true},
+    {"nvgre-with-seq", {TL_ETH, TL_NVGRE_S}, 4, NET_OK, NET_TUN_GRE, 1, {0}, NONE, .has_key = true, .key = 0x00100122},
+    {"gretap-small-key", {TL_ETH, TL_GRETAP_K}, 4, NET_OK, NET_TUN_GRE, 1, {0}, NONE, .has_key = true, .key = 100},
+    {"vxlan-in-keyed-gre", {TL_ETH, TL_VXLAN, TL_GRE_K}, 4, NET_OK, NET_TUN_GRE | NET_TUN_VXLAN, 2, {0}, .vni = 5000, NOERS, .has_key = true, .key = 0x01020304},
     {"gre-over-ip6", {TL_GRE6}, 4, NET_OK, NET_TUN_GRE, 1, {0}, NONE},
     {"gre-teb", {TL_ETH, TL_GRE}, 4, NET_OK, NET_TUN_GRE, 1, {0}, NONE},
     {"gre-mpls", {TL_MPLS, TL_GRE}, 4, NET_OK, NET_TUN_GRE | NET_TUN_MPLS, 2, {0}, NONE},
@@ -882,9 +921,53 @@ START_TEST(test_tunnels)
 		if (v->erspan >= 0)
 			ck_assert_uint_eq(t.outer.erspan_session,
 					  (uint32_t)v->erspan);
+		ck_assert(t.outer.has_gre_key == v->has_key);
+		if (v->has_key) {
+			ck_assert_uint_eq(t.outer.gre_key, v->key);
+			ck_assert(t.outer.nvgre == v->nvgre);
+		}
 		ck_assert_uint_eq(t.domain, net_domain(&t.outer));
 	}
 	guard_free(&g);
+}
+END_TEST
+
+/* The domain of the eth4 packet wrapped in `inner`, then `outer`. */
+static uint64_t wrapped_domain(enum tl inner, enum tl outer)
+{
+	struct tvec v = {"", {inner, outer}, 4, NET_OK, 0, 0, {0}, NONE};
+	struct buf b;
+	size_t off;
+	tbuild(&v, &b, &off);
+	struct net_tcp t;
+	ck_assert_int_eq(net_decode(DLT_EN10MB, b.b, (uint32_t)b.n, &t),
+			 NET_OK);
+	return t.domain;
+}
+
+/* Two NVGRE tenants reusing addresses and ports stay apart by VSID; the
+ * FlowID (RFC 7637 per-flow entropy) does not split one tenant's flow;
+ * a plain key, the same bits with S set, or a gretap key are keys. */
+START_TEST(test_gre_key_domain)
+{
+	uint64_t a = wrapped_domain(TL_ETH, TL_NVGRE);
+	ck_assert_uint_eq(a, NET_DOMAIN_HAS_VSID |
+				 0x1001ull << NET_DOMAIN_GRE_SHIFT);
+	ck_assert_uint_eq(wrapped_domain(TL_ETH, TL_NVGRE_F2), a);
+	ck_assert_uint_eq(wrapped_domain(TL_ETH, TL_NVGRE_B),
+			  NET_DOMAIN_HAS_VSID |
+			      0x1002ull << NET_DOMAIN_GRE_SHIFT);
+	ck_assert_uint_eq(wrapped_domain(TL_ETH, TL_NVGRE_S),
+			  NET_DOMAIN_HAS_GRE_KEY |
+			      0x00100122ull << NET_DOMAIN_GRE_SHIFT);
+	ck_assert_uint_eq(wrapped_domain(TL_ETH, TL_GRETAP_K),
+			  NET_DOMAIN_HAS_GRE_KEY |
+			      100ull << NET_DOMAIN_GRE_SHIFT);
+	ck_assert_uint_eq(wrapped_domain(TL_GRE_K, TL_END),
+			  NET_DOMAIN_HAS_GRE_KEY |
+			      0x01020304ull << NET_DOMAIN_GRE_SHIFT);
+	ck_assert_uint_eq(wrapped_domain(TL_GRE, TL_END), 0);
+	ck_assert_uint_eq(wrapped_domain(TL_ETH, TL_GRE), 0);
 }
 END_TEST
 
@@ -977,6 +1060,64 @@ START_TEST(test_domain)
 }
 END_TEST
 
+/* GRE keys in the domain: their own kind bits (VNI 5, key 5 and VSID
+ * 0x1001 with FlowID 5 never meet), the VLAN bits untouched, and one-to-
+ * one over a VNI or an ERSPAN session in either direction. */
+START_TEST(test_domain_gre_key)
+{
+	struct net_outer o, p;
+	memset(&o, 0, sizeof o);
+	o.has_gre_key = true;
+	ck_assert_uint_eq(net_domain(&o), NET_DOMAIN_HAS_GRE_KEY);
+	o.gre_key = 5;
+	ck_assert_uint_eq(net_domain(&o),
+			  NET_DOMAIN_HAS_GRE_KEY | 5ull << NET_DOMAIN_GRE_SHIFT);
+	memset(&p, 0, sizeof p);
+	p.has_vni = true;
+	p.vni = 5;
+	ck_assert_uint_ne(net_domain(&o), net_domain(&p));
+	o.gre_key = 0xffffffff;
+	o.nvlan = 2;
+	o.vlan[0] = 4095;
+	o.vlan[1] = 4095;
+	ck_assert_uint_eq(net_domain(&o),
+			  NET_DOMAIN_HAS_GRE_KEY | 0xffffffull |
+			      0xffffffffull << NET_DOMAIN_GRE_SHIFT);
+	/* NVGRE: the VSID, whatever the FlowID. */
+	memset(&o, 0, sizeof o);
+	o.has_gre_key = o.nvgre = true;
+	o.gre_key = 0x00100105;
+	uint64_t d = net_domain(&o);
+	ck_assert_uint_eq(d, NET_DOMAIN_HAS_VSID |
+				 0x1001ull << NET_DOMAIN_GRE_SHIFT);
+	o.gre_key = 0x001001fe;
+	ck_assert_uint_eq(net_domain(&o), d);
+	o.nvgre = false;
+	ck_assert_uint_ne(net_domain(&o), d);
+	/* Over VNIs and ERSPAN sessions: one key, every VNI apart; one
+	 * VNI, every key apart. */
+	memset(&o, 0, sizeof o);
+	o.has_vni = o.has_gre_key = o.has_erspan_session = true;
+	o.erspan_session = 7;
+	uint64_t seen[64];
+	unsigned n = 0;
+	for (uint32_t key = 0; key < 8; key++)
+		for (uint32_t vni = 0; vni < 8; vni++) {
+			o.gre_key = key * 0x01010101u;
+			o.vni = vni * 0x00100001u;
+			seen[n] = net_domain(&o);
+			ck_assert_uint_eq(seen[n] & NET_DOMAIN_VLAN_MASK, 0);
+			ck_assert(seen[n] & NET_DOMAIN_HAS_VNI);
+			ck_assert(seen[n] & NET_DOMAIN_HAS_ERSPAN);
+			ck_assert(seen[n] & NET_DOMAIN_HAS_GRE_KEY);
+			for (unsigned i = 0; i < n; i++)
+				if (i / 8 == n / 8 || i % 8 == n % 8)
+					ck_assert_uint_ne(seen[i], seen[n]);
+			n++;
+		}
+}
+END_TEST
+
 /* A fragment says where it goes; the datagram it completes decodes like
  * a packet, keeping the fragments' outer layers. */
 START_TEST(test_fragment_fields)
@@ -1031,6 +1172,8 @@ Suite *net_suite(void)
 	tcase_add_test(tc, test_raw_values);
 	tcase_add_loop_test(tc, test_tunnels, 0, (int)NTVECS);
 	tcase_add_test(tc, test_domain);
+	tcase_add_test(tc, test_domain_gre_key);
+	tcase_add_test(tc, test_gre_key_domain);
 	tcase_add_test(tc, test_fragment_fields);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");

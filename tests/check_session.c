@@ -85,7 +85,8 @@ static struct sconn *login(struct rig *r, struct session **sp, int fi,
 			   uint64_t t, uint16_t tsih, uint16_t cid,
 			   uint8_t cls, uint16_t assigned)
 {
-	struct session *s = session_login_begin(r->st, t, &r->neg, ISID, tsih);
+	struct session *s = session_login_begin(r->st, t, &r->neg, ISID, tsih,
+						r->flow[fi].domain);
 	ck_assert_ptr_nonnull(s);
 	struct sconn *c = session_conn_add(r->st, s, &r->flow[fi], 0, t, true);
 	ck_assert_ptr_nonnull(c);
@@ -104,7 +105,7 @@ START_TEST(test_life_logout)
 {
 	struct rig r;
 	rig_init(&r, 0);
-	struct session *s = session_login_begin(r.st, 10 * SEC, &r.neg, ISID, 0);
+	struct session *s = session_login_begin(r.st, 10 * SEC, &r.neg, ISID, 0, 0);
 	ck_assert_int_eq(s->status, ST_STARTING);
 	ck_assert_int_eq(session_enabled_state(s->status), CIM_STARTING);
 	ck_assert_uint_eq(cim_op_status(s->status), 8);
@@ -245,6 +246,37 @@ START_TEST(test_session_reinstatement)
 }
 END_TEST
 
+/* Two tenants (two layer-2 domains: VLANs, VNIs, GRE keys) running the
+ * same initiator, ISID and target are two nexuses: one's leading login
+ * does not reinstate the other's session, nor does a connection of one
+ * join the other's TSIH; within one domain both still happen. */
+START_TEST(test_domains_apart)
+{
+	struct rig r;
+	rig_init(&r, 0);
+	r.flow[1].domain = 0x1001ull << 24 | 1ull << 61;
+	r.flow[2].domain = 0x1002ull << 24 | 1ull << 61;
+	r.flow[3].domain = r.flow[2].domain;
+	struct session *a, *b, *j, *k;
+	login(&r, &a, 1, 1 * SEC, 0, 1, 0, 3);
+	login(&r, &b, 2, 2 * SEC, 0, 1, 0, 3);
+	ck_assert_ptr_ne(a, b);
+	ck_assert_int_eq(a->status, ST_OK);
+	ck_assert_int_eq(b->status, ST_OK);
+	/* MC/S: TSIH 3 in b's domain joins b, not a. */
+	login(&r, &j, 3, 3 * SEC, 3, 2, 0, 3);
+	ck_assert_ptr_eq(j, b);
+	ck_assert_uint_eq(session_current_connections(a), 1);
+	ck_assert_uint_eq(session_current_connections(b), 2);
+	/* A new leading login in a's domain reinstates a only. */
+	login(&r, &k, 1, 4 * SEC, 0, 1, 0, 4);
+	ck_assert_int_eq(a->end_reason, END_REINSTATED);
+	ck_assert_int_eq(b->status, ST_OK);
+	ck_assert_int_eq(k->status, ST_OK);
+	rig_free(&r);
+}
+END_TEST
+
 START_TEST(test_failed_and_abandoned)
 {
 	struct rig r;
@@ -259,7 +291,7 @@ START_TEST(test_failed_and_abandoned)
 	ck_assert_uint_eq(cim_health_state(s->status), 20);
 	ck_assert_str_eq(r.last_kind, "session_failed");
 	/* A login whose connection closes before the final response. */
-	struct session *t = session_login_begin(r.st, 2 * SEC, &r.neg, ISID, 0);
+	struct session *t = session_login_begin(r.st, 2 * SEC, &r.neg, ISID, 0, 0);
 	struct sconn *d = session_conn_add(r.st, t, &r.flow[1], 0, 2 * SEC, true);
 	d->leading = true;
 	session_conn_closed(r.st, t, d, 3 * SEC, false);
@@ -273,7 +305,7 @@ START_TEST(test_failed_and_abandoned)
 	ck_assert_str_eq(session_fail_str(t, why, sizeof(why)),
 			 "no response (connection closed)");
 	/* closed after a (non-final) Login Response */
-	struct session *u = session_login_begin(r.st, 4 * SEC, &r.neg, ISID, 0);
+	struct session *u = session_login_begin(r.st, 4 * SEC, &r.neg, ISID, 0, 0);
 	struct sconn *e = session_conn_add(r.st, u, &r.flow[1], 0, 4 * SEC, true);
 	e->leading = true;
 	e->login_responses = 1;
@@ -318,7 +350,7 @@ START_TEST(test_login_rejected)
 {
 	struct rig r;
 	rig_init(&r, 0);
-	struct session *s = session_login_begin(r.st, 1 * SEC, &r.neg, ISID, 0);
+	struct session *s = session_login_begin(r.st, 1 * SEC, &r.neg, ISID, 0, 0);
 	struct sconn *c = session_conn_add(r.st, s, &r.flow[0], 0, 1 * SEC, true);
 	c->leading = true;
 	session_login_rejected(r.st, s, c, 2 * SEC, 0x04);
@@ -515,7 +547,8 @@ static struct sconn *login_as(struct rig *r, struct session **sp,
 			      int fi, uint64_t t, uint16_t tsih, uint16_t cid,
 			      uint16_t assigned)
 {
-	struct session *s = session_login_begin(r->st, t, n, isid, tsih);
+	struct session *s = session_login_begin(r->st, t, n, isid, tsih,
+						r->flow[fi].domain);
 	ck_assert_ptr_nonnull(s);
 	struct sconn *c = session_conn_add(r->st, s, &r->flow[fi], 0, t, true);
 	ck_assert_ptr_nonnull(c);
@@ -725,7 +758,7 @@ START_TEST(test_retention_count_and_sums)
 		neg_named(&n, names[i % 3], "iqn.2026-11.test:t");
 		uint8_t isid[6] = {0x80, 1, 2, 3, 0, (uint8_t)i};
 		uint64_t t = (uint64_t)(10 + i * 10) * SEC;
-		s[i] = session_login_begin(r.st, t, &n, isid, 0);
+		s[i] = session_login_begin(r.st, t, &n, isid, 0, 0);
 		c[i] = session_conn_add(r.st, s[i], &r.flow[i % 8], 0, t, true);
 		c[i]->leading = true;
 		neg_move(&c[i]->neg, &n); /* n is c[i]'s now */
@@ -864,6 +897,7 @@ Suite *session_suite(void)
 	tcase_add_test(core, test_lost_then_retain_expired);
 	tcase_add_test(core, test_capture_end_is_not_a_close);
 	tcase_add_test(core, test_session_reinstatement);
+	tcase_add_test(core, test_domains_apart);
 	tcase_add_test(core, test_failed_and_abandoned);
 	tcase_add_test(core, test_login_rejected);
 	tcase_add_test(core, test_discovered_addresses);

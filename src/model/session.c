@@ -181,14 +181,18 @@ static uint64_t hash_str(uint64_t h, const char *s)
 }
 
 /* The I_T nexus of §4.4.3 without the TPGT (known only at the end of a
- * login): ISID, InitiatorName, TargetName. */
+ * login): ISID, InitiatorName, TargetName; and the layer-2 domain
+ * (net.h), since two tenants' networks are two SANs even when their
+ * names, ISIDs and addresses are the same. */
 static uint64_t ident_hash(const struct session_table *st,
 			   const uint8_t isid[6], const char *iname,
-			   const char *tname)
+			   const char *tname, uint64_t domain)
 {
 	uint64_t w = 0;
 	memcpy(&w, isid, 6);
 	uint64_t h = hash_mix64(st->seed ^ w);
+	if (domain)
+		h = hash_mix64(h ^ domain);
 	h = hash_str(h, iname);
 	return hash_str(h ^ 0x5a, tname);
 }
@@ -232,7 +236,8 @@ static void ident_add(struct session_table *st, struct session *s)
 	if (st->nident >= st->ident_buckets)
 		ident_grow(st);
 	s->ident_hash =
-	    ident_hash(st, s->isid, s->initiator_name, s->target_name);
+	    ident_hash(st, s->isid, s->initiator_name, s->target_name,
+		       s->domain);
 	ident_append(st, s);
 	s->in_ident = true;
 	st->nident++;
@@ -256,9 +261,10 @@ static void ident_del(struct session_table *st, struct session *s)
  * ident_next_of() to walk on. */
 static struct session *ident_first(const struct session_table *st,
 				   const uint8_t isid[6], const char *iname,
-				   const char *tname, uint64_t *h)
+				   const char *tname, uint64_t domain,
+				   uint64_t *h)
 {
-	*h = ident_hash(st, isid, iname, tname);
+	*h = ident_hash(st, isid, iname, tname, domain);
 	return st->ident[*h & (st->ident_buckets - 1)];
 }
 
@@ -834,9 +840,10 @@ static void name_from(const char **slot, const struct neg_str *src)
 }
 
 static bool identity_eq(const struct session *s, const uint8_t isid[6],
-			const char *iname, const char *tname)
+			const char *iname, const char *tname, uint64_t domain)
 {
-	return s->isid_known && memcmp(s->isid, isid, 6) == 0 &&
+	return s->isid_known && s->domain == domain &&
+	       memcmp(s->isid, isid, 6) == 0 &&
 	       strcmp(s->initiator_name, iname) == 0 &&
 	       strcmp(s->target_name, tname) == 0;
 }
@@ -853,7 +860,8 @@ static void login_names(const struct neg *neg, char iname[NEG_STR_MAX],
 
 struct session *session_login_begin(struct session_table *st, uint64_t now,
 				    const struct neg *neg,
-				    const uint8_t isid[6], uint16_t tsih)
+				    const uint8_t isid[6], uint16_t tsih,
+				    uint64_t domain)
 {
 	char iname[NEG_STR_MAX], tname[NEG_STR_MAX];
 	login_names(neg, iname, tname);
@@ -864,11 +872,11 @@ struct session *session_login_begin(struct session_table *st, uint64_t now,
 		 * identities are other sessions. */
 		uint64_t h;
 		for (struct session *s =
-			 ident_first(st, isid, iname, tname, &h);
+			 ident_first(st, isid, iname, tname, domain, &h);
 		     s; s = s->ident_next)
 			if (s->ident_hash == h && s->tsih_known &&
 			    s->tsih == tsih &&
-			    identity_eq(s, isid, iname, tname))
+			    identity_eq(s, isid, iname, tname, domain))
 				return s;
 	}
 	struct session *s = session_new(st, now);
@@ -879,6 +887,7 @@ struct session *session_login_begin(struct session_table *st, uint64_t now,
 	name_from(&s->initiator_alias, &neg->initiator_alias);
 	memcpy(s->isid, isid, 6);
 	s->isid_known = true;
+	s->domain = domain;
 	ident_add(st, s);
 	if (tsih != 0) {
 		/* Its leading login happened before the capture. */
@@ -974,7 +983,8 @@ static void session_reinstate(struct session_table *st, struct session *s,
 		struct session *next = o->ident_next;
 		if (o != s && o->ident_hash == s->ident_hash && o->tpgt_known &&
 		    o->tpgt == s->tpgt &&
-		    identity_eq(o, s->isid, s->initiator_name, s->target_name))
+		    identity_eq(o, s->isid, s->initiator_name, s->target_name,
+				s->domain))
 			session_reinstate_one(st, o, now);
 		o = next;
 	}

@@ -166,7 +166,7 @@ static void t_login_session(struct session_table *st, struct tconn *t,
 	uint64_t at = t->pend.ns;
 	t->pend.on = false;
 	t->s = session_login_begin(st, at, &l->neg, l->isid,
-				   l->leading ? 0 : l->tsih);
+				   l->leading ? 0 : l->tsih, ec->flow->domain);
 	if (!t->s)
 		return;
 	t->c = session_conn_add(st, t->s, ec->flow,

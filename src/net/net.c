@@ -39,6 +39,12 @@
 #define ETHERTYPE_ERSPAN_3 0x22eb
 #define ETHERTYPE_MIN 0x0600	     /* below: an 802.3 length, LLC follows */
 
+#define GRE_FLAG_C 0x8000	 /* RFC 2784 §2: checksum present */
+#define GRE_FLAG_K 0x2000	 /* RFC 2890 §2: key present */
+#define GRE_FLAG_S 0x1000	 /* RFC 2890 §2: sequence number present */
+#define NVGRE_VSID_MIN 0x1000u	 /* RFC 7637: 0-0xFFF reserved */
+#define NVGRE_VSID_MAX 0xfffffeu /* 0xFFFFFF: vendor NVE-to-NVE use */
+
 #define PPP_IPV4 0x0021
 #define PPP_IPV6 0x0057
 #define UDP_PORT_VXLAN 4789  /* RFC 7348 §5 */
@@ -404,6 +410,26 @@ static enum net_result erspan3_decode(struct dec *d)
 	return NET_TUNNEL_UNSUPPORTED;
 }
 
+/* RFC 2890 §2.1: the key tells apart the flows of one tunnel: a tenant's
+ * or a mirror session's, so it joins the domain. NVGRE (RFC 7637 §3.2)
+ * is GRE over 0x6558 with K set and C and S clear, its key a 24-bit VSID
+ * over an 8-bit FlowID, the per-flow entropy of one VSID that must not
+ * split a flow. A Linux gretap with a key looks the same, so only a VSID
+ * outside the ranges RFC 7637 reserves (0-0xFFF and 0xFFFFFF; Hyper-V
+ * hands out 4096-16777214) is taken as one: a small key stays whole. The
+ * innermost keyed GRE wins, as the innermost VNI does. */
+static void gre_key_set(struct net_outer *o, uint16_t fl, uint16_t proto,
+			uint32_t key)
+{
+	uint32_t vsid = key >> 8;
+	o->gre_key = key;
+	o->has_gre_key = true;
+	o->nvgre =
+	    proto == ETHERTYPE_TEB &&
+	    (fl & (GRE_FLAG_C | GRE_FLAG_K | GRE_FLAG_S)) == GRE_FLAG_K &&
+	    vsid >= NVGRE_VSID_MIN && vsid <= NVGRE_VSID_MAX;
+}
+
 /* GRE, RFC 2784 with RFC 2890's key and sequence number: C, K, S each add
  * 4 bytes. Version 1 (PPTP's enhanced GRE) and RFC 1701 routing are not
  * carried by mirror ports; they are counted, not decoded. */
@@ -419,9 +445,13 @@ static enum net_result gre_decode(struct dec *d)
 		return NET_TUNNEL_UNSUPPORTED;
 	size_t opt = 4u * (((fl >> 15) & 1) + ((fl >> 13) & 1) +
 			   ((fl >> 12) & 1));
-	if ((res = dec_skip(d, opt)) != NET_OK)
+	if ((res = dec_take(d, opt, &h)) != NET_OK)
 		return res;
-	bool seq = fl & 0x1000;
+	if (fl & GRE_FLAG_K) {
+		rd_skip(&h, fl & GRE_FLAG_C ? 4 : 0);
+		gre_key_set(&d->out->outer, fl, proto, rd_be32(&h));
+	}
+	bool seq = fl & GRE_FLAG_S;
 	switch (proto) {
 	case ETHERTYPE_ERSPAN_1_2:
 		if ((res = tunnel_enter(d, NET_TUN_ERSPAN)) != NET_OK)
@@ -711,6 +741,11 @@ uint64_t net_domain(const struct net_outer *o)
 		dom |= NET_DOMAIN_HAS_ERSPAN |
 		       (uint64_t)(o->erspan_session & 0x3ff)
 			   << NET_DOMAIN_ERSPAN_SHIFT;
+	if (o->has_gre_key) {
+		uint64_t id = o->nvgre ? o->gre_key >> 8 : o->gre_key;
+		dom ^= id << NET_DOMAIN_GRE_SHIFT |
+		       (o->nvgre ? NET_DOMAIN_HAS_VSID : NET_DOMAIN_HAS_GRE_KEY);
+	}
 	return dom;
 }
 

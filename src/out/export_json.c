@@ -392,6 +392,11 @@ static json_t *outer_json(const struct net_outer *o)
 		set(j, "vni", json_integer(o->vni));
 	if (o->has_erspan_session)
 		set(j, "erspan_session", json_integer(o->erspan_session));
+	/* NVGRE's FlowID is per-flow entropy (RFC 7637), not a name. */
+	if (o->has_gre_key && o->nvgre)
+		set(j, "vsid", json_integer(o->gre_key >> 8));
+	else if (o->has_gre_key)
+		set(j, "gre_key", json_integer(o->gre_key));
 	return j;
 }
 

@@ -20,11 +20,12 @@ run() { # NAME FILE [OPTIONS...]
 	echo $? >"$tmp/$n.rc"
 }
 C=captures/crafted
-for f in $C/tun-*.pcap $C/frag-*.pcap $C/vlan-*.pcap $C/eth-plain.pcap $C/ipv6.pcap; do
+for f in $C/tun-*.pcap $C/frag-*.pcap $C/vlan-*.pcap $C/*-tenants.pcap $C/eth-plain.pcap $C/ipv6.pcap; do
 	run "$(basename "$f")" "$f"
 done
 run vlan-split-ignore $C/vlan-split.pcap --ignore-vlan
 run vlan-tenants-ignore $C/vlan-tenants.pcap --ignore-vlan
+run nvgre-tenants-ignore $C/nvgre-tenants.pcap --ignore-vlan
 tshark_ok=0
 if command -v tshark >/dev/null 2>&1; then
 	tshark_ok=1
@@ -78,12 +79,14 @@ SAME = {
     "tun-erspan2.pcap": ("eth-plain.pcap", {"tunnels": ["erspan"], "erspan_session": 7}),
     "tun-erspan3.pcap": ("eth-plain.pcap", {"tunnels": ["erspan"], "erspan_session": 9}),
     "tun-gre-ip.pcap": ("eth-plain.pcap", {"tunnels": ["gre"]}),
-    "tun-gre-ip6.pcap": ("ipv6.pcap", {"tunnels": ["gre"]}),
+    "tun-gre-ip6.pcap": ("ipv6.pcap", {"tunnels": ["gre"], "gre_key": 0xBEEF}),
     "tun-gre-teb.pcap": ("eth-plain.pcap", {"tunnels": ["gre"]}),
     "tun-vxlan.pcap": ("eth-plain.pcap", {"vlan": [300, 100], "tunnels": ["vxlan"], "vni": 5000}),
     "tun-geneve.pcap": ("eth-plain.pcap", {"tunnels": ["geneve"], "vni": 6000}),
     "tun-mpls.pcap": ("eth-plain.pcap", {"tunnels": ["mpls"]}),
     "tun-pppoe.pcap": ("eth-plain.pcap", {"tunnels": ["pppoe"]}),
+    "tun-nvgre.pcap": ("eth-plain.pcap", {"tunnels": ["gre"], "vsid": 0x1001}),
+    "tun-gre-key.pcap": ("eth-plain.pcap", {"tunnels": ["gre"], "gre_key": 1}),
     "vlan-split-ignore": ("eth-plain.pcap", {"vlan": [11]}),
 }
 for name, (ref, outer) in SAME.items():
@@ -141,6 +144,44 @@ check("vlan-tenants: two sessions, one per VLAN",
 check("vlan-tenants: no retransmissions", d["capture"]["counters"]["tcp_retransmitted"], 0)
 d = doc("vlan-tenants-ignore")
 check("vlan-tenants --ignore-vlan: one flow", d["capture"]["counters"]["flows_created"], 1)
+
+# Two tenants, the same bytes inside two tunnels (NVGRE VSIDs 0x1001 and
+# 0x1002 with a FlowID that changes every packet; GRE keys 1 and 2): one
+# flow and one session each, each the session the tenant alone gives
+# (tun-nvgre, tun-gre-key) but for the times (the packets are 200 us
+# apart instead of 100) and what names the capture or the tunnel.
+TIMED = {"Description", "InstallDate", "InstanceID", "ObservedBy",
+         "TimeOfLastStateChange", "ended", "first_login", "full_feature",
+         "latency_ns", "rates", "first_command", "last_command", "ts",
+         "seq", "outer"}
+def untimed(o):
+    if isinstance(o, dict):
+        return {k: untimed(v) for k, v in o.items() if k not in TIMED}
+    if isinstance(o, list):
+        return [untimed(v) for v in o]
+    return o
+from collections import Counter
+for name, alone, key, ids in (("nvgre-tenants.pcap", "tun-nvgre.pcap", "vsid", [0x1001, 0x1002]),
+                              ("gre-key-tenants.pcap", "tun-gre-key.pcap", "gre_key", [1, 2]),
+                              ("nvgre-tenants-ignore", "tun-nvgre.pcap", "vsid", [0x1001, 0x1002])):
+    d, a = doc(name), doc(alone)["sessions"][0]
+    ctr = d["capture"]["counters"]
+    check(f"{name}: exit status", rd(name + ".rc").strip(), "0")
+    check(f"{name}: one flow per tenant", ctr["flows_created"], 2)
+    check(f"{name}: two sessions", len(d["sessions"]), 2)
+    check(f"{name}: one per tunnel",
+          sorted((s["connections"][0]["outer"] for s in d["sessions"]), key=lambda o: o[key]),
+          [{"tunnels": ["gre"], key: i} for i in ids])
+    for s in d["sessions"]:
+        i = s["connections"][0]["outer"][key]
+        check(f"{name} {key} {i}: complete, logged out",
+              (s["incomplete"], s["connections"][0]["end_reason"]), (False, "logout"))
+        check(f"{name} {key} {i}: the session of {alone}", untimed(s), untimed(a))
+    for k in ZERO + ["tcp_retransmitted"]:
+        check(f"{name}: {k}", ctr[k], 0)
+    mine, one = ours(name), ours(alone)
+    check(f"{name}: every PDU twice",
+          [Counter(x) for x in mine], [Counter({k: 2 * v for k, v in Counter(x).items()}) for x in one])
 
 d = doc("vlan-split.pcap")
 check("vlan-split: one flow per direction", d["capture"]["counters"]["flows_created"], 2)

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Writes the tunnel and fragment captures of captures/crafted/ (tun-*,
-frag-*, vlan-*; see its README.md).
+frag-*, vlan-*, *-tenants; see its README.md).
 
     python3 tests/gen/craft_tunnels.py captures/crafted
 
@@ -34,6 +34,8 @@ O_MAC_S, O_MAC_D = "02:00:00:00:0a:01", "02:00:00:00:0a:02"
 ERSPAN_SESSION = 7
 ERSPAN3_SESSION = 9
 VNI_VXLAN, VNI_GENEVE = 5000, 6000
+VSID_A, VSID_B = 0x1001, 0x1002  # NVGRE tenants (RFC 7637: 0x1000 and up)
+GRE_KEY_A, GRE_KEY_B = 1, 2      # keyed GRE mirror sessions
 UNDERLAY_VLAN, TENANT_VLAN = 300, 100
 
 
@@ -131,6 +133,35 @@ def deep(s, i):
     for _ in range(5):
         p = outer_ip(47, i) / GRE(proto=0x0800) / p
     return bytes(outer_eth() / p)
+
+
+# NVGRE (RFC 7637 §3.2): GRE with K only, protocol 0x6558, the key a
+# 24-bit VSID over an 8-bit FlowID. The FlowID is per-flow entropy: it
+# changes from packet to packet here (as an NVE rehashing would), and
+# must not split the flow.
+def nvgre_key(vsid, i):
+    return vsid << 8 | (0x10 + 7 * i) & 0xFF
+
+
+def nvgre(s, i, vsid=VSID_A):
+    gre = GRE(key_present=1, key=nvgre_key(vsid, i), proto=0x6558)
+    return bytes(outer_eth() / outer_ip(47, i) / gre / inner_eth(s))
+
+
+def gre_key(s, i, key=GRE_KEY_A):
+    return bytes(outer_eth() / outer_ip(47, i) / GRE(key_present=1, key=key, proto=0x0800) /
+                 ip_layer(s))
+
+
+def two_tenants(segs, builder, a, b):
+    """The same exchange (the same bytes: addresses, ports, ISNs, names)
+    in tunnel a and in tunnel b, interleaved packet by packet: only the
+    tunnel tells the two apart."""
+    out = []
+    for i, s in enumerate(segs):
+        out.append(builder(s, i, a))
+        out.append(builder(s, i, b))
+    return out
 
 
 def frames_of(segs, builder):
@@ -279,6 +310,10 @@ def main():
     pcap("tun-mpls.pcap", frames_of(base, mpls))
     pcap("tun-pppoe.pcap", frames_of(base, pppoe))
     pcap("tun-deep.pcap", frames_of(base, deep))
+    pcap("tun-nvgre.pcap", frames_of(base, nvgre))
+    pcap("tun-gre-key.pcap", frames_of(base, gre_key))
+    pcap("nvgre-tenants.pcap", two_tenants(base, nvgre, VSID_A, VSID_B))
+    pcap("gre-key-tenants.pcap", two_tenants(base, gre_key, GRE_KEY_A, GRE_KEY_B))
     pcap("frag-ipv4.pcap", frag4_frames(base))
     pcap("frag-ipv6.pcap", frag6_frames(base))
     pcap("frag-overlap.pcap", frag_overlap_frames(base))
