@@ -43,7 +43,8 @@ fi
 without() {
 	local so=$1 path
 	shift
-	path=$(ldconfig -p | awk -v s="$so" '$1 == s {print $NF; exit}')
+	path=$({ command -v ldconfig >/dev/null && ldconfig -p || /sbin/ldconfig -p; } |
+		awk -v s="$so" '$1 == s {print $NF; exit}')
 	[ -n "$path" ] || { echo "no $so in ldconfig -p" >&2; return 99; }
 	unshare -m --propagation private sh -c \
 		'mount --bind /dev/null "$1" || exit 98; shift; exec "$@"' \
