@@ -1394,6 +1394,41 @@ START_TEST(test_scan_screen_exhaustive)
 }
 END_TEST
 
+/* The aligned scan gathers bytes 0, 1 and 4 of 64 offsets from 256
+ * bytes: a header at each of them (every lane, both halves, the last
+ * lane whose byte 4 lies past the 256), with byte 4 zero (plausible) or
+ * not, is found exactly where testing one offset at a time finds it. */
+START_TEST(test_scan_aligned_lanes)
+{
+	int lv = _i;
+	if (framer_test_scan_level(lv) != lv)
+		return;
+	struct framer f;
+	framer_init(&f, NULL);
+	uint8_t buf[1024];
+	size_t found = 0;
+	for (unsigned r = 0; r < 4; r++)
+		for (unsigned t = 0; t < 64; t++)
+			for (unsigned v = 0; v < 2; v++) {
+				memset(buf, 0xee, sizeof(buf));
+				size_t pos = 256 + r + 4 * t;
+				memset(buf + pos, 0, 48);
+				buf[pos] = 0x20; /* NOP-In */
+				buf[pos + 1] = 0x80;
+				buf[pos + 3] = 0x5a; /* unchecked: not byte 4 */
+				buf[pos + 4] = (uint8_t)v; /* AHS: implausible */
+				size_t want = scan_one_by_one_aligned(
+				    &f, buf, sizeof(buf), r);
+				REQUIRE(framer_scan_aligned(&f, buf, sizeof(buf),
+							    r) == want);
+				REQUIRE((want == pos) == (v == 0));
+				found += want == pos;
+			}
+	ck_assert_uint_eq(found, 4 * 64);
+	framer_test_scan_level(99);
+}
+END_TEST
+
 /* The same on random bytes and on mostly-zero bytes (sparse disks),
  * rescanning from just after each hit, from every start offset mod 16. */
 START_TEST(test_scan_screen_random)
@@ -1505,6 +1540,7 @@ Suite *framer_suite(void)
 	/* every screen the CPU has: 0 SSE2, 1 AVX2, 2 AVX-512 */
 	tcase_add_loop_test(tc, test_scan_screen_exhaustive, 0, 3);
 	tcase_add_loop_test(tc, test_scan_screen_random, 0, 3);
+	tcase_add_loop_test(tc, test_scan_aligned_lanes, 0, 3);
 	suite_add_tcase(s, tc);
 	return s;
 }
