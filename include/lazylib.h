@@ -40,6 +40,27 @@ struct lazylib {
 	void *handle; /* non-NULL once every symbol is in the table */
 };
 
+/* Defines `static T var`, a typed function pointer per symbol that
+ * SYMS(X, T) lists as X(T, name), its rows, and `struct lazylib lib`
+ * over them: SONAME (never empty) opened for OPTION. One definition for each library,
+ * so that its table, rows and loader cannot disagree. */
+#define LAZYLIB_FIELD(T, f) __typeof__(f) *f;
+#define LAZYLIB_ROW(T, f) LAZYSYM(T, f),
+#define LAZYLIB_DEFINE(lib, T, var, SYMS, SONAME, OPTION)                      \
+	_Static_assert(sizeof(SONAME) > 1,                                     \
+		       #SONAME " is empty: no SONAME found (make deps)");      \
+	static T {                                                             \
+		SYMS(LAZYLIB_FIELD, T)                                         \
+	} var;                                                                 \
+	static const struct lazysym lib##_syms[] = {SYMS(LAZYLIB_ROW, T)};     \
+	struct lazylib lib = {                                                 \
+	    .soname = (SONAME),                                                \
+	    .option = (OPTION),                                                \
+	    .syms = lib##_syms,                                                \
+	    .nsyms = sizeof(lib##_syms) / sizeof(lib##_syms[0]),               \
+	    .table = &var,                                                     \
+	}
+
 /* Opens l->soname and fills l->table, once: 0 when done (now or
  * before). -1 with err "OPTION needs SONAME: <dlerror text>" (no
  * trailing newline) when the library or a symbol is missing; the

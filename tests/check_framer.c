@@ -1050,34 +1050,52 @@ START_TEST(test_gap_in_data)
 }
 END_TEST
 
+/* Data-In x0, Data-In x1 (data d of dl bytes; NULL: a pattern), Data-In
+ * x2, a final Data-In x3 and a SCSI Response x4: the stream the tests of
+ * a gap over x1's header cut. Returns x1. */
+static struct xpdu *add_gap_stream(struct stream *s, const uint8_t *d,
+				   uint32_t dl)
+{
+	add(s, 0x25, 0x00, 0, NULL, 100);
+	struct xpdu *x = add(s, 0x25, 0x00, 0, d, dl);
+	add(s, 0x25, 0x00, 0, NULL, 100);
+	add(s, 0x25, 0x81, 0, NULL, 100);
+	add(s, 0x21, 0x80, 0, NULL, 0);
+	return x;
+}
+
+/* What the framer must say of it once x1's header is lost: x0 whole, x2
+ * as a confirmed candidate (its header only), x3 and x4 whole. */
+static char *resynced_on_x2(const struct stream *s)
+{
+	struct rec e = {0};
+	logf_(&e, "%s", "");
+	expect_full(&e, s, &s->x[0]);
+	expect_header_only(&e, &s->x[2]);
+	expect_full(&e, s, &s->x[3]);
+	expect_full(&e, s, &s->x[4]);
+	return e.log;
+}
+
 /* A gap that swallows a header: resync on the PDUs after it. */
 START_TEST(test_gap_over_header)
 {
 	struct stream s = {0};
-	add(&s, 0x25, 0x00, 0, NULL, 100);
-	struct xpdu *x = add(&s, 0x25, 0x00, 0, NULL, 100);
-	add(&s, 0x25, 0x00, 0, NULL, 100);
-	add(&s, 0x25, 0x81, 0, NULL, 100);
-	add(&s, 0x21, 0x80, 0, NULL, 0);
+	struct xpdu *x = add_gap_stream(&s, NULL, 100);
 	size_t at = x->off + 10, lost = 60;
 	struct counters c;
 	char *got = run_with_gap(
 	    &s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_OFF}, at, lost,
 	    &c);
-	struct rec e = {0};
-	logf_(&e, "%s", "");
-	expect_full(&e, &s, &s.x[0]);
-	expect_header_only(&e, &s.x[2]);
-	expect_full(&e, &s, &s.x[3]);
-	expect_full(&e, &s, &s.x[4]);
-	assert_log(got, e.log, "gap over a header");
+	char *want = resynced_on_x2(&s);
+	assert_log(got, want, "gap over a header");
 	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
 	/* The 10 bytes of the header the gap cut are dropped, not
 	 * counted as skipped by the resync. */
 	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC_SKIPPED_BYTES],
 			  s.x[2].off - (at + lost));
 	free(got);
-	free(e.log);
+	free(want);
 	stream_free(&s);
 }
 END_TEST
@@ -1090,33 +1108,24 @@ END_TEST
 START_TEST(test_gap_resync_aligned)
 {
 	struct stream s = {0};
-	add(&s, 0x25, 0x00, 0, NULL, 100);
 	uint8_t d[200];
 	memset(d, 0xee, sizeof(d));
 	static const uint8_t nop_in[48] = {0x20, 0x80};
 	memcpy(d + 6, nop_in, sizeof(nop_in));
 	memcpy(d + 54, nop_in, sizeof(nop_in));
-	struct xpdu *x = add(&s, 0x25, 0x00, 0, d, sizeof(d));
+	struct xpdu *x = add_gap_stream(&s, d, sizeof(d));
 	REQUIRE((x->data + 6) % 4 == 2);
-	add(&s, 0x25, 0x00, 0, NULL, 100);
-	add(&s, 0x25, 0x81, 0, NULL, 100);
-	add(&s, 0x21, 0x80, 0, NULL, 0);
 	size_t at = x->off + 10, lost = 30;
 	struct counters c;
 	char *got = run_with_gap(
 	    &s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_OFF}, at, lost,
 	    &c);
-	struct rec e = {0};
-	logf_(&e, "%s", "");
-	expect_full(&e, &s, &s.x[0]);
-	expect_header_only(&e, &s.x[2]);
-	expect_full(&e, &s, &s.x[3]);
-	expect_full(&e, &s, &s.x[4]);
-	assert_log(got, e.log, "misaligned fakes after a gap");
+	char *want = resynced_on_x2(&s);
+	assert_log(got, want, "misaligned fakes after a gap");
 	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
 	ck_assert_uint_eq(c.v[CTR_PDU_INVALID_BHS], 0);
 	free(got);
-	free(e.log);
+	free(want);
 	stream_free(&s);
 }
 END_TEST
@@ -1140,11 +1149,7 @@ static void cut_bytes(struct stream *s, size_t at, size_t n)
 START_TEST(test_unpadded_forgets_alignment)
 {
 	struct stream s = {0};
-	add(&s, 0x25, 0x00, 0, NULL, 100);
-	struct xpdu *x = add(&s, 0x25, 0x00, 0, NULL, 5);
-	add(&s, 0x25, 0x00, 0, NULL, 100);
-	add(&s, 0x25, 0x81, 0, NULL, 100);
-	add(&s, 0x21, 0x80, 0, NULL, 0);
+	struct xpdu *x = add_gap_stream(&s, NULL, 5);
 	cut_bytes(&s, x->data + 5, 3);
 	REQUIRE(s.x[2].off % 4 == 1);
 	struct counters c;
@@ -1173,16 +1178,12 @@ END_TEST
 START_TEST(test_gap_hid_misalignment)
 {
 	struct stream s = {0};
-	add(&s, 0x25, 0x00, 0, NULL, 100);
 	uint32_t big = FRAMER_ALIGN_SCAN_MAX + (1u << 19);
 	uint8_t *d = malloc(big);
 	ck_assert_ptr_nonnull(d);
 	memset(d, 0xee, big); /* never plausible: byte 0's top bit */
-	struct xpdu *x = add(&s, 0x25, 0x00, 0, d, big);
+	struct xpdu *x = add_gap_stream(&s, d, big);
 	free(d);
-	add(&s, 0x25, 0x00, 0, NULL, 100);
-	add(&s, 0x25, 0x81, 0, NULL, 100);
-	add(&s, 0x21, 0x80, 0, NULL, 0);
 	cut_bytes(&s, x->data + 1000, 2);
 	REQUIRE(s.x[2].off % 4 == 2);
 	size_t at = x->off + 10, lost = 30;
@@ -1193,16 +1194,11 @@ START_TEST(test_gap_hid_misalignment)
 	framer_gap(&u.f, &cbs, &u.r, lost, false);
 	feed(&u.r, &u.g, s.b + at + lost, s.n - at - lost);
 	char *got = run_end(&u);
-	struct rec e = {0};
-	logf_(&e, "%s", "");
-	expect_full(&e, &s, &s.x[0]);
-	expect_header_only(&e, &s.x[2]);
-	expect_full(&e, &s, &s.x[3]);
-	expect_full(&e, &s, &s.x[4]);
-	assert_log(got, e.log, "a gap hid a misalignment");
+	char *want = resynced_on_x2(&s);
+	assert_log(got, want, "a gap hid a misalignment");
 	ck_assert_uint_eq(u.ctr.v[CTR_PDU_RESYNC], 1);
 	free(got);
-	free(e.log);
+	free(want);
 	stream_free(&s);
 }
 END_TEST

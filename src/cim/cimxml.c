@@ -34,48 +34,33 @@
 /* libxml2 is opened by cimxml_init(), which --listen calls at start, so
  * a run that serves no CIM-XML never loads it nor icu and libstdc++
  * behind it (lazylib.h). Every call to it goes through this table. */
-#define XML_SYMS(X)                                                            \
-	X(xmlBufferContent)                                                    \
-	X(xmlBufferCreate)                                                     \
-	X(xmlBufferFree)                                                       \
-	X(xmlBufferLength)                                                     \
-	X(xmlDocGetRootElement)                                                \
-	X(xmlFreeDoc)                                                          \
-	X(xmlFreeTextWriter)                                                   \
-	X(xmlGetProp)                                                          \
-	X(xmlInitParser)                                                       \
-	X(xmlMemGet)                                                           \
-	X(xmlNewTextWriterMemory)                                              \
-	X(xmlNodeGetContent)                                                   \
-	X(xmlReadMemory)                                                       \
-	X(xmlTextWriterEndDocument)                                            \
-	X(xmlTextWriterFullEndElement)                                         \
-	X(xmlTextWriterStartDocument)                                          \
-	X(xmlTextWriterStartElement)                                           \
-	X(xmlTextWriterWriteAttribute)                                         \
-	X(xmlTextWriterWriteString)
-
-#define XML_FIELD(f) __typeof__(f) *f;
-static struct xml_table {
-	XML_SYMS(XML_FIELD)
-} xml;
-#define XML_ROW(f) LAZYSYM(struct xml_table, f),
-static const struct lazysym xml_syms[] = {XML_SYMS(XML_ROW)};
+#define XML_SYMS(X, T)                                                         \
+	X(T, xmlBufferContent)                                                 \
+	X(T, xmlBufferCreate)                                                  \
+	X(T, xmlBufferFree)                                                    \
+	X(T, xmlBufferLength)                                                  \
+	X(T, xmlDocGetRootElement)                                             \
+	X(T, xmlFreeDoc)                                                       \
+	X(T, xmlFreeTextWriter)                                                \
+	X(T, xmlGetProp)                                                       \
+	X(T, xmlInitParser)                                                    \
+	X(T, xmlMemGet)                                                        \
+	X(T, xmlNewTextWriterMemory)                                           \
+	X(T, xmlNodeGetContent)                                                \
+	X(T, xmlReadMemory)                                                    \
+	X(T, xmlTextWriterEndDocument)                                         \
+	X(T, xmlTextWriterFullEndElement)                                      \
+	X(T, xmlTextWriterStartDocument)                                       \
+	X(T, xmlTextWriterStartElement)                                        \
+	X(T, xmlTextWriterWriteAttribute)                                      \
+	X(T, xmlTextWriterWriteString)
 
 /* The Makefile reads it from the .so it would have linked. */
 #ifndef LAZYLIB_XML_SONAME
 #error "LAZYLIB_XML_SONAME undefined: build with the Makefile"
 #endif
-_Static_assert(sizeof(LAZYLIB_XML_SONAME) > 1,
-	       "no SONAME found for libxml2 (make deps)");
-
-struct lazylib xml_lib = {
-    .soname = LAZYLIB_XML_SONAME,
-    .option = "--listen",
-    .syms = xml_syms,
-    .nsyms = sizeof(xml_syms) / sizeof(xml_syms[0]),
-    .table = &xml,
-};
+LAZYLIB_DEFINE(xml_lib, struct xml_table, xml, XML_SYMS, LAZYLIB_XML_SONAME,
+	       "--listen");
 
 /* The library's xmlFree, a variable rather than a function: asked of
  * xmlMemGet() so that it is the one libxml2 allocates with. */

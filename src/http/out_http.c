@@ -18,39 +18,24 @@
 /* libmicrohttpd is opened by http_new(), the first thing --listen does,
  * so a run without --listen never loads it nor gnutls behind it
  * (lazylib.h). Every call to it goes through this table. */
-#define MHD_SYMS(X)                                                            \
-	X(MHD_add_response_header)                                             \
-	X(MHD_create_response_from_buffer)                                     \
-	X(MHD_destroy_response)                                                \
-	X(MHD_get_daemon_info)                                                 \
-	X(MHD_get_timeout)                                                     \
-	X(MHD_lookup_connection_value)                                         \
-	X(MHD_queue_response)                                                  \
-	X(MHD_run_wait)                                                        \
-	X(MHD_start_daemon)                                                    \
-	X(MHD_stop_daemon)
-
-#define MHD_FIELD(f) __typeof__(f) *f;
-static struct mhd_table {
-	MHD_SYMS(MHD_FIELD)
-} mhd;
-#define MHD_ROW(f) LAZYSYM(struct mhd_table, f),
-static const struct lazysym mhd_syms[] = {MHD_SYMS(MHD_ROW)};
+#define MHD_SYMS(X, T)                                                         \
+	X(T, MHD_add_response_header)                                          \
+	X(T, MHD_create_response_from_buffer)                                  \
+	X(T, MHD_destroy_response)                                             \
+	X(T, MHD_get_daemon_info)                                              \
+	X(T, MHD_get_timeout)                                                  \
+	X(T, MHD_lookup_connection_value)                                      \
+	X(T, MHD_queue_response)                                               \
+	X(T, MHD_run_wait)                                                     \
+	X(T, MHD_start_daemon)                                                 \
+	X(T, MHD_stop_daemon)
 
 /* The Makefile reads it from the .so it would have linked. */
 #ifndef LAZYLIB_MHD_SONAME
 #error "LAZYLIB_MHD_SONAME undefined: build with the Makefile"
 #endif
-_Static_assert(sizeof(LAZYLIB_MHD_SONAME) > 1,
-	       "no SONAME found for libmicrohttpd (make deps)");
-
-struct lazylib http_lib = {
-    .soname = LAZYLIB_MHD_SONAME,
-    .option = "--listen",
-    .syms = mhd_syms,
-    .nsyms = sizeof(mhd_syms) / sizeof(mhd_syms[0]),
-    .table = &mhd,
-};
+LAZYLIB_DEFINE(http_lib, struct mhd_table, mhd, MHD_SYMS, LAZYLIB_MHD_SONAME,
+	       "--listen");
 
 struct http_server {
 	struct MHD_Daemon *d;
