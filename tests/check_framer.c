@@ -1421,6 +1421,22 @@ START_TEST(test_scan_aligned_lanes)
 				found += want == pos;
 			}
 	ck_assert_uint_eq(found, 4 * 64);
+	/* Every length around one and two whole blocks, in a heap block of
+	 * exactly that size (under ASan a read past it fails), with a
+	 * header in the last place it fits: the loop must stop where the
+	 * whole blocks do (fuzz_framer found it reading one block on). */
+	for (size_t n = 240; n < 600; n++) {
+		uint8_t *b = malloc(n);
+		ck_assert_ptr_nonnull(b);
+		memset(b, 0xee, n);
+		memset(b + n - 48, 0, 48);
+		b[n - 48] = 0x20;
+		b[n - 47] = 0x80;
+		for (unsigned r = 0; r < 4; r++)
+			REQUIRE(framer_scan_aligned(&f, b, n, r) ==
+				scan_one_by_one_aligned(&f, b, n, r));
+		free(b);
+	}
 	framer_test_scan_level(99);
 }
 END_TEST

@@ -443,8 +443,9 @@ scan_avx512_aligned(const struct framer *f, const uint8_t *p, size_t end,
 	__m512i up = _mm512_loadu_si512((const void *)next_lane);
 	size_t i = 0;
 	/* Whole: the block's last offset i + r + 252 is below end, so its
-	 * BHS (and byte q[256], that offset's byte 4) may be read. */
-	for (; end - i > (size_t)r + 252; i += 256) {
+	 * BHS (and byte q[256], that offset's byte 4) may be read. Compared
+	 * as a sum: i passes end after the last whole block. */
+	for (; i + r + 252 < end; i += 256) {
 		const uint8_t *q = p + i + r;
 		__m512i a = _mm512_loadu_si512((const void *)q);
 		__m512i b = _mm512_loadu_si512((const void *)(q + 64));
@@ -461,7 +462,7 @@ scan_avx512_aligned(const struct framer *f, const uint8_t *p, size_t end,
 				return j;
 		}
 	}
-	*done = i;
+	*done = i < end ? i : end; /* past end: no offset left */
 	return SIZE_MAX;
 }
 
