@@ -331,6 +331,12 @@ static void check_drops(struct run *r, uint64_t now)
 	}
 }
 
+/* Files: a second of capture time has passed since the last tick. */
+static inline bool file_tick_due(const struct run *r)
+{
+	return r->last_ns - r->last_tick >= LIVE_TICK_NS;
+}
+
 /* Time-driven states: by the wall clock when live (silent connections,
  * Time2Wait + Time2Retain), by capture time for files. */
 static void tick(struct run *r, bool force)
@@ -345,7 +351,7 @@ static void tick(struct run *r, bool force)
 		if (!force && m < r->next_tick)
 			return;
 		r->next_tick = m + LIVE_TICK_S;
-	} else if (!force && now - r->last_tick < LIVE_TICK_NS) {
+	} else if (!force && !file_tick_due(r)) {
 		return;
 	}
 	r->last_tick = now;
@@ -650,8 +656,8 @@ static void loop(struct run *r)
 			tick(r, false);
 			ui_service(r, false);
 			serve(r);
-		} else if (!r->live && r->last_ns - r->last_tick >= LIVE_TICK_NS) {
-			tick(r, false); /* capture time: due once a second */
+		} else if (!r->live && file_tick_due(r)) {
+			tick(r, false); /* asked here first: every packet */
 		}
 	}
 	/* Stopped by SIGINT/SIGTERM or q: close what is open. */

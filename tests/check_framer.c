@@ -1077,6 +1077,20 @@ static char *resynced_on_x2(const struct stream *s)
 	return e.log;
 }
 
+/* Cuts `lost` bytes at `at` (within x1's header), every split of the
+ * rest, and checks the framer says resynced_on_x2(); its counters in *c. */
+static void gap_resyncs_on_x2(const struct stream *s, size_t at, size_t lost,
+			      const char *what, struct counters *c)
+{
+	char *got = run_with_gap(
+	    s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_OFF}, at, lost,
+	    c);
+	char *want = resynced_on_x2(s);
+	assert_log(got, want, what);
+	free(got);
+	free(want);
+}
+
 /* A gap that swallows a header: resync on the PDUs after it. */
 START_TEST(test_gap_over_header)
 {
@@ -1084,18 +1098,12 @@ START_TEST(test_gap_over_header)
 	struct xpdu *x = add_gap_stream(&s, NULL, 100);
 	size_t at = x->off + 10, lost = 60;
 	struct counters c;
-	char *got = run_with_gap(
-	    &s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_OFF}, at, lost,
-	    &c);
-	char *want = resynced_on_x2(&s);
-	assert_log(got, want, "gap over a header");
+	gap_resyncs_on_x2(&s, at, lost, "gap over a header", &c);
 	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
 	/* The 10 bytes of the header the gap cut are dropped, not
 	 * counted as skipped by the resync. */
 	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC_SKIPPED_BYTES],
 			  s.x[2].off - (at + lost));
-	free(got);
-	free(want);
 	stream_free(&s);
 }
 END_TEST
@@ -1115,17 +1123,11 @@ START_TEST(test_gap_resync_aligned)
 	memcpy(d + 54, nop_in, sizeof(nop_in));
 	struct xpdu *x = add_gap_stream(&s, d, sizeof(d));
 	REQUIRE((x->data + 6) % 4 == 2);
-	size_t at = x->off + 10, lost = 30;
 	struct counters c;
-	char *got = run_with_gap(
-	    &s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_OFF}, at, lost,
-	    &c);
-	char *want = resynced_on_x2(&s);
-	assert_log(got, want, "misaligned fakes after a gap");
+	gap_resyncs_on_x2(&s, x->off + 10, 30, "misaligned fakes after a gap",
+			  &c);
 	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
 	ck_assert_uint_eq(c.v[CTR_PDU_INVALID_BHS], 0);
-	free(got);
-	free(want);
 	stream_free(&s);
 }
 END_TEST

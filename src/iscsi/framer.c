@@ -398,12 +398,6 @@ screen64_of(__m512i b0, __m512i b1, __m512i b4, __m512i mtab, __m512i wtab,
 	return k & ((no_ahs & ~cmd) | (cmd & cmd_ok));
 }
 
-/* 64 positions at a time; the last block (fewer than 64 positions)
- * with masked loads, which do not touch the bytes masked off: position
- * j reads p[j], p[j + 1] and p[j + 4] only, all below end + BHS - 1.
- * One pass where the tail was two of scan_avx2() and a call: half of a
- * lossy stream's scans are that short (the window at each segment
- * boundary, and the rest of a segment after a rejected candidate). */
 /* Byte indexes for gathering every fourth byte of 256 (stride4[t] = 4t
  * for the 32 lanes of each half, the second half taken from the other
  * pair of vectors) and for moving each lane one up (next[t] = t + 1). */
@@ -466,6 +460,12 @@ scan_avx512_aligned(const struct framer *f, const uint8_t *p, size_t end,
 	return SIZE_MAX;
 }
 
+/* 64 positions at a time; the last block (fewer than 64 positions)
+ * with masked loads, which do not touch the bytes masked off: position
+ * j reads p[j], p[j + 1] and p[j + 4] only, all below end + BHS - 1.
+ * One pass where the tail was two of scan_avx2() and a call: half of a
+ * lossy stream's scans are that short (the window at each segment
+ * boundary, and the rest of a segment after a rejected candidate). */
 __attribute__((target(AVX512))) static size_t
 scan_avx512(const struct framer *f, const uint8_t *p, size_t end,
 	    uint8_t dmask, uint8_t dwant, uint64_t keep)
@@ -565,7 +565,14 @@ static size_t scan_bhs(const struct framer *f, const uint8_t *p, size_t n,
 	return end;
 }
 
-/* Every PDU is a multiple of 4 bytes long (a 48-byte BHS, AHS counted in
+/* The keep of a scan that tests the offsets i with i mod 4 == first. */
+static uint64_t keep_residue(unsigned first)
+{
+	return 0x1111111111111111ull << (first & 3u);
+}
+
+/* The offsets a scan of bytes starting at stream offset `base` tests.
+ * Every PDU is a multiple of 4 bytes long (a 48-byte BHS, AHS counted in
  * 4-byte words, 4-byte digests, data padded to 4: RFC 7143 §11.2), so
  * in one stream every BHS starts at the same offset modulo 4. Once the
  * framer has framed a PDU, and while the offsets since are exact (a gap
@@ -575,14 +582,11 @@ static size_t scan_bhs(const struct framer *f, const uint8_t *p, size_t n,
  * unknown length, forgets the residue; so does a scan that went
  * FRAMER_ALIGN_SCAN_MAX bytes without a footing, in case a gap hid such a
  * PDU. */
-
-/* The offsets a scan of bytes starting at stream offset `base` tests. */
 static uint64_t scan_keep(const struct framer *f, uint64_t base)
 {
 	if (!f->align || base - f->resync_from > FRAMER_ALIGN_SCAN_MAX)
 		return KEEP_ALL;
-	unsigned first = (unsigned)((f->align - 1u - base) & 3u);
-	return 0x1111111111111111ull << first;
+	return keep_residue((unsigned)(f->align - 1u - base));
 }
 
 size_t framer_scan(const struct framer *f, const uint8_t *p, size_t n)
@@ -593,7 +597,7 @@ size_t framer_scan(const struct framer *f, const uint8_t *p, size_t n)
 size_t framer_scan_aligned(const struct framer *f, const uint8_t *p, size_t n,
 			   unsigned first)
 {
-	return scan_bhs(f, p, n, 0x1111111111111111ull << (first & 3u));
+	return scan_bhs(f, p, n, keep_residue(first));
 }
 
 /* ---- small pieces ---- */
@@ -829,13 +833,15 @@ static size_t no_room(struct framer *f)
 	return reject(f);
 }
 
-/* An invalid BHS where one was due: framing is lost. */
-static size_t lost_framing(struct framer *f)
+/* An invalid BHS at stream offset `at` (its bytes in src) where one was
+ * due: framing is lost, and with it the residue; scan on from its second
+ * byte. */
+static size_t lost_framing(struct framer *f, uint64_t at, const uint8_t *src)
 {
 	ctr_inc(f->ctr, CTR_PDU_INVALID_BHS);
 	f->align = 0;
-	enter_resync(f, f->hdr_off);
-	return resume_at(f, f->hdr_off + 1, hdr_buf(f), f->hdr_off);
+	enter_resync(f, at);
+	return resume_at(f, at + 1, src, at);
 }
 
 /* ---- the steps ---- */
@@ -896,7 +902,7 @@ static size_t step_hdr(struct framer *f, const struct framer_cb *cb, void *u,
 		snap_modes(f);
 		if (n >= BHS) {
 			if (f->synced && !bhs_valid(p))
-				return lost_framing(f);
+				return lost_framing(f, f->hdr_off, hdr_buf(f));
 			uint32_t len = hdr_len(f, p);
 			if (len <= n) /* zero copy */
 				return hdr_done(f, cb, u, p);
@@ -909,7 +915,7 @@ static size_t step_hdr(struct framer *f, const struct framer_cb *cb, void *u,
 		if (f->hdr_have < BHS)
 			return used;
 		if (f->synced && !bhs_valid(hdr_buf(f)))
-			return lost_framing(f);
+			return lost_framing(f, f->hdr_off, hdr_buf(f));
 		f->hdr_need = (uint16_t)hdr_len(f, hdr_buf(f));
 		if (!hdr_room(f))
 			return no_room(f);
@@ -1097,12 +1103,8 @@ static size_t step_next(struct framer *f, const uint8_t *p, size_t n)
 		o = 0;
 	else if (two && bhs_valid(f->small + DIG))
 		o = DIG;
-	if (o < 0) {
-		ctr_inc(f->ctr, CTR_PDU_INVALID_BHS);
-		f->align = 0;
-		enter_resync(f, look_off);
-		return resume_at(f, look_off + 1, f->small, look_off);
-	}
+	if (o < 0)
+		return lost_framing(f, look_off, f->small);
 	f->synced = true;
 	f->state = ST_HDR;
 	f->hdr_have = 0;
