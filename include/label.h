@@ -12,9 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "net.h"
 #include "session.h"
 
 #define LABEL_REASON_MAX 32
+#define LABEL_PATH_MAX 160
 
 /* Why s is not simply OK, in a few words: "auth 0x0201",
  * "no target 0x0203", "no response" (login never answered), "lost",
@@ -48,5 +50,15 @@ size_t label_name(const char *name, size_t width, bool pad, bool ascii,
  * name that tells it apart whole: the unique part of an iqn. name (plus
  * "…:"), the whole of any other. */
 size_t label_name_need(const char *name);
+
+/* The VLANs and tunnels a connection was seen in, for the eye:
+ * "VLAN 300.100, VXLAN VNI 5000", "NVGRE VSID 4097", "GRE key 1",
+ * "ERSPAN session 7", "MPLS". VLAN ids outermost first (net.h); the
+ * other layers in a fixed order, not nesting order (net_outer does not
+ * record where a tunnel sat among the VLANs). A VNI, key or session id
+ * is the innermost one's. "" (returns 0) for a connection seen bare, so
+ * callers print nothing then. Plain ASCII; at most LABEL_PATH_MAX - 1
+ * bytes, always NUL-terminated (len >= 1). Returns the bytes written. */
+size_t label_path(const struct net_outer *o, char *buf, size_t len);
 
 #endif

@@ -188,6 +188,71 @@ START_TEST(test_name_wide)
 }
 END_TEST
 
+/* What the detail view and the report print for each kind of domain;
+ * nothing for a connection seen bare. */
+START_TEST(test_paths)
+{
+	static const struct {
+		struct net_outer o;
+		const char *want;
+	} v[] = {
+	    {{.nvlan = 0}, ""},
+	    {{.tunnels = NET_TUN_FRAG}, ""}, /* reassembly is no layer */
+	    {{.vlan = {100}, .nvlan = 1}, "VLAN 100"},
+	    {{.vlan = {300, 100}, .nvlan = 2, .tunnels = NET_TUN_VXLAN,
+	      .vni = 5000, .has_vni = true},
+	     "VLAN 300.100, VXLAN VNI 5000"},
+	    {{.tunnels = NET_TUN_GENEVE, .vni = 0, .has_vni = true},
+	     "Geneve VNI 0"},
+	    {{.tunnels = NET_TUN_GRE, .gre_key = 0x100110, .has_gre_key = true,
+	      .nvgre = true},
+	     "NVGRE VSID 4097"},
+	    {{.tunnels = NET_TUN_GRE, .gre_key = 48879, .has_gre_key = true},
+	     "GRE key 48879"},
+	    {{.tunnels = NET_TUN_GRE}, "GRE"},
+	    {{.tunnels = NET_TUN_ERSPAN, .erspan_session = 7,
+	      .has_erspan_session = true},
+	     "ERSPAN session 7"},
+	    {{.tunnels = NET_TUN_MPLS | NET_TUN_PPPOE | NET_TUN_IPIP},
+	     "MPLS, PPPoE, IP-in-IP"},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char b[LABEL_PATH_MAX];
+		size_t n = label_path(&v[i].o, b, sizeof(b));
+		ck_assert_str_eq(b, v[i].want);
+		ck_assert_uint_eq(n, strlen(v[i].want));
+	}
+}
+END_TEST
+
+/* Every layer at its widest fits LABEL_PATH_MAX; a smaller buffer drops
+ * whole layers, never half a number, and always ends the string. */
+START_TEST(test_path_limits)
+{
+	const struct net_outer o = {
+	    .vlan = {4095, 4095, 4095, 4095}, .nvlan = NET_OUTER_VLANS,
+	    .tunnels = 0xffff, .vni = 0xffffff, .has_vni = true,
+	    .gre_key = UINT32_MAX, .has_gre_key = true,
+	    .erspan_session = 1023, .has_erspan_session = true};
+	static const char all[] =
+	    "VLAN 4095.4095.4095.4095, ERSPAN session 1023, GRE key "
+	    "4294967295, VXLAN, Geneve VNI 16777215, MPLS, PPPoE, IP-in-IP";
+	char b[LABEL_PATH_MAX];
+	ck_assert_uint_eq(label_path(&o, b, sizeof(b)), strlen(all));
+	ck_assert_str_eq(b, all);
+	for (size_t len = 1; len <= sizeof(all); len++) {
+		char s[sizeof(all)];
+		memset(s, 'x', sizeof(s));
+		size_t n = label_path(&o, s, len);
+		ck_assert_uint_lt(n, len);
+		ck_assert_uint_eq(strlen(s), n);
+		/* A prefix of the whole, cut between layers. */
+		ck_assert(strncmp(s, all, n) == 0);
+		ck_assert(n == 0 || all[n] == ',' || all[n] == '\0');
+	}
+}
+END_TEST
+
 Suite *label_suite(void)
 {
 	Suite *s = suite_create("label");
@@ -195,12 +260,14 @@ Suite *label_suite(void)
 	tcase_add_loop_test(tc, test_name_vectors, 0,
 			    sizeof(name_vec) / sizeof(name_vec[0]));
 	tcase_add_test(tc, test_reasons);
+	tcase_add_test(tc, test_paths);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_name_widths);
 	tcase_add_test(tc, test_name_small_buffer);
 	tcase_add_test(tc, test_name_wide);
 	tcase_add_test(tc, test_bytes);
+	tcase_add_test(tc, test_path_limits);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,10 +9,13 @@
 #include <string.h>
 
 #include "../tui/viewmodel.h"
+#include "capture.h"
 #include "check_suites.h"
 #include "cim.h"
 #include "cim_fixture.h"
+#include "engine.h"
 #include "scsi.h"
+#include "track.h"
 
 /* Three sessions, linked in creation order: seq 1..3. */
 struct fx3 {
@@ -542,6 +545,162 @@ START_TEST(test_detail_negotiation_columns)
 }
 END_TEST
 
+/* A crafted capture replayed through the engine and the tracker, as the
+ * UI gets it: the sessions stay in rp->st until replay_free(). */
+struct replay {
+	struct engine *eng;
+	struct session_table *st;
+	struct track tr;
+};
+
+static void replay_open(struct replay *rp, const char *path)
+{
+	char err[CAPTURE_ERRLEN] = "";
+	const char *paths[] = {path};
+	struct capture *c = capture_open_files(paths, 1, NULL, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s: %s", path, err);
+	struct engine_opts eo;
+	engine_opts_default(&eo);
+	rp->eng = engine_new(&eo);
+	ck_assert_ptr_nonnull(rp->eng);
+	rp->st = session_table_new(16, engine_counters(rp->eng));
+	ck_assert_ptr_nonnull(rp->st);
+	rp->tr = (struct track){rp->st, 0};
+	struct engine_sink sink = track_sink(&rp->tr);
+	ck_assert_int_eq(engine_add_sink(rp->eng, &sink), 0);
+	struct packet pkt;
+	int rc;
+	while ((rc = capture_next(c, &pkt, err, sizeof(err))) == 1)
+		engine_packet(rp->eng, &pkt);
+	ck_assert_msg(rc == 0, "%s: %s", path, err);
+	engine_finish(rp->eng);
+	capture_free(c);
+}
+
+static void replay_free(struct replay *rp)
+{
+	session_table_free(rp->st);
+	engine_free(rp->eng);
+}
+
+/* Whether lines a and b differ only in times: the two tenants' copies
+ * of one exchange were captured a packet apart, so a timestamp's
+ * fraction of a second ("...:40.000600Z") and a time in nanoseconds
+ * ("@1795000000000600") may differ; any other byte, a port, an ISID, a
+ * count, may not. */
+static bool times_only_differ(const char *a, const char *b)
+{
+	if (strlen(a) != strlen(b))
+		return false;
+	for (size_t i = 0; a[i]; i++) {
+		if (a[i] == b[i])
+			continue;
+		if (a[i] < '0' || a[i] > '9' || b[i] < '0' || b[i] > '9')
+			return false;
+		size_t j = i;
+		while (j && a[j - 1] >= '0' && a[j - 1] <= '9')
+			j--;
+		if (!j || (a[j - 1] != '.' && a[j - 1] != '@'))
+			return false;
+	}
+	return true;
+}
+
+static size_t line_count(const struct vm_text *t, const char *prefix)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < t->n; i++)
+		n += strncmp(t->line[i], prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+/* Two tenants reusing addresses, ports, names and ISID (captures/crafted
+ * /nvgre-tenants.pcap, gre-key-tenants.pcap): their detail views differ
+ * in the "Seen in" line, which names each one's domain, and, times
+ * aside, nowhere else. */
+static const struct {
+	const char *cap;
+	const char *seen[2];
+} tenant_caps[] = {
+    {"captures/crafted/nvgre-tenants.pcap",
+     {"Seen in NVGRE VSID 4097", "Seen in NVGRE VSID 4098"}},
+    {"captures/crafted/gre-key-tenants.pcap",
+     {"Seen in GRE key 1", "Seen in GRE key 2"}},
+};
+
+START_TEST(test_detail_tenants)
+{
+	struct replay rp;
+	replay_open(&rp, tenant_caps[_i].cap);
+	ck_assert_uint_eq(session_count(rp.st), 2);
+	const struct session *s[2] = {session_first(rp.st)};
+	s[1] = s[0]->next;
+	ck_assert_ptr_nonnull(s[1]);
+	struct vm_text t[2];
+	for (int k = 0; k < 2; k++) {
+		vm_text_init(&t[k]);
+		vm_detail(s[k], PERSP_TARGET, false, &t[k]);
+		ck_assert(!t[k].oom);
+		/* Under the session's name, once. */
+		ck_assert_uint_eq(line_count(&t[k], "Seen in "), 1);
+		ck_assert_str_eq(t[k].line[1], tenant_caps[_i].seen[k]);
+	}
+	ck_assert_uint_eq(t[0].n, t[1].n);
+	unsigned differ = 0;
+	for (size_t i = 0; i < t[0].n; i++) {
+		const char *a = t[0].line[i], *b = t[1].line[i];
+		if (strncmp(a, "Seen in ", 8) == 0) {
+			differ += strcmp(a, b) != 0;
+			continue;
+		}
+		ck_assert_msg(times_only_differ(a, b), "line %zu: '%s' / '%s'",
+			      i, a, b);
+	}
+	ck_assert_uint_eq(differ, 1);
+	for (int k = 0; k < 2; k++)
+		vm_text_free(&t[k]);
+	replay_free(&rp);
+}
+END_TEST
+
+/* VLANs outermost first, then the tunnel and its id; in ascii mode too;
+ * a session seen bare gets no such line, so its view is as it was. */
+START_TEST(test_detail_seen_in)
+{
+	static const struct {
+		const char *cap, *want;
+	} v[] = {
+	    {"captures/crafted/tun-vxlan.pcap",
+	     "Seen in VLAN 300.100, VXLAN VNI 5000"},
+	    {"captures/crafted/qinq.pcap", "Seen in VLAN 200.100"},
+	    {"captures/crafted/tun-erspan2.pcap", "Seen in ERSPAN session 7"},
+	    {"captures/crafted/tun-geneve.pcap", "Seen in Geneve VNI 6000"},
+	    {"captures/crafted/tun-mpls.pcap", "Seen in MPLS"},
+	    {"captures/crafted/eth-plain.pcap", NULL},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		for (int ascii = 0; ascii < 2; ascii++) {
+			struct replay rp;
+			replay_open(&rp, v[i].cap);
+			ck_assert_uint_eq(session_count(rp.st), 1);
+			struct vm_text t;
+			vm_text_init(&t);
+			vm_detail(session_first(rp.st), PERSP_TARGET, ascii, &t);
+			ck_assert(!t.oom);
+			if (v[i].want) {
+				ck_assert_str_eq(t.line[1], v[i].want);
+				ck_assert_uint_eq(line_count(&t, "Seen in "), 1);
+			} else {
+				ck_assert_uint_eq(line_count(&t, "Seen in "), 0);
+			}
+			/* No connection differs from its session's line. */
+			ck_assert_uint_eq(line_count(&t, "  seen in "), 0);
+			vm_text_free(&t);
+			replay_free(&rp);
+		}
+}
+END_TEST
+
 START_TEST(test_enum_names)
 {
 	static const struct {
@@ -999,6 +1158,9 @@ Suite *viewmodel_suite(void)
 	tcase_add_test(tc, test_row_cells);
 	tcase_add_test(tc, test_detail);
 	tcase_add_test(tc, test_detail_negotiation_columns);
+	tcase_add_loop_test(tc, test_detail_tenants, 0,
+			    sizeof(tenant_caps) / sizeof(tenant_caps[0]));
+	tcase_add_test(tc, test_detail_seen_in);
 	tcase_add_test(tc, test_enum_names);
 	tcase_add_test(tc, test_help_lists_keys);
 	tcase_add_test(tc, test_filter_state_reason_ageing);

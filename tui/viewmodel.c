@@ -1355,6 +1355,14 @@ void vm_detail(const struct session *s, enum perspective persp, bool ascii,
 	if (s->incomplete)
 		vm_text_addf(t, ascii,
 			     "  (incomplete: the capture missed part of it)");
+	/* Two tenants may reuse addresses, ports and names: what sets
+	 * their sessions apart is the domain they were seen in. */
+	const struct sconn *lead = session_leading_conn(s);
+	if (!lead)
+		lead = s->conns;
+	char path[LABEL_PATH_MAX] = "";
+	if (lead && label_path(&lead->outer, path, sizeof(path)))
+		vm_text_addf(t, ascii, "Seen in %s", path);
 	vm_text_addf(t, ascii, "%s", "");
 	vm_text_addf(t, ascii, "CIM_iSCSISession");
 	size_t n = cim_session_props(s, persp, props, CIM_SESSION_NPROPS);
@@ -1377,6 +1385,13 @@ void vm_detail(const struct session *s, enum perspective persp, bool ascii,
 				     ci + 1, c->leading ? " (leading)" : "",
 				     cim_ep_str(&c->initiator, a, sizeof(a)),
 				     cim_ep_str(&c->target, b, sizeof(b)));
+		/* Only a connection seen elsewhere than the session's line
+		 * says (outer VLANs or tunnel kinds beyond the domain). */
+		char cpath[LABEL_PATH_MAX];
+		label_path(&c->outer, cpath, sizeof(cpath));
+		if (strcmp(cpath, path) != 0)
+			vm_text_addf(t, ascii, "  seen in %s",
+				     cpath[0] ? cpath : "no VLAN or tunnel");
 		time_text(c->first_ns, t1, sizeof(t1));
 		time_text(c->end_ns, t2, sizeof(t2));
 		vm_text_addf(t, ascii,

@@ -3,6 +3,7 @@
 #include "label.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -110,6 +111,85 @@ size_t label_bytes(uint64_t v, char *buf, size_t len)
 	}
 	return (size_t)snprintf(buf, len, d < 9.95 ? "%.1f%c" : "%.0f%c", d,
 				unit[i]);
+}
+
+/* ---- paths ---- */
+
+struct path_buf {
+	char *p;
+	size_t len, used;
+};
+
+/* Appends one layer, ", "-separated. A layer that does not fit whole
+ * ends the path there, so a short buffer shows a true prefix of it
+ * (LABEL_PATH_MAX holds the longest). */
+__attribute__((format(printf, 2, 3))) static void
+path_add(struct path_buf *b, const char *fmt, ...)
+{
+	if (b->used + 2 >= b->len)
+		return;
+	size_t at = b->used;
+	if (at) {
+		memcpy(b->p + at, ", ", 2);
+		at += 2;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(b->p + at, b->len - at, fmt, ap);
+	va_end(ap);
+	if (w < 0 || (size_t)w >= b->len - at) {
+		b->p[b->used] = '\0';
+		b->len = b->used; /* full */
+		return;
+	}
+	b->used = at + (size_t)w;
+}
+
+size_t label_path(const struct net_outer *o, char *buf, size_t len)
+{
+	struct path_buf b = {buf, len, 0};
+	buf[0] = '\0';
+	if (o->nvlan) {
+		/* 802.1ad stacking as interface names write it: outer.inner */
+		char v[5 * NET_OUTER_VLANS + 1];
+		size_t n = 0;
+		for (unsigned i = 0; i < o->nvlan && i < NET_OUTER_VLANS; i++)
+			n += (size_t)snprintf(v + n, sizeof(v) - n, "%s%u",
+					      i ? "." : "", (unsigned)o->vlan[i]);
+		path_add(&b, "VLAN %s", v);
+	}
+	if (o->tunnels & NET_TUN_ERSPAN) {
+		if (o->has_erspan_session)
+			path_add(&b, "ERSPAN session %u",
+				 (unsigned)o->erspan_session);
+		else
+			path_add(&b, "ERSPAN");
+	}
+	if (o->tunnels & NET_TUN_GRE) {
+		/* NVGRE's FlowID is per-flow entropy (RFC 7637 §3.2): the
+		 * VSID alone names the tenant. */
+		if (o->has_gre_key && o->nvgre)
+			path_add(&b, "NVGRE VSID %" PRIu32, o->gre_key >> 8);
+		else if (o->has_gre_key)
+			path_add(&b, "GRE key %" PRIu32, o->gre_key);
+		else
+			path_add(&b, "GRE");
+	}
+	bool vx = o->tunnels & NET_TUN_VXLAN, gn = o->tunnels & NET_TUN_GENEVE;
+	if (vx || gn) {
+		const char *k = vx && gn ? "VXLAN, Geneve" : vx ? "VXLAN" : "Geneve";
+		if (o->has_vni)
+			path_add(&b, "%s VNI %" PRIu32, k, o->vni);
+		else
+			path_add(&b, "%s", k);
+	}
+	if (o->tunnels & NET_TUN_MPLS)
+		path_add(&b, "MPLS");
+	if (o->tunnels & NET_TUN_PPPOE)
+		path_add(&b, "PPPoE");
+	if (o->tunnels & NET_TUN_IPIP)
+		path_add(&b, "IP-in-IP");
+	return b.used;
 }
 
 /* ---- names ----

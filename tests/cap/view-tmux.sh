@@ -9,7 +9,8 @@
 # the state filter, Enter shows the SCSI activity (sparklines, latency
 # histogram) and a negotiation table whose columns line up around long
 # names, and F10 quits with status 0; when its terminal hangs up, the
-# view quits and writes its export.
+# view quits and writes its export; two tenants' sessions (nvgre-tenants
+# .pcap) each show their VSID in the detail view.
 set -u
 build=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,7 +28,7 @@ SOCK=iw-view-$$
 run=
 pids=()
 tmx() { tmux -L "$SOCK-$run" -f /dev/null "$@"; }
-trap 'for run in 80x24 120x40 200x60 hup; do tmx kill-server 2>/dev/null; done; rm -rf "$tmp"' EXIT
+trap 'for run in 80x24 120x40 200x60 hup tenants; do tmx kill-server 2>/dev/null; done; rm -rf "$tmp"' EXIT
 fails=0
 pass() { echo "ok   $*"; }
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
@@ -205,17 +206,47 @@ hang_up() {
 	exit "$fails"
 }
 
+# Two tenants reusing addresses, ports and names (nvgre-tenants.pcap):
+# each one's detail view names its NVGRE VSID under the session's name,
+# so the operator can tell the two rows apart.
+# tenants (in a subshell): prints ok/FAIL lines, exits with the failures.
+tenants() {
+	local d=$tmp/tenants seen row
+	run=tenants
+	mkdir "$d"
+	tmx new-session -d -x 80 -y 24 -s iw \
+		"cd '$d' && LANG=C.UTF-8 TERM=screen '$IW' -r '$root/captures/crafted/nvgre-tenants.pcap' --tui 2>iw.err; echo \$? >exit.txt; sleep 60" ||
+		{ echo "FAIL tenants: tmux did not start"; exit 1; }
+	wait_pane '\(end\)' 10 || { pane; fail "tenants: the replay did not end"; exit "$fails"; }
+	seen=
+	for row in 0 1; do
+		keys Home
+		[ "$row" = 1 ] && keys Down
+		keys Enter
+		seen+=$(pane | grep -o '^Seen in NVGRE VSID [0-9]*$')$'\n'
+		keys Escape
+	done
+	if [ "$(printf '%s' "$seen" | sort)" = $'Seen in NVGRE VSID 4097\nSeen in NVGRE VSID 4098' ]; then
+		pass "tenants: each detail view names its VSID (4097, 4098)"
+	else
+		pane; fail "tenants: detail views show '$seen'"
+	fi
+	tmx kill-server 2>/dev/null
+	exit "$fails"
+}
+
 # Each check in its own subshell, all at once; their lines in a fixed
 # order, their failures added up.
-for job in 80x24 120x40 200x60 hup; do
+for job in 80x24 120x40 200x60 hup tenants; do
 	case $job in
 	hup) (hang_up) >"$tmp/$job.log" 2>&1 & ;;
+	tenants) (tenants) >"$tmp/$job.log" 2>&1 & ;;
 	*) (view_size "$job") >"$tmp/$job.log" 2>&1 & ;;
 	esac
 	pids+=($!)
 done
 i=0
-for job in 80x24 120x40 200x60 hup; do
+for job in 80x24 120x40 200x60 hup tenants; do
 	wait "${pids[$i]}"
 	n=$?
 	cat "$tmp/$job.log"
