@@ -980,25 +980,34 @@ START_TEST(test_detect_wrong_guess_recovers)
 }
 END_TEST
 
-/* Feeds s with `lost` bytes at `at` replaced by a gap; all ways. */
-static char *run_with_gap(const struct stream *s, struct mode m, size_t at,
-			  size_t lost, struct counters *out)
+/* A stretch of the stream lost to a capture gap. */
+struct lost_span {
+	size_t at, lost;
+};
+
+/* Feeds s with the ng spans of g (in stream order, apart) replaced by
+ * gaps, split once more at every offset k (some k when s is long); all
+ * ways must say the same. The first way's log, and its counters in *out. */
+static char *run_with_gaps(const struct stream *s, struct mode m,
+			   const struct lost_span *g, int ng,
+			   struct counters *out)
 {
 	char *first = NULL;
-	for (size_t k = 0; k <= s->n - lost; k += (k < 400 ? 1 : 13)) {
+	for (size_t k = 0; k <= s->n; k += (k < 400 ? 1 : 13)) {
 		struct run u;
 		run_start(&u, s, m);
-		size_t c1 = k < at ? k : at;
-		feed(&u.r, &u.g, s->b, c1);
-		feed(&u.r, &u.g, s->b + c1, at - c1);
-		u.r.gaps = true;
-		framer_gap(&u.f, &cbs, &u.r, lost, false);
-		size_t rest = at + lost;
-		size_t c2 = k > rest ? k - rest : 0;
-		if (c2 > s->n - rest)
-			c2 = s->n - rest;
-		feed(&u.r, &u.g, s->b + rest, c2);
-		feed(&u.r, &u.g, s->b + rest + c2, s->n - rest - c2);
+		size_t pos = 0;
+		for (int i = 0; i <= ng; i++) {
+			size_t end = i < ng ? g[i].at : s->n;
+			size_t c = k > pos && k < end ? k - pos : 0;
+			feed(&u.r, &u.g, s->b + pos, c);
+			feed(&u.r, &u.g, s->b + pos + c, end - pos - c);
+			if (i == ng)
+				break;
+			u.r.gaps = true;
+			framer_gap(&u.f, &cbs, &u.r, g[i].lost, false);
+			pos = end + g[i].lost;
+		}
 		char *got = run_end(&u);
 		if (!first) {
 			first = got;
@@ -1010,6 +1019,14 @@ static char *run_with_gap(const struct stream *s, struct mode m, size_t at,
 		}
 	}
 	return first;
+}
+
+/* Feeds s with `lost` bytes at `at` replaced by a gap; all ways. */
+static char *run_with_gap(const struct stream *s, struct mode m, size_t at,
+			  size_t lost, struct counters *out)
+{
+	struct lost_span g = {at, lost};
+	return run_with_gaps(s, m, &g, 1, out);
 }
 
 /* A gap inside a data segment ends that PDU (data_lost, digest
@@ -1128,6 +1145,76 @@ START_TEST(test_gap_resync_aligned)
 			  &c);
 	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
 	ck_assert_uint_eq(c.v[CTR_PDU_INVALID_BHS], 0);
+	stream_free(&s);
+}
+END_TEST
+
+/* A candidate found after a gap is confirmed by the BHS its length
+ * points to even when a second gap, of known length, falls inside its
+ * data: stream offsets still hold across it. x2 is confirmed by x3, as
+ * with no second gap; dropping the candidate at the gap would have made
+ * x3 the candidate and lost its data too. */
+START_TEST(test_candidate_survives_gap)
+{
+	struct stream s = {0};
+	struct xpdu *x = add_gap_stream(&s, NULL, 100);
+	const struct xpdu *x2 = &s.x[2];
+	struct lost_span g[2] = {{x->off + 10, 60}, {x2->data + 20, 30}};
+	struct counters c;
+	char *got = run_with_gaps(
+	    &s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_OFF}, g, 2, &c);
+	char *want = resynced_on_x2(&s);
+	assert_log(got, want, "a gap inside the candidate");
+	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
+	ck_assert_uint_eq(c.v[CTR_PDUS], 4);
+	free(got);
+	free(want);
+	stream_free(&s);
+}
+END_TEST
+
+/* The same with the second gap ending right where x3's BHS begins: the
+ * first byte after a gap is where a kept candidate's BHS may be due. */
+START_TEST(test_candidate_gap_ends_at_bhs)
+{
+	struct stream s = {0};
+	struct xpdu *x = add_gap_stream(&s, NULL, 100);
+	size_t at = s.x[2].data + 20;
+	struct lost_span g[2] = {{x->off + 10, 60}, {at, s.x[3].off - at}};
+	struct counters c;
+	char *got = run_with_gaps(
+	    &s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_OFF}, g, 2, &c);
+	char *want = resynced_on_x2(&s);
+	assert_log(got, want, "a gap up to the BHS that confirms");
+	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
+	free(got);
+	free(want);
+	stream_free(&s);
+}
+END_TEST
+
+/* A candidate whose next BHS falls inside a later gap cannot be
+ * confirmed: the resync goes on after that gap; x4 becomes the
+ * candidate, confirmed by x5. */
+START_TEST(test_candidate_dies_in_gap)
+{
+	struct stream s = {0};
+	struct xpdu *x = add_gap_stream(&s, NULL, 100);
+	add(&s, 0x25, 0x00, 0, NULL, 100);
+	const struct xpdu *x3 = &s.x[3];
+	struct lost_span g[2] = {{x->off + 10, 60}, {x3->off - 8, 16}};
+	struct counters c;
+	char *got = run_with_gaps(
+	    &s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_OFF}, g, 2, &c);
+	struct rec e = {0};
+	logf_(&e, "%s", "");
+	expect_full(&e, &s, &s.x[0]);
+	expect_header_only(&e, &s.x[4]);
+	expect_full(&e, &s, &s.x[5]);
+	assert_log(got, e.log, "the candidate's successor in a gap");
+	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
+	free(got);
+	free(e.log);
 	stream_free(&s);
 }
 END_TEST
@@ -1544,6 +1631,9 @@ Suite *framer_suite(void)
 	tcase_add_test(tc, test_detect_wrong_guess_recovers);
 	tcase_add_loop_test(tc, test_gap_in_data, 0, NVARIANTS);
 	tcase_add_test(tc, test_gap_over_header);
+	tcase_add_test(tc, test_candidate_survives_gap);
+	tcase_add_test(tc, test_candidate_gap_ends_at_bhs);
+	tcase_add_test(tc, test_candidate_dies_in_gap);
 	tcase_add_test(tc, test_gap_resync_aligned);
 	tcase_add_test(tc, test_unpadded_forgets_alignment);
 	tcase_add_test(tc, test_gap_hid_misalignment);

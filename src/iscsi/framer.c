@@ -669,11 +669,15 @@ static void enter_resync(struct framer *f, uint64_t from)
 	f->guessed = 0;
 }
 
-/* The candidate at hdr_off is confirmed. */
+/* The candidate at hdr_off is confirmed. A candidate from before a gap
+ * (hyp_past_gap()) lies before resync_from: the bytes up to the gap were
+ * counted when it came. */
 static void resynced(struct framer *f)
 {
 	ctr_inc(f->ctr, CTR_PDU_RESYNC);
-	ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED_BYTES, f->hdr_off - f->resync_from);
+	if (f->hdr_off > f->resync_from)
+		ctr_add(f->ctr, CTR_PDU_RESYNC_SKIPPED_BYTES,
+			f->hdr_off - f->resync_from);
 	f->synced = true;
 	f->cand = false;
 }
@@ -748,6 +752,17 @@ static size_t reject(struct framer *f)
 	return resume_at(f, f->hdr_off + 1, hdr_buf(f), f->hdr_off);
 }
 
+/* Keeps, of the first n hypotheses, those whose BHS may still be seen
+ * at stream offset `from` or after. */
+static void hyp_drop_before(struct framer *f, uint32_t n, uint64_t from)
+{
+	uint32_t j = 0;
+	for (uint32_t i = 0; i < n; i++)
+		if (f->hyp[i].next + (f->hyp[i].alt ? DIG : 0) >= from)
+			f->hyp[j++] = f->hyp[i];
+	f->nhyp = (uint8_t)j;
+}
+
 /* The candidate (header h of `base` bytes at hdr_off, DataSegmentLength
  * dl) without a digest to vouch for it: remember where the BHS after it
  * is due. When the table is full, the nearest expectations are kept (a
@@ -766,11 +781,7 @@ static void hyp_add(struct framer *f, const uint8_t *h, uint32_t base,
 	y.next =
 	    f->hdr_off + base + (dl ? iscsi_pad4(dl) + (y.dd_on ? DIG : 0) : 0);
 	memcpy(y.bhs, h, BHS);
-	uint32_t j = 0; /* drop those the scan has passed */
-	for (uint32_t i = 0; i < f->nhyp; i++)
-		if (f->hyp[i].next + (f->hyp[i].alt ? DIG : 0) > f->hdr_off)
-			f->hyp[j++] = f->hyp[i];
-	f->nhyp = (uint8_t)j;
+	hyp_drop_before(f, f->nhyp, f->hdr_off + 1); /* the scan passed them */
 	if (f->nhyp < FRAMER_HYPS) {
 		f->hyp[f->nhyp++] = y;
 		return;
@@ -1305,7 +1316,15 @@ void framer_gap(struct framer *f, const struct framer_cb *cb, void *user,
 		f->cand = false;
 		skip_then_next(f, rest - lost, f->look_need);
 	} else {
+		uint8_t n = f->nhyp;
 		enter_resync(f, f->offset);
+		/* A gap of known length moves no stream offset: a candidate
+		 * seen before it is still confirmed by the BHS due after it,
+		 * unless that BHS fell in the gap. Dropping them made a
+		 * resync on a lossy link wait for a PDU with no gap inside
+		 * (a quarter of 16 KiB PDUs at 12 % segment loss). */
+		if (!midstream)
+			hyp_drop_before(f, n, f->offset);
 	}
 	trim(f);
 }
