@@ -692,6 +692,58 @@ START_TEST(test_escaping_html)
 }
 END_TEST
 
+/* The report names the VLANs and tunnels a session was seen in - in its
+ * table row, its section and its timeline lane - and says nothing of
+ * them for a session seen bare, whose page stays as it was. */
+static char *html_text(const struct session *s)
+{
+	struct export_meta m = meta();
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	ck_assert_ptr_nonnull(fp);
+	export_html_write(fp, s, &m);
+	fclose(fp);
+	return text;
+}
+
+static size_t count_of(const char *text, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = text; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+START_TEST(test_html_path)
+{
+	struct session *s = fx_session(FX_INAME, FX_TNAME);
+	struct sconn *c = fx_conn(s, 0, FX_NORMAL_I, FX_NORMAL_T, true);
+	ck_assert_ptr_nonnull(c);
+	char *bare = html_text(s);
+	ck_assert_uint_eq(count_of(bare, "seen in"), 0);
+	c->outer = (struct net_outer){.vlan = {100}, .nvlan = 1,
+				      .tunnels = NET_TUN_VXLAN, .vni = 5000,
+				      .has_vni = true};
+	char *text = html_text(s);
+	ck_assert_uint_eq(
+	    count_of(text, "<br><span class=\"meta path\">seen in VLAN 100, "
+			   "VXLAN VNI 5000</span></td>"),
+	    1);
+	ck_assert_uint_eq(
+	    count_of(text, "; seen in <span class=\"path\">VLAN 100, VXLAN "
+			   "VNI 5000</span></p>"),
+	    1);
+	/* The lane and the connection's bar. */
+	ck_assert_uint_eq(count_of(text, ", seen in VLAN 100, VXLAN VNI 5000"
+					 "</title>"),
+			  2);
+	free(text);
+	free(bare);
+	fx_free(s);
+}
+END_TEST
+
 START_TEST(test_events_ndjson)
 {
 	char path[] = "/tmp/iscsiwatch-ev-XXXXXX";
@@ -857,6 +909,7 @@ Suite *export_suite(void)
 	tcase_add_test(tc, test_escaping_table);
 	tcase_add_test(tc, test_escaping_table_c1_bidi);
 	tcase_add_test(tc, test_escaping_html);
+	tcase_add_test(tc, test_html_path);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("limits");
 	tcase_add_test(tc, test_atomic);

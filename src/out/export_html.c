@@ -101,6 +101,21 @@ static uint64_t session_end_ns(const struct session *s)
 								: 0;
 }
 
+/* The VLANs and tunnels s was seen in (its leading connection's, as
+ * the detail view says), "" when bare: two tenants reusing addresses,
+ * ports and names differ only there. */
+static const char *session_path(const struct session *s, char *buf,
+				size_t len)
+{
+	const struct sconn *c = session_leading_conn(s);
+	if (!c)
+		c = s->conns;
+	buf[0] = '\0';
+	if (c)
+		label_path(&c->outer, buf, len);
+	return buf;
+}
+
 /* ---- the page ---- */
 
 static const char STYLE[] =
@@ -161,13 +176,18 @@ static void head(FILE *fp, const struct export_meta *m, size_t n)
 	fputs("</p>\n", fp);
 }
 
-static void name_cell(FILE *fp, const char *name)
+/* A name, and under it the path it was seen in when there is one
+ * (label_path: plain ASCII, nothing to escape). */
+static void name_cell(FILE *fp, const char *name, const char *path)
 {
 	fputs("<td class=\"name\">", fp);
 	if (name && name[0])
 		ts_fputs(TS_HTML, fp, name);
 	else
 		fputs("?", fp);
+	if (path[0])
+		fprintf(fp, "<br><span class=\"meta path\">seen in %s</span>",
+			path);
 	fputs("</td>", fp);
 }
 
@@ -178,11 +198,13 @@ static void session_row(FILE *fp, const struct session *s)
 	fprintf(fp, "<tr class=\"session\" id=\"row-%" PRIu64 "\"><td class=\"n\">"
 		    "<a href=\"#s-%" PRIu64 "\">%" PRIu64 "</a></td>",
 		s->seq, s->seq, s->seq);
-	name_cell(fp, s->initiator_name);
+	char path[LABEL_PATH_MAX];
+	name_cell(fp, s->initiator_name, session_path(s, path, sizeof(path)));
 	name_cell(fp, s->target_name[0] ? s->target_name
 			  : s->session_type == NEG_SESSION_DISCOVERY
 			      ? "(discovery)"
-			      : NULL);
+			      : NULL,
+		  "");
 	fprintf(fp, "<td>%s</td>",
 		s->session_type == NEG_SESSION_DISCOVERY ? "Discovery"
 		: s->session_type == NEG_SESSION_NORMAL	  ? "Normal"
@@ -308,6 +330,9 @@ static unsigned tl_session(FILE *fp, const struct span *sp,
 	ts_fputs(TS_HTML, fp, s->initiator_name);
 	fputs(" &#8594; ", fp);
 	ts_fputs(TS_HTML, fp, s->target_name);
+	char path[LABEL_PATH_MAX];
+	if (session_path(s, path, sizeof(path))[0])
+		fprintf(fp, ", seen in %s", path);
 	fputs("</title>", fp);
 	ts_fputs(TS_HTML, fp, label);
 	fputs("</text>\n", fp);
@@ -330,10 +355,13 @@ static unsigned tl_session(FILE *fp, const struct span *sp,
 		double c1 = tl_x(sp, c->end_ns ? c->end_ns : sp->t1);
 		fprintf(fp,
 			"<rect class=\"conn\" x=\"%.1f\" y=\"%u\" width=\"%.1f\" "
-			"height=\"5\"><title>CID %u %s - %s</title></rect>\n",
+			"height=\"5\"><title>CID %u %s - %s",
 			c0, y, c1 - c0 < 2 ? 2 : c1 - c0, c->cid,
 			cim_ep_str(&c->initiator, ie, sizeof(ie)),
 			cim_ep_str(&c->target, te, sizeof(te)));
+		if (label_path(&c->outer, path, sizeof(path)))
+			fprintf(fp, ", seen in %s", path);
+		fputs("</title></rect>\n", fp);
 		y += TL_CONN;
 	}
 	fputs("</g>\n", fp);
@@ -440,6 +468,9 @@ static void session_section(FILE *fp, const struct session *s)
 			s->isid[5]);
 	if (s->tsih_known)
 		fprintf(fp, "; TSIH 0x%04x", s->tsih);
+	char path[LABEL_PATH_MAX];
+	if (session_path(s, path, sizeof(path))[0])
+		fprintf(fp, "; seen in <span class=\"path\">%s</span>", path);
 	fputs("</p>\n", fp);
 	const struct scsi_stats *st = stats_of(s);
 	if (st && st->latency.count) {

@@ -4,8 +4,10 @@
 # capture in captures/, the rendered DOM has one table row per session
 # (counted in the JSON of the same run), the page logs nothing on the
 # console and loads nothing from anywhere (its Content-Security-Policy
-# forbids it, and no URL but the SVG namespace appears in it). (Escaping
-# of hostile names: tests/check_export.c.) A screenshot of
+# forbids it, and no URL but the SVG namespace appears in it); the two
+# tenants of nvgre-tenants.pcap each show their VSID, and a capture
+# without tunnels shows none. (Escaping of hostile names:
+# tests/check_export.c.) A screenshot of
 # the operator.pcap report is left in BUILD/html-report.png.
 set -u
 build=${1:-build}
@@ -30,7 +32,7 @@ grep -q 'CONSOLE.*probe-1234' "$tmp/probe.log" ||
 	{ echo "FAIL the console detector did not see a probe message"; exit 1; }
 
 n=0
-for cap in captures/crafted/operator.pcap captures/*.pcapng; do
+for cap in captures/crafted/operator.pcap captures/crafted/nvgre-tenants.pcap captures/*.pcapng; do
 	name=$(basename "$cap")
 	html=$tmp/$name.html
 	"$build/iscsiwatch" -r "$cap" --html "$html" --json "$tmp/$name.json" >/dev/null 2>"$tmp/err" ||
@@ -53,6 +55,7 @@ for cap in captures/crafted/operator.pcap captures/*.pcapng; do
 	grep -q '<svg id="timeline"' "$tmp/dom" || { echo "FAIL $name: no timeline"; fail=1; }
 	# operator.pcap's DOM is checked further below (not rendered twice).
 	[ "$name" = operator.pcap ] && cp "$tmp/dom" "$tmp/op.dom"
+	[ "$name" = nvgre-tenants.pcap ] && cp "$tmp/dom" "$tmp/tn.dom"
 	n=$((n + 1))
 done
 
@@ -67,6 +70,18 @@ for s in 'auth 0x0201' 'no target 0x0203' 'no response' '>lost<' \
 done
 h=$(grep -o '<svg class="histogram"' "$dom" | wc -l)
 [ "$h" = 3 ] || { echo "FAIL operator.pcap: $h histograms, want 3"; fail=1; }
+# Seen bare, no session names a VLAN or tunnel.
+! grep -q 'seen in' "$dom" || { echo "FAIL operator.pcap: a 'seen in' without tunnels"; fail=1; }
+
+# nvgre-tenants.pcap: two tenants reusing addresses, ports and names;
+# each one's table row and section name its VSID, once each.
+dom=$tmp/tn.dom
+[ -s "$dom" ] || { echo "FAIL nvgre-tenants.pcap: not rendered"; fail=1; : >"$dom"; }
+for v in 4097 4098; do
+	r=$(grep -c "<tr class=\"session\".*seen in NVGRE VSID $v<" "$dom")
+	p=$(grep -c "^<p>.*; seen in <span class=\"path\">NVGRE VSID $v</span></p>" "$dom")
+	[ "$r:$p" = 1:1 ] || { echo "FAIL nvgre-tenants.pcap: VSID $v in $r rows, $p sections"; fail=1; }
+done
 
 browse "$tmp/operator.pcap.html" "$tmp/shot.dom" "$tmp/shot.log" \
 	--window-size=1280,1600 --screenshot="$tmp/shot.png"
