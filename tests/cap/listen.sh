@@ -3,7 +3,8 @@
 # SIGTERM. /metrics passes `promtool check metrics` and has the failed
 # logins of tgtd-chap.pcapng by status; /sessions is byte for byte the
 # --json file written at the stop; unknown paths 404, other methods 405,
-# HEAD has no body. A bad --listen is a usage error (exit 2), a port in
+# HEAD has no body; a body is taken by POST /cimom only, up to 256 KiB
+# (413 past it, and for any body sent to a GET path). A bad --listen is a usage error (exit 2), a port in
 # use fails before any packet is read (exit 1), --export-every without a
 # file to rewrite is refused (exit 2).
 set -u
@@ -54,6 +55,18 @@ st, h, _ = req("POST", "/metrics", b"x")
 check("POST /metrics 405 with Allow: GET", (st, h.get("Allow")), (405, "GET"))
 st, h, b = req("HEAD", "/metrics")
 check("HEAD: 200, no body", (st, b), (200, b""))
+# The bounds man/iscsiwatch.8, docs/live.md and docs/deploy.md state:
+# only POST /cimom takes a body, up to 256 KiB (CIMXML_MAX_REQUEST).
+for path in ("/metrics", "/sessions"):
+    st, h, b = req("GET", path, b"x")
+    check(f"GET {path} with a body: 413, unserved", (st, b), (413, b"request body too large\n"))
+st, h, b = req("POST", "/cimom", b"<" * (256 * 1024 + 1))
+check("POST /cimom of 256 KiB + 1: 413", (st, b), (413, b"request body too large\n"))
+st, h, b = req("POST", "/cimom", b"<" * (256 * 1024))
+check("POST /cimom of 256 KiB: read, 400 not well formed",
+      (st, h.get("CIMError")), (400, "request-not-well-formed"))
+st, h, _ = req("GET", "/cimom")
+check("GET /cimom 405 with Allow: POST", (st, h.get("Allow")), (405, "POST"))
 done()
 PY
 rc=$?
