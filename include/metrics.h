@@ -8,11 +8,14 @@
  *
  * Per-session series carry the labels seq (creation order: the one handle
  * that tells two sessions of the same identity apart, as in the events),
- * initiator, target, isid, tsih and state. There is one label set per
- * session in the table, so the series are bounded by the session cap
- * (--max-sessions); login failures are tallied per (initiator, target,
- * status) in a table of at most METRICS_FAIL_KEYS_MAX keys, the rest
- * under initiator="(other)", target="(other)".
+ * initiator, target and isid, which never change while the session is in
+ * the table; its TSIH and state, which do, are the labels of one
+ * iscsiwatch_session_info series (value 1) per session, so a state change
+ * ends no counter. There is one label set per session in the table, so
+ * the series are bounded by the session cap (--max-sessions); login
+ * failures are tallied per (initiator, target, status) in a table of at
+ * most METRICS_FAIL_KEYS_MAX keys, the rest under initiator="(other)",
+ * target="(other)".
  *
  * Label values are the wire's bytes made valid UTF-8 (U+FFFD for bad
  * sequences) and escaped as the format asks (\\, \", \n): textsafe.h's

@@ -101,12 +101,18 @@ START_TEST(test_session_series)
 	ck_assert_uint_eq(strlen(doc), len);
 	const char *lab =
 	    "seq=\"7\",initiator=\"iqn.2024-01.org.x:\\\"quoted\\\"\\\\n\","
-	    "target=\"iqn.2024-01.org.x:disk\\n2\",isid=\"0x400001370002\","
-	    "tsih=\"256\",state=\"OK\"";
+	    "target=\"iqn.2024-01.org.x:disk\\n2\",isid=\"0x400001370002\"";
 	char series[1024];
 #define AT(fmt, ...)                                                           \
 	(snprintf(series, sizeof(series), fmt, __VA_ARGS__),                   \
 	 sample(doc, series))
+	/* What changes, the TSIH and the state, only on the info series. */
+	ck_assert_double_eq(
+	    AT("iscsiwatch_session_info{%s,tsih=\"256\",state=\"OK\"}", lab),
+	    1);
+	ck_assert_int_eq(lines_starting(doc, "iscsiwatch_session_info{"), 1);
+	ck_assert_int_eq(
+	    lines_starting(doc, "# TYPE iscsiwatch_session_info gauge"), 1);
 	ck_assert_double_eq(
 	    AT("iscsiwatch_session_commands_total{%s,op=\"read\"}", lab), 3);
 	ck_assert_double_eq(
@@ -255,6 +261,12 @@ START_TEST(test_sensor_series)
 	ck_assert_int_eq(
 	    lines_starting(doc, "iscsiwatch_session_connections{seq=\"2\","),
 	    1);
+	ck_assert_double_eq(
+	    sample(doc, "iscsiwatch_session_info{seq=\"2\",initiator=\"iqn.a\","
+			"target=\"iqn.t\",isid=\"0x400001370002\","
+			"tsih=\"256\",state=\"Error\"}"),
+	    1);
+	ck_assert_int_eq(lines_starting(doc, "iscsiwatch_session_info{"), 2);
 	/* No SCSI layer: no command series, no histogram. */
 	ck_assert_int_eq(
 	    lines_starting(doc, "iscsiwatch_session_commands_total{"), 0);
@@ -266,6 +278,103 @@ START_TEST(test_sensor_series)
 	metrics_free(m);
 	free_session(a);
 	free_session(b);
+}
+END_TEST
+
+/* The name{labels} of every per-session sample but the info series', one
+ * a line, in the order printed (malloc'd). */
+static char *session_keys(const char *doc)
+{
+	static const char pre[] = "iscsiwatch_session_";
+	static const char info[] = "iscsiwatch_session_info{";
+	char *out = calloc(1, strlen(doc) + 1);
+	ck_assert_ptr_nonnull(out);
+	size_t n = 0;
+	for (const char *p = doc; p && *p;) {
+		const char *eol = strchr(p, '\n');
+		ck_assert_ptr_nonnull(eol);
+		if (strncmp(p, pre, strlen(pre)) == 0 &&
+		    strncmp(p, info, strlen(info)) != 0) {
+			const char *sp = strstr(p, "} ");
+			ck_assert(sp && sp < eol);
+			memcpy(out + n, p, (size_t)(sp + 1 - p));
+			n += (size_t)(sp + 1 - p);
+			out[n++] = '\n';
+		}
+		p = eol + 1;
+	}
+	return out;
+}
+
+/* A session's life in the table, one render per step: TSIH unknown while
+ * its leading login is answered, then known; OK, Degraded, OK again, Lost
+ * Comm, Stopped. Every counter, gauge and histogram series keeps exactly
+ * its label set (a label that changes would end the series and start a
+ * new one with the whole count: label churn); only the info series'
+ * labels follow the changes, one info series per session throughout. */
+START_TEST(test_labels_stable)
+{
+	struct session *s = mk_session(42, "iqn.i", "iqn.t");
+	s->tsih_known = false;
+	s->tsih = 0;
+	s->status = ST_STARTING;
+	s->scsi = scsi_sess_new();
+	ck_assert_ptr_nonnull(s->scsi);
+	static const struct {
+		bool tsih_known;
+		enum sess_status st;
+		const char *info;
+	} step[] = {
+	    {false, ST_STARTING, "tsih=\"\",state=\"Starting\""},
+	    {true, ST_OK, "tsih=\"256\",state=\"OK\""},
+	    {true, ST_DEGRADED, "tsih=\"256\",state=\"Degraded\""},
+	    {true, ST_OK, "tsih=\"256\",state=\"OK\""},
+	    {true, ST_LOST, "tsih=\"256\",state=\"Lost Comm\""},
+	    {true, ST_STOPPED, "tsih=\"256\",state=\"Stopped\""},
+	};
+	const char *id = "seq=\"42\",initiator=\"iqn.i\",target=\"iqn.t\","
+			 "isid=\"0x400001370002\"";
+	char *first = NULL;
+	for (size_t i = 0; i < sizeof(step) / sizeof(step[0]); i++) {
+		s->tsih_known = step[i].tsih_known;
+		s->tsih = step[i].tsih_known ? 0x100 : 0;
+		s->status = step[i].st;
+		/* The values move on; the keys must not. */
+		s->scsi->stats.reads += 10;
+		s->scsi->stats.bytes_read += 4096;
+		scsi_hist_add(&s->scsi->stats.latency, 1000u * (i + 1));
+		s->counts.rejects += i;
+		char *doc =
+		    metrics_render(NULL, s, &(struct metrics_meta){0}, NULL);
+		ck_assert_ptr_nonnull(doc);
+		char info[512];
+		snprintf(info, sizeof(info), "iscsiwatch_session_info{%s,%s}",
+			 id, step[i].info);
+		ck_assert_double_eq(sample(doc, info), 1);
+		ck_assert_int_eq(
+		    lines_starting(doc, "iscsiwatch_session_info{"), 1);
+		char *keys = session_keys(doc);
+		/* connections 1, commands 3, bytes 2, latency 24 bounds +
+		 * +Inf + _sum + _count, errors 12 */
+		int nkeys = 0;
+		for (const char *k = keys; (k = strchr(k, '\n')); k++)
+			nkeys++;
+		ck_assert_int_eq(nkeys, 1 + 3 + 2 + 27 + 12);
+		ck_assert_ptr_null(strstr(keys, "tsih="));
+		ck_assert_ptr_null(strstr(keys, "state="));
+		for (const char *k = keys; *k; k = strchr(k, '\n') + 1)
+			ck_assert_msg(strstr(k, id) == strchr(k, '{') + 1,
+				      "series without the identity: %.80s", k);
+		if (!first)
+			first = keys;
+		else {
+			ck_assert_str_eq(keys, first);
+			free(keys);
+		}
+		free(doc);
+	}
+	free(first);
+	free_session(s);
 }
 END_TEST
 
@@ -357,6 +466,7 @@ Suite *metrics_suite(void)
 	tcase_add_test(tc, test_session_series);
 	tcase_add_test(tc, test_sensor_series);
 	tcase_add_test(tc, test_summaries);
+	tcase_add_test(tc, test_labels_stable);
 	suite_add_tcase(s, tc);
 	TCase *lim = tcase_create("limits");
 	tcase_add_test(lim, test_fail_cap);

@@ -309,14 +309,23 @@ static void render_summaries(FILE *fp, const struct sess_summary *first)
 
 /* ---- per-session series ---- */
 
+/* A label whose value changes ends the series and starts another holding
+ * the whole accumulated count: rate() and increase() across the change
+ * are wrong, and while the old series is still in a range both are summed.
+ * So a session's series carry only what names it for its whole life in
+ * the table: seq, the unique key, and initiator, target and isid, which
+ * the login that made the session sets once (session_login_begin; a
+ * session found without a captured login keeps them empty and never
+ * learns them). What changes, the TSIH (known once the leading login is
+ * answered) and the state, is on iscsiwatch_session_info alone, to be
+ * joined on seq (docs/deploy.md). */
 struct slabels {
 	char s[8 * NEG_STR_MAX];
 };
 
 static void session_labels(const struct session *s, struct slabels *l)
 {
-	char ini[3 * NEG_STR_MAX + 8], tgt[3 * NEG_STR_MAX + 8], isid[16] = "",
-								 tsih[8] = "";
+	char ini[3 * NEG_STR_MAX + 8], tgt[3 * NEG_STR_MAX + 8], isid[16] = "";
 	ts_escape(TS_PROM, s->initiator_name, strlen(s->initiator_name), ini,
 		  sizeof(ini));
 	ts_escape(TS_PROM, s->target_name, strlen(s->target_name), tgt,
@@ -325,21 +334,30 @@ static void session_labels(const struct session *s, struct slabels *l)
 		snprintf(isid, sizeof(isid), "0x%02x%02x%02x%02x%02x%02x",
 			 s->isid[0], s->isid[1], s->isid[2], s->isid[3],
 			 s->isid[4], s->isid[5]);
-	if (s->tsih_known)
-		snprintf(tsih, sizeof(tsih), "%u", s->tsih);
 	snprintf(l->s, sizeof(l->s),
 		 "seq=\"%" PRIu64 "\",initiator=\"%s\",target=\"%s\","
-		 "isid=\"%s\",tsih=\"%s\",state=\"%s\"",
-		 s->seq, ini, tgt, isid, tsih, cim_status_word(s->status));
+		 "isid=\"%s\"",
+		 s->seq, ini, tgt, isid);
 }
 
 /* Each family is written for every session before the next family:
  * the format wants a metric's samples together under one TYPE line. */
-enum family { F_CONNECTIONS, F_COMMANDS, F_BYTES, F_LATENCY, F_ERRORS, F_MAX };
+enum family {
+	F_INFO,
+	F_CONNECTIONS,
+	F_COMMANDS,
+	F_BYTES,
+	F_LATENCY,
+	F_ERRORS,
+	F_MAX
+};
 
 static const struct {
 	const char *name, *type, *help;
 } families[F_MAX] = {
+    [F_INFO] = {"iscsiwatch_session_info", "gauge",
+		"The session's TSIH and state (CIM Status), which change "
+		"over its life (value 1): join on seq."},
     [F_CONNECTIONS] = {"iscsiwatch_session_connections", "gauge",
 		       "Connections of the session in full feature phase."},
     [F_COMMANDS] =
@@ -352,6 +370,15 @@ static const struct {
     [F_ERRORS] = {"iscsiwatch_session_errors_total", "counter",
 		  "Errors of the session by kind."},
 };
+
+static void render_info(FILE *fp, const char *lab, const struct session *s)
+{
+	char tsih[8] = "";
+	if (s->tsih_known)
+		snprintf(tsih, sizeof(tsih), "%u", s->tsih);
+	fprintf(fp, "%s{%s,tsih=\"%s\",state=\"%s\"} 1\n",
+		families[F_INFO].name, lab, tsih, cim_status_word(s->status));
+}
 
 static void render_latency(FILE *fp, const char *lab, const struct scsi_hist *h)
 {
@@ -416,6 +443,9 @@ static void render_family(FILE *fp, enum family f, const char *lab,
 						       : NULL;
 	const char *n = families[f].name;
 	switch (f) {
+	case F_INFO:
+		render_info(fp, lab, s);
+		break;
 	case F_CONNECTIONS:
 		fprintf(fp, "%s{%s} %u\n", n, lab,
 			session_current_connections(s));

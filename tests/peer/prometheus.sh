@@ -6,9 +6,12 @@
 # 1 s scrape interval) scrapes both. While an iscsi-gen session is held
 # open:
 #  - /metrics passes `promtool check metrics` and holds the session's
-#    series (connections 1, state OK, its reads and writes);
+#    series (connections 1, its reads and writes), labelled by seq,
+#    initiator, target and isid alone, and one info series with its
+#    TSIH and state OK;
 #  - /sessions and the periodic JSON file hold the live session;
-#  - Prometheus' query API returns the session's series from both sensors.
+#  - Prometheus' query API returns the session's series from both sensors,
+#    joined with the info series for its state (docs/deploy.md).
 # Then SIGTERM: both exit 0.
 . "$(dirname "$0")/lib.sh"
 PEER_BUILD=${1:-build}
@@ -75,7 +78,7 @@ grep -q holding "$PEER_TMP/gen.err" || { cat "$PEER_TMP/gen.err"; echo "FAIL: ge
 sleep 1.5 # one --export-every period and a tick
 
 python3 - "$PEER_TMP" "$addr_a" "$pport" "$ini" "$iqn" <<'PY'
-import json, subprocess, sys, time, urllib.request, urllib.parse
+import json, re, subprocess, sys, time, urllib.request, urllib.parse
 tmp, addr, pport, ini, iqn = sys.argv[1:6]
 fails = 0
 def check(what, ok, extra=""):
@@ -97,9 +100,26 @@ def val(prefix):
             return float(l.rsplit(" ", 1)[1])
     return None
 conn = [l for l in mine if l.startswith("iscsiwatch_session_connections{")]
-check("the session's connections series, state OK, value 1",
-      len(conn) == 1 and 'state="OK"' in conn[0] and 'target="%s"' % iqn in conn[0] and conn[0].endswith(" 1"),
+check("the session's connections series, value 1",
+      len(conn) == 1 and 'target="%s"' % iqn in conn[0] and conn[0].endswith(" 1"),
       str(conn))
+info = [l for l in mine if l.startswith("iscsiwatch_session_info{")]
+check("one info series for the session: state OK, a TSIH, value 1",
+      len(info) == 1 and 'state="OK"' in info[0] and not 'tsih=""' in info[0] and info[0].endswith(" 1"),
+      str(info))
+# Only what never changes labels the session's series: a state or TSIH
+# label would end every counter when it changed (docs/deploy.md).
+extra = {"iscsiwatch_session_info": ["tsih", "state"], "iscsiwatch_session_commands_total": ["op"],
+         "iscsiwatch_session_bytes_total": ["direction"], "iscsiwatch_session_errors_total": ["kind"],
+         "iscsiwatch_session_command_latency_seconds_bucket": ["le"]}
+bad = []
+for l in mine:
+    name, labels = l.split("{", 1)
+    names = re.findall(r'(?:^|,)([a-z_]+)="', labels.rsplit("}", 1)[0])
+    if names != ["seq", "initiator", "target", "isid"] + extra.get(name, []):
+        bad.append(l)
+check("the session's series are labelled seq, initiator, target, isid (+ their own)",
+      len(mine) > 40 and not bad, str(bad[:3]))
 reads = [l for l in mine if l.startswith("iscsiwatch_session_commands_total{") and 'op="read"' in l]
 writes = [l for l in mine if l.startswith("iscsiwatch_session_commands_total{") and 'op="write"' in l]
 # libiscsi's login may add its own commands (TEST UNIT READY, READ CAPACITY): at least ours.
@@ -119,19 +139,21 @@ live = [s for s in f["sessions"] if s["cim"]["EndPointName"] and s["cim"]["EndPo
 check("the periodic JSON file holds the live session", len(live) == 1 and live[0]["cim"]["Status"] == "OK")
 
 # Prometheus: the series from both sensors.
-q = 'iscsiwatch_session_connections{initiator="%s",state="OK"}' % ini
+q = ('iscsiwatch_session_connections{initiator="%s"} * on (instance, seq) group_left (state, tsih) '
+     'iscsiwatch_session_info{state="OK"}') % ini
 inst = set()
 for _ in range(60):
     try:
         _, body = get("http://127.0.0.1:%s/api/v1/query?query=%s" % (pport, urllib.parse.quote(q)))
         r = json.loads(body)
-        inst = {x["metric"]["instance"] for x in r["data"]["result"] if x["value"][1] == "1"}
+        inst = {x["metric"]["instance"] for x in r["data"]["result"]
+                if x["value"][1] == "1" and x["metric"].get("state") == "OK" and x["metric"].get("tsih")}
         if len(inst) == 2:
             break
     except OSError:
         pass
     time.sleep(0.5)
-check("Prometheus returns the session's series from both sensors", len(inst) == 2, str(inst))
+check("Prometheus joins the session's series with its state from both sensors", len(inst) == 2, str(inst))
 sys.exit(1 if fails else 0)
 PY
 rc=$?
