@@ -210,6 +210,10 @@ struct session {
 	uint64_t domain;        /* net_tcp.domain of its logins: part of
 				   the nexus, so tenants stay apart */
 	bool login_observed;    /* the leading login was seen */
+	/* Its opening event (SESS_OPENING_*), held until its first
+	 * connection is added, so that it names that connection's
+	 * addresses like every later event (event_who.h). */
+	uint8_t opening;
 	int session_type;       /* -1 unknown, else enum neg_session_type */
 	struct neg_values vals; /* session-wide values of the leading login */
 	uint64_t install_ns;    /* leading Login Request (or first seen) */
@@ -332,7 +336,10 @@ struct session *session_login_begin(struct session_table *st, uint64_t now,
 				    const struct neg *neg,
 				    const uint8_t isid[6], uint16_t tsih,
 				    uint64_t domain);
-/* Adds the connection of a login (or of traffic without one) to s. */
+/* Adds the connection of a login (or of traffic without one) to s. The
+ * first one also says the event that opened s (session_starting or
+ * session_found, deferred by session_login_begin or session_orphan), at
+ * `now`: the caller passes the same time to both. */
 struct sconn *session_conn_add(struct session_table *st, struct session *s,
 			       const struct flow *f, int initiator_ep,
 			       uint64_t now, bool login_observed);

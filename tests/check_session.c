@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_who.h"
 #include "flow.h"
 #include "session.h"
 
@@ -24,13 +25,16 @@ struct rig {
 	char last[SESS_EVENT_DETAIL_MAX]; /* detail of the last event */
 	const char *last_ptr;             /* as the listener got it */
 	const struct session *ev_sess[64]; /* of event i, i < 64 */
+	bool last_has_conn;               /* the listener got a connection */
+	struct event_who last_who;        /* who the last event named */
 };
 
 static void on_event(void *user, const struct session *s,
 		     const struct sconn *c, const struct sess_event *ev)
 {
-	(void)c;
 	struct rig *r = user;
+	r->last_has_conn = c != NULL;
+	event_who_fill(s, c, &r->last_who);
 	if (r->nevents < 64)
 		r->ev_sess[r->nevents] = s;
 	r->nevents++;
@@ -452,7 +456,9 @@ START_TEST(test_event_detail_compact)
 	rig_init(&r, 4);
 	struct session *s = session_orphan(r.st, 1);
 	ck_assert_ptr_nonnull(s);
-	ck_assert_uint_eq(s->nevents, 1); /* session_found */
+	/* session_found, said with the first connection. */
+	ck_assert_ptr_nonnull(session_conn_add(r.st, s, &r.flow[0], 0, 1, false));
+	ck_assert_uint_eq(s->nevents, 1);
 	ck_assert_uint_eq(s->events_cap, SESSION_EVENTS_MIN);
 	session_event(r.st, s, NULL, 2, "test", "%s", "short");
 	const struct sess_event *e = session_event_at(s, 1);
@@ -477,6 +483,55 @@ START_TEST(test_event_detail_compact)
 }
 END_TEST
 
+/* The event that opens a session - session_starting for a leading
+ * login, session_found for a login with a TSIH or for traffic without a
+ * login - is said when its first connection is added: session-wide (no
+ * connection, so no CID), but naming that connection's addresses, as
+ * every later event does (docs/output.md, NDJSON events). */
+START_TEST(test_opening_event_who)
+{
+	static const struct {
+		uint16_t tsih; /* of the login (0: leading); the last: no login */
+		const char *kind, *detail;
+	} v[] = {
+	    {0, "session_starting", "leading login from iqn.2026-11.test:i"},
+	    {0x0105, "session_found",
+	     "connection login with TSIH 0x0105; leading login not captured"},
+	    {2, "session_found", "full feature traffic without a captured login"},
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		struct rig r;
+		rig_init(&r, 4);
+		r.flow[3].ep[0].addr.a[0] = 192;
+		r.flow[3].ep[0].addr.a[3] = 7;
+		r.flow[3].ep[1].addr.a[0] = 10;
+		r.flow[3].ep[1].addr.a[3] = 9;
+		struct session *s =
+		    i == 2 ? session_orphan(r.st, 5 * SEC)
+			   : session_login_begin(r.st, 5 * SEC, &r.neg, ISID,
+						 v[i].tsih, 0);
+		ck_assert_ptr_nonnull(s);
+		ck_assert_int_eq(r.nevents, 0);
+		ck_assert_ptr_nonnull(
+		    session_conn_add(r.st, s, &r.flow[3], 0, 5 * SEC, i != 2));
+		ck_assert_int_eq(r.nevents, 1);
+		ck_assert_str_eq(r.last_kind, v[i].kind);
+		ck_assert_str_eq(r.last, v[i].detail);
+		ck_assert_uint_eq(session_event_at(s, 0)->ts_ns, 5 * SEC);
+		ck_assert(!r.last_has_conn);
+		ck_assert_str_eq(r.last_who.initiator_addr, "192.0.0.7");
+		ck_assert_int_eq(r.last_who.initiator_port, 40003);
+		ck_assert_str_eq(r.last_who.target_addr, "10.0.0.9");
+		ck_assert_int_eq(r.last_who.target_port, 3260);
+		/* Said once: a second connection adds no opening event. */
+		ck_assert_ptr_nonnull(
+		    session_conn_add(r.st, s, &r.flow[4], 0, 6 * SEC, i != 2));
+		ck_assert_int_eq(r.nevents, 1);
+		rig_free(&r);
+	}
+}
+END_TEST
+
 START_TEST(test_caps)
 {
 	struct rig r;
@@ -492,7 +547,8 @@ START_TEST(test_caps)
 	for (unsigned i = 0; i < SESSION_EVENTS_MAX + 10; i++)
 		session_event(r.st, s, NULL, 100 + i, "test", "event %u", i);
 	ck_assert_uint_eq(s->nevents, SESSION_EVENTS_MAX);
-	ck_assert_uint_eq(s->events_dropped, 11); /* 10 + session_found */
+	/* session_found waits for the first connection (added below). */
+	ck_assert_uint_eq(s->events_dropped, 10);
 	const struct sess_event *newest = session_event_at(s, s->nevents - 1);
 	char want[32];
 	snprintf(want, sizeof(want), "event %u", SESSION_EVENTS_MAX + 9);
@@ -504,6 +560,10 @@ START_TEST(test_caps)
 	for (unsigned i = 0; i < SESSION_CONNS_MAX; i++) {
 		struct sconn *c = session_conn_add(r.st, s, &r.flow[i % 8], 0, i, false);
 		ck_assert_ptr_nonnull(c);
+		if (i == 0)
+			ck_assert_str_eq(
+			    session_event_at(s, s->nevents - 1)->kind,
+			    "session_found");
 		if (i == 3) {
 			c->phase = CP_ENDED; /* logged out, TCP still open */
 			held = c;
@@ -904,6 +964,7 @@ Suite *session_suite(void)
 	tcase_add_test(core, test_logout_refused_and_unrequested);
 	tcase_add_test(core, test_orphan_and_trouble);
 	tcase_add_test(core, test_capture_loss_not_degrading);
+	tcase_add_test(core, test_opening_event_who);
 	suite_add_tcase(s, core);
 	TCase *idx = tcase_create("index");
 	tcase_add_test(idx, test_index_reinstatement_among_many);

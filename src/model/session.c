@@ -858,6 +858,35 @@ static void login_names(const struct neg *neg, char iname[NEG_STR_MAX],
 	copy_str(tname, &neg->target_name);
 }
 
+enum {
+	SESS_OPENING_NONE,
+	SESS_OPENING_STARTING, /* a leading login */
+	SESS_OPENING_JOINED,   /* a login with a TSIH, the leading one unseen */
+	SESS_OPENING_ORPHAN,   /* full feature traffic, no login seen */
+};
+
+/* The event that opened s, once its first connection is in s->conns:
+ * session-wide (no CID), but with that connection's addresses. */
+static void session_opening_say(struct session_table *st, struct session *s,
+				uint64_t now)
+{
+	uint8_t o = s->opening;
+	s->opening = SESS_OPENING_NONE;
+	if (o == SESS_OPENING_STARTING)
+		session_event(st, s, NULL, now, "session_starting",
+			      "leading login from %s",
+			      s->initiator_name[0] ? s->initiator_name
+						   : "(unnamed initiator)");
+	else if (o == SESS_OPENING_JOINED)
+		session_event(st, s, NULL, now, "session_found",
+			      "connection login with TSIH 0x%04x; leading "
+			      "login not captured",
+			      s->tsih);
+	else if (o == SESS_OPENING_ORPHAN)
+		session_event(st, s, NULL, now, "session_found",
+			      "full feature traffic without a captured login");
+}
+
 struct session *session_login_begin(struct session_table *st, uint64_t now,
 				    const struct neg *neg,
 				    const uint8_t isid[6], uint16_t tsih,
@@ -894,16 +923,10 @@ struct session *session_login_begin(struct session_table *st, uint64_t now,
 		s->tsih = tsih;
 		s->tsih_known = true;
 		s->status = ST_OK;
-		session_event(st, s, NULL, now, "session_found",
-			      "connection login with TSIH 0x%04x; leading "
-			      "login not captured",
-			      tsih);
+		s->opening = SESS_OPENING_JOINED;
 	} else {
 		s->login_observed = true;
-		session_event(st, s, NULL, now, "session_starting",
-			      "leading login from %s",
-			      s->initiator_name[0] ? s->initiator_name
-						   : "(unnamed initiator)");
+		s->opening = SESS_OPENING_STARTING;
 	}
 	return s;
 }
@@ -922,8 +945,10 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 				  (*link)->phase != CP_LOST) ||
 				 !(*link)->released))
 			link = &(*link)->next;
-		if (!*link)
+		if (!*link) {
+			session_opening_say(st, s, now);
 			return NULL;
+		}
 		struct sconn *old = *link;
 		*link = old->next;
 		scsi_stats_free(old->scsi);
@@ -933,8 +958,11 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 		s->incomplete = true;
 	}
 	struct sconn *c = pool_zalloc(&sconn_pool);
-	if (!c)
+	if (!c) {
+		/* Said without addresses rather than not at all. */
+		session_opening_say(st, s, now);
 		return NULL;
+	}
 	c->flow_id = f->id;
 	c->initiator = f->ep[initiator_ep];
 	c->outer = f->outer;
@@ -951,6 +979,7 @@ struct sconn *session_conn_add(struct session_table *st, struct session *s,
 		link = &(*link)->next;
 	*link = c;
 	s->nconns++;
+	session_opening_say(st, s, now);
 	return c;
 }
 
@@ -1286,8 +1315,7 @@ struct session *session_orphan(struct session_table *st, uint64_t now)
 	if (!s)
 		return NULL;
 	s->status = ST_OK;
-	session_event(st, s, NULL, now, "session_found",
-		      "full feature traffic without a captured login");
+	s->opening = SESS_OPENING_ORPHAN;
 	return s;
 }
 

@@ -147,7 +147,10 @@ ev_cases = {
     "ISID without 0x": lambda e: e.update(isid="80fffc0e0000"),
     "kind not snake_case": lambda e: e.update(kind="LoginFailed"),
     "detail missing": lambda e: e.pop("detail"),
+    "a CID on the opening event": lambda e: e.update(cid=0),
 }
+if line["kind"] != "session_starting":
+    bad(f"the first event of tgtd-chap is {line['kind']}, not session_starting")
 for name, fn in ev_cases.items():
     e = copy.deepcopy(line)
     fn(e)

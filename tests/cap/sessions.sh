@@ -3,7 +3,8 @@
 # must yield as sessions (captures/README.md says how each was made):
 # CHAP and mutual CHAP with no secret material in any output, failed
 # logins with their status, discovery results and irrelevant keys,
-# digests, and a capture that starts mid-session (unknown stays null).
+# digests, and a capture that starts mid-session (unknown stays null);
+# every session's opening event names its first connection's addresses.
 set -u
 build=${1:-build}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -102,5 +103,18 @@ check("midsession: logged out", cim["OperationalStatus"], [10])
 # demo: discovery then a normal session.
 ss = load("demo")["sessions"]
 check("demo: session types", [s["cim"]["SessionType"] for s in ss], [2, 3])
+
+# The event that opens a session (session_starting; session_found when
+# the login was missed) is session-wide (cid null) and names the
+# addresses of the connection that opened it, like every later event.
+for c in ("tgtd-chap", "tgtd-discovery", "tgtd-digests", "midsession", "demo"):
+    first = {s["seq"]: s["connections"][0] for s in load(c)["sessions"]}
+    ev = [json.loads(l) for l in open(f"{tmp}/{c}.ndjson")]
+    opening = [e for e in ev if e["kind"] in ("session_starting", "session_found")]
+    check(f"{c}: one opening event per session", sorted(e["seq"] for e in opening), sorted(first))
+    check(f"{c}: opening events name their connection",
+          [(e["cid"], f'{e["initiator_address"]}:{e["initiator_port"]}',
+            f'{e["target_address"]}:{e["target_port"]}') for e in opening],
+          [(None, first[e["seq"]]["initiator"], first[e["seq"]]["target"]) for e in opening])
 done()
 PY
