@@ -128,6 +128,9 @@ struct framer {
 	uint8_t hd, dd;		 /* enum framer_digest_mode for the next PDU */
 	uint8_t pdu_hd, pdu_dd;	 /* modes of the PDU being framed */
 	uint8_t guessed;	 /* modes set OFF only for want of a match */
+	uint8_t vouch;		 /* guessed modes the PDU just ended was framed
+				  * under: the BHS due next vouches for them */
+	uint8_t votes[2];	 /* plausible BHSs that did, hd and dd */
 	uint8_t state;		 /* framer.c's state machine */
 	bool synced;		 /* false: looking for / checking a BHS */
 	bool cand;		 /* the header is a resync candidate */
@@ -171,6 +174,10 @@ size_t framer_scan(const struct framer *f, const uint8_t *p, size_t n);
 /* A resync that knows where the stream's BHSs fall mod 4 tests only
  * those offsets, for at most this many bytes (framer.c, scan_keep()). */
 #define FRAMER_ALIGN_SCAN_MAX (4u << 20)
+/* A digest mode guessed OFF (the login was not seen) is kept across
+ * resyncs once this many PDUs framed under it were each followed by a
+ * plausible BHS where it put the next one (framer.c, vouch_check()). */
+#define FRAMER_GUESS_VOTES 3
 /* The same, testing only the offsets i with i mod 4 == first (what a
  * resync does once it knows where the stream's BHSs fall mod 4). */
 size_t framer_scan_aligned(const struct framer *f, const uint8_t *p, size_t n,

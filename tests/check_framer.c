@@ -1219,6 +1219,64 @@ START_TEST(test_candidate_dies_in_gap)
 }
 END_TEST
 
+/* Data-In PDUs of 100 bytes, no digests, framed with the data digest
+ * mode unknown (the login was not seen), so it is guessed OFF at x0.
+ * x0..x(k-1) whole (x1.. with Data-In flags b1), x(k)'s header lost in a
+ * gap, a resync on x(k+1), confirmed by x(k+2), which a second gap cuts;
+ * two more PDUs. Checks the log and that x(k+2) reports data digest dd:
+ * ABSENT when the guess was kept across the resync, UNCHECKED when it
+ * was forgotten. */
+static void guess_across_resync(int k, uint8_t b1, int dd, const char *what)
+{
+	struct stream s = {0};
+	for (int i = 0; i < k + 5; i++)
+		add(&s, 0x25, i == k + 4 ? 0x81 : i && i < k ? b1 : 0x00, 0,
+		    NULL, 100);
+	const struct xpdu *cut = &s.x[k + 2];
+	struct lost_span g[2] = {{s.x[k].off + 10, 60}, {cut->data + 20, 30}};
+	struct counters c;
+	char *got = run_with_gaps(
+	    &s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_UNKNOWN}, g, 2,
+	    &c);
+	struct rec e = {0};
+	logf_(&e, "%s", "");
+	for (int i = 0; i < k; i++)
+		expect_full(&e, &s, &s.x[i]);
+	expect_header_only(&e, &s.x[k + 1]);
+	log_pdu(&e, cut->off, OP_DATA_IN, cut->b1, 0, cut->dl, cut->itt,
+		PDU_DIGEST_ABSENT, 20, fnv(FNV0, s.b + cut->data, 20), dd, true);
+	for (int i = k + 3; i < k + 5; i++)
+		expect_full(&e, &s, &s.x[i]);
+	assert_log(got, e.log, what);
+	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
+	ck_assert_uint_eq(c.v[CTR_DIGEST_DETECTED], 0);
+	free(got);
+	free(e.log);
+	stream_free(&s);
+}
+
+/* FRAMER_GUESS_VOTES (3) plausible BHSs after x0, x1, x2 vouch for the
+ * guess: it is kept across the resync. */
+START_TEST(test_vouched_guess_kept)
+{
+	REQUIRE(FRAMER_GUESS_VOTES == 3);
+	guess_across_resync(4, 0x00, PDU_DIGEST_ABSENT, "a vouched guess");
+}
+END_TEST
+
+/* One vote short (the resync comes a PDU earlier), or votes from BHSs
+ * that are valid but not plausible (Data-In with a reserved flag, 0x08:
+ * what a wrong guess's 4-bytes-early position may hold), the guess is
+ * forgotten at the resync. */
+START_TEST(test_unvouched_guess_forgotten)
+{
+	REQUIRE(FRAMER_GUESS_VOTES == 3);
+	guess_across_resync(3, 0x00, PDU_DIGEST_UNCHECKED, "one vote short");
+	guess_across_resync(4, 0x08, PDU_DIGEST_UNCHECKED,
+			    "implausible BHSs do not vouch");
+}
+END_TEST
+
 /* Takes n bytes out of s at `at`; the PDUs after it move back. */
 static void cut_bytes(struct stream *s, size_t at, size_t n)
 {
@@ -1634,6 +1692,8 @@ Suite *framer_suite(void)
 	tcase_add_test(tc, test_candidate_survives_gap);
 	tcase_add_test(tc, test_candidate_gap_ends_at_bhs);
 	tcase_add_test(tc, test_candidate_dies_in_gap);
+	tcase_add_test(tc, test_vouched_guess_kept);
+	tcase_add_test(tc, test_unvouched_guess_forgotten);
 	tcase_add_test(tc, test_gap_resync_aligned);
 	tcase_add_test(tc, test_unpadded_forgets_alignment);
 	tcase_add_test(tc, test_gap_hid_misalignment);

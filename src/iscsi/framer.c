@@ -650,6 +650,48 @@ static void guessed_off(struct framer *f, uint8_t *m, unsigned bit)
 	}
 }
 
+static void forget_guesses(struct framer *f)
+{
+	f->guessed = 0;
+	f->vouch = 0;
+	f->votes[0] = f->votes[1] = 0;
+}
+
+/* The PDU ending now (not a Login: its modes are fixed, §13.1) was
+ * framed under the guessed modes it notes; where the next BHS is due
+ * tells whether they were right. */
+static void vouch_note(struct framer *f)
+{
+	f->vouch = 0;
+	if (!f->guessed || iscsi_opcode_is_login(f->cur.opcode))
+		return;
+	if (f->pdu_hd == FRAMER_DIGEST_OFF)
+		f->vouch |= f->guessed & G_HD;
+	if (f->pdu_dd != FRAMER_DIGEST_ON && f->cur.data_len)
+		f->vouch |= f->guessed & G_DD;
+}
+
+/* h, a valid BHS where the modes of the PDU before it put it. A wrong
+ * OFF guess puts the next BHS 4 bytes early, into bytes that are seldom
+ * plausible: FRAMER_GUESS_VOTES plausible ones make the guess a known
+ * mode, which a resync keeps. Forgetting it at every resync cost a CRC
+ * of the next PDU's data and let candidates be confirmed at two
+ * lengths, on every connection whose login the capture missed. */
+static void vouch_check(struct framer *f, const uint8_t *h)
+{
+	if (!f->vouch)
+		return;
+	bool plausible = cand_full(f, h);
+	for (unsigned i = 0; i < 2; i++) {
+		unsigned bit = i ? G_DD : G_HD;
+		if (!(f->vouch & bit) || !plausible)
+			continue;
+		if (++f->votes[i] >= FRAMER_GUESS_VOTES)
+			f->guessed &= (uint8_t)~bit;
+	}
+	f->vouch = 0;
+}
+
 /* Looking for a BHS from stream offset `from` on (bytes before it are
  * accounted for). A mode that detection set OFF only because a CRC did
  * not match is forgotten: if it was wrong, keeping it would make every
@@ -666,7 +708,7 @@ static void enter_resync(struct framer *f, uint64_t from)
 		f->hd = FRAMER_DIGEST_UNKNOWN;
 	if (f->guessed & G_DD)
 		f->dd = FRAMER_DIGEST_UNKNOWN;
-	f->guessed = 0;
+	forget_guesses(f);
 }
 
 /* The candidate at hdr_off is confirmed. A candidate from before a gap
@@ -728,6 +770,7 @@ static void pdu_end(struct framer *f, const struct framer_cb *cb, void *u)
 {
 	f->state = ST_HDR;
 	f->hdr_have = 0;
+	vouch_note(f);
 	if (cb->pdu_end)
 		cb->pdu_end(u, &f->cur);
 }
@@ -914,6 +957,8 @@ static size_t step_hdr(struct framer *f, const struct framer_cb *cb, void *u,
 		if (n >= BHS) {
 			if (f->synced && !bhs_valid(p))
 				return lost_framing(f, f->hdr_off, hdr_buf(f));
+			if (f->synced)
+				vouch_check(f, p);
 			uint32_t len = hdr_len(f, p);
 			if (len <= n) /* zero copy */
 				return hdr_done(f, cb, u, p);
@@ -927,6 +972,8 @@ static size_t step_hdr(struct framer *f, const struct framer_cb *cb, void *u,
 			return used;
 		if (f->synced && !bhs_valid(hdr_buf(f)))
 			return lost_framing(f, f->hdr_off, hdr_buf(f));
+		if (f->synced)
+			vouch_check(f, hdr_buf(f));
 		f->hdr_need = (uint16_t)hdr_len(f, hdr_buf(f));
 		if (!hdr_room(f))
 			return no_room(f);
@@ -1277,7 +1324,7 @@ void framer_set_digests(struct framer *f, enum framer_digest_mode hd,
 {
 	f->hd = hd;
 	f->dd = dd;
-	f->guessed = 0;
+	forget_guesses(f);
 }
 
 void framer_feed(struct framer *f, const struct framer_cb *cb, void *user,
