@@ -654,53 +654,12 @@ START_TEST(test_escaping_table_c1_bidi)
 }
 END_TEST
 
-/* The HTML report: hostile names stay text - markup characters become
- * entities, controls and bidi overrides visible escapes, invalid UTF-8
- * U+FFFD - and the page fetches nothing. */
-START_TEST(test_escaping_html)
-{
-	struct session *s = bad_session();
-	struct session *x = fx_session("iqn.x:<script>alert(1)</script>",
-				       "iqn.y:a\xe2\x80\xae"
-				       "evil&co");
-	x->seq = 1;
-	s->next = x;
-	struct export_meta m = meta();
-	char *text = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&text, &len);
-	ck_assert_ptr_nonnull(fp);
-	export_html_write(fp, s, &m);
-	fclose(fp);
-	assert_valid_utf8(text, len);
-	for (size_t i = 0; i < len; i++)
-		ck_assert_msg(text[i] == '\n' || (unsigned char)text[i] >= 0x20,
-			      "control byte 0x%02x at %zu", text[i], i);
-	ck_assert_ptr_null(strstr(text, "<script"));
-	ck_assert_ptr_nonnull(strstr(text, "&lt;script&gt;alert(1)&lt;/script&gt;"));
-	ck_assert_ptr_nonnull(strstr(text, "a&quot;b\\c\\x01\\x1B[31m\\x0A\xef\xbf\xbd"));
-	ck_assert_ptr_nonnull(strstr(text, "a\\u202Eevil&amp;co"));
-	ck_assert_ptr_null(strstr(text, "\xe2\x80\xae"));
-	ck_assert_ptr_nonnull(strstr(text, "default-src 'none'"));
-	/* One table row per session. */
-	size_t rows = 0;
-	for (const char *p = text; (p = strstr(p, "<tr class=\"session\"")); p++)
-		rows++;
-	ck_assert_uint_eq(rows, 2);
-	free(text);
-	fx_free(s);
-}
-END_TEST
-
-/* The report names the VLANs and tunnels a session was seen in - in its
- * table row, its section and its timeline lane - and says nothing of
- * them for a session seen bare, whose page stays as it was. */
-static char *html_text(const struct session *s)
+/* The report of the sessions from s on; its length in *len. */
+static char *html_text(const struct session *s, size_t *len)
 {
 	struct export_meta m = meta();
 	char *text = NULL;
-	size_t len = 0;
-	FILE *fp = open_memstream(&text, &len);
+	FILE *fp = open_memstream(&text, len);
 	ck_assert_ptr_nonnull(fp);
 	export_html_write(fp, s, &m);
 	fclose(fp);
@@ -715,17 +674,52 @@ static size_t count_of(const char *text, const char *needle)
 	return n;
 }
 
+/* The HTML report: hostile names stay text - markup characters become
+ * entities, controls and bidi overrides visible escapes, invalid UTF-8
+ * U+FFFD - and the page fetches nothing. */
+START_TEST(test_escaping_html)
+{
+	struct session *s = bad_session();
+	struct session *x = fx_session("iqn.x:<script>alert(1)</script>",
+				       "iqn.y:a\xe2\x80\xae"
+				       "evil&co");
+	x->seq = 1;
+	s->next = x;
+	size_t len = 0;
+	char *text = html_text(s, &len);
+	assert_valid_utf8(text, len);
+	for (size_t i = 0; i < len; i++)
+		ck_assert_msg(text[i] == '\n' || (unsigned char)text[i] >= 0x20,
+			      "control byte 0x%02x at %zu", text[i], i);
+	ck_assert_ptr_null(strstr(text, "<script"));
+	ck_assert_ptr_nonnull(strstr(text, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+	ck_assert_ptr_nonnull(strstr(text, "a&quot;b\\c\\x01\\x1B[31m\\x0A\xef\xbf\xbd"));
+	ck_assert_ptr_nonnull(strstr(text, "a\\u202Eevil&amp;co"));
+	ck_assert_ptr_null(strstr(text, "\xe2\x80\xae"));
+	ck_assert_ptr_nonnull(strstr(text, "default-src 'none'"));
+	/* One table row per session. */
+	ck_assert_uint_eq(count_of(text, "<tr class=\"session\""), 2);
+	free(text);
+	fx_free(s);
+}
+END_TEST
+
+/* The report names the VLANs and tunnels a session was seen in - in its
+ * table row, its section and its timeline lane - and says nothing of
+ * them for a session seen bare, whose page stays as it was. */
+
 START_TEST(test_html_path)
 {
 	struct session *s = fx_session(FX_INAME, FX_TNAME);
 	struct sconn *c = fx_conn(s, 0, FX_NORMAL_I, FX_NORMAL_T, true);
 	ck_assert_ptr_nonnull(c);
-	char *bare = html_text(s);
+	size_t len;
+	char *bare = html_text(s, &len);
 	ck_assert_uint_eq(count_of(bare, "seen in"), 0);
 	c->outer = (struct net_outer){.vlan = {100}, .nvlan = 1,
 				      .tunnels = NET_TUN_VXLAN, .vni = 5000,
 				      .has_vni = true};
-	char *text = html_text(s);
+	char *text = html_text(s, &len);
 	ck_assert_uint_eq(
 	    count_of(text, "<br><span class=\"meta path\">seen in VLAN 100, "
 			   "VXLAN VNI 5000</span></td>"),

@@ -1149,47 +1149,41 @@ START_TEST(test_gap_resync_aligned)
 }
 END_TEST
 
-/* A candidate found after a gap is confirmed by the BHS its length
- * points to even when a second gap, of known length, falls inside its
- * data: stream offsets still hold across it. x2 is confirmed by x3, as
- * with no second gap; dropping the candidate at the gap would have made
- * x3 the candidate and lost its data too. */
-START_TEST(test_candidate_survives_gap)
+/* x1's header lost as in test_gap_over_header, then a second gap of
+ * known length inside x2's data, 30 bytes long or (up_to_x3) ending
+ * right where x3's BHS begins: the candidate x2, seen before it, is
+ * still confirmed by x3, as with no second gap. Stream offsets hold
+ * across a gap; dropping the candidate there would have made x3 the
+ * candidate and lost its data too. */
+static void second_gap_keeps_x2(bool up_to_x3, const char *what)
 {
 	struct stream s = {0};
 	struct xpdu *x = add_gap_stream(&s, NULL, 100);
-	const struct xpdu *x2 = &s.x[2];
-	struct lost_span g[2] = {{x->off + 10, 60}, {x2->data + 20, 30}};
+	size_t at = s.x[2].data + 20;
+	struct lost_span g[2] = {{x->off + 10, 60},
+				 {at, up_to_x3 ? s.x[3].off - at : 30}};
 	struct counters c;
 	char *got = run_with_gaps(
 	    &s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_OFF}, g, 2, &c);
 	char *want = resynced_on_x2(&s);
-	assert_log(got, want, "a gap inside the candidate");
+	assert_log(got, want, what);
 	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
 	ck_assert_uint_eq(c.v[CTR_PDUS], 4);
 	free(got);
 	free(want);
 	stream_free(&s);
 }
+
+START_TEST(test_candidate_survives_gap)
+{
+	second_gap_keeps_x2(false, "a gap inside the candidate");
+}
 END_TEST
 
-/* The same with the second gap ending right where x3's BHS begins: the
- * first byte after a gap is where a kept candidate's BHS may be due. */
+/* The first byte after a gap is where a kept candidate's BHS may be due. */
 START_TEST(test_candidate_gap_ends_at_bhs)
 {
-	struct stream s = {0};
-	struct xpdu *x = add_gap_stream(&s, NULL, 100);
-	size_t at = s.x[2].data + 20;
-	struct lost_span g[2] = {{x->off + 10, 60}, {at, s.x[3].off - at}};
-	struct counters c;
-	char *got = run_with_gaps(
-	    &s, (struct mode){FRAMER_DIGEST_OFF, FRAMER_DIGEST_OFF}, g, 2, &c);
-	char *want = resynced_on_x2(&s);
-	assert_log(got, want, "a gap up to the BHS that confirms");
-	ck_assert_uint_eq(c.v[CTR_PDU_RESYNC], 1);
-	free(got);
-	free(want);
-	stream_free(&s);
+	second_gap_keeps_x2(true, "a gap up to the BHS that confirms");
 }
 END_TEST
 
