@@ -5,7 +5,7 @@
 # PREFIX (default /usr/local) and DESTDIR for `make install`.
 
 CC      ?= cc
-PKGS    := libpcap libiscsi jansson libmicrohttpd libxml-2.0 ncursesw
+PKGS    := libpcap libiscsi jansson libmicrohttpd libxml-2.0 zlib ncursesw
 SAN     ?=
 ifeq ($(SAN),1)
 BUILD   ?= build-san
@@ -22,9 +22,9 @@ ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -Iinclude -I$
            -MMD -MP
 # pkg-config only when the libraries are there: `make deps` must run first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   = $(shell pkg-config --libs libpcap libiscsi jansson libmicrohttpd libxml-2.0 2>/dev/null)
-# The program links only what every run uses: libmicrohttpd and libxml2
-# (--listen) are opened with dlopen() when a run needs them (lazylib.h),
+PKG_LIBS   = $(shell pkg-config --libs libpcap libiscsi jansson libmicrohttpd libxml-2.0 zlib 2>/dev/null)
+# The program links only what every run uses: libmicrohttpd, libxml2 and
+# zlib (--listen) are opened with dlopen() when a run needs them (lazylib.h),
 # under the SONAME of the .so that pkg-config names, read once here.
 # The tests, tools and fuzz targets link PKG_LIBS (they call libxml2 too).
 PROG_LIBS  = $(shell pkg-config --libs libpcap libiscsi jansson 2>/dev/null)
@@ -32,8 +32,10 @@ soname_of  = $(shell f=$$(pkg-config --variable=libdir $(1) 2>/dev/null)/lib$(2)
                objdump -p "$$f" 2>/dev/null | sed -n 's/^ *SONAME *//p')
 LAZYLIB_MHD_SONAME := $(call soname_of,libmicrohttpd,microhttpd)
 LAZYLIB_XML_SONAME := $(call soname_of,libxml-2.0,xml2)
+LAZYLIB_Z_SONAME   := $(call soname_of,zlib,z)
 LAZYLIB_DEFS := -DLAZYLIB_MHD_SONAME='"$(LAZYLIB_MHD_SONAME)"' \
-                -DLAZYLIB_XML_SONAME='"$(LAZYLIB_XML_SONAME)"'
+                -DLAZYLIB_XML_SONAME='"$(LAZYLIB_XML_SONAME)"' \
+                -DLAZYLIB_Z_SONAME='"$(LAZYLIB_Z_SONAME)"'
 CURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)

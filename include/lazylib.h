@@ -67,9 +67,10 @@ struct lazylib {
  * table is then not to be used and the next call tries again. */
 int lazylib_load(struct lazylib *l, char *err, size_t errlen);
 
-/* The program's two, defined beside their users. Tests point .soname
+/* The program's three, defined beside their users. Tests point .soname
  * elsewhere (and clear .handle) to see a run that cannot load one. */
 extern struct lazylib http_lib; /* libmicrohttpd, out_http.c */
 extern struct lazylib xml_lib;  /* libxml2, cimxml.c */
+extern struct lazylib z_lib;    /* zlib, out_http.c (gzip answers) */
 
 #endif

@@ -6,14 +6,16 @@
 #   scripts/deps.sh test    that, and what only the tests need (make check)
 #
 # A library the program links goes in BUILD; a tool or peer only a test
-# uses goes in TEST. libmicrohttpd12 and libxml2 are opened by --listen
-# with dlopen() (src/lazylib.c), so nothing else says a run needs them.
+# uses goes in TEST. libmicrohttpd12, libxml2 and zlib1g are opened by
+# --listen with dlopen() (src/lazylib.c), so nothing else says a run
+# needs them.
 set -eu
 BUILD="build-essential pkg-config libpcap-dev libiscsi-dev libncurses-dev
-libjansson-dev libmicrohttpd-dev libxml2-dev libmicrohttpd12 libxml2"
+libjansson-dev libmicrohttpd-dev libxml2-dev zlib1g-dev libmicrohttpd12
+libxml2 zlib1g"
 TEST="check libiscsi-bin tgt istgt tshark tcpdump clang libclang-rt-14-dev
 python3 python3-scapy tmux tcpreplay iproute2 valgrind time prometheus
-chromium python3-jsonschema mandoc man-db sblim-wbemcli"
+chromium python3-jsonschema mandoc man-db sblim-wbemcli curl"
 case "${1:-}" in
 "") PKGS=$BUILD ;;
 test) PKGS="$BUILD $TEST" ;;

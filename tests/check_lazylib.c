@@ -111,7 +111,7 @@ static int h_none(void *user, const struct http_request *rq,
 	return -1;
 }
 
-static const struct http_route routes[] = {{"GET", "/x", 0, h_none}};
+static const struct http_route routes[] = {{"GET", "/x", 0, h_none, false}};
 
 START_TEST(test_http_without_library)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "check_suites.h"
 #include "out_http.h"
@@ -44,14 +45,35 @@ static int h_fail(void *user, const struct http_request *rq,
 	return -1;
 }
 
+/* A body that deflates well but not to nothing: numbered lines. */
+#define BIG_LINES 2000
+static int h_big(void *user, const struct http_request *rq,
+		 struct http_reply *rp)
+{
+	(void)user;
+	(void)rq;
+	calls++;
+	size_t cap = BIG_LINES * 32;
+	rp->body = malloc(cap);
+	rp->len = 0;
+	for (int i = 0; i < BIG_LINES; i++)
+		rp->len += (size_t)snprintf(rp->body + rp->len, cap - rp->len,
+					    "metric{n=\"%d\"} %d\n", i, i * 7);
+	return 0;
+}
+
 static const struct http_route routes[] = {
-    {"GET", "/hello", 0, h_hello},
-    {"POST", "/echo", 16, h_echo},
-    {"GET", "/fail", 0, h_fail},
+    {"GET", "/hello", 0, h_hello, false},
+    {"POST", "/echo", 16, h_echo, false},
+    {"GET", "/fail", 0, h_fail, false},
+    {"GET", "/big", 0, h_big, true},
 };
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
 /* One request on a fresh connection, served by polling the server from
  * this thread (as the capture loop does); the whole answer. */
+static size_t last_len;
+
 static char *roundtrip(struct http_server *h, const char *req)
 {
 	const char *a = http_address(h);
@@ -76,6 +98,7 @@ static char *roundtrip(struct http_server *h, const char *req)
 	}
 	close(fd);
 	buf[n] = '\0';
+	last_len = n;
 	return buf;
 }
 
@@ -83,7 +106,7 @@ START_TEST(test_routes)
 {
 	char err[256];
 	struct http_server *h =
-	    http_new("127.0.0.1:0", routes, 3, NULL, err, sizeof(err));
+	    http_new("127.0.0.1:0", routes, NROUTES, NULL, err, sizeof(err));
 	ck_assert_msg(h != NULL, "%s", err);
 	ck_assert_str_ne(strrchr(http_address(h), ':'), ":0");
 	calls = 0;
@@ -98,6 +121,8 @@ START_TEST(test_routes)
 	ck_assert_ptr_null(strstr(r, "head"));
 	r = roundtrip(h, "GET /nope HTTP/1.0\r\n\r\n");
 	ck_assert_ptr_nonnull(strstr(r, " 404 "));
+	ck_assert_ptr_nonnull(strstr(
+	    r, "not found (try GET /hello, POST /echo, GET /fail or GET /big)\n"));
 	r = roundtrip(h, "POST /hello HTTP/1.0\r\nContent-Length: 0\r\n\r\n");
 	ck_assert_ptr_nonnull(strstr(r, " 405 "));
 	ck_assert_ptr_nonnull(strstr(r, "Allow: GET"));
@@ -116,7 +141,7 @@ START_TEST(test_limits)
 {
 	char err[256];
 	struct http_server *h =
-	    http_new("0", routes, 3, NULL, err, sizeof(err));
+	    http_new("0", routes, NROUTES, NULL, err, sizeof(err));
 	ck_assert_msg(h != NULL, "%s", err);
 	ck_assert_ptr_nonnull(strstr(http_address(h), "127.0.0.1:"));
 	calls = 0;
@@ -135,6 +160,148 @@ START_TEST(test_limits)
 	free(req);
 	ck_assert_msg(strstr(r, " 200 ") == NULL, "%.200s", r);
 	ck_assert_int_eq(calls, 0);
+	http_free(h);
+}
+END_TEST
+
+START_TEST(test_accept_encoding)
+{
+	static const struct {
+		const char *v;
+		bool gzip;
+	} cases[] = {
+	    {NULL, false}, /* no field: as before, plain */
+	    {"", false},
+	    {"gzip", true},
+	    {"GZip", true},
+	    {"x-gzip", true},
+	    {"gzip, deflate, br", true},
+	    {"br,gzip", true},
+	    {" \tdeflate ,  gzip \t", true},
+	    {"deflate", false},
+	    {"identity", false},
+	    {"gzip;q=0", false},
+	    {"gzip; q=0.000", false},
+	    {"gzip ; Q=0.001", true},
+	    {"gzip;q=1", true},
+	    {"gzip;q=1.000", true},
+	    {"gzip;q=0.5, identity;q=1", true},
+	    {"*", true},
+	    {"*;q=0", false},
+	    {"*;q=0, gzip", true},       /* named beats "*" */
+	    {"gzip;q=0, *", false},      /* named beats "*" */
+	    {"gzip;q=0, *;q=1", false},
+	    {"identity;q=0, *", true},
+	    {"gzip;q=0, gzip;q=0.3", true}, /* the higher of the two */
+	    {"gzip;q=1.5", false},          /* not a qvalue: ignored */
+	    {"gzip;q=0.0001", false},
+	    {"gzip;q=", false},
+	    {"gzip;q=abc", false},
+	    {"gzip;level=9", false}, /* no such parameter */
+	    {"gzip x", false},
+	    {"gzipx", false},
+	    {"gzip;q=0.5 junk, deflate", false},
+	    {"deflate;q=0.5 junk, gzip", true},
+	    {",,gzip,,", true},
+	    {"\"gzip\"", false},
+	    {";q=1", false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		ck_assert_msg(http_accepts_gzip(cases[i].v) == cases[i].gzip,
+			      "'%s': want %d", cases[i].v ? cases[i].v : "(none)",
+			      cases[i].gzip);
+	/* Several field lines are one list (RFC 9110 §5.3). */
+	struct http_accept a;
+	http_accept_init(&a);
+	http_accept_add(&a, "deflate");
+	ck_assert(!http_accept_gzip(&a));
+	http_accept_add(&a, "gzip;q=0.2");
+	ck_assert(http_accept_gzip(&a));
+}
+END_TEST
+
+/* The body of a whole HTTP/1.0 answer r of n bytes, *len its size. */
+static const char *answer_body(const char *r, size_t n, size_t *len)
+{
+	const char *b = strstr(r, "\r\n\r\n");
+	ck_assert_ptr_nonnull(b);
+	b += 4;
+	*len = n - (size_t)(b - r);
+	return b;
+}
+
+static size_t gunzip(const char *in, size_t n, char *out, size_t cap)
+{
+	z_stream zs = {0};
+	ck_assert_int_eq(inflateInit2(&zs, 15 + 16), Z_OK);
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = (uInt)n;
+	zs.next_out = (Bytef *)out;
+	zs.avail_out = (uInt)cap;
+	ck_assert_int_eq(inflate(&zs, Z_FINISH), Z_STREAM_END);
+	ck_assert_uint_eq(zs.avail_in, 0); /* nothing after the trailer */
+	size_t got = cap - zs.avail_out;
+	inflateEnd(&zs);
+	return got;
+}
+
+START_TEST(test_gzip)
+{
+	char err[256];
+	struct http_server *h =
+	    http_new("127.0.0.1:0", routes, NROUTES, NULL, err, sizeof(err));
+	ck_assert_msg(h != NULL, "%s", err);
+	static char plain[65536], unz[65536];
+	size_t plen, n;
+	char *r = roundtrip(h, "GET /big HTTP/1.0\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(r, " 200 "));
+	ck_assert_ptr_null(strcasestr(r, "Content-Encoding"));
+	ck_assert_ptr_nonnull(strstr(r, "\r\nVary: Accept-Encoding\r\n"));
+	const char *b = answer_body(r, last_len, &plen);
+	ck_assert_uint_gt(plen, 30000);
+	ck_assert_uint_lt(plen, sizeof(plain));
+	memcpy(plain, b, plen);
+	/* Refused, or not named: the same bytes as with no field. */
+	static const char *const plain_reqs[] = {
+	    "GET /big HTTP/1.0\r\nAccept-Encoding: gzip;q=0, *\r\n\r\n",
+	    "GET /big HTTP/1.0\r\nAccept-Encoding: deflate, br\r\n\r\n",
+	    "GET /big HTTP/1.0\r\nAccept-Encoding: \r\n\r\n",
+	};
+	for (size_t i = 0; i < 3; i++) {
+		r = roundtrip(h, plain_reqs[i]);
+		ck_assert_ptr_null(strcasestr(r, "Content-Encoding"));
+		b = answer_body(r, last_len, &n);
+		ck_assert_uint_eq(n, plen);
+		ck_assert(memcmp(b, plain, plen) == 0);
+	}
+	/* Accepted, also on a second field line: gzip, inflating to the
+	 * same bytes. */
+	static const char *const gz_reqs[] = {
+	    "GET /big HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n",
+	    "GET /big HTTP/1.0\r\nAccept-Encoding: br\r\n"
+	    "accept-encoding: GZIP;q=0.5\r\n\r\n",
+	    "GET /big HTTP/1.0\r\nAccept-Encoding: *\r\n\r\n",
+	};
+	for (size_t i = 0; i < 3; i++) {
+		r = roundtrip(h, gz_reqs[i]);
+		ck_assert_msg(strstr(r, "\r\nContent-Encoding: gzip\r\n") != NULL,
+			      "%s: %.300s", gz_reqs[i], r);
+		ck_assert_ptr_nonnull(strstr(r, "\r\nVary: Accept-Encoding\r\n"));
+		b = answer_body(r, last_len, &n);
+		ck_assert_uint_lt(n, plen / 2);
+		ck_assert_uint_eq(gunzip(b, n, unz, sizeof(unz)), plen);
+		ck_assert(memcmp(unz, plain, plen) == 0);
+	}
+	/* HEAD: the GET's headers, no body. */
+	r = roundtrip(h, "HEAD /big HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(r, "\r\nContent-Encoding: gzip\r\n"));
+	answer_body(r, last_len, &n);
+	ck_assert_uint_eq(n, 0);
+	/* A route not marked gzip stays plain, without Vary. */
+	r = roundtrip(h, "GET /hello HTTP/1.0\r\nAccept-Encoding: gzip\r\n\r\n");
+	ck_assert_ptr_nonnull(strstr(r, "\r\n\r\nhello\n"));
+	ck_assert_ptr_null(strcasestr(r, "Content-Encoding"));
+	ck_assert_ptr_null(strcasestr(r, "Vary"));
 	http_free(h);
 }
 END_TEST
@@ -183,6 +350,8 @@ Suite *out_http_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, test_routes);
 	tcase_add_test(tc, test_parse_listen);
+	tcase_add_test(tc, test_accept_encoding);
+	tcase_add_test(tc, test_gzip);
 	suite_add_tcase(s, tc);
 	TCase *lim = tcase_create("limits");
 	tcase_add_test(lim, test_limits);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <zlib.h>
 
 #include "lazylib.h"
 
@@ -21,7 +23,9 @@
 #define MHD_SYMS(X, T)                                                         \
 	X(T, MHD_add_response_header)                                          \
 	X(T, MHD_create_response_from_buffer)                                  \
+	X(T, MHD_create_response_from_callback)                                \
 	X(T, MHD_destroy_response)                                             \
+	X(T, MHD_get_connection_values)                                        \
 	X(T, MHD_get_daemon_info)                                              \
 	X(T, MHD_get_timeout)                                                  \
 	X(T, MHD_lookup_connection_value)                                      \
@@ -37,6 +41,21 @@
 LAZYLIB_DEFINE(http_lib, struct mhd_table, mhd, MHD_SYMS, LAZYLIB_MHD_SONAME,
 	       "--listen");
 
+/* zlib, for gzip answers, opened with libmicrohttpd: libxml2 (POST
+ * /cimom, opened just before) already brings it into a --listen run,
+ * and a run without --listen need not load it (lazylib.h).
+ * deflateInit2() is a macro over deflateInit2_(). */
+#define Z_SYMS(X, T)                                                           \
+	X(T, deflate)                                                          \
+	X(T, deflateEnd)                                                       \
+	X(T, deflateInit2_)
+
+#ifndef LAZYLIB_Z_SONAME
+#error "LAZYLIB_Z_SONAME undefined: build with the Makefile"
+#endif
+LAZYLIB_DEFINE(z_lib, struct z_table, zt, Z_SYMS, LAZYLIB_Z_SONAME,
+	       "--listen");
+
 struct http_server {
 	struct MHD_Daemon *d;
 	const struct http_route *routes;
@@ -44,6 +63,7 @@ struct http_server {
 	void *user;
 	int fd; /* the daemon's epoll descriptor */
 	char addr[80];
+	char notfound[256]; /* the 404 text, naming every route */
 };
 
 /* Per request, from the first call of the access handler to the
@@ -171,6 +191,224 @@ static const char *req_header(const struct http_request *rq, const char *name)
 	return mhd.MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
 }
 
+/* RFC 9110 §5.6.2 tchar, the characters of a token. */
+static bool is_tchar(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+static const char *skip_ows(const char *p)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	return p;
+}
+
+/* RFC 9110 §12.4.2 qvalue: "0" ["." 0*3DIGIT] / "1" ["." 0*3"0"], in
+ * thousandths; -1 when not one. *pp moves past it. */
+static int parse_qvalue(const char **pp)
+{
+	const char *p = *pp;
+	if (*p != '0' && *p != '1')
+		return -1;
+	int q = (*p++ - '0') * 1000;
+	if (*p == '.') {
+		p++;
+		int scale = 100;
+		for (int i = 0; i < 3 && *p >= '0' && *p <= '9'; i++, p++) {
+			q += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (q > 1000 || (*p >= '0' && *p <= '9'))
+		return -1;
+	*pp = p;
+	return q;
+}
+
+/* One list member from p: the coding's span, its q (1000 when none).
+ * Returns where the member ends (at ',' or NUL); *q -1 when it is not
+ * well formed (then it counts for nothing). */
+static const char *accept_member(const char *p, const char **name,
+				 size_t *len, int *q)
+{
+	p = skip_ows(p);
+	*name = p;
+	while (is_tchar(*p))
+		p++;
+	*len = (size_t)(p - *name);
+	*q = *len ? 1000 : -1;
+	p = skip_ows(p);
+	/* Parameters: only "q" is defined for Accept-Encoding; any other
+	 * makes the member malformed rather than silently ignored. */
+	while (*q >= 0 && *p == ';') {
+		p = skip_ows(p + 1);
+		if ((p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+			p += 2;
+			*q = parse_qvalue(&p);
+		} else {
+			*q = -1;
+		}
+		p = skip_ows(p);
+	}
+	if (*p != ',' && *p != '\0')
+		*q = -1;
+	while (*p && *p != ',')
+		p++;
+	return p;
+}
+
+void http_accept_init(struct http_accept *a)
+{
+	a->gzip_q = -1;
+	a->any_q = -1;
+}
+
+static bool coding_is(const char *name, size_t len, const char *want)
+{
+	return len == strlen(want) && strncasecmp(name, want, len) == 0;
+}
+
+void http_accept_add(struct http_accept *a, const char *value)
+{
+	const char *p = value;
+	while (p && *p) {
+		const char *name;
+		size_t len;
+		int q;
+		p = accept_member(p, &name, &len, &q);
+		if (*p == ',')
+			p++;
+		if (q < 0)
+			continue;
+		/* §8.4.1.3: x-gzip is gzip. Named twice: the higher q. */
+		if (coding_is(name, len, "gzip") ||
+		    coding_is(name, len, "x-gzip"))
+			a->gzip_q = q > a->gzip_q ? q : a->gzip_q;
+		else if (coding_is(name, len, "*"))
+			a->any_q = q > a->any_q ? q : a->any_q;
+	}
+}
+
+bool http_accept_gzip(const struct http_accept *a)
+{
+	/* §12.5.3: "*" matches any coding not named in the field; q=0 is
+	 * "not acceptable". */
+	return a->gzip_q >= 0 ? a->gzip_q > 0 : a->any_q > 0;
+}
+
+bool http_accepts_gzip(const char *value)
+{
+	struct http_accept a;
+	http_accept_init(&a);
+	http_accept_add(&a, value);
+	return http_accept_gzip(&a);
+}
+
+static enum MHD_Result accept_header(void *cls, enum MHD_ValueKind kind,
+				     const char *key, const char *value)
+{
+	(void)kind;
+	if (key && value &&
+	    strcasecmp(key, MHD_HTTP_HEADER_ACCEPT_ENCODING) == 0)
+		http_accept_add(cls, value);
+	return MHD_YES;
+}
+
+/* Every Accept-Encoding line of the request, as one list (§5.3). */
+static bool conn_accepts_gzip(struct MHD_Connection *conn)
+{
+	struct http_accept a;
+	http_accept_init(&a);
+	mhd.MHD_get_connection_values(conn, MHD_HEADER_KIND, accept_header,
+				      &a);
+	return http_accept_gzip(&a);
+}
+
+/* A body being deflated as libmicrohttpd asks for the next block. */
+struct gz_body {
+	z_stream zs;
+	char *plain; /* the handler's body, freed with this */
+	size_t len;
+	size_t fed; /* bytes of plain handed to zlib so far */
+	bool done;
+};
+
+static void gz_free(void *cls)
+{
+	struct gz_body *g = cls;
+	zt.deflateEnd(&g->zs);
+	free(g->plain);
+	free(g);
+}
+
+/* zlib counts in uInt: the body goes in by pieces no larger. */
+static void gz_feed(struct gz_body *g)
+{
+	if (g->zs.avail_in || g->fed == g->len)
+		return;
+	size_t n = g->len - g->fed;
+	if (n > (1u << 30))
+		n = 1u << 30;
+	g->zs.next_in = (Bytef *)g->plain + g->fed;
+	g->zs.avail_in = (uInt)n;
+	g->fed += n;
+}
+
+/* Fills buf with the next deflated bytes: never 0 before the end
+ * (libmicrohttpd, run from the capture loop, would poll again at once). */
+static ssize_t gz_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct gz_body *g = cls;
+	(void)pos;
+	if (g->done)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (max > (1u << 30))
+		max = 1u << 30;
+	g->zs.next_out = (Bytef *)buf;
+	g->zs.avail_out = (uInt)max;
+	while (g->zs.avail_out && !g->done) {
+		gz_feed(g);
+		int flush = g->zs.avail_in ? Z_NO_FLUSH : Z_FINISH;
+		uInt in = g->zs.avail_in, out = g->zs.avail_out;
+		int ret = zt.deflate(&g->zs, flush);
+		if (ret == Z_STREAM_END)
+			g->done = true;
+		else if (ret != Z_OK ||
+			 (in == g->zs.avail_in && out == g->zs.avail_out))
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	size_t n = max - g->zs.avail_out;
+	return n ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+/* A response deflating body (taken: freed with the response), or NULL
+ * with body still the caller's. The block size is what libmicrohttpd
+ * may take from the connection's HTTP_CONN_MEMORY for each piece. */
+static struct MHD_Response *gz_response(char *body, size_t len)
+{
+	struct gz_body *g = calloc(1, sizeof(*g));
+	if (!g)
+		return NULL;
+	/* windowBits 15 + 16: the gzip wrapper (RFC 1952), not zlib's. */
+	if (zt.deflateInit2_(&g->zs, HTTP_GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8,
+			     Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+			     (int)sizeof(z_stream)) != Z_OK) {
+		free(g);
+		return NULL;
+	}
+	g->plain = body;
+	g->len = len;
+	struct MHD_Response *r = mhd.MHD_create_response_from_callback(
+	    MHD_SIZE_UNKNOWN, 16 * 1024, gz_read, g, gz_free);
+	if (!r) {
+		zt.deflateEnd(&g->zs);
+		free(g);
+	}
+	return r;
+}
+
 static enum MHD_Result run_route(struct http_server *h,
 				 struct MHD_Connection *conn, const char *url,
 				 const char *method, struct http_req_state *rs)
@@ -189,14 +427,28 @@ static enum MHD_Result run_route(struct http_server *h,
 		free(rp.body);
 		return reply_text(conn, 500, "internal error\n", NULL);
 	}
-	struct MHD_Response *r = mhd.MHD_create_response_from_buffer(
-	    rp.len, rp.body, MHD_RESPMEM_MUST_FREE);
+	/* Deflating may fail for memory; the plain answer is then still
+	 * right (identity is always acceptable unless refused, §12.5.3). */
+	bool gz = rs->route->gzip && conn_accepts_gzip(conn);
+	struct MHD_Response *r = gz ? gz_response(rp.body, rp.len) : NULL;
+	gz = r != NULL;
+	if (!r)
+		r = mhd.MHD_create_response_from_buffer(rp.len, rp.body,
+							MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(rp.body);
 		return MHD_NO;
 	}
 	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				    rp.content_type);
+	if (gz)
+		mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING,
+					    "gzip");
+	/* Both forms: a cache must not hand one to a client that asked
+	 * for the other (§12.5.5). */
+	if (rs->route->gzip)
+		mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
+					    MHD_HTTP_HEADER_ACCEPT_ENCODING);
 	mhd.MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
 				    "no-store");
 	for (size_t i = 0; i < HTTP_REPLY_HEADERS; i++)
@@ -223,9 +475,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 			return reply_text(conn, 405, "method not allowed\n",
 					  allow);
 		if (!rt)
-			return reply_text(conn, 404,
-					  "not found (try /metrics or /sessions)\n",
-					  NULL);
+			return reply_text(conn, 404, h->notfound, NULL);
 		rs = calloc(1, sizeof(*rs));
 		if (!rs)
 			return MHD_NO;
@@ -260,6 +510,24 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	}
 }
 
+/* "not found (try GET /a, GET /b or POST /c)\n"; cut short (still
+ * ending in ")\n") if the table outgrew the buffer. */
+static void notfound_text(struct http_server *h)
+{
+	size_t cap = sizeof(h->notfound) - 3, n = 0;
+	int k = snprintf(h->notfound, cap, "not found (try");
+	n = k > 0 ? (size_t)k : 0;
+	for (size_t i = 0; i < h->nroutes && n < cap; i++) {
+		const char *sep = i == 0 ? " "
+				  : i + 1 == h->nroutes ? " or "
+							: ", ";
+		k = snprintf(h->notfound + n, cap - n, "%s%s %s", sep,
+			     h->routes[i].method, h->routes[i].path);
+		n = k < 0 || (size_t)k >= cap - n ? cap - 1 : n + (size_t)k;
+	}
+	memcpy(h->notfound + n, ")\n", 3);
+}
+
 struct http_server *http_new(const char *spec, const struct http_route *routes,
 			     size_t nroutes, void *user, char *err,
 			     size_t errlen)
@@ -267,7 +535,8 @@ struct http_server *http_new(const char *spec, const struct http_route *routes,
 	struct sockaddr_storage ss;
 	socklen_t sl;
 	if (http_parse_listen(spec, &ss, &sl, err, errlen) != 0 ||
-	    lazylib_load(&http_lib, err, errlen) != 0)
+	    lazylib_load(&http_lib, err, errlen) != 0 ||
+	    lazylib_load(&z_lib, err, errlen) != 0)
 		return NULL;
 	struct http_server *h = calloc(1, sizeof(*h));
 	if (!h) {
@@ -277,6 +546,7 @@ struct http_server *http_new(const char *spec, const struct http_route *routes,
 	h->routes = routes;
 	h->nroutes = nroutes;
 	h->user = user;
+	notfound_text(h);
 	/* No MHD_USE_INTERNAL_POLLING_THREAD: the capture loop runs it.
 	 * MHD_USE_EPOLL: one descriptor stands for the listening socket
 	 * and every connection, so the loop's poll() needs no fd_set. */

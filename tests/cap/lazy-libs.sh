@@ -1,5 +1,5 @@
 #!/bin/bash
-# libmicrohttpd and libxml2 are opened only by a run with --listen
+# libmicrohttpd, libxml2 and zlib are opened only by a run with --listen
 # (src/lazylib.c): the program does not name them (nor gnutls, icu...
 # behind them) as needed libraries. With one of them made unloadable
 # (a private mount namespace binds /dev/null over the file), --listen
@@ -15,7 +15,7 @@ trap 'rm -rf "$T"' EXIT
 fail=0
 
 needed=$(objdump -p "$BIN" | awk '$1 == "NEEDED" {print $2}')
-for lib in libmicrohttpd libxml2 libgnutls libicuuc libstdc++; do
+for lib in libmicrohttpd libxml2 libz libgnutls libicuuc libstdc++; do
 	if grep -q "^$lib\.so" <<<"$needed"; then
 		echo "FAIL: $B/iscsiwatch needs $lib: $(tr '\n' ' ' <<<"$needed")"; fail=1
 	else

@@ -2,7 +2,10 @@
 # --listen with -r: the state at the end of the capture is served until
 # SIGTERM. /metrics passes `promtool check metrics` and has the failed
 # logins of tgtd-chap.pcapng by status; /sessions is byte for byte the
-# --json file written at the stop; unknown paths 404, other methods 405,
+# --json file written at the stop; both, fetched by `curl --compressed`,
+# come gzip'd (Content-Encoding, Vary) and inflate to the same bytes, and
+# plain (no Content-Encoding) to a request that does not accept gzip;
+# the start-up line and the 404 name every route; unknown paths 404, other methods 405,
 # HEAD has no body; a body is taken by POST /cimom only, up to 256 KiB
 # (413 past it, and for any body sent to a GET path). A bad --listen is a usage error (exit 2), a port in
 # use fails before any packet is read (exit 1), --export-every without a
@@ -26,6 +29,35 @@ done
 addr=$(sed -n 's|^iscsiwatch: serving http://\([^/]*\)/metrics.*|\1|p' "$T/err")
 [ -n "$addr" ] || { cat "$T/err"; echo "FAIL: not serving"; exit 1; }
 sleep 0.5 # past the end of the file: still serving
+fail=0
+if grep -qx "iscsiwatch: serving http://$addr/metrics, /sessions (GET) and /cimom (POST)" "$T/err"; then
+	echo "ok   the start-up line names the three routes"
+else
+	echo "FAIL: start-up line: $(grep serving "$T/err")"; fail=1
+fi
+# curl decodes --compressed answers itself; -D keeps the headers as sent.
+for p in metrics sessions; do
+	curl -sS -D "$T/$p.h0" -o "$T/$p.plain" "http://$addr/$p"
+	curl -sS -H 'Accept-Encoding: deflate, gzip;q=0' -D "$T/$p.h1" -o "$T/$p.refused" "http://$addr/$p"
+	curl -sS --compressed -D "$T/$p.h2" -o "$T/$p.unz" "http://$addr/$p"
+	curl -sS -H 'Accept-Encoding: gzip' -o "$T/$p.gz" "http://$addr/$p"
+	if grep -qi '^content-encoding' "$T/$p.h0" "$T/$p.h1"; then
+		echo "FAIL: /$p encoded for a client that did not accept gzip"; fail=1
+	elif ! cmp -s "$T/$p.plain" "$T/$p.refused"; then
+		echo "FAIL: /$p: gzip;q=0 answered other bytes"; fail=1
+	elif ! grep -qi '^content-encoding: gzip' "$T/$p.h2" ||
+		! grep -qi '^vary: accept-encoding' "$T/$p.h2" ||
+		! grep -qi '^vary: accept-encoding' "$T/$p.h0"; then
+		echo "FAIL: /$p headers: $(tr -d '\r' <"$T/$p.h2" | tr '\n' ' ')"; fail=1
+	elif ! cmp -s "$T/$p.plain" "$T/$p.unz" ||
+		! gzip -t "$T/$p.gz" || ! gzip -dc "$T/$p.gz" | cmp -s - "$T/$p.plain"; then
+		echo "FAIL: /$p gzip'd does not inflate to the plain body"; fail=1
+	elif [ "$(wc -c <"$T/$p.gz")" -ge "$(wc -c <"$T/$p.plain")" ]; then
+		echo "FAIL: /$p gzip'd is not smaller"; fail=1
+	else
+		echo "ok   /$p gzip'd with curl --compressed ($(wc -c <"$T/$p.gz") bytes for $(wc -c <"$T/$p.plain")), plain otherwise, same body"
+	fi
+done
 python3 - "$addr" "$T" <<'PY'
 import http.client, subprocess, sys
 sys.path.insert(0, "tests")
@@ -50,7 +82,9 @@ check("sessions by state", 'iscsiwatch_sessions{state="Error"} 2' in m, True)
 st, h, s = req("GET", "/sessions")
 check("/sessions 200 application/json", (st, h.get("Content-Type")), (200, "application/json"))
 open(T + "/sessions.json", "wb").write(s)
-check("unknown path 404", req("GET", "/nope")[0], 404)
+st, h, b = req("GET", "/nope")
+check("unknown path 404 naming the routes", (st, b),
+      (404, b"not found (try GET /metrics, GET /sessions or POST /cimom)\n"))
 st, h, _ = req("POST", "/metrics", b"x")
 check("POST /metrics 405 with Allow: GET", (st, h.get("Allow")), (405, "GET"))
 st, h, b = req("HEAD", "/metrics")
@@ -74,7 +108,7 @@ kill -TERM "$pid"
 wait "$pid"
 wrc=$?
 pid=
-fail=$rc
+[ "$rc" -eq 0 ] || fail=$rc
 [ "$wrc" -eq 0 ] || { echo "FAIL: exit $wrc after SIGTERM"; fail=1; }
 if cmp -s "$T/sessions.json" "$T/out.json"; then
 	echo "ok   /sessions is the --json document"

@@ -11,11 +11,14 @@
 #    TSIH and state OK;
 #  - /sessions and the periodic JSON file hold the live session;
 #  - Prometheus' query API returns the session's series from both sensors,
-#    joined with the info series for its state (docs/deploy.md).
+#    joined with the info series for its state (docs/deploy.md);
+#  - what Prometheus scraped was gzip'd: tcpdump on sensor b's port (only
+#    Prometheus talks to it) sees its requests carry Accept-Encoding: gzip
+#    and every answer Content-Encoding: gzip.
 # Then SIGTERM: both exit 0.
 . "$(dirname "$0")/lib.sh"
 PEER_BUILD=${1:-build}
-peer_require_root tgtd tgtadm python3 prometheus promtool
+peer_require_root tgtd tgtadm python3 prometheus promtool tcpdump
 [ -x "$PEER_BUILD/tools/iscsi-gen" ] || { echo "no $PEER_BUILD/tools/iscsi-gen"; exit 1; }
 [ -x "$PEER_BUILD/iscsiwatch" ] || { echo "no $PEER_BUILD/iscsiwatch"; exit 1; }
 peer_init
@@ -158,6 +161,23 @@ sys.exit(1 if fails else 0)
 PY
 rc=$?
 [ "$rc" -eq 0 ] || { echo "--- sensor a"; cat "$PEER_TMP/a.err"; tail -n 20 "$PEER_TMP/prometheus.log"; exit 1; }
+
+# Three scrape intervals of sensor b's HTTP traffic, headers in ASCII.
+bport=${addr_b##*:}
+timeout 3.5 tcpdump -i lo -n -s 0 -U -w "$PEER_TMP/http-b.pcap" "tcp port $bport" 2>/dev/null
+tcpdump -r "$PEER_TMP/http-b.pcap" -n -A 2>/dev/null | tr -d '\r' >"$PEER_TMP/http-b.txt"
+reqs=$(grep -c 'GET /metrics HTTP/1.1$' "$PEER_TMP/http-b.txt")
+reqs_gz=$(grep -ci '^Accept-Encoding: gzip$' "$PEER_TMP/http-b.txt")
+answers=$(grep -c 'HTTP/1.1 200 OK$' "$PEER_TMP/http-b.txt")
+answers_gz=$(grep -ci '^Content-Encoding: gzip$' "$PEER_TMP/http-b.txt")
+if [ "$reqs" -ge 1 ] && [ "$reqs_gz" -eq "$reqs" ] && [ "$answers" -ge 1 ] &&
+	[ "$answers_gz" -eq "$answers" ]; then
+	echo "ok   Prometheus scraped gzip'd answers ($reqs requests with Accept-Encoding: gzip, $answers_gz answers Content-Encoding: gzip)"
+else
+	echo "FAIL: scrapes of sensor b: $reqs requests, $reqs_gz accepting gzip, $answers answers, $answers_gz gzip'd"
+	grep -E '^(GET|HTTP|Accept-Encoding|Content-Encoding)' "$PEER_TMP/http-b.txt" | head -n 20
+	exit 1
+fi
 
 kill -TERM "$gen" 2>/dev/null
 wait "$gen" 2>/dev/null
