@@ -277,9 +277,11 @@ const struct cli_option cli_options[] = {
 	 NULL, apply_u64, FIELD(export_every), 1, 86400, 0,
 	 "a number of seconds from 1 to 86400"},
 	{"listen", 0, "[ADDR:]PORT",
-	 "serve GET /metrics (Prometheus) and GET /sessions\n"
-	 "(the --json document) over HTTP; ADDR defaults to\n"
-	 "127.0.0.1, port 0 takes a free one",
+	 "serve GET /metrics (Prometheus), GET /sessions\n"
+	 "(the --json document), both gzip'd for a client\n"
+	 "that accepts it, and POST /cimom (CIM-XML) over\n"
+	 "HTTP; ADDR defaults to 127.0.0.1, port 0 takes a\n"
+	 "free one",
 	 NULL, apply_listen, 0, 0, 0, 0, NULL},
 	{"syslog", 0, NULL,
 	 "send login failures, lost and degraded sessions\n"
