@@ -613,12 +613,13 @@ static void loop(struct run *r)
 			ui_service(r, true);
 			continue;
 		}
-		if (rc < 0) {
-			r->cut = true;
+		if (rc < 0 || rc == CAPTURE_NOTICE) {
+			r->cut = r->cut || rc < 0;
+			const char *w = rc < 0 ? "warning: " : "";
 			if (r->ui)
-				ui_message(r->ui, "warning: %s", err);
+				ui_message(r->ui, "%s%s", w, err);
 			else
-				fprintf(stderr, "iscsiwatch: warning: %s\n", err);
+				fprintf(stderr, "iscsiwatch: %s%s\n", w, err);
 			continue;
 		}
 		if (rc == CAPTURE_TIMEOUT) {

@@ -54,11 +54,15 @@ struct capture *capture_open_live(const char *const *ifaces, size_t n,
 				  size_t errlen);
 
 #define CAPTURE_TIMEOUT 2
+#define CAPTURE_NOTICE 3
 
 /* Returns 1 with *pkt filled, 0 at the end of every source, or a negative
  * value with a one-line message in err (a truncated file, say; the packets
  * before it were delivered). A failed source is closed and the next call
- * goes on with the others.
+ * goes on with the others; a failed interface is opened again once a
+ * second until it is back, and the call that opens it returns
+ * CAPTURE_NOTICE (3, no packet) with a line in err that says so. While an
+ * interface is away the capture has not ended.
  *
  * Files are merged by timestamp; equal timestamps come in source order.
  * Live interfaces are served in turn as packets arrive (no ordering across

@@ -9,7 +9,11 @@
  * Live: every handle is non-blocking; capture_next() tries each in turn
  * and, when none has a packet, sleeps in poll() on their selectable
  * descriptors for at most the read timeout, or (caller_waits) returns at
- * once so the caller can sleep on them with its own descriptors.
+ * once so the caller can sleep on them with its own descriptors. An
+ * interface whose read fails (it was removed, its driver reset) is
+ * closed and opened again every LIVE_REOPEN_MS until it is back: a
+ * sensor runs for months, and what it learned from logins it would not
+ * see again.
  */
 #include "capture.h"
 
@@ -22,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define LIVE_SNAPLEN_DEFAULT 262144
@@ -32,6 +37,7 @@
  * work done on the packets; with 256 KiB a bare read loop over that file
  * went from 0.60 to 0.14 s of CPU (bench/README.md). */
 #define FILE_BUFFER_SIZE (256 * 1024)
+#define LIVE_REOPEN_MS 1000
 
 struct source {
 	pcap_t *h; /* NULL once closed (end, or error) */
@@ -44,7 +50,9 @@ struct source {
 	const u_char *data;
 	uint64_t ts_ns;
 	uint64_t read;	       /* packets read so far */
-	uint64_t drop, ifdrop; /* live: pcap_stats() when it was closed */
+	uint64_t drop, ifdrop; /* live: pcap_stats() of the handles closed */
+	bool lost;	       /* live: closed by a failed read, to reopen */
+	uint64_t lost_ms, retry_ms; /* live: when lost, when to try again */
 };
 
 struct capture {
@@ -55,6 +63,8 @@ struct capture {
 	bool caller_waits;
 	int timeout_ms;
 	size_t turn; /* live: the source to try first */
+	struct capture_live_opts opts; /* live: to open an interface again */
+	char *filter;		       /* opts.filter, owned */
 };
 
 __attribute__((format(printf, 3, 4))) static void
@@ -98,8 +108,8 @@ static void source_close(struct capture *c, size_t i)
 	struct source *s = &c->src[i];
 	struct pcap_stat st;
 	if (s->h && c->live && pcap_stats(s->h, &st) == 0) {
-		s->drop = st.ps_drop;
-		s->ifdrop = st.ps_ifdrop;
+		s->drop += st.ps_drop;
+		s->ifdrop += st.ps_ifdrop;
 	}
 	if (s->h)
 		pcap_close(s->h);
@@ -121,6 +131,7 @@ void capture_free(struct capture *c)
 	}
 	free(c->src);
 	free(c->pfd);
+	free(c->filter);
 	free(c);
 }
 
@@ -372,6 +383,12 @@ struct capture *capture_open_live(const char *const *ifaces, size_t n,
 	c->timeout_ms =
 	    o->timeout_ms > 0 ? o->timeout_ms : LIVE_TIMEOUT_DEFAULT_MS;
 	c->caller_waits = o->caller_waits;
+	c->opts = *o;
+	if (o->filter && !(c->filter = strdup(o->filter))) {
+		set_err(err, errlen, "out of memory");
+		goto fail;
+	}
+	c->opts.filter = c->filter;
 	for (size_t i = 0; i < n; i++) {
 		struct source *s = &c->src[i];
 		c->pfd[i].fd = -1;
@@ -464,14 +481,66 @@ static int files_next(struct capture *c, struct packet *pkt, char *err,
 	return 1;
 }
 
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* Live source i failed to read: closed, to be opened again. */
+static void source_lost(struct capture *c, size_t i, char *err, size_t errlen)
+{
+	struct source *s = &c->src[i];
+	set_err(err, errlen,
+		"capture on %s: %s; opening it again every %d s until it is back",
+		s->name, pcap_geterr(s->h), LIVE_REOPEN_MS / 1000);
+	source_close(c, i);
+	s->lost = true;
+	s->lost_ms = mono_ms();
+	s->retry_ms = s->lost_ms + LIVE_REOPEN_MS;
+}
+
+/* Opens the lost sources that are due again. 1 with a line in err when
+ * one is back (the others wait for the next call), else 0. */
+static int sources_retry(struct capture *c, char *err, size_t errlen)
+{
+	uint64_t now = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		struct source *s = &c->src[i];
+		if (!s->lost || (now ? now : (now = mono_ms())) < s->retry_ms)
+			continue;
+		char why[CAPTURE_ERRLEN];
+		if (open_iface(s, s->name, &c->opts, why, sizeof why) != 0) {
+			if (s->h)
+				pcap_close(s->h);
+			s->h = NULL;
+			s->retry_ms = now + LIVE_REOPEN_MS;
+			continue;
+		}
+		s->lost = false;
+		c->pfd[i].fd = pcap_get_selectable_fd(s->h);
+		c->pfd[i].events = POLLIN;
+		set_err(err, errlen, "capture on %s: open again after %llu s",
+			s->name,
+			(unsigned long long)((now - s->lost_ms + 500) / 1000));
+		return 1;
+	}
+	return 0;
+}
+
 static int live_next(struct capture *c, struct packet *pkt, char *err,
 		     size_t errlen)
 {
+	if (sources_retry(c, err, errlen))
+		return CAPTURE_NOTICE;
 	for (int round = 0; round < 2; round++) {
 		size_t open = 0;
 		for (size_t k = 0; k < c->n; k++) {
 			size_t i = (c->turn + k) % c->n;
 			struct source *s = &c->src[i];
+			if (s->lost)
+				open++;
 			if (!s->h)
 				continue;
 			open++;
@@ -492,9 +561,7 @@ static int live_next(struct capture *c, struct packet *pkt, char *err,
 				source_close(c, i);
 				continue;
 			}
-			set_err(err, errlen, "capture on %s: %s", s->name,
-				pcap_geterr(s->h));
-			source_close(c, i);
+			source_lost(c, i, err, errlen);
 			return -1;
 		}
 		if (open == 0)
@@ -531,7 +598,17 @@ size_t capture_pollfds(const struct capture *c, struct pollfd *out,
 int capture_wait_limit_ms(const struct capture *c)
 {
 	int ms = -1;
+	uint64_t now = 0;
 	for (size_t i = 0; c->live && i < c->n; i++) {
+		if (c->src[i].lost) {
+			if (!now)
+				now = mono_ms();
+			uint64_t due = c->src[i].retry_ms;
+			int t = due <= now ? 0 : (int)(due - now);
+			if (ms < 0 || t < ms)
+				ms = t;
+			continue;
+		}
 		if (!c->src[i].h)
 			continue;
 		const struct timeval *tv =
@@ -557,8 +634,8 @@ int capture_stats(struct capture *c, uint64_t *drop, uint64_t *ifdrop)
 		struct pcap_stat st = {0};
 		if (s->h && pcap_stats(s->h, &st) != 0)
 			return -1;
-		d += s->h ? st.ps_drop : s->drop;
-		ifd += s->h ? st.ps_ifdrop : s->ifdrop;
+		d += s->drop + (s->h ? st.ps_drop : 0);
+		ifd += s->ifdrop + (s->h ? st.ps_ifdrop : 0);
 	}
 	*drop = d;
 	*ifdrop = ifd;
