@@ -791,27 +791,12 @@ static json_t *session_full_json(const struct session *s,
 	return sj;
 }
 
-static json_t *document(const struct session *first,
-			const struct export_meta *m)
-{
-	struct cim_prop *props = calloc(CIM_PROPS_MAX, sizeof(*props));
-	if (!props)
-		return NULL;
-	char obs[CIM_STR_MAX];
-	cim_observed_by(m->sources, m->nsources, m->live, obs, sizeof(obs));
-	json_t *root = document_head(m);
-	json_t *arr = json_object_get(root, "sessions");
-	for (const struct session *s = first; s; s = s->next)
-		json_array_append_new(arr, session_full_json(s, m, obs, props));
-	free(props);
-	return root;
-}
-
 #define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER)
 
-/* The text of document(), written one session at a time so that memory
- * holds one session's tree, not every session's (a JSON tree costs tens
- * of KB a session). The bytes are json_dumps()'s: a session sits two
+/* The JSON document (document_head() with every session in its
+ * "sessions"), written one session at a time so that memory holds one
+ * session's tree, not every session's (a JSON tree costs tens of KB a
+ * session: 1 GB at 10,000). The bytes are json_dumps()'s: a session sits two
  * levels deep, so its lines get 4 more spaces, and the head ends with
  * the empty "sessions" array that is opened here instead. */
 static int document_write(FILE *fp, const struct session *first,
@@ -867,12 +852,17 @@ static int document_write(FILE *fp, const struct session *first,
 char *export_json_string(const struct session *first,
 			 const struct export_meta *m)
 {
-	json_t *root = document(first, m);
-	if (!root)
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&text, &len);
+	if (!fp)
 		return NULL;
-	char *s = json_dumps(root, JSON_FLAGS);
-	json_decref(root);
-	return s;
+	int rc = document_write(fp, first, m);
+	if (fclose(fp) != 0 || rc != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 /* The file's document: the tree and a final newline. */
