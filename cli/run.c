@@ -157,6 +157,7 @@ struct run {
 	uint64_t drawn_packets, drawn_gen; /* what the last frame showed */
 	bool ended;   /* the capture ended (files, -c, --duration) */
 	bool cut;     /* a file ended in a read error: its line already says why */
+	bool lost_iface; /* an interface failed for good (-Z): exit 1 */
 	bool quit;    /* q in the UI */
 	const char *sources[CLI_MAX_FILES + CLI_MAX_IFACES];
 	size_t nsources;
@@ -615,6 +616,8 @@ static void loop(struct run *r)
 		}
 		if (rc < 0 || rc == CAPTURE_NOTICE) {
 			r->cut = r->cut || rc < 0;
+			r->lost_iface = r->lost_iface || (rc < 0 && r->live &&
+							  r->o->user);
 			const char *w = rc < 0 ? "warning: " : "";
 			if (r->ui)
 				ui_message(r->ui, "%s%s", w, err);
@@ -692,6 +695,7 @@ static int capture_start(struct run *r, char *err, size_t errlen)
 			.timeout_ms = 100,
 			.filter = o->filter ? o->filter : f,
 			.caller_waits = true,
+			.no_reopen = o->user != NULL,
 		};
 		r->cap = capture_open_live(o->ifaces, o->nifaces, &lo, err,
 					   errlen);
@@ -814,13 +818,14 @@ static int run_open(struct run *r)
 }
 
 /* After the loop: the exports, the table, what was lost. The exit
- * status: 0, or 1 when an output could not be written. */
+ * status: 0, or 1 when an output could not be written or an interface
+ * failed for good (a supervisor starts the sensor again). */
 static int run_finish(struct run *r)
 {
 	const struct cli_opts *o = r->o;
 	ui_free(r->ui);
 	r->ui = NULL;
-	int rc = 0;
+	int rc = r->lost_iface ? 1 : 0;
 	if (write_exports(r, true, true) != 0)
 		rc = 1;
 	if (!r->stdout_taken && !r->use_tui) {

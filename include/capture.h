@@ -43,6 +43,9 @@ struct capture_live_opts {
 	 * CAPTURE_TIMEOUT at once, and the caller sleeps in its own poll()
 	 * on capture_pollfds() with its other descriptors. */
 	bool caller_waits;
+	/* A failed interface is closed for good instead of opened again:
+	 * the privileges that open one are gone (-Z). */
+	bool no_reopen;
 };
 
 /* Opens `n` interfaces for live capture (nanosecond timestamps when the
@@ -60,7 +63,7 @@ struct capture *capture_open_live(const char *const *ifaces, size_t n,
  * value with a one-line message in err (a truncated file, say; the packets
  * before it were delivered). A failed source is closed and the next call
  * goes on with the others; a failed interface is opened again once a
- * second until it is back, and the call that opens it returns
+ * second until it is back (unless no_reopen), and the call that opens it returns
  * CAPTURE_NOTICE (3, no packet) with a line in err that says so. While an
  * interface is away the capture has not ended.
  *

@@ -438,7 +438,7 @@ START_TEST(test_live_errors)
 {
 	char err[CAPTURE_ERRLEN] = "";
 	const char *ifs[] = {"iwnosuch0"};
-	struct capture_live_opts o = {0, 0, false, 50, NULL, false};
+	struct capture_live_opts o = {.timeout_ms = 50};
 	struct capture *c = capture_open_live(ifs, 1, &o, err, sizeof err);
 	ck_assert_ptr_null(c);
 	if (strstr(err, "permission denied"))
@@ -469,7 +469,11 @@ static struct capture *loopback_capture(bool caller_waits, int *sock,
 	char filter[64];
 	snprintf(filter, sizeof filter, "udp dst port %u", ntohs(a->sin_port));
 	const char *ifs[] = {"lo"};
-	struct capture_live_opts o = {256, 1, false, 50, filter, caller_waits};
+	struct capture_live_opts o = {.snaplen = 256,
+				      .buffer_mb = 1,
+				      .timeout_ms = 50,
+				      .filter = filter,
+				      .caller_waits = caller_waits};
 	struct capture *c = capture_open_live(ifs, 1, &o, err, sizeof err);
 	ck_assert_msg(c != NULL, "live capture on lo: %s", err);
 	*sock = s;
@@ -556,7 +560,8 @@ END_TEST
 static bool live_possible(char *err, size_t errlen)
 {
 	const char *ifs[] = {"lo"};
-	struct capture_live_opts o = {256, 1, false, 50, NULL, false};
+	struct capture_live_opts o = {
+	    .snaplen = 256, .buffer_mb = 1, .timeout_ms = 50};
 	struct capture *c = capture_open_live(ifs, 1, &o, err, errlen);
 	if (!c)
 		return false;

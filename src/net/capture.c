@@ -367,8 +367,7 @@ struct capture *capture_open_live(const char *const *ifaces, size_t n,
 				  const struct capture_live_opts *o, char *err,
 				  size_t errlen)
 {
-	static const struct capture_live_opts defaults = {0, 0, true, 0, NULL,
-							       false};
+	static const struct capture_live_opts defaults = {.promisc = true};
 	if (!o)
 		o = &defaults;
 	if (n == 0) {
@@ -561,7 +560,15 @@ static int live_next(struct capture *c, struct packet *pkt, char *err,
 				source_close(c, i);
 				continue;
 			}
-			source_lost(c, i, err, errlen);
+			if (c->opts.no_reopen) {
+				set_err(err, errlen,
+					"capture on %s: %s; not opened again: "
+					"-Z gave up the privileges it takes",
+					s->name, pcap_geterr(s->h));
+				source_close(c, i);
+			} else {
+				source_lost(c, i, err, errlen);
+			}
 			return -1;
 		}
 		if (open == 0)

@@ -13,7 +13,9 @@
 # the result must be the one session whole: named from its login, 47
 # packets and 30 PDUs, no gap, ended by its logout, exit status 0 after
 # SIGTERM. When the interface is gone the sensor says so on stderr and
-# that it opens it again, then that it is back.
+# that it opens it again, then that it is back. With -Z (privileges
+# dropped, none left to open an interface) it says why it cannot, writes
+# its exports and exits 1.
 . "$(dirname "$0")/lib.sh"
 PEER_BUILD=${1:-build}
 peer_require_root ip tcpreplay editcap python3
@@ -122,4 +124,38 @@ PY
 			pass "down: nothing to say"
 	fi
 done
+
+# With -Z the privileges that open an interface are gone: the sensor says
+# so, writes what it has and exits 1, for a supervisor to start it again
+# (dist/iscsiwatch@.service: Restart=on-failure).
+zdir=$PEER_TMP/z
+mkdir -p "$zdir" && chmod 0777 "$zdir"
+ip netns exec "$NS" "$IW" -i w0 -Z nobody --json "$zdir/s.json" \
+	>"$zdir/table" 2>"$zdir/err" &
+IWPID=$!
+wait_line "$zdir/err" "listening on w0" 5 || fail "-Z: no start-up line"
+nsx tcpreplay -q -i w1 "$PEER_TMP/a.pcap" >/dev/null 2>&1
+sleep 0.3
+nsx ip link del w0
+for ((i = 0; i < 50; i++)); do
+	kill -0 "$IWPID" 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 "$IWPID" 2>/dev/null; then
+	fail "-Z: still running with no interface to read"
+	kill -TERM "$IWPID"
+fi
+wait "$IWPID"
+rc=$?
+IWPID=
+[ $rc -eq 1 ] && pass "-Z: exit status 1" || fail "-Z: exit status $rc (1 expected)"
+grep -q "warning: capture on w0: The interface disappeared; not opened again: -Z" "$zdir/err" &&
+	pass "-Z: the warning says why" || { fail "-Z: stderr"; cat "$zdir/err"; }
+python3 - "$zdir/s.json" <<'PY' && pass "-Z: the JSON holds the named session" || fail "-Z: JSON"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["capture"]["counters"]["packets"] == 11, doc["capture"]["counters"]["packets"]
+ss = doc["sessions"]
+assert len(ss) == 1 and ss[0]["initiator"]["name"] == "iqn.2024-01.org.iscsiwatch:gen", ss
+PY
 [ $fails -eq 0 ] || exit 1
