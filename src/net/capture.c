@@ -507,7 +507,11 @@ static int sources_retry(struct capture *c, char *err, size_t errlen)
 	uint64_t now = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		struct source *s = &c->src[i];
-		if (!s->lost || (now ? now : (now = mono_ms())) < s->retry_ms)
+		if (!s->lost)
+			continue;
+		if (!now)
+			now = mono_ms(); /* only with a source lost: not per packet */
+		if (now < s->retry_ms)
 			continue;
 		char why[CAPTURE_ERRLEN];
 		if (open_iface(s, s->name, &c->opts, why, sizeof why) != 0) {
