@@ -711,8 +711,8 @@ static void enter_resync(struct framer *f, uint64_t from)
 	forget_guesses(f);
 }
 
-/* The candidate at hdr_off is confirmed. A candidate from before a gap
- * (hyp_past_gap()) lies before resync_from: the bytes up to the gap were
+/* The candidate at hdr_off is confirmed. A candidate kept across a gap
+ * (framer_gap()) lies before resync_from: the bytes up to the gap were
  * counted when it came. */
 static void resynced(struct framer *f)
 {
