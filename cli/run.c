@@ -225,6 +225,7 @@ static void meta_fill(const struct run *r, struct export_meta *m)
 		.last_ns = r->last_ns,
 		.drops = r->drops,
 		.ifdrops = r->ifdrops,
+		.iface_failures = r->live ? capture_failures(r->cap) : 0,
 		.live = r->live,
 	};
 }

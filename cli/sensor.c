@@ -35,6 +35,7 @@ static int route_metrics(void *user, const struct http_request *rq,
 		.counters = em.counters,
 		.drops = em.drops,
 		.ifdrops = em.ifdrops,
+		.iface_failures = em.iface_failures,
 		.live = em.live,
 		.summaries = sv->st ? session_summaries(sv->st) : NULL,
 	};

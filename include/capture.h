@@ -103,6 +103,9 @@ bool capture_is_live(const struct capture *c);
 const char *capture_source_name(const struct capture *c, unsigned i);
 size_t capture_source_count(const struct capture *c);
 
+/* Live: how many times an interface's read failed (each then opened
+ * again, or closed for good with no_reopen). */
+uint64_t capture_failures(const struct capture *c);
 /* Closes every source; capture_free(NULL) does nothing. */
 void capture_free(struct capture *c);
 

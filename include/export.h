@@ -31,6 +31,7 @@ struct export_meta {
 	const struct counters *counters; /* may be NULL */
 	uint64_t first_ns, last_ns;    /* capture times (0: none) */
 	uint64_t drops, ifdrops;       /* pcap_stats of a live capture */
+	uint64_t iface_failures;       /* live: reads that failed (capture.h) */
 	bool live;
 	/* Sessions retention folded (session_summaries(); the table forms
 	 * fill it in); JSON shows them only when there are some. */

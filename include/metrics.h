@@ -42,6 +42,7 @@ struct metrics_meta {
 	const char *version;		 /* ISCSIWATCH_VERSION */
 	const struct counters *counters; /* may be NULL */
 	uint64_t drops, ifdrops;	 /* pcap_stats of a live capture */
+	uint64_t iface_failures;	 /* live: reads that failed */
 	bool live;
 	/* what retention folded (session_summaries()), NULL: nothing */
 	const struct sess_summary *summaries;

@@ -223,8 +223,11 @@ START_TEST(test_sensor_series)
 	l->event(l->user, b, NULL, &ev);
 	ev.kind = "session_lost"; /* not a login failure */
 	l->event(l->user, b, NULL, &ev);
-	struct metrics_meta mm = {
-	    .counters = &c, .drops = 3, .ifdrops = 4, .live = true};
+	struct metrics_meta mm = {.counters = &c,
+				  .drops = 3,
+				  .ifdrops = 4,
+				  .iface_failures = 5,
+				  .live = true};
 	char *doc = metrics_render(m, a, &mm, NULL);
 	ck_assert_ptr_nonnull(doc);
 	/* Each counter of the X-macro, by itself. */
@@ -243,6 +246,8 @@ START_TEST(test_sensor_series)
 		doc,
 		"iscsiwatch_capture_dropped_packets_total{by=\"interface\"}"),
 	    4);
+	ck_assert_double_eq(
+	    sample(doc, "iscsiwatch_capture_interface_failures_total"), 5);
 	ck_assert_double_eq(sample(doc, "iscsiwatch_sessions{state=\"OK\"}"),
 			    1);
 	ck_assert_double_eq(sample(doc, "iscsiwatch_sessions{state=\"Error\"}"),

@@ -63,6 +63,7 @@ struct capture {
 	bool caller_waits;
 	int timeout_ms;
 	size_t turn; /* live: the source to try first */
+	uint64_t failures; /* live: reads that failed */
 	struct capture_live_opts opts; /* live: to open an interface again */
 	char *filter;		       /* opts.filter, owned */
 };
@@ -564,6 +565,7 @@ static int live_next(struct capture *c, struct packet *pkt, char *err,
 				source_close(c, i);
 				continue;
 			}
+			c->failures++;
 			if (c->opts.no_reopen) {
 				set_err(err, errlen,
 					"capture on %s: %s; not opened again: "
@@ -666,6 +668,11 @@ size_t capture_source_count(const struct capture *c)
 int capture_linktype(const struct capture *c, unsigned i)
 {
 	return i < c->n ? c->src[i].linktype : -1;
+}
+
+uint64_t capture_failures(const struct capture *c)
+{
+	return c ? c->failures : 0;
 }
 
 bool capture_is_live(const struct capture *c)

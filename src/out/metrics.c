@@ -201,6 +201,11 @@ static void render_sensor(FILE *fp, const struct metrics_meta *mm,
 	    "iscsiwatch_capture_dropped_packets_total{by=\"interface\"} "
 	    "%" PRIu64 "\n",
 	    mm->drops, mm->ifdrops);
+	put_help(fp, "iscsiwatch_capture_interface_failures_total", "counter",
+		 "Reads of a live interface that failed (removed, driver "
+		 "reset); each interface is then opened again.");
+	fprintf(fp, "iscsiwatch_capture_interface_failures_total %" PRIu64 "\n",
+		mm->iface_failures);
 	put_help(fp, "iscsiwatch_sessions", "gauge",
 		 "Sessions in the table by state (CIM Status).");
 	uint64_t by[ST_ERROR + 1] = {0};

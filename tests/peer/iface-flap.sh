@@ -18,7 +18,7 @@
 # its exports and exits 1.
 . "$(dirname "$0")/lib.sh"
 PEER_BUILD=${1:-build}
-peer_require_root ip tcpreplay editcap python3
+peer_require_root ip tcpreplay editcap python3 curl
 [ -x "$PEER_BUILD/iscsiwatch" ] || { echo "no $PEER_BUILD/iscsiwatch"; exit 1; }
 IW=$(cd "$PEER_BUILD" && pwd)/iscsiwatch
 CAP=$PEER_ROOT/captures/tgtd-rw.pcapng
@@ -65,8 +65,8 @@ wait_line() {
 for how in down gone; do
 	out=$PEER_TMP/$how
 	# ip netns exec execs: $! is iscsiwatch itself.
-	ip netns exec "$NS" "$IW" -i w0 --json "$out.json" >"$out.table" \
-		2>"$out.err" &
+	ip netns exec "$NS" "$IW" -i w0 --json "$out.json" \
+		--listen 127.0.0.1:0 >"$out.table" 2>"$out.err" &
 	IWPID=$!
 	wait_line "$out.err" "listening on w0" 5 || fail "$how: no start-up line"
 	nsx tcpreplay -q -i w1 "$PEER_TMP/a.pcap" >/dev/null 2>&1
@@ -86,6 +86,13 @@ for how in down gone; do
 			fail "$how: w0 not opened again"
 	fi
 	kill -0 "$IWPID" 2>/dev/null || fail "$how: the sensor has exited"
+	# Each failed read counts, for an alert on a flapping mirror port.
+	url=$(grep -o 'http://[0-9.:]*' "$out.err" | head -1)
+	want=$([ $how = gone ] && echo 1 || echo 0)
+	got=$(nsx curl -s "$url/metrics" |
+		awk '$1 == "iscsiwatch_capture_interface_failures_total" { print $2 }')
+	[ "$got" = "$want" ] && pass "$how: interface failures $got on /metrics" ||
+		fail "$how: iscsiwatch_capture_interface_failures_total '$got' ($want expected)"
 	nsx tcpreplay -q -i w1 "$PEER_TMP/b.pcap" >/dev/null 2>&1
 	sleep 0.5
 	kill -TERM "$IWPID"
