@@ -50,7 +50,18 @@ check("session 1 EnabledState (logged out)", cim["EnabledState"], 3)
 check("session 1 OperationalStatus", cim["OperationalStatus"], [10])
 check("session 1 CurrentConnections", cim["CurrentConnections"], 0)
 kinds = [e["kind"] for e in s["events"]]
-check("session 1 logouts", kinds.count("logout"), 2)
+# Both logouts, each with its reason and CID, and both connections ended
+# by them. How many "logout" events that makes depends on the real peer's
+# timing: istgt 0.4 sometimes closes CID 1 without a Logout Response; when
+# the initiator's own FIN on it comes after the close-session logout, that
+# logout's response ends both connections, in one event (session.c,
+# session_logout_response); otherwise CID 1's close is its own event.
+reqs = [e["detail"] for e in s["events"] if e["kind"] == "logout_requested"]
+check("session 1 logout requests",
+      sorted(reqs), ["close the connection (CID 1)", "close the session (CID 0)"])
+check("session 1 connections ended by logout",
+      [c.get("end_reason") for c in s["connections"]], ["logout", "logout"])
+check("session 1 logout events (1 or 2)", kinds.count("logout") in (1, 2), True)
 check("session 1 connection_added", kinds.count("connection_added"), 2)
 old, new = ss[1], ss[2]
 check("reinstated session TSIH", old["cim"]["TSIH"], g2["tsih"])
