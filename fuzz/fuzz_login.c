@@ -79,6 +79,21 @@ static bool name_ok(const struct neg_str *s)
 	return n <= NEG_STR_MAX - 1 && (s->truncated || n <= s->len);
 }
 
+/* Whether the n bytes at v could only be a copy of them: 4 or more
+ * distinct byte values. A run of one byte (0xff x 11, found by fuzz-ci
+ * in the -1 cells of struct neg) or of two is also what memory holds. */
+static bool distinctive(const uint8_t *v, size_t n)
+{
+	bool seen[256] = {false};
+	unsigned k = 0;
+	for (size_t i = 0; i < n && k < 4; i++)
+		if (!seen[v[i]]) {
+			seen[v[i]] = true;
+			k++;
+		}
+	return k >= 4;
+}
+
 /* Data segments of the records, to find whole text items. */
 #define SEG_MAX 4096
 struct seg {
@@ -88,7 +103,8 @@ struct seg {
 /* Every CHAP_C=/CHAP_R= item that lies whole inside one data segment,
  * after a NUL of that segment and before another (so it is an item of
  * the text for sure, not the tail of a value continued from an earlier
- * PDU), long enough to be unmistakable and found only once in the input,
+ * PDU), long enough and varied enough to be unmistakable (distinctive())
+ * and found only once in the input,
  * must not be held by the login. */
 static void check_no_secrets(const struct login *l, const uint8_t *in,
 			     size_t size, const struct seg *segs, size_t nsegs)
@@ -106,7 +122,7 @@ static void check_no_secrets(const struct login *l, const uint8_t *in,
 				size_t vmax = blen - (size_t)(v - base);
 				const uint8_t *nul = memchr(v, 0, vmax);
 				size_t vn = nul ? (size_t)(nul - v) : 0;
-				if (nul && vn >= 10) {
+				if (nul && vn >= 10 && distinctive(v, vn)) {
 					const uint8_t *first =
 						memmem(in, size, v, vn);
 					const uint8_t *again = memmem(
