@@ -488,14 +488,26 @@ static uint64_t mono_ms(void)
 	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
 }
 
-/* Live source i failed to read: closed, to be opened again. */
-static void source_lost(struct capture *c, size_t i, char *err, size_t errlen)
+/* Live source i failed to read: counted and closed; opened again later
+ * unless no_reopen (then for good). */
+static void source_failed(struct capture *c, size_t i, char *err,
+			  size_t errlen)
 {
 	struct source *s = &c->src[i];
-	set_err(err, errlen,
-		"capture on %s: %s; opening it again every %d s until it is back",
-		s->name, pcap_geterr(s->h), LIVE_REOPEN_MS / 1000);
+	c->failures++;
+	if (c->opts.no_reopen)
+		set_err(err, errlen,
+			"capture on %s: %s; not opened again: -Z gave up the "
+			"privileges it takes",
+			s->name, pcap_geterr(s->h));
+	else
+		set_err(err, errlen,
+			"capture on %s: %s; opening it again every %d s until "
+			"it is back",
+			s->name, pcap_geterr(s->h), LIVE_REOPEN_MS / 1000);
 	source_close(c, i);
+	if (c->opts.no_reopen)
+		return;
 	s->lost = true;
 	s->lost_ms = mono_ms();
 	s->retry_ms = s->lost_ms + LIVE_REOPEN_MS;
@@ -565,16 +577,7 @@ static int live_next(struct capture *c, struct packet *pkt, char *err,
 				source_close(c, i);
 				continue;
 			}
-			c->failures++;
-			if (c->opts.no_reopen) {
-				set_err(err, errlen,
-					"capture on %s: %s; not opened again: "
-					"-Z gave up the privileges it takes",
-					s->name, pcap_geterr(s->h));
-				source_close(c, i);
-			} else {
-				source_lost(c, i, err, errlen);
-			}
+			source_failed(c, i, err, errlen);
 			return -1;
 		}
 		if (open == 0)
